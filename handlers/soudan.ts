@@ -1,0 +1,170 @@
+import type { CommandSpec, HandlerContext } from '../src/chat/registry';
+import { formText } from '../src/chat/forms';
+import { button, card, reply } from '../src/chat/replies';
+import type { FormBlock, FormSubmission, Reply } from '../src/chat/types';
+import { jstToday } from '../src/core/calendar/jst';
+import { parseJapaneseDate } from '../src/core/calendar/parse-date';
+import { formatJpDate } from '../src/core/calendar/wareki';
+import { resolvePerson } from '../src/core/cases/resolve';
+import { logConsultation, type NewConsultation } from '../src/core/consultations/log';
+import { isUserError, UserError } from '../src/core/errors';
+import { CONSULTATION_KIND_GROUPS, CONSULTATION_KINDS, CONTACT_METHODS, LIMITS } from '../src/core/vocabulary';
+
+export const SOUDAN_FORM = 'soudan:new';
+
+/** The consultation form; `person` may be prefilled (from a case card or `/soudan C-0012`). */
+export function soudanForm(today: string, person = '', errors?: Record<string, string>, values?: FormSubmission['values']): FormBlock {
+  const v = (name: string, fallback = '') => {
+    const x = values?.[name];
+    return typeof x === 'string' ? x : fallback;
+  };
+  return {
+    type: 'form',
+    formId: SOUDAN_FORM,
+    title: '相談記録',
+    submitLabel: '記録する',
+    errors,
+    fields: [
+      { name: 'person', label: 'ケース（番号・氏名。空欄なら一般相談）', type: 'person', initial: v('person', person), placeholder: 'C-0012 / 山田' },
+      { name: 'occurredOn', label: '相談日', type: 'date', required: true, initial: v('occurredOn', today), hint: '例: 今日 / 11/22 / 令和8年11月22日' },
+      { name: 'method', label: '方法', type: 'select', required: true, initial: v('method', '訪問'), options: CONTACT_METHODS.map((m) => ({ value: m, label: m })) },
+      {
+        name: 'kind',
+        label: '種別',
+        type: 'select',
+        required: true,
+        initial: v('kind'),
+        options: CONSULTATION_KIND_GROUPS.flatMap((g) => g.kinds.map((k) => ({ value: k, label: `${k}（${g.group}）` }))),
+      },
+      { name: 'summary', label: '内容（要約）', type: 'longtext', required: true, maxLength: LIMITS.summary, initial: v('summary') },
+      { name: 'minutes', label: '対応時間（分）', type: 'number', initial: v('minutes'), placeholder: '30' },
+      { name: 'nextAction', label: '次の対応', type: 'text', maxLength: LIMITS.nextAction, initial: v('nextAction') },
+      { name: 'nextActionDue', label: '次の対応の期限', type: 'date', initial: v('nextActionDue') },
+      {
+        name: 'abuse',
+        label: '虐待の疑い',
+        type: 'select',
+        initial: v('abuse', 'no'),
+        options: [
+          { value: 'no', label: 'なし' },
+          { value: 'yes', label: 'あり（虐待防止窓口へ通知）' },
+        ],
+      },
+    ],
+  };
+}
+
+function lengthOf(s: string): number {
+  return [...s].length;
+}
+
+/**
+ * Reads and checks every field, collecting all problems at once so that the counselor fixes
+ * them in one go. Nothing is stored unless every field is right.
+ */
+async function readForm(ctx: HandlerContext, form: FormSubmission): Promise<NewConsultation> {
+  const errors: Record<string, string> = {};
+  const today = jstToday(ctx.now);
+  const attempt = <T>(field: string, f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      if (isUserError(e)) errors[field] = e.fieldErrors?.[field] ?? e.userMessage;
+      else throw e;
+      return undefined;
+    }
+  };
+  const occurredOn = attempt('occurredOn', () => parseJapaneseDate(formText(form, 'occurredOn'), today, { field: 'occurredOn' }));
+  const method = formText(form, 'method');
+  if (!(CONTACT_METHODS as readonly string[]).includes(method)) errors.method = '方法を選んでください。';
+  const kind = formText(form, 'kind');
+  if (!CONSULTATION_KINDS.includes(kind)) errors.kind = '種別を選んでください。';
+  const summary = formText(form, 'summary');
+  if (summary === '') errors.summary = '内容（要約）を入力してください。';
+  else if (lengthOf(summary) > LIMITS.summary) {
+    errors.summary = `内容が長すぎます（${lengthOf(summary)}文字）。${LIMITS.summary}文字以内にまとめてください。`;
+  }
+  const minutesText = formText(form, 'minutes').normalize('NFKC');
+  let minutes: number | null = null;
+  if (minutesText !== '') {
+    const n = Number(minutesText.replace(/分$/, ''));
+    if (!Number.isInteger(n) || n < 0 || n > LIMITS.minutesMax) errors.minutes = '対応時間は0〜1440の整数（分）で入力してください。';
+    else minutes = n;
+  }
+  const nextAction = formText(form, 'nextAction');
+  if (lengthOf(nextAction) > LIMITS.nextAction) errors.nextAction = `次の対応は${LIMITS.nextAction}文字以内で入力してください。`;
+  const dueText = formText(form, 'nextActionDue');
+  const nextActionDue = dueText === '' ? null : attempt('nextActionDue', () => parseJapaneseDate(dueText, today, { field: 'nextActionDue' }));
+  const abuse = formText(form, 'abuse');
+  if (abuse !== '' && abuse !== 'yes' && abuse !== 'no') errors.abuse = '「なし」か「あり」を選んでください。';
+
+  const personText = formText(form, 'person');
+  let personId: string | null = null;
+  if (personText !== '' && Object.keys(errors).length === 0) {
+    const person = await attemptAsync(errors, 'person', () => resolvePerson(ctx.db, ctx.actor, personText));
+    personId = person?.id ?? null;
+  }
+  if (Object.keys(errors).length > 0 || !occurredOn) {
+    const first = Object.values(errors)[0] ?? '入力内容を確認してください。';
+    throw new UserError('invalid_form', `入力内容を確認してください。${first}`, `invalid soudan form: ${Object.keys(errors).join(',')}`, errors);
+  }
+  return {
+    personId,
+    occurredOn,
+    method,
+    kind,
+    summary,
+    minutes,
+    nextAction: nextAction || null,
+    nextActionDue: nextActionDue ?? null,
+    abuseSuspected: abuse === 'yes',
+  };
+}
+
+async function attemptAsync<T>(errors: Record<string, string>, field: string, f: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await f();
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    errors[field] = e.fieldErrors?.[field] ?? e.userMessage;
+    return undefined;
+  }
+}
+
+async function submit(ctx: HandlerContext, form: FormSubmission): Promise<Reply[]> {
+  const input = await readForm(ctx, form);
+  const saved = await logConsultation(ctx.db, ctx.actor, input, ctx.now);
+  const who = saved.personCode ?? `一般相談（${saved.anonymousLabel}）`;
+  const notes: string[] = [];
+  if (saved.offMonth) notes.push('⚠ この日はモニタリング月ではないため、モニタリング実績には数えません。期間の変更が必要な場合は市町村に確認してください。');
+  if (saved.abuseSuspected) notes.push('⚠ 虐待の疑いとして記録しました。虐待防止窓口へ通知されます。');
+  const fields = [
+    { label: 'ケース', value: who },
+    { label: '相談日', value: formatJpDate(input.occurredOn) },
+    { label: '方法・種別', value: `${input.method}・${input.kind}` },
+  ];
+  if (input.nextAction) fields.push({ label: '次の対応', value: `${input.nextAction}${input.nextActionDue ? `（${formatJpDate(input.nextActionDue)}まで）` : ''}` });
+  const blocks: Reply['blocks'] = [card('相談記録を登録しました', fields, input.personId ? [button('ケースを見る', 'case:show', input.personId)] : undefined)];
+  for (const n of notes) blocks.push({ type: 'text', text: n });
+  return [reply(`相談記録を登録しました（${who}）`, blocks)];
+}
+
+export const soudanCommand: CommandSpec = {
+  id: 'soudan',
+  aliases: ['記録', 'きろく', '相談記録'],
+  label: '記録',
+  description: '相談記録（支援経過）を登録します',
+  usage: '記録　/　/soudan C-0012',
+  menu: true,
+  async onCommand(ctx, cmd) {
+    return [reply('相談記録の入力', [soudanForm(jstToday(ctx.now), cmd.text)])];
+  },
+  async onAction(ctx, action) {
+    if (action.id === SOUDAN_FORM) return [reply('相談記録の入力', [soudanForm(jstToday(ctx.now), action.value)])];
+    throw new UserError('unknown_action', 'この操作には対応していません。', `unknown action ${action.id}`);
+  },
+  async onForm(ctx, form) {
+    if (form.formId !== SOUDAN_FORM) throw new UserError('unknown_form', 'このフォームには対応していません。', `unknown form ${form.formId}`);
+    return submit(ctx, form);
+  },
+};

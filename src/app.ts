@@ -1,0 +1,80 @@
+import { connect, type Database } from '../db/client';
+import { startEmbedded, type EmbeddedServer } from '../db/embedded';
+import { runMigrations } from '../db/migrate';
+import { createRegistry } from '../handlers/index';
+import type { CommandRegistry } from './chat/registry';
+import { isLoopback, type Config } from './config';
+import { seedDemo } from './demo/seed';
+import { HttpServer, json, text } from './http/server';
+import { log } from './log';
+import { mountLocalChat } from './platforms/local/routes';
+
+export interface App {
+  database: Database;
+  registry: CommandRegistry;
+  http: HttpServer;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Where the database is: the configured server, or an embedded one under DATA_DIR. */
+export async function openDatabase(config: Config): Promise<{ url: string; embedded: EmbeddedServer | null }> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: null };
+  log.info({ dir: config.DATA_DIR }, 'starting embedded PostgreSQL');
+  const embedded = await startEmbedded(config.DATA_DIR);
+  return { url: embedded.url, embedded };
+}
+
+/**
+ * Builds and starts everything: database, migrations, demo data, HTTP routes. `stop` undoes it
+ * in reverse order. Tests start the same app against their own database.
+ */
+export async function startApp(config: Config, opts: { now?: () => Date } = {}): Promise<App> {
+  const { url, embedded } = await openDatabase(config);
+  try {
+    await runMigrations(url);
+    const database = connect(url, { max: config.DB_POOL_MAX });
+    const seedWanted = config.DEMO_DATA === 'on' || (config.DEMO_DATA === 'auto' && embedded !== null);
+    if (seedWanted && (await seedDemo(database.db, opts.now?.() ?? new Date()))) log.info('demo tenant loaded (みどり市（デモ）)');
+
+    const registry = createRegistry();
+    const http = new HttpServer();
+    http.add({
+      method: 'GET',
+      path: '/healthz',
+      handler: async () => {
+        try {
+          await database.sql`select 1`;
+          return json(200, { status: 'ok' });
+        } catch {
+          return json(503, { status: 'database unreachable' });
+        }
+      },
+    });
+    const localChat = config.LOCAL_CHAT === 'on' || (config.LOCAL_CHAT === 'auto' && isLoopback(config.HOST));
+    if (localChat && !isLoopback(config.HOST)) {
+      throw new Error('LOCAL_CHAT=on needs a loopback HOST: the local chat has no login');
+    }
+    if (localChat) mountLocalChat(http, { db: database.db, registry, now: opts.now });
+    else http.add({ method: 'GET', path: '/', handler: async () => text(200, 'soudan-bot') });
+
+    const addr = await http.listen(config.PORT, config.HOST);
+    const shownHost = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+    const appUrl = `http://${shownHost}:${addr.port}`;
+    log.info({ url: appUrl, localChat }, 'listening');
+    return {
+      database,
+      registry,
+      http,
+      url: appUrl,
+      async stop() {
+        await http.close();
+        await database.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (e) {
+    await embedded?.stop();
+    throw e;
+  }
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])
+  .transform((v) => ['true', '1', 'on', 'yes'].includes(v));
+const optionalText = z.string().trim().min(1).optional();
+const url = (example: string) =>
+  z.url({ message: `must be a URL such as ${example}` });
+
+/** Every environment variable the bot reads, validated once. `.env.example` documents each. */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number({ message: 'must be a port number such as 3000' }).int().min(0).max(65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL such as postgres://user:pass@127.0.0.1:5432/soudan')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Load the fictional demo tenant into an empty database: auto = only with the embedded server. */
+  DEMO_DATA: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** The local web chat has no login: it is served only on a loopback HOST. */
+  LOCAL_CHAT: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** Secret for signed one-time links; generated per start when unset (links then die on restart). */
+  LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_CLIENT_ID: optionalText,
+  SLACK_CLIENT_SECRET: optionalText,
+  SLACK_STATE_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText,
+  SLACK_API_URL: url('https://slack.com/api/').default('https://slack.com/api/'),
+
+  LINEWORKS_BOT_ID: optionalText,
+  LINEWORKS_BOT_SECRET: optionalText,
+  LINEWORKS_CLIENT_ID: optionalText,
+  LINEWORKS_CLIENT_SECRET: optionalText,
+  LINEWORKS_SERVICE_ACCOUNT: optionalText,
+  LINEWORKS_PRIVATE_KEY: optionalText,
+  LINEWORKS_DOMAIN_ID: optionalText,
+  LINEWORKS_API_URL: url('https://www.worksapis.com/v1.0').default('https://www.worksapis.com/v1.0'),
+  LINEWORKS_AUTH_URL: url('https://auth.worksmobile.com/oauth2/v2.0/token').default(
+    'https://auth.worksmobile.com/oauth2/v2.0/token',
+  ),
+
+  LINE_CHANNEL_SECRET: optionalText,
+  LINE_CHANNEL_ACCESS_TOKEN: optionalText,
+  LINE_API_URL: url('https://api.line.me').default('https://api.line.me'),
+
+  SCHEDULER: bool.default(true),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment (empty strings count as unset) and names every wrong variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v.trim() !== '') input[key] = v;
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const key = String(i.path[0] ?? '(root)');
+        // Never echo a secret (or a URL that may carry a password) into a log.
+        const shown = /SECRET|TOKEN|KEY|PASSWORD|DATABASE_URL/.test(key) ? '[hidden]' : JSON.stringify(input[key] ?? null);
+        return `${key}: ${i.message} (got ${shown})`;
+      }),
+    );
+  }
+  return parsed.data;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

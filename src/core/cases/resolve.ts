@@ -1,0 +1,26 @@
+import type { DbOrTx } from '../../../db/client';
+import type { Actor } from '../../chat/types';
+import { UserError } from '../errors';
+import { searchPersons, type PersonHit } from './search';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A person typed into a form's person field: an id (from a picker), a case code or a name.
+ * Exactly one visible person must match; otherwise the field gets a Japanese message.
+ */
+export async function resolvePerson(db: DbOrTx, actor: Actor, value: string, field = 'person'): Promise<PersonHit | { id: string }> {
+  const v = value.trim();
+  if (UUID.test(v)) return { id: v };
+  const { hits, fuzzy } = await searchPersons(db, actor, v, 3);
+  const first = hits[0];
+  if (!first || fuzzy) {
+    const msg = 'ケースが見つかりません。ケース番号（例: C-0012）か氏名を確認してください。';
+    throw new UserError('unknown_person', msg, 'person not resolved', { [field]: msg });
+  }
+  if (hits.length > 1) {
+    const msg = `${hits.length}件以上該当します。ケース番号（例: ${first.code}）で指定してください。`;
+    throw new UserError('ambiguous_person', msg, 'person ambiguous', { [field]: msg });
+  }
+  return first;
+}

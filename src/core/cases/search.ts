@@ -1,0 +1,104 @@
+import { and, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client';
+import { persons } from '../../../db/schema/index';
+import type { Actor } from '../../chat/types';
+import { isKikan } from '../access';
+import { writeAudit } from '../audit/write';
+import { UserError } from '../errors';
+import { normalizeForSearch } from '../kana';
+
+export interface PersonHit {
+  id: string;
+  code: string;
+  familyName: string;
+  givenName: string;
+  familyKana: string;
+  givenKana: string;
+  officeId: string;
+  consentKikan: boolean;
+}
+
+export interface SearchResult {
+  hits: PersonHit[];
+  /** True when nothing matched exactly and the hits are "もしかして" suggestions. */
+  fuzzy: boolean;
+}
+
+const MAX_QUERY = 50;
+/** Case codes look like `C-0012`; `c12`, `0012` and `12` find it too. */
+const CODE_PATTERN = /^(?:c-?)?(\d{1,8})$/i;
+
+export function caseCode(n: number): string {
+  return `C-${String(n).padStart(4, '0')}`;
+}
+
+/**
+ * The persons the actor may see, as SQL: their own office's, and for the 基幹 the persons who
+ * consented. The filter is in the query, so an invisible person is never even counted.
+ */
+export function visiblePersons(actor: Actor): SQL {
+  const own = eq(persons.officeId, actor.officeId);
+  const scope = isKikan(actor) ? or(own, eq(persons.consentKikan, true)) : own;
+  return and(eq(persons.tenantId, actor.tenantId), isNull(persons.deletedAt), scope) as SQL;
+}
+
+const hitColumns = {
+  id: persons.id,
+  code: persons.code,
+  familyName: persons.familyName,
+  givenName: persons.givenName,
+  familyKana: persons.familyKana,
+  givenKana: persons.givenKana,
+  officeId: persons.officeId,
+  consentKikan: persons.consentKikan,
+};
+
+/** Finds visible persons by case code, name or kana (partial), then fuzzily. Audited. */
+export async function searchPersons(db: DbOrTx, actor: Actor, query: string, limit = 8): Promise<SearchResult> {
+  const q = normalizeForSearch(query);
+  if (q === '') {
+    throw new UserError('empty_query', '探したい方の氏名（漢字・かな）かケース番号を入力してください。例: ケース 山田');
+  }
+  if (q.length > MAX_QUERY) {
+    throw new UserError('query_too_long', `検索語が長すぎます（${MAX_QUERY}文字まで）。氏名の一部かケース番号で検索してください。`);
+  }
+  const scope = visiblePersons(actor);
+  let hits: PersonHit[] = [];
+  let fuzzy = false;
+  const codeMatch = CODE_PATTERN.exec(q);
+  if (codeMatch) {
+    hits = await db
+      .select(hitColumns)
+      .from(persons)
+      .where(and(scope, eq(persons.code, caseCode(Number(codeMatch[1])))))
+      .limit(limit);
+  }
+  if (hits.length === 0) {
+    const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    hits = await db
+      .select(hitColumns)
+      .from(persons)
+      .where(and(scope, sql`${persons.searchText} like ${pattern}`))
+      .orderBy(desc(sql`similarity(${persons.searchText}, ${q})`), persons.familyKana)
+      .limit(limit);
+  }
+  if (hits.length === 0 && q.length >= 2) {
+    fuzzy = true;
+    hits = await db
+      .select(hitColumns)
+      .from(persons)
+      .where(and(scope, sql`similarity(${persons.searchText}, ${q}) > 0.2`))
+      .orderBy(desc(sql`similarity(${persons.searchText}, ${q})`))
+      .limit(5);
+  }
+  await writeAudit(db, {
+    tenantId: actor.tenantId,
+    actorStaffId: actor.staffId,
+    platform: actor.platform,
+    action: 'search',
+    resourceType: 'person',
+    // The query itself is a name: only its length and the ids found are kept.
+    detail: { queryLength: q.length, results: hits.map((h) => h.id), fuzzy },
+  });
+  return { hits, fuzzy };
+}

@@ -1,0 +1,54 @@
+import { and, eq } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client';
+import { chatAccounts, offices, staff } from '../../../db/schema/index';
+import { ROLES, type Actor, type Platform, type Role } from '../../chat/types';
+
+const columns = {
+  staffId: staff.id,
+  tenantId: staff.tenantId,
+  officeId: staff.officeId,
+  name: staff.name,
+  roles: staff.roles,
+  officeKind: offices.kind,
+};
+
+function toActor(row: { staffId: string; tenantId: string; officeId: string; name: string; roles: string[]; officeKind: string }, platform: Platform, userId: string): Actor {
+  return {
+    tenantId: row.tenantId,
+    staffId: row.staffId,
+    officeId: row.officeId,
+    officeKind: row.officeKind,
+    name: row.name,
+    roles: row.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r)),
+    platform,
+    platformUserId: userId,
+  };
+}
+
+/** The actor for an active staff member (the local chat picks staff directly). */
+export async function actorForStaff(db: DbOrTx, staffId: string, platform: Platform = 'local'): Promise<Actor | null> {
+  const [row] = await db
+    .select(columns)
+    .from(staff)
+    .innerJoin(offices, eq(offices.id, staff.officeId))
+    .where(and(eq(staff.id, staffId), eq(staff.active, true)));
+  return row ? toActor(row, platform, staffId) : null;
+}
+
+/** The actor behind a linked platform account, or null when the account is not linked. */
+export async function actorForChatAccount(db: DbOrTx, platform: Platform, workspaceId: string, userId: string): Promise<Actor | null> {
+  const [row] = await db
+    .select(columns)
+    .from(chatAccounts)
+    .innerJoin(staff, eq(staff.id, chatAccounts.staffId))
+    .innerJoin(offices, eq(offices.id, staff.officeId))
+    .where(
+      and(
+        eq(chatAccounts.platform, platform),
+        eq(chatAccounts.workspaceId, workspaceId),
+        eq(chatAccounts.userId, userId),
+        eq(staff.active, true),
+      ),
+    );
+  return row ? toActor(row, platform, userId) : null;
+}

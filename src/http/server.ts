@@ -1,0 +1,126 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { asError } from '../core/errors';
+import { log } from '../log';
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  /** The raw bytes: signatures are verified on these, never on re-serialised JSON. */
+  body: Buffer;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export type RouteHandler = (req: HttpRequest) => Promise<HttpResponse>;
+
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  handler: RouteHandler;
+  /** Largest body accepted, in bytes (default 64 KiB); larger requests get 413 unread. */
+  maxBody?: number;
+}
+
+export const DEFAULT_MAX_BODY = 64 * 1024;
+
+export function json(status: number, value: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value) };
+}
+
+export function text(status: number, body: string): HttpResponse {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > max) return reject(new BodyTooLarge());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        reject(new BodyTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The one HTTP server: local chat, platform webhooks and /healthz share it. Routes are exact
+ * paths; anything else is 404. A handler that throws answers 500 with no detail.
+ */
+export class HttpServer {
+  private readonly routes = new Map<string, Route>();
+  private server: http.Server | null = null;
+
+  add(route: Route): void {
+    const key = `${route.method} ${route.path}`;
+    if (this.routes.has(key)) throw new Error(`duplicate route ${key}`);
+    this.routes.set(key, route);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const route = this.routes.get(`${method === 'HEAD' ? 'GET' : method} ${url.pathname}`);
+    let out: HttpResponse;
+    if (!route) {
+      const other = [...this.routes.values()].some((r) => r.path === url.pathname);
+      out = other ? text(405, 'method not allowed') : text(404, 'not found');
+    } else {
+      try {
+        const body = method === 'POST' ? await readBody(req, route.maxBody ?? DEFAULT_MAX_BODY) : Buffer.alloc(0);
+        out = await route.handler({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body });
+      } catch (e) {
+        if (e instanceof BodyTooLarge) out = text(413, 'payload too large');
+        else {
+          const err = asError(e);
+          log.error({ path: url.pathname, err: { name: err.name, message: err.message, stack: err.stack } }, 'route failed');
+          out = text(500, 'internal error');
+        }
+      }
+    }
+    res.writeHead(out.status, { 'x-content-type-options': 'nosniff', ...out.headers });
+    res.end(method === 'HEAD' ? undefined : out.body);
+  }
+
+  async listen(port: number, host: string): Promise<AddressInfo> {
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((e) => {
+        log.error({ err: asError(e).message }, 'response failed');
+        if (!res.headersSent) res.destroy();
+      });
+    });
+    this.server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(port, host, () => resolve());
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    await new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      s.closeIdleConnections();
+    });
+    this.server = null;
+  }
+}

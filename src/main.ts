@@ -1,0 +1,38 @@
+import { startApp } from './app';
+import { ConfigError, loadConfig } from './config';
+import { asError } from './core/errors';
+import { log } from './log';
+
+/** Entry point: configuration → database → HTTP → (platforms, scheduler); graceful shutdown. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const app = await startApp(config);
+  console.log(`soudan-bot: ${app.url} で起動しました（Ctrl+C で終了） / listening on ${app.url}`);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => process.exit(1), 15_000);
+    timer.unref();
+    await app.stop().catch((e) => log.error({ err: asError(e).message }, 'stop failed'));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((e) => {
+  const err = asError(e);
+  log.fatal({ err: { name: err.name, message: err.message, stack: err.stack } }, 'start-up failed');
+  process.exit(1);
+});
