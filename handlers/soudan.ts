@@ -75,6 +75,7 @@ async function readForm(ctx: HandlerContext, form: FormSubmission): Promise<NewC
     }
   };
   const occurredOn = attempt('occurredOn', () => parseJapaneseDate(formText(form, 'occurredOn'), today, { field: 'occurredOn' }));
+  if (occurredOn && occurredOn > today) errors.occurredOn = '相談日に未来の日付は指定できません。';
   const method = formText(form, 'method');
   if (!(CONTACT_METHODS as readonly string[]).includes(method)) errors.method = '方法を選んでください。';
   const kind = formText(form, 'kind');
