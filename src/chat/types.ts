@@ -154,4 +154,14 @@ export interface Reply {
   toStaffId?: string;
   /** For `channel`: a configured channel purpose (e.g. `kikan-queue`). */
   channel?: string;
+  /**
+   * Suggested answers: quick replies on LINE and LINE WORKS, buttons elsewhere. The dialogue
+   * engine uses them for select fields and for 戻る / やめる.
+   */
+  quickReplies?: Button[];
+  /**
+   * For a reply to an Action pressed on a message: replace that message (a reminder marked
+   * 完了 updates in place) instead of sending a new one.
+   */
+  replaceOriginal?: boolean;
 }

@@ -1,0 +1,38 @@
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client';
+import { reminders } from '../../../db/schema/index';
+
+/** Kinds of things to remind about. Each planner owns its kind. */
+export type ReminderKind = 'monitoring' | 'certificate' | 'meeting' | 'action_item' | 'secondary_waiting' | 'next_action';
+
+export interface ReminderUpsert {
+  tenantId: string;
+  /** Natural key, stable across replanning: `monitoring:<planId>:2026-11`, `meeting:<id>:day_before`. */
+  key: string;
+  kind: ReminderKind;
+  recipientId: string;
+  subjectType: string;
+  subjectId: string;
+  dueOn: string;
+}
+
+/**
+ * Creates the reminder, or moves its due date when the plan behind it changed. A reminder that
+ * is done or cancelled stays so: replanning never reopens finished work.
+ */
+export async function upsertReminder(db: DbOrTx, r: ReminderUpsert): Promise<void> {
+  await db
+    .insert(reminders)
+    .values(r)
+    .onConflictDoUpdate({
+      target: [reminders.tenantId, reminders.key, reminders.recipientId],
+      set: { dueOn: r.dueOn },
+      setWhere: sql`${reminders.status} in ('open', 'snoozed')`,
+    });
+}
+
+/** Cancels open reminders whose subject went away (a meeting cancelled, a plan ended early). */
+export async function cancelReminders(db: DbOrTx, tenantId: string, keyPrefix: string): Promise<void> {
+  await db.execute(sql`update reminders set status = 'cancelled'
+    where tenant_id = ${tenantId} and key like ${`${keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} and status in ('open', 'snoozed')`);
+}
