@@ -2,17 +2,21 @@ import { connect, type Database } from '../db/client';
 import { startEmbedded, type EmbeddedServer } from '../db/embedded';
 import { runMigrations } from '../db/migrate';
 import { createRegistry } from '../handlers/index';
+import { SenderRegistry } from './chat/adapter';
 import type { CommandRegistry } from './chat/registry';
 import { isLoopback, type Config } from './config';
 import { seedDemo } from './demo/seed';
 import { HttpServer, json, text } from './http/server';
 import { log } from './log';
 import { mountLocalChat } from './platforms/local/routes';
+import { localSender } from './platforms/local/sender';
 
 export interface App {
   database: Database;
   registry: CommandRegistry;
   http: HttpServer;
+  /** Outbound senders of the platforms configured in this process (the delivery queue uses them). */
+  senders: SenderRegistry;
   url: string;
   stop(): Promise<void>;
 }
@@ -39,6 +43,7 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
 
     const registry = createRegistry();
     const http = new HttpServer();
+    const senders = new SenderRegistry();
     http.add({
       method: 'GET',
       path: '/healthz',
@@ -55,7 +60,11 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     if (localChat && !isLoopback(config.HOST)) {
       throw new Error('LOCAL_CHAT=on needs a loopback HOST: the local chat has no login');
     }
-    if (localChat) mountLocalChat(http, { db: database.db, registry, now: opts.now });
+    if (localChat) {
+      mountLocalChat(http, { db: database.db, registry, now: opts.now });
+      senders.add(localSender);
+    }
+    // Platform adapters mount here, each adding its routes and its sender when configured.
     else http.add({ method: 'GET', path: '/', handler: async () => text(200, 'soudan-bot') });
 
     const addr = await http.listen(config.PORT, config.HOST);
@@ -66,6 +75,7 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
       database,
       registry,
       http,
+      senders,
       url: appUrl,
       async stop() {
         await http.close();
