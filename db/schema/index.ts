@@ -1,5 +1,6 @@
 export * from './audit';
 export * from './consultations';
+export * from './line';
 export * from './meetings';
 export * from './persons';
 export * from './platform-state';
@@ -7,3 +8,4 @@ export * from './regional-issues';
 export * from './reminders';
 export * from './secondary-consultations';
 export * from './tenancy';
+export * from './webform';
