@@ -25,6 +25,8 @@ export const configSchema = z.object({
   LOCAL_CHAT: z.enum(['auto', 'on', 'off']).default('auto'),
   /** Secret for signed one-time links; generated per start when unset (links then die on restart). */
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** The bot's address as phones reach it (https://bot.example.jp): one-time form links point here. */
+  PUBLIC_BASE_URL: url('https://bot.example.jp').optional(),
 
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_BOT_TOKEN: optionalText,
