@@ -25,7 +25,10 @@ export const regionalIssues = pgTable(
     suggestedDirection: text('suggested_direction'),
     filedBy: uuid('filed_by').notNull().references(() => staff.id),
     filedByOffice: uuid('filed_by_office').notNull().references(() => offices.id),
-    /** submitted → triaged → in_review → proposed → confirmed → resolved | continued; merged */
+    /**
+     * submitted → triaged → in_review → proposed → confirmed → resolved | continued; merged;
+     * returned (back to the offices as solvable case by case). See src/core/regional/policy.ts.
+     */
     status: text('status').notNull().default('submitted'),
     priority: text('priority'),
     /** bukai | teireikai | case_by_case */
@@ -33,12 +36,19 @@ export const regionalIssues = pgTable(
     councilBodyId: uuid('council_body_id').references(() => councilBodies.id),
     mergedInto: uuid('merged_into'),
     sourceSecondaryId: uuid('source_secondary_id'),
+    /** 提案: policy (施策提案) | resource (社会資源の開発・改善). */
+    proposalKind: text('proposal_kind'),
+    /** The proposal's text (de-identified like every text here). */
+    proposal: text('proposal'),
+    /** 全体会で確認: when the 全体会 confirmed the proposal. */
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('regional_issues_number_uq').on(t.tenantId, t.number),
     index('regional_issues_status_idx').on(t.tenantId, t.status),
+    index('regional_issues_merged_idx').on(t.mergedInto),
   ],
 );
 
