@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { deliveries } from '../../db/schema/index';
 import type { Reply } from '../chat/types';
@@ -38,6 +38,17 @@ export async function inboxOf(db: DbOrTx, tenantId: string, staffId: string, lim
     .select({ id: deliveries.id, kind: deliveries.kind, payload: deliveries.payload, createdAt: deliveries.createdAt, status: deliveries.status })
     .from(deliveries)
     .where(and(eq(deliveries.tenantId, tenantId), eq(deliveries.recipientId, staffId)))
+    .orderBy(desc(deliveries.createdAt))
+    .limit(limit);
+  return rows.reverse();
+}
+
+/** The latest channel posts of a tenant, oldest first (the local chat's channel view). */
+export async function channelPostsOf(db: DbOrTx, tenantId: string, limit = 30) {
+  const rows = await db
+    .select({ id: deliveries.id, channel: deliveries.channel, kind: deliveries.kind, payload: deliveries.payload, createdAt: deliveries.createdAt, status: deliveries.status })
+    .from(deliveries)
+    .where(and(eq(deliveries.tenantId, tenantId), isNotNull(deliveries.channel)))
     .orderBy(desc(deliveries.createdAt))
     .limit(limit);
   return rows.reverse();

@@ -12,7 +12,7 @@ import { textReply } from '../../chat/replies';
 import type { Input } from '../../chat/types';
 import { actorForStaff } from '../../core/staff/actor';
 import { json, type HttpServer, type HttpResponse } from '../../http/server';
-import { inboxOf, markSent } from '../../scheduler/outbox';
+import { channelPostsOf, inboxOf, markSent } from '../../scheduler/outbox';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const asset = (name: string) => fs.readFileSync(path.join(here, 'web', name));
@@ -112,6 +112,19 @@ export function mountLocalChat(server: HttpServer, deps: LocalChatDeps): void {
       // Shown here is delivered here: the local chat is this staff member's platform.
       await markSent(deps.db, items.filter((i) => i.status === 'pending').map((i) => i.id));
       return json(200, { items });
+    },
+  });
+
+  // The tenant's shared channels (e.g. the 基幹's queue): what everyone in the channel would see.
+  server.add({
+    method: 'GET',
+    path: '/local/api/channel',
+    handler: async (req) => {
+      const staffId = z.uuid().safeParse(req.query.get('staffId'));
+      if (!staffId.success) return json(400, { error: 'staffId が必要です。' });
+      const actor = await actorForStaff(deps.db, staffId.data, 'local');
+      if (!actor) return json(404, { error: 'その職員は登録されていません。' });
+      return json(200, { items: await channelPostsOf(deps.db, actor.tenantId) });
     },
   });
 }

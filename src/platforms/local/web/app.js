@@ -4,6 +4,7 @@
 const $ = (sel) => document.querySelector(sel);
 const chat = $('#chat');
 const inbox = $('#inbox');
+const channel = $('#channel');
 const staffSelect = $('#staff');
 let seenInbox = 0;
 
@@ -15,7 +16,7 @@ function el(tag, attrs = {}, ...children) {
     else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -42,7 +43,7 @@ async function post(input) {
 function renderButton(b) {
   return el(
     'button',
-    { type: 'button', class: b.style || '', onclick: () => act(b.action, b.label) },
+    { type: 'button', class: b.style || '', onclick: (ev) => act(b.action, b.label, ev.target.closest('.msg')) },
     b.label,
   );
 }
@@ -170,9 +171,21 @@ function showReplies(result) {
   scrollDown();
 }
 
-async function act(action, label) {
+// A reply marked replaceOriginal (a reminder marked 完了) takes the place of the message whose
+// button was pressed; anything else continues the conversation in the chat tab.
+async function act(action, label, sourceMsg) {
+  const result = await post({ kind: 'action', id: action.id, value: action.value });
+  const replies = result.replies || [];
+  const replacing = sourceMsg && replies.find((r) => r.replaceOriginal);
+  if (replacing) {
+    const fresh = renderReply(replacing, document.createElement('div'));
+    sourceMsg.replaceWith(fresh);
+    result.replies = replies.filter((r) => r !== replacing);
+    if (result.replies.length === 0) return;
+  }
+  if (chat.hidden) showTab('chat');
   chat.append(el('div', { class: 'msg me' }, label));
-  showReplies(await post({ kind: 'action', id: action.id, value: action.value }));
+  showReplies(result);
 }
 
 async function send(line) {
@@ -196,15 +209,28 @@ async function refreshInbox() {
   badge.textContent = String(Math.max(fresh, 0));
 }
 
+async function refreshChannel() {
+  if (!staffSelect.value) return;
+  const res = await fetch(`/local/api/channel?staffId=${encodeURIComponent(staffSelect.value)}`);
+  if (!res.ok) return;
+  const { items } = await res.json();
+  channel.replaceChildren(el('div', { class: 'note' }, '共有チャンネル（個人情報は載りません）'));
+  if (items.length === 0) channel.append(el('div', { class: 'note' }, '投稿はまだありません'));
+  for (const item of items) {
+    channel.append(el('div', { class: 'note' }, `#${item.channel}`));
+    renderReply(item.payload, channel);
+  }
+}
+
+const TABS = { chat, inbox, channel };
 function showTab(name) {
-  const isChat = name === 'chat';
-  chat.hidden = !isChat;
-  inbox.hidden = isChat;
-  $('#tab-chat').classList.toggle('active', isChat);
-  $('#tab-inbox').classList.toggle('active', !isChat);
-  $('#tab-chat').setAttribute('aria-pressed', String(isChat));
-  $('#tab-inbox').setAttribute('aria-pressed', String(!isChat));
-  if (!isChat) refreshInbox().then(() => (seenInbox = inbox.querySelectorAll('.msg').length));
+  for (const [key, section] of Object.entries(TABS)) {
+    section.hidden = key !== name;
+    $(`#tab-${key}`).classList.toggle('active', key === name);
+    $(`#tab-${key}`).setAttribute('aria-pressed', String(key === name));
+  }
+  if (name === 'inbox') refreshInbox().then(() => (seenInbox = inbox.querySelectorAll('.msg').length));
+  if (name === 'channel') refreshChannel();
 }
 
 async function init() {
@@ -235,6 +261,7 @@ async function init() {
   });
   $('#tab-chat').addEventListener('click', () => showTab('chat'));
   $('#tab-inbox').addEventListener('click', () => showTab('inbox'));
+  $('#tab-channel').addEventListener('click', () => showTab('channel'));
   chat.append(el('div', { class: 'note' }, staff.length ? '職員を選んで、下のメニューかコマンドで操作してください。' : '職員が登録されていません。'));
   refreshInbox();
   setInterval(refreshInbox, 10_000);

@@ -1,0 +1,90 @@
+import { eq } from 'drizzle-orm';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consultations, persons } from '../../db/schema/index';
+import { startApp, type App } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { launchBrowser } from '../helpers/browser';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+
+let tdb: TestDatabase;
+let app: App;
+let browser: Browser;
+let closeBrowser: () => Promise<void>;
+let page: Page;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'on', LOCAL_CHAT: 'on', SCHEDULER: 'false' }));
+  ({ browser, close: closeBrowser } = await launchBrowser());
+  // A phone-sized screen: counselors use this between visits.
+  page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'ja-JP' });
+  await page.goto(app.url);
+  await page.waitForSelector('#staff option', { state: 'attached' });
+});
+
+afterAll(async () => {
+  await closeBrowser?.();
+  await app?.stop();
+  await tdb?.drop();
+});
+
+async function chooseStaff(name: string) {
+  const value = await page.$eval('#staff', (sel, n) => [...(sel as HTMLSelectElement).options].find((o) => o.text.includes(n))?.value ?? '', name);
+  await page.selectOption('#staff', value);
+}
+
+async function send(line: string) {
+  await page.fill('#line', line);
+  await page.click('#composer button[type=submit]');
+}
+
+describe('local web chat in a real browser', () => {
+  it('looks a case up, picks one of several matches and shows the card', async () => {
+    await chooseStaff('青木');
+    await send('ケース 山田');
+    const list = page.locator('.msg.bot .list').last();
+    await expect.poll(() => list.locator('li').count()).toBe(2);
+    await list.locator('li', { hasText: '山田 太郎' }).getByRole('button', { name: '開く' }).click();
+    const card = page.locator('.msg.bot .card').last();
+    await card.waitFor();
+    expect(await card.locator('h3').textContent()).toBe('山田 太郎');
+    expect(await card.textContent()).toContain('次回モニタリング');
+    expect(await card.textContent()).toContain('相談支援事業所あおぞら');
+    await page.screenshot({ path: 'test-results/local-chat-case.png', fullPage: false });
+  });
+
+  it('logs a consultation through the form, showing field errors in Japanese first', async () => {
+    await page.locator('.msg.bot .card').last().getByRole('button', { name: '記録する' }).click();
+    const form = page.locator('form.bot-form').last();
+    await form.waitFor();
+    await form.locator('input[name=occurredOn]').fill('2026年2月30日');
+    await form.locator('select[name=kind]').selectOption('福祉サービスの利用援助');
+    await form.getByRole('button', { name: '記録する' }).click();
+    await expect.poll(() => form.locator('[data-error-for=summary]').textContent()).toContain('入力してください');
+    expect(await form.locator('[data-error-for=occurredOn]').textContent()).toContain('日付');
+
+    await form.locator('input[name=occurredOn]').fill('今日');
+    await form.locator('textarea[name=summary]').fill('ブラウザからの記録テスト。通所の様子を確認した。');
+    await form.getByRole('button', { name: '記録する' }).click();
+    await page.locator('.msg.bot', { hasText: '相談記録を登録しました' }).waitFor();
+    await page.screenshot({ path: 'test-results/local-chat-logged.png' });
+
+    const [taro] = await tdb.db.select({ id: persons.id }).from(persons).where(eq(persons.code, 'C-0001'));
+    const rows = await tdb.db.select().from(consultations).where(eq(consultations.personId, taro?.id ?? ''));
+    expect(rows.some((r) => r.summary.startsWith('ブラウザからの記録テスト'))).toBe(true);
+  });
+
+  it('shows help from the menu, and a polite message for an unknown command', async () => {
+    await page.locator('#menu button', { hasText: 'ヘルプ' }).click();
+    await page.locator('.msg.bot .list', { hasText: 'soudan-bot で使えるコマンド' }).last().waitFor();
+    await send('こんにちは');
+    await page.locator('.msg.bot', { hasText: 'コマンドが分かりませんでした' }).last().waitFor();
+  });
+
+  it('renders user text as text, never as markup', async () => {
+    await send('ケース <img src=x onerror=alert(1)>');
+    await page.locator('.msg.me', { hasText: '<img src=x' }).waitFor();
+    expect(await page.locator('#chat img').count()).toBe(0);
+  });
+});
