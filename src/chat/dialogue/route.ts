@@ -1,0 +1,82 @@
+/**
+ * What a modal-less adapter (LINE WORKS, LINE) does with every inbound message, in one place:
+ *
+ *   routeText(deps, key, actor, text)     for typed text and quick replies that send text
+ *   routeAction(deps, key, actor, action) for postbacks (button, quick reply, menu)
+ *
+ * - A dialogue in progress takes the text as its next answer (or 「戻る」/「やめる」).
+ * - Otherwise the text is parsed as a command (`ケース 山田`, `記録`, `/case C-0012`) and
+ *   dispatched; an unknown word gets a hint to send 「ヘルプ」.
+ * - Postbacks of the dialogue itself (`dialogue:answer`, `dialogue:date`) are answers; any other
+ *   action is dispatched, and if the handler answers with a form (e.g. 「記録する」 on a case
+ *   card), the form is asked step by step instead of being rendered.
+ *
+ * The adapter only resolves the actor (or answers UNLINKED_MESSAGE), calls one of these and
+ * renders the returned replies. A reply for someone else never comes back here: dispatch()
+ * puts those in the outbox.
+ */
+import type { Db } from '../../../db/client';
+import { dispatch } from '../dispatch';
+import { parseCommandLine } from '../parse';
+import type { CommandRegistry } from '../registry';
+import { textReply } from '../replies';
+import type { Action, Actor, FormBlock, Input, Reply } from '../types';
+import { continueDialogue, startDialogue, type DialogueKey } from './engine';
+import { DATE_PICKER_ACTION, DIALOGUE_ANSWER_ACTION } from './questions';
+
+export interface RouteDeps {
+  db: Db;
+  registry: CommandRegistry;
+  now?: () => Date;
+}
+
+export const UNKNOWN_COMMAND_MESSAGE = 'コマンドが分かりませんでした。「ヘルプ」と送ると使えるコマンドが表示されます。';
+export const EXPIRED_DIALOGUE_MESSAGE = 'この質問は有効期限（30分）が切れたか、すでに終わっています。もう一度コマンドから始めてください。';
+
+/** Every inbound text: continue the dialogue if one is active, else run it as a command. */
+export async function routeText(deps: RouteDeps, key: DialogueKey, actor: Actor, text: string): Promise<Reply[]> {
+  const now = deps.now?.() ?? new Date();
+  const continued = await continueDialogue(deps, key, actor, text, now);
+  if (continued) return continued;
+  const cmd = parseCommandLine(deps.registry, text);
+  if (!cmd) return [textReply(UNKNOWN_COMMAND_MESSAGE)];
+  return runInput(deps, key, actor, cmd, now);
+}
+
+/** Every inbound postback, already mapped back to the Action its button carried. */
+export async function routeAction(deps: RouteDeps, key: DialogueKey, actor: Actor, action: Action): Promise<Reply[]> {
+  const now = deps.now?.() ?? new Date();
+  if (action.id === DIALOGUE_ANSWER_ACTION || action.id === DATE_PICKER_ACTION) {
+    return (await continueDialogue(deps, key, actor, action.value, now)) ?? [textReply(EXPIRED_DIALOGUE_MESSAGE)];
+  }
+  return runInput(deps, key, actor, action, now);
+}
+
+/** Runs a command or action; a form in its answer becomes a dialogue (replacing any earlier one). */
+async function runInput(deps: RouteDeps, key: DialogueKey, actor: Actor, input: Input, now: Date): Promise<Reply[]> {
+  const res = await dispatch({ db: deps.db, registry: deps.registry, now: deps.now ?? (() => now) }, actor, input);
+  return formsAsDialogue(deps.db, key, res.replies, now);
+}
+
+/**
+ * Replaces the first form among the replies by its first question (other blocks of that reply
+ * stay, before the question). Only one dialogue runs per user, so a second form is dropped;
+ * handlers answer with at most one form.
+ */
+export async function formsAsDialogue(db: Db, key: DialogueKey, replies: Reply[], now: Date): Promise<Reply[]> {
+  const out: Reply[] = [];
+  let started = false;
+  for (const r of replies) {
+    const form = r.blocks.find((b): b is FormBlock => b.type === 'form');
+    if (!form) {
+      out.push(r);
+      continue;
+    }
+    if (started) continue;
+    const rest = r.blocks.filter((b) => b.type !== 'form');
+    if (rest.length > 0) out.push({ ...r, blocks: rest, quickReplies: undefined });
+    out.push(await startDialogue(db, key, form, now));
+    started = true;
+  }
+  return out;
+}
