@@ -43,6 +43,11 @@ export interface Actor {
   platform: Platform;
   /** Platform user id, for logs and delivery (never shown to other users). */
   platformUserId: string;
+  /**
+   * Set only by core, for one request: access to one person beyond the standing rules (a
+   * break-glass opening, an admin's grant, an abuse alert), already audited. See core/access.ts.
+   */
+  elevation?: { personId: string; scope: 'break_glass' | 'granted' | 'abuse_alert' };
 }
 
 /** A typed command: `/case 山田`, `ケース 山田`, or the local chat's input line. */
