@@ -1,0 +1,97 @@
+/**
+ * Names of known (registered) persons, in kanji and in kana (hiragana and katakana alike, full- or
+ * half-width), as a full name with or without a space or ・ between family and given name (also
+ * mixed: 佐藤 はなこ), or as the family or given name alone, with an honorific (さん 様 さま 氏 くん
+ * 君 ちゃん 殿) absorbed. Short names collide with ordinary words, so:
+ *  - a one-kanji name alone (林, 翔) is removed when it does not touch another kanji, or when an
+ *    honorific follows it and no kanji precedes it (林さん, 翔くん: yes; 森林, 翔太, 小林さん: no);
+ *  - a kana-only name of one or two kana alone (ゆい, レン) is removed only with an honorific;
+ *  - longer names are removed wherever they occur.
+ * Romanised names are not matched. Matching is a scan over a name index (no giant regex), so a
+ * tenant's whole case list can be passed.
+ */
+import { fold, HAN } from './view';
+import type { Span } from './view';
+
+export interface KnownPerson {
+  familyName: string;
+  givenName: string;
+  familyKana?: string;
+  givenKana?: string;
+}
+
+interface Entry {
+  name: string;
+  /** Given names of the same person, when `name` is a family name (for the full name). */
+  givens: string[];
+}
+
+const HONORIFICS = ['ちゃん', 'さん', 'さま', 'くん', 'どの', '様', '氏', '君', '殿'];
+const IS_HAN = new RegExp(`[${HAN}]`, 'u');
+const KANA_ONLY = /^[ぁ-ゖー]+$/;
+const NAME_SEPARATOR = /[\s・]/;
+
+/** Katakana as hiragana, code unit for code unit (so indices stay those of the view). */
+export const hiragana = (s: string) => s.replace(/[ァ-ヶ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x60));
+const canonical = (s: string | undefined) => (s ? hiragana(fold(s)).replace(/[\s・]/g, '') : '');
+const isHan = (c: string | undefined) => c !== undefined && IS_HAN.test(c);
+
+function buildIndex(known: readonly KnownPerson[]): Map<string, Entry[]> {
+  const index = new Map<string, Entry[]>();
+  const add = (name: string, givens: string[]) => {
+    const list = index.get(name[0]!) ?? [];
+    list.push({ name, givens });
+    index.set(name[0]!, list);
+  };
+  for (const p of known) {
+    const givens = [canonical(p.givenName), canonical(p.givenKana)].filter(Boolean).sort((a, b) => b.length - a.length);
+    for (const f of [canonical(p.familyName), canonical(p.familyKana)]) if (f) add(f, givens);
+    for (const g of givens) add(g, []);
+  }
+  for (const list of index.values()) list.sort((a, b) => b.name.length - a.name.length);
+  return index;
+}
+
+function honorificEnd(t: string, i: number): number {
+  const j = NAME_SEPARATOR.test(t[i] ?? '') ? i + 1 : i;
+  const h = HONORIFICS.find((w) => t.startsWith(w, j));
+  return h ? j + h.length : -1;
+}
+
+/** End of the name `name` alone at i under the short-name rules, or -1. */
+function aloneEnd(t: string, i: number, name: string): number {
+  const end = i + name.length;
+  const withHonorific = honorificEnd(t, end);
+  if (KANA_ONLY.test(name)) return name.length <= 2 ? withHonorific : Math.max(end, withHonorific);
+  if ([...name].length === 1) {
+    if (isHan(t[i - 1])) return -1;
+    return withHonorific >= 0 ? withHonorific : isHan(t[end]) ? -1 : end;
+  }
+  return Math.max(end, withHonorific);
+}
+
+function fullEnd(t: string, i: number, entry: Entry): number {
+  let j = i + entry.name.length;
+  for (let k = 0; k < 2 && NAME_SEPARATOR.test(t[j] ?? ''); k++) j++;
+  const g = entry.givens.find((given) => t.startsWith(given, j));
+  if (!g) return -1;
+  return Math.max(j + g.length, honorificEnd(t, j + g.length));
+}
+
+export function findNames(text: string, known: readonly KnownPerson[]): Span[] {
+  const index = buildIndex(known);
+  const t = hiragana(text);
+  const out: Span[] = [];
+  for (let i = 0; i < t.length; i++) {
+    let best = -1;
+    for (const entry of index.get(t[i]!) ?? []) {
+      if (!t.startsWith(entry.name, i)) continue;
+      best = Math.max(best, fullEnd(t, i, entry), aloneEnd(t, i, entry.name));
+    }
+    if (best > i) {
+      out.push({ start: i, end: best, kind: 'name', label: '〔氏名〕', priority: 8 });
+      i = best - 1;
+    }
+  }
+  return out;
+}
