@@ -47,6 +47,8 @@ export const configSchema = z.object({
   LINEWORKS_AUTH_URL: url('https://auth.worksmobile.com/oauth2/v2.0/token').default(
     'https://auth.worksmobile.com/oauth2/v2.0/token',
   ),
+  /** Requests per minute per API per domain: 240 on Standard/Advanced, 60 on the free plan. */
+  LINEWORKS_RATE_PER_MIN: z.coerce.number({ message: 'must be a number such as 240 (60 on the free plan)' }).int().min(1).max(10_000).default(240),
 
   LINE_CHANNEL_SECRET: optionalText,
   LINE_CHANNEL_ACCESS_TOKEN: optionalText,
