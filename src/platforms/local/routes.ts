@@ -52,6 +52,7 @@ export function mountLocalChat(server: HttpServer, deps: LocalChatDeps): void {
   });
   server.add({ method: 'GET', path: '/', handler: staticFile(page, 'text/html; charset=utf-8') });
   server.add({ method: 'GET', path: '/local/app.js', handler: staticFile(script, 'text/javascript; charset=utf-8') });
+  server.add({ method: 'GET', path: '/local/render.js', handler: staticFile(asset('render.js'), 'text/javascript; charset=utf-8') });
   server.add({ method: 'GET', path: '/local/app.css', handler: staticFile(style, 'text/css; charset=utf-8') });
 
   server.add({

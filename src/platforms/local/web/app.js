@@ -1,5 +1,7 @@
 // The local web chat: renders the platform-free Reply model (text, card, list, form) with DOM
 // APIs only (textContent, never innerHTML), so nothing a user typed can become markup.
+// The block renderer lives in render.js, shared with the one-time browser form.
+import { el, renderBlock } from './render.js';
 
 const $ = (sel) => document.querySelector(sel);
 const chat = $('#chat');
@@ -7,21 +9,6 @@ const inbox = $('#inbox');
 const channel = $('#channel');
 const staffSelect = $('#staff');
 let seenInbox = 0;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') node.className = v;
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat(Infinity)) {
-    if (c === null || c === undefined || c === false) continue;
-    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return node;
-}
 
 function scrollDown() {
   chat.scrollTop = chat.scrollHeight;
@@ -40,128 +27,15 @@ async function post(input) {
   return data;
 }
 
-function renderButton(b) {
-  return el(
-    'button',
-    { type: 'button', class: b.style || '', onclick: (ev) => act(b.action, b.label, ev.target.closest('.msg')) },
-    b.label,
-  );
-}
-
-function renderCard(block) {
-  return el(
-    'div',
-    { class: 'card' },
-    el('h3', {}, block.title),
-    block.subtitle ? el('div', { class: 'sub' }, block.subtitle) : null,
-    el('dl', {}, block.fields.map((f) => [el('dt', {}, f.label), el('dd', {}, f.value)])),
-    block.buttons && block.buttons.length ? el('div', { class: 'buttons' }, block.buttons.map(renderButton)) : null,
-  );
-}
-
-function renderList(block) {
-  return el(
-    'div',
-    { class: 'list' },
-    block.title ? el('div', { class: 'text' }, block.title) : null,
-    el(
-      'ul',
-      {},
-      block.items.map((it) =>
-        el(
-          'li',
-          {},
-          el('div', {}, el('div', {}, it.title), it.description ? el('div', { class: 'desc' }, it.description) : null),
-          it.button ? renderButton(it.button) : null,
-        ),
-      ),
-    ),
-  );
-}
-
-function fieldInput(f) {
-  const id = `f-${f.name}-${Math.random().toString(36).slice(2, 8)}`;
-  const initial = f.initial ?? '';
-  let input;
-  if (f.type === 'longtext') {
-    input = el('textarea', { id, name: f.name, maxlength: f.maxLength, placeholder: f.placeholder });
-    input.value = initial;
-  } else if (f.type === 'select' || f.type === 'multiselect') {
-    input = el('select', { id, name: f.name, multiple: f.type === 'multiselect' });
-    if (f.type === 'select' && !f.required) input.append(el('option', { value: '' }, '（選択なし）'));
-    if (f.type === 'select' && f.required && !initial) input.append(el('option', { value: '' }, '選んでください'));
-    const chosen = Array.isArray(initial) ? initial : [initial];
-    for (const o of f.options || []) {
-      input.append(el('option', { value: o.value, selected: chosen.includes(o.value) }, o.label));
-    }
-  } else {
-    // Dates are typed as text: the bot reads 今日, 11/22, 令和8年11月22日 and more.
-    input = el('input', { id, name: f.name, type: 'text', maxlength: f.maxLength, placeholder: f.placeholder, inputmode: f.type === 'number' ? 'numeric' : undefined });
-    input.value = initial;
-  }
-  return { id, input };
-}
-
-function renderForm(block) {
-  const form = el('form', { class: 'bot-form', 'data-form-id': block.formId });
-  form.append(el('h3', {}, block.title));
-  const inputs = {};
-  for (const f of block.fields) {
-    const { id, input } = fieldInput(f);
-    inputs[f.name] = input;
-    const error = block.errors && block.errors[f.name];
-    if (error) input.classList.add('invalid');
-    form.append(
-      el('label', { for: id }, f.label, f.required ? ' *' : ''),
-      input,
-      f.hint ? el('div', { class: 'hint' }, f.hint) : null,
-      el('div', { class: 'error', 'data-error-for': f.name }, error || ''),
-    );
-  }
-  form.append(el('div', { class: 'buttons' }, el('button', { type: 'submit' }, block.submitLabel || '送信')));
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const values = {};
-    for (const [name, input] of Object.entries(inputs)) {
-      values[name] = input.multiple ? [...input.selectedOptions].map((o) => o.value) : input.value;
-    }
-    const submitBtn = form.querySelector('button[type=submit]');
-    submitBtn.disabled = true;
-    const result = await post({ kind: 'form', formId: block.formId, values, context: block.context });
-    submitBtn.disabled = false;
-    for (const node of form.querySelectorAll('.error')) node.textContent = '';
-    for (const input of Object.values(inputs)) input.classList.remove('invalid');
-    if (result.fieldErrors) {
-      for (const [name, msg] of Object.entries(result.fieldErrors)) {
-        const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
-        if (slot) slot.textContent = msg;
-        if (inputs[name]) inputs[name].classList.add('invalid');
-      }
-      return;
-    }
-    form.replaceWith(el('div', { class: 'note' }, `${block.title}を送信しました`));
-    showReplies(result);
-  });
-  return form;
-}
-
-function renderBlock(block) {
-  switch (block.type) {
-    case 'text':
-      return el('div', { class: 'text' }, block.text);
-    case 'card':
-      return renderCard(block);
-    case 'list':
-      return renderList(block);
-    case 'form':
-      return renderForm(block);
-    default:
-      return el('div', { class: 'text' }, '（表示できない内容）');
-  }
-}
+// Form submissions go to the bot as this staff member; buttons run their action.
+const hooks = {
+  onAction: (action, label, sourceMsg) => act(action, label, sourceMsg),
+  onSubmit: (block, values) => post({ kind: 'form', formId: block.formId, values, context: block.context }),
+  onSubmitted: (_block, result) => showReplies(result),
+};
 
 function renderReply(r, container = chat) {
-  const node = el('div', { class: 'msg bot', 'data-visibility': r.visibility || '' }, (r.blocks || []).map(renderBlock));
+  const node = el('div', { class: 'msg bot', 'data-visibility': r.visibility || '' }, (r.blocks || []).map((b) => renderBlock(b, hooks)));
   container.append(node);
   return node;
 }
