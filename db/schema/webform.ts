@@ -17,6 +17,8 @@ export const formLinks = pgTable(
     platformUserId: text('platform_user_id').notNull(),
     /** The FormBlock, with prefilled values and context. */
     form: jsonb('form').notNull(),
+    /** The chat dialogue the link was offered from (platform, workspace, user): ended on submit. */
+    dialogue: jsonb('dialogue'),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     usedAt: timestamp('used_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
