@@ -1,0 +1,35 @@
+import { openDatabase } from '../app';
+import { loadConfig } from '../config';
+import { connect, type Database } from '../../db/client';
+import { runMigrations } from '../../db/migrate';
+
+/**
+ * Runs an operator command against DATABASE_URL (or the embedded server under DATA_DIR), with
+ * the schema up to date, and closes everything afterwards. Returns the command's exit code.
+ */
+export async function withDatabase(run: (database: Database) => Promise<number>): Promise<number> {
+  const config = loadConfig();
+  const { url, embedded } = await openDatabase(config);
+  try {
+    await runMigrations(url);
+    const database = connect(url, { max: 2, applicationName: 'soudan-admin' });
+    try {
+      return await run(database);
+    } finally {
+      await database.close();
+    }
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+/** Where a command writes: the terminal, or a buffer in tests. */
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const consoleOutput: Output = {
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+};
