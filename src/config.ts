@@ -35,6 +35,8 @@ export const configSchema = z.object({
   SLACK_STATE_SECRET: optionalText,
   SLACK_APP_TOKEN: optionalText,
   SLACK_API_URL: url('https://slack.com/api/').default('https://slack.com/api/'),
+  /** 32 bytes (64 hex digits or base64) encrypting OAuth installations at rest; required with OAuth. */
+  SLACK_TOKEN_ENCRYPTION_KEY: optionalText,
 
   LINEWORKS_BOT_ID: optionalText,
   LINEWORKS_BOT_SECRET: optionalText,
