@@ -1,6 +1,7 @@
 export * from './audit';
 export * from './consultations';
 export * from './line';
+export * from './lineworks';
 export * from './meetings';
 export * from './persons';
 export * from './platform-state';
@@ -9,5 +10,6 @@ export * from './regional-issues';
 export * from './reminders';
 export * from './scheduler';
 export * from './secondary-consultations';
+export * from './slack';
 export * from './tenancy';
 export * from './webform';

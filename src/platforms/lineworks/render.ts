@@ -1,0 +1,176 @@
+/**
+ * Reply → LINE WORKS message contents, within the platform's limits (developers.worksmobile.com
+ * bot-send-*): text ≤ 2,000 characters; button_template ≤ 10 buttons, text ≤ 1,000; list_template
+ * ≤ 4 elements; carousel ≤ 10 columns; flex altText ≤ 400 and a bubble ≤ 15 KB; quick replies
+ * ≤ 13; labels ≤ 20; postback data ≤ 300. Button and list templates take `message` actions with
+ * a postback field; `postback` actions are used only where allowed (carousel, quick reply).
+ * Text is cut by graphemes, so no surrogate pair or combining mark is split.
+ */
+import { DATE_PICKER_ACTION } from '../../chat/dialogue/questions';
+import { truncate } from '../../chat/replies';
+import type { Block, Button, CardBlock, ListBlock, Reply } from '../../chat/types';
+import { encodeAction } from './postback';
+
+export const LIMITS = {
+  text: 2000,
+  buttonText: 1000,
+  buttons: 10,
+  listElements: 4,
+  carouselColumns: 10,
+  carouselTitle: 40,
+  carouselText: 60,
+  quickReplies: 13,
+  label: 20,
+  altText: 400,
+  flexBytes: 15 * 1024,
+} as const;
+
+/** One message body for POST …/messages: `{ content: … }`. Loosely typed: it is the API's JSON. */
+export type LineWorksContent = Record<string, unknown> & { type: string };
+
+interface LwAction {
+  type: 'message' | 'postback';
+  label: string;
+  postback?: string;
+  data?: string;
+  displayText?: string;
+}
+
+/** Template buttons: a `message` action carrying the postback. */
+function messageAction(b: Button): LwAction | null {
+  const data = encodeAction(b.action);
+  return data ? { type: 'message', label: truncate(b.label, LIMITS.label), postback: data } : null;
+}
+
+/** Carousel columns and quick replies: a real `postback` action. */
+function postbackAction(b: Button): LwAction | null {
+  const data = encodeAction(b.action);
+  const label = truncate(b.label, LIMITS.label);
+  return data ? { type: 'postback', label, data, displayText: label } : null;
+}
+
+const present = <T>(x: T | null): x is T => x !== null;
+
+function cardText(c: CardBlock): string {
+  const lines = [`【${c.title}】`];
+  if (c.subtitle) lines.push(c.subtitle);
+  for (const f of c.fields) lines.push(`■${f.label}\n${f.value}`);
+  return lines.join('\n');
+}
+
+function listText(l: ListBlock): string {
+  const lines = l.title ? [l.title] : [];
+  l.items.forEach((it, i) => lines.push(`${i + 1}. ${it.title}${it.description ? `\n   ${it.description.replace(/\n/g, '\n   ')}` : ''}`));
+  return lines.join('\n');
+}
+
+/** Splits long text into messages of ≤ 2,000 characters, at line ends where possible. */
+export function splitText(text: string, max: number = LIMITS.text): string[] {
+  const g = [...new Intl.Segmenter('ja', { granularity: 'grapheme' }).segment(text)].map((s) => s.segment);
+  const out: string[] = [];
+  let i = 0;
+  while (i < g.length) {
+    let end = Math.min(g.length, i + max);
+    if (end < g.length) {
+      const nl = g.lastIndexOf('\n', end - 1);
+      if (nl > i + max / 2) end = nl + 1;
+    }
+    const part = g.slice(i, end).join('').trim();
+    if (part) out.push(part);
+    i = end;
+  }
+  return out.length > 0 ? out : [''];
+}
+
+function flexCard(c: CardBlock, altText: string): LineWorksContent | null {
+  const small = (text: string, extra: Record<string, unknown> = {}) => ({ type: 'text', text: truncate(text, 500), size: 'sm', wrap: true, ...extra });
+  const rows = c.fields.map((f) => ({
+    type: 'box',
+    layout: 'baseline',
+    spacing: 'sm',
+    contents: [small(f.label, { color: '#888888', flex: 2 }), small(f.value, { flex: 5 })],
+  }));
+  const contents: Record<string, unknown>[] = [{ type: 'text', text: truncate(c.title, 100), weight: 'bold', wrap: true }];
+  if (c.subtitle) contents.push(small(c.subtitle, { color: '#666666' }));
+  const bubble = { type: 'bubble', body: { type: 'box', layout: 'vertical', spacing: 'md', contents: [...contents, { type: 'separator' }, ...rows] } };
+  if (Buffer.byteLength(JSON.stringify(bubble)) > LIMITS.flexBytes) return null;
+  return { type: 'flex', altText: truncate(altText, LIMITS.altText), contents: bubble };
+}
+
+function renderCard(c: CardBlock, summary: string): LineWorksContent[] {
+  const actions = (c.buttons ?? []).map(messageAction).filter(present).slice(0, LIMITS.buttons);
+  const text = cardText(c);
+  if (actions.length === 0) {
+    const flex = flexCard(c, summary || c.title);
+    return flex ? [flex] : splitText(text).map((t) => ({ type: 'text', text: t }));
+  }
+  if ([...text].length <= LIMITS.buttonText) return [{ type: 'button_template', contentText: text, actions }];
+  // Too long for a template: the whole card as text, then the buttons under its title.
+  return [...splitText(text).map((t) => ({ type: 'text', text: t })), { type: 'button_template', contentText: truncate(c.title, LIMITS.buttonText), actions }];
+}
+
+function renderList(l: ListBlock): LineWorksContent[] {
+  if (l.items.length === 0) return l.title ? [{ type: 'text', text: truncate(l.title, LIMITS.text) }] : [];
+  if (l.items.length <= LIMITS.listElements) {
+    const elements = l.items.map((it) => {
+      const action = it.button ? messageAction(it.button) : null;
+      return { title: truncate(it.title, 100), ...(it.description ? { subtitle: truncate(it.description, 100) } : {}), ...(action ? { action } : {}) };
+    });
+    return [{ type: 'list_template', ...(l.title ? { coverData: { title: truncate(l.title, 100) } } : {}), elements }];
+  }
+  if (l.items.every((it) => it.button && encodeAction(it.button.action))) {
+    const columns = l.items.map((it) => ({
+      title: truncate(it.title, LIMITS.carouselTitle),
+      text: truncate(it.description || it.title, LIMITS.carouselText),
+      actions: [postbackAction(it.button as Button)].filter(present),
+    }));
+    const out: LineWorksContent[] = l.title ? [{ type: 'text', text: truncate(l.title, LIMITS.text) }] : [];
+    for (let i = 0; i < columns.length; i += LIMITS.carouselColumns) out.push({ type: 'carousel', columns: columns.slice(i, i + LIMITS.carouselColumns) });
+    return out;
+  }
+  return splitText(listText(l)).map((t) => ({ type: 'text', text: t }));
+}
+
+function renderBlock(b: Block, summary: string): LineWorksContent[] | string {
+  if (b.type === 'text') return b.text;
+  if (b.type === 'card') return renderCard(b, summary);
+  if (b.type === 'list') return renderList(b);
+  // Forms are asked as a dialogue before they get here; a form arriving by delivery names its command.
+  return `「${b.title}」の入力は、このトークでメニューから始めてください。`;
+}
+
+/** The quick-reply object (≤ 13 postback items); date pickers are left out: LINE WORKS has none. */
+function quickReply(buttons: Button[] | undefined): Record<string, unknown> | null {
+  const items = (buttons ?? [])
+    .filter((b) => b.action.id !== DATE_PICKER_ACTION)
+    .map(postbackAction)
+    .filter(present)
+    .slice(0, LIMITS.quickReplies)
+    .map((action) => ({ action }));
+  return items.length > 0 ? { items } : null;
+}
+
+/** The messages for one Reply, in order; its quick replies ride on the last one. */
+export function renderReply(reply: Reply): LineWorksContent[] {
+  const out: LineWorksContent[] = [];
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    for (const t of splitText(pending.join('\n\n'))) out.push({ type: 'text', text: t });
+    pending = [];
+  };
+  for (const b of reply.blocks) {
+    const r = renderBlock(b, reply.summary);
+    if (typeof r === 'string') pending.push(r);
+    else {
+      flush();
+      out.push(...r);
+    }
+  }
+  flush();
+  if (out.length === 0) out.push({ type: 'text', text: truncate(reply.summary || '（内容なし）', LIMITS.text) });
+  const qr = quickReply(reply.quickReplies);
+  const last = out[out.length - 1];
+  if (qr && last) last.quickReply = qr;
+  return out;
+}
