@@ -8,6 +8,7 @@ import { isLoopback, type Config } from './config';
 import { seedDemo } from './demo/seed';
 import { HttpServer, json, text } from './http/server';
 import { log } from './log';
+import { mountLineWorks } from './platforms/lineworks/index';
 import { mountLocalChat } from './platforms/local/routes';
 import { localSender } from './platforms/local/sender';
 
@@ -66,6 +67,7 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     }
     // Platform adapters mount here, each adding its routes and its sender when configured.
     else http.add({ method: 'GET', path: '/', handler: async () => text(200, 'soudan-bot') });
+    const lineworks = mountLineWorks(http, senders, { db: database.db, registry, config }, { now: opts.now });
 
     const addr = await http.listen(config.PORT, config.HOST);
     const shownHost = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
@@ -79,6 +81,7 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
       url: appUrl,
       async stop() {
         await http.close();
+        await lineworks?.stop();
         await database.close();
         await embedded?.stop();
       },
