@@ -5,6 +5,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import { persons } from './persons';
@@ -39,9 +40,17 @@ export const meetings = pgTable(
     personId: uuid('person_id').references(() => persons.id),
     createdBy: uuid('created_by').notNull().references(() => staff.id),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    /**
+     * Where a planned meeting came from: `plan:<kind>:<title>:<starts ISO>` for a row of an
+     * imported year plan, so that importing the same file twice adds nothing. Null when typed.
+     */
+    sourceKey: text('source_key'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('meetings_tenant_starts_idx').on(t.tenantId, t.startsAt)],
+  (t) => [
+    index('meetings_tenant_starts_idx').on(t.tenantId, t.startsAt),
+    uniqueIndex('meetings_source_key_uq').on(t.tenantId, t.sourceKey),
+  ],
 );
 
 export const meetingAttendees = pgTable(

@@ -1,0 +1,54 @@
+import type { Db } from '../../../db/client';
+import type { Actor } from '../../chat/types';
+import { writeAudit } from '../audit/write';
+import { jstInstant, jstToday } from '../calendar/jst';
+import { UserError } from '../errors';
+import { isCouncilStaff } from './kinds';
+import { parsePlanCsv, type PlanRow } from './plan-csv';
+import { createMeetingIn } from './schedule';
+import { tenantStaff } from './staff';
+
+export interface PlanImportResult {
+  /** Japanese, one per bad line ("3行目: …"); when not empty nothing was imported. */
+  errors: string[];
+  rows: PlanRow[];
+  dryRun: boolean;
+  /** Meetings added, and rows already imported before (same kind, name and start). */
+  created: number;
+  skipped: number;
+}
+
+/** The natural key of a plan row: importing the same file twice adds nothing. */
+export function planSourceKey(r: PlanRow): string {
+  return `plan:${r.kind}:${r.title}:${jstInstant(r.date, r.start.hour, r.start.minute).toISOString()}`;
+}
+
+/**
+ * Imports a year plan (CSV, see docs/meetings.md). Always checks the whole file first; with
+ * `dryRun`, or when any line is bad, nothing is written. A clean file is written in one
+ * transaction, with reminders for every attendee, so a failure leaves no half-imported year.
+ */
+export async function importMeetingPlan(db: Db, actor: Actor, csv: string, opts: { fiscalYear: number; dryRun: boolean }, now: Date): Promise<PlanImportResult> {
+  if (!isCouncilStaff(actor)) {
+    throw new UserError('forbidden', '年間計画を取り込めるのは協議会事務局・行政・基幹相談支援センターの職員です。', 'plan import by non-council staff');
+  }
+  const today = jstToday(now);
+  const { rows, errors } = parsePlanCsv(csv, opts.fiscalYear, await tenantStaff(db, actor.tenantId), today);
+  if (errors.length > 0 || opts.dryRun) return { errors, rows, dryRun: opts.dryRun, created: 0, skipped: 0 };
+  return db.transaction(async (tx) => {
+    let created = 0;
+    for (const r of rows) {
+      const m = await createMeetingIn(tx, actor, { ...r, bodyName: r.bodyName, sourceKey: planSourceKey(r) }, now);
+      if (m.created) created++;
+    }
+    await writeAudit(tx, {
+      tenantId: actor.tenantId,
+      actorStaffId: actor.staffId,
+      platform: actor.platform,
+      action: 'import',
+      resourceType: 'meeting_plan',
+      detail: { fiscalYear: opts.fiscalYear, rows: rows.length, created },
+    });
+    return { errors: [], rows, dryRun: false, created, skipped: rows.length - created };
+  });
+}
