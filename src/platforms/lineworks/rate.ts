@@ -31,7 +31,7 @@ export class RateBudget {
     const windowStart = new Date(t - (t % WINDOW_MS));
     const limit = this.limitFor(priority);
     const rows = await this.db.execute(sql`
-      insert into lineworks_rate (bucket, window_start, count) values (${bucket}, ${windowStart}, 1)
+      insert into lineworks_rate (bucket, window_start, count) values (${bucket}, ${windowStart.toISOString()}::timestamptz, 1)
       on conflict (bucket, window_start) do update set count = lineworks_rate.count + 1
       where lineworks_rate.count < ${limit}
       returning count`);
@@ -41,6 +41,6 @@ export class RateBudget {
 
   /** Drops the counters of past minutes. */
   async prune(): Promise<void> {
-    await this.db.execute(sql`delete from lineworks_rate where window_start < ${new Date(this.now().getTime() - 10 * WINDOW_MS)}`);
+    await this.db.execute(sql`delete from lineworks_rate where window_start < ${new Date(this.now().getTime() - 10 * WINDOW_MS).toISOString()}::timestamptz`);
   }
 }
