@@ -10,6 +10,7 @@ import { HttpServer, json, text } from './http/server';
 import { log } from './log';
 import { mountLineWorks } from './platforms/lineworks/index';
 import { mountLocalChat } from './platforms/local/routes';
+import { mountSlack } from './platforms/slack/index';
 import { localSender } from './platforms/local/sender';
 
 export interface App {
@@ -68,6 +69,7 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     // Platform adapters mount here, each adding its routes and its sender when configured.
     else http.add({ method: 'GET', path: '/', handler: async () => text(200, 'soudan-bot') });
     const lineworks = mountLineWorks(http, senders, { db: database.db, registry, config }, { now: opts.now });
+    const slack = mountSlack(http, senders, { db: database.db, registry, config }, { now: opts.now });
 
     const addr = await http.listen(config.PORT, config.HOST);
     const shownHost = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
@@ -82,6 +84,7 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
       async stop() {
         await http.close();
         await lineworks?.stop();
+        await slack?.stop();
         await database.close();
         await embedded?.stop();
       },
