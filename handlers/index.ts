@@ -1,6 +1,10 @@
 import { CommandRegistry } from '../src/chat/registry';
 import { caseCommand } from './case';
 import { helpCommand } from './help';
+import { kaigiCommand } from './kaigi';
+import { kadaiCommand } from './kadai';
+import { nijiCommand } from './niji';
+import { shihyoCommand } from './shihyo';
 import { soudanCommand } from './soudan';
 
 /** Every command the bot knows: adding a command is one handler file and one line here. */
@@ -8,6 +12,10 @@ export function createRegistry(): CommandRegistry {
   const registry: CommandRegistry = new CommandRegistry([
     caseCommand,
     soudanCommand,
+    kaigiCommand,
+    nijiCommand,
+    kadaiCommand,
+    shihyoCommand,
     helpCommand(() => registry),
   ]);
   return registry;
