@@ -8,9 +8,11 @@ import { isLoopback, type Config } from './config';
 import { seedDemo } from './demo/seed';
 import { HttpServer, json, text } from './http/server';
 import { log } from './log';
+import { mountLine } from './platforms/line/webhook';
 import { mountLineWorks } from './platforms/lineworks/index';
 import { mountLocalChat } from './platforms/local/routes';
 import { mountSlack } from './platforms/slack/index';
+import { mountWebForm } from './platforms/webform/routes';
 import { localSender } from './platforms/local/sender';
 
 export interface App {
@@ -70,6 +72,8 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     else http.add({ method: 'GET', path: '/', handler: async () => text(200, 'soudan-bot') });
     const lineworks = mountLineWorks(http, senders, { db: database.db, registry, config }, { now: opts.now });
     const slack = mountSlack(http, senders, { db: database.db, registry, config }, { now: opts.now });
+    const line = mountLine(http, senders, { db: database.db, registry, config }, { now: opts.now });
+    mountWebForm(http, { db: database.db, registry, config, now: opts.now });
 
     const addr = await http.listen(config.PORT, config.HOST);
     const shownHost = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
@@ -85,6 +89,7 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
         await http.close();
         await lineworks?.stop();
         await slack?.stop();
+        await line?.stop();
         await database.close();
         await embedded?.stop();
       },

@@ -1,0 +1,179 @@
+/**
+ * Reply → LINE messages. Cards become Flex bubbles, lists a carousel of bubbles, buttons
+ * postback actions carrying their Action, quick replies LINE quick-reply items. Every LINE limit
+ * is applied here, so no handler needs to know them.
+ */
+import type { messagingApi } from '@line/bot-sdk';
+import { truncate } from '../../chat/replies';
+import type { Button, CardBlock, FormBlock, ListBlock, Reply } from '../../chat/types';
+import { log } from '../../log';
+import { encodePostback } from './postback';
+
+type Message = messagingApi.Message;
+type FlexBubble = messagingApi.FlexBubble;
+type FlexComponent = messagingApi.FlexComponent;
+type LineAction = messagingApi.Action;
+
+/** LINE limits (Messaging API reference). */
+export const LIMITS = {
+  /** Text message, in UTF-16 code units. */
+  text: 5000,
+  /** Action labels, in graphemes. */
+  label: 20,
+  quickReplies: 13,
+  carouselBubbles: 12,
+  altText: 400,
+  /** Per text component of a bubble: keeps a bubble well under LINE's 30 KB. */
+  flexText: 2000,
+} as const;
+
+/** The button that opens a long form in the phone's browser (a one-time link). */
+export const BROWSER_LABEL = 'ブラウザで入力';
+/** The dialogue engine's date question button: rendered as LINE's date picker. */
+export const DATE_PICKER_ACTION = 'dialogue:date';
+
+export interface RenderOptions {
+  /** One-time browser links for forms, when the deployment has a public URL. */
+  formUrl?: (form: FormBlock) => string | undefined;
+}
+
+const graphemes = (s: string) => [...new Intl.Segmenter('ja', { granularity: 'grapheme' }).segment(s)].map((x) => x.segment);
+
+/** Splits text into pieces of at most `max` UTF-16 units, never inside a grapheme. */
+export function splitText(text: string, max: number = LIMITS.text): string[] {
+  if (text.length <= max) return [text];
+  const parts: string[] = [];
+  let current = '';
+  for (const g of graphemes(text)) {
+    if (current.length + g.length > max) {
+      parts.push(current);
+      current = '';
+    }
+    current += g;
+  }
+  if (current !== '') parts.push(current);
+  return parts;
+}
+
+const label = (s: string) => truncate(s, LIMITS.label);
+const flexText = (s: string) => (s.length > LIMITS.flexText ? `${splitText(s, LIMITS.flexText - 1)[0] ?? ''}…` : s);
+
+/** A Button as a LINE action, or null when its Action cannot be carried (too long). */
+export function lineAction(b: Button): LineAction | null {
+  const data = encodePostback(b.action);
+  if (data === null) {
+    log.warn({ action: b.action.id }, 'LINE postback data over 300 characters: button left out');
+    return null;
+  }
+  if (b.action.id === DATE_PICKER_ACTION) {
+    const initial = /^\d{4}-\d{2}-\d{2}$/.test(b.action.value) ? b.action.value : undefined;
+    return { type: 'datetimepicker', label: label(b.label), data, mode: 'date', initial };
+  }
+  // displayText echoes the choice into the chat, as if the user had typed it.
+  return { type: 'postback', label: label(b.label), data, displayText: truncate(b.label, 300) };
+}
+
+function buttonBox(buttons: Button[]): messagingApi.FlexBox | undefined {
+  const contents: FlexComponent[] = [];
+  for (const b of buttons) {
+    const action = lineAction(b);
+    if (!action) continue;
+    contents.push({
+      type: 'button',
+      action,
+      height: 'sm',
+      style: b.style === 'primary' ? 'primary' : b.style === 'danger' ? 'secondary' : 'link',
+      color: b.style === 'danger' ? '#b42318' : b.style === 'primary' ? '#1f5f8b' : undefined,
+    });
+  }
+  return contents.length > 0 ? { type: 'box', layout: 'vertical', spacing: 'sm', contents } : undefined;
+}
+
+function uriBox(text: string, uri: string): messagingApi.FlexBox {
+  return { type: 'box', layout: 'vertical', contents: [{ type: 'button', style: 'primary', color: '#1f5f8b', height: 'sm', action: { type: 'uri', label: label(text), uri } }] };
+}
+
+function cardBubble(card: CardBlock): FlexBubble {
+  const body: FlexComponent[] = [{ type: 'text', text: flexText(card.title), weight: 'bold', size: 'lg', wrap: true }];
+  if (card.subtitle) body.push({ type: 'text', text: flexText(card.subtitle), size: 'xs', color: '#5a6475', wrap: true });
+  if (card.fields.length > 0) body.push({ type: 'separator', margin: 'md' });
+  for (const f of card.fields) {
+    body.push({
+      type: 'box',
+      layout: 'vertical',
+      margin: 'md',
+      contents: [
+        { type: 'text', text: flexText(f.label || ' '), size: 'xs', color: '#5a6475', wrap: true },
+        { type: 'text', text: flexText(f.value || '—'), size: 'sm', wrap: true },
+      ],
+    });
+  }
+  return { type: 'bubble', body: { type: 'box', layout: 'vertical', contents: body }, footer: buttonBox(card.buttons ?? []) };
+}
+
+function itemBubble(item: ListBlock['items'][number]): FlexBubble {
+  const body: FlexComponent[] = [{ type: 'text', text: flexText(item.title), weight: 'bold', wrap: true }];
+  if (item.description) body.push({ type: 'text', text: flexText(item.description), size: 'sm', color: '#5a6475', wrap: true });
+  return { type: 'bubble', size: 'kilo', body: { type: 'box', layout: 'vertical', spacing: 'sm', contents: body }, footer: item.button ? buttonBox([item.button]) : undefined };
+}
+
+function formBubble(form: FormBlock, url: string | undefined): FlexBubble {
+  const fields = form.fields.map((f) => `・${f.label}${f.required ? '（必須）' : ''}`).join('\n');
+  const body: FlexComponent[] = [
+    { type: 'text', text: flexText(form.title), weight: 'bold', size: 'lg', wrap: true },
+    { type: 'text', text: flexText(fields), size: 'sm', wrap: true, margin: 'md' },
+  ];
+  if (url) body.push({ type: 'text', text: 'ボタンからブラウザで入力できます（15分間・1回限り有効）。', size: 'xs', color: '#5a6475', wrap: true, margin: 'md' });
+  return { type: 'bubble', body: { type: 'box', layout: 'vertical', contents: body }, footer: url ? uriBox(BROWSER_LABEL, url) : undefined };
+}
+
+const flex = (altText: string, contents: messagingApi.FlexContainer): Message => ({
+  type: 'flex',
+  altText: truncate(altText || 'メッセージ', LIMITS.altText),
+  contents,
+});
+
+/** One Reply as LINE messages (without quick replies: those go on the last message of a batch). */
+export function renderReply(reply: Reply, opts: RenderOptions = {}): Message[] {
+  const out: Message[] = [];
+  for (const block of reply.blocks) {
+    if (block.type === 'text') {
+      for (const part of splitText(block.text)) out.push({ type: 'text', text: part });
+    } else if (block.type === 'card') {
+      out.push(flex(reply.summary || block.title, cardBubble(block)));
+    } else if (block.type === 'list') {
+      if (block.title) out.push({ type: 'text', text: splitText(block.title)[0] ?? '' });
+      const shown = block.items.slice(0, LIMITS.carouselBubbles);
+      if (shown.length > 0) out.push(flex(reply.summary || block.title || '一覧', { type: 'carousel', contents: shown.map(itemBubble) }));
+      const rest = block.items.length - shown.length;
+      if (rest > 0) out.push({ type: 'text', text: `ほかに${rest}件あります。条件を絞ってもう一度お試しください。` });
+    } else {
+      out.push(flex(reply.summary || block.title, formBubble(block, opts.formUrl?.(block))));
+    }
+  }
+  return out;
+}
+
+/** LINE quick replies from Reply.quickReplies (at most 13; buttons that cannot be carried are left out). */
+export function quickReplyOf(buttons: Button[] | undefined): messagingApi.QuickReply | undefined {
+  if (!buttons || buttons.length === 0) return undefined;
+  const items: messagingApi.QuickReplyItem[] = [];
+  for (const b of buttons) {
+    const action = lineAction(b);
+    if (action) items.push({ type: 'action', action });
+    if (items.length === LIMITS.quickReplies) break;
+  }
+  return items.length > 0 ? { items } : undefined;
+}
+
+/**
+ * Several replies as one batch of messages. The quick replies of the last reply that has any go
+ * on the last message: LINE shows quick replies of the latest message only.
+ */
+export function renderReplies(replies: Reply[], opts: RenderOptions = {}): Message[] {
+  const messages = replies.flatMap((r) => renderReply(r, opts));
+  const quick = quickReplyOf([...replies].reverse().find((r) => r.quickReplies && r.quickReplies.length > 0)?.quickReplies);
+  const last = messages.at(-1);
+  if (quick && last) messages[messages.length - 1] = { ...last, quickReply: quick };
+  return messages;
+}

@@ -1,0 +1,101 @@
+/**
+ * One LINE event → the Replies to show. Tenancy first (the channel's bot id must be registered),
+ * then account linking, then the shared dialogue router. Long forms also get a one-time link to
+ * fill them in the phone's browser.
+ */
+import type { Db } from '../../../db/client';
+import { cancelDialogue, continueDialogue, type DialogueKey } from '../../chat/dialogue/engine';
+import { DATE_PICKER_ACTION, DIALOGUE_ANSWER_ACTION } from '../../chat/dialogue/questions';
+import { EXPIRED_DIALOGUE_MESSAGE, formsAsDialogue, UNKNOWN_COMMAND_MESSAGE } from '../../chat/dialogue/route';
+import { dispatch } from '../../chat/dispatch';
+import { parseCommandLine } from '../../chat/parse';
+import type { CommandRegistry } from '../../chat/registry';
+import { textReply } from '../../chat/replies';
+import type { Actor, FormBlock, Input, Reply } from '../../chat/types';
+import type { Config } from '../../config';
+import { isUserError } from '../../core/errors';
+import { actorForChatAccount } from '../../core/staff/actor';
+import { parseLinkRequest, redeemLinkCode, UNLINKED_MESSAGE, workspaceTenant } from '../../core/staff/link';
+import { createFormLink } from '../webform/links';
+import type { LineEvent } from './events';
+import { decodePostback } from './postback';
+
+export interface LineRouteDeps {
+  db: Db;
+  registry: CommandRegistry;
+  config: Pick<Config, 'LINK_SECRET' | 'PUBLIC_BASE_URL'>;
+  now?: () => Date;
+}
+
+/** Forms with this many fields are offered in the browser too: nine questions in a chat are many. */
+export const LONG_FORM_FIELDS = 5;
+
+export const UNREGISTERED_CHANNEL_MESSAGE = 'このLINE公式アカウントはまだ自治体に登録されていません。管理者にお問い合わせください。';
+export const LINKED_MESSAGE = '職員アカウントと連携しました。下のメニューか「ヘルプ」から操作を始められます。';
+export const WELCOME_MESSAGE = 'soudan-bot です。下のメニューか「ヘルプ」から操作を始められます。';
+export const GROUP_WELCOME =
+  'soudan-bot です。ケースの情報など個人に関わる内容は、このグループには表示せず、各自との1対1のトークでお送りします（先にこのアカウントを友だち追加してください）。';
+
+export interface Routed {
+  replies: Reply[];
+  /** A one-time browser link for the form that was just started as a dialogue. */
+  browserLink?: { url: string; title: string };
+}
+
+/** What to answer to one event; null for events that need no answer. */
+export async function routeEvent(deps: LineRouteDeps, destination: string, event: LineEvent): Promise<Routed | null> {
+  const userId = event.source?.userId;
+  if (!userId || event.mode === 'standby') return null;
+  if (event.type === 'join') return { replies: [textReply(GROUP_WELCOME)] };
+  const isText = event.type === 'message' && event.message?.type === 'text' && typeof event.message.text === 'string';
+  if (!isText && event.type !== 'postback' && event.type !== 'follow') return null;
+
+  const ws = await workspaceTenant(deps.db, 'line', destination);
+  if (!ws) return { replies: [textReply(UNREGISTERED_CHANNEL_MESSAGE)] };
+  const now = deps.now?.() ?? new Date();
+  const text = isText ? (event.message?.text ?? '') : '';
+  const code = isText ? parseLinkRequest(text) : null;
+  if (code) {
+    try {
+      await redeemLinkCode(deps.db, 'line', destination, userId, code, now);
+      return { replies: [textReply(LINKED_MESSAGE)] };
+    } catch (e) {
+      if (isUserError(e)) return { replies: [textReply(e.userMessage)] };
+      throw e;
+    }
+  }
+  const actor = await actorForChatAccount(deps.db, 'line', destination, userId);
+  if (!actor || actor.tenantId !== ws.tenantId) return { replies: [textReply(UNLINKED_MESSAGE)] };
+  if (event.type === 'follow') return { replies: [textReply(WELCOME_MESSAGE)] };
+
+  const key: DialogueKey = { platform: 'line', workspaceId: destination, userId };
+  if (isText) {
+    const continued = await continueDialogue(deps, key, actor, text, now);
+    if (continued) return { replies: continued };
+    const cmd = parseCommandLine(deps.registry, text);
+    if (!cmd) return { replies: [textReply(UNKNOWN_COMMAND_MESSAGE)] };
+    return run(deps, key, actor, cmd, now);
+  }
+  const decoded = decodePostback(event.postback?.data ?? '');
+  if (!decoded) return { replies: [textReply('このボタンは使えなくなりました。メニューかコマンドからもう一度お試しください。')] };
+  if (decoded.kind === 'command') {
+    // A rich menu tap starts over: a half-answered form would otherwise take the next words.
+    await cancelDialogue(deps.db, key);
+    return run(deps, key, actor, decoded, now);
+  }
+  if (decoded.id === DIALOGUE_ANSWER_ACTION || decoded.id === DATE_PICKER_ACTION) {
+    const answer = decoded.id === DATE_PICKER_ACTION ? (event.postback?.params?.date ?? decoded.value) : decoded.value;
+    return { replies: (await continueDialogue(deps, key, actor, answer, now)) ?? [textReply(EXPIRED_DIALOGUE_MESSAGE)] };
+  }
+  return run(deps, key, actor, decoded, now);
+}
+
+/** Dispatches a command or action; a form in the answer becomes a dialogue (and, when long, a browser link). */
+async function run(deps: LineRouteDeps, key: DialogueKey, actor: Actor, input: Input, now: Date): Promise<Routed> {
+  const res = await dispatch({ db: deps.db, registry: deps.registry, now: deps.now ?? (() => now) }, actor, input);
+  const form = res.replies.flatMap((r) => r.blocks).find((b): b is FormBlock => b.type === 'form');
+  const replies = await formsAsDialogue(deps.db, key, res.replies, now);
+  if (!form || form.fields.length < LONG_FORM_FIELDS) return { replies };
+  const url = await createFormLink(deps.db, deps.config, actor, form, now, key);
+  return url ? { replies, browserLink: { url, title: form.title } } : { replies };
+}
