@@ -1,0 +1,167 @@
+import type { CommandSpec, HandlerContext } from '../src/chat/registry';
+import { formText } from '../src/chat/forms';
+import { button, card, reply, textReply } from '../src/chat/replies';
+import type { Button, FormSubmission, Reply } from '../src/chat/types';
+import { jstDateOf, jstToday } from '../src/core/calendar/jst';
+import { UserError } from '../src/core/errors';
+import { mayManage, mayRecordMinutes } from '../src/core/meetings/access';
+import { buildAgenda } from '../src/core/meetings/agenda';
+import { isCouncilStaff } from '../src/core/meetings/kinds';
+import { completeActionItem, confirmMinutes, loadMinutes, recordMinutes } from '../src/core/meetings/minutes';
+import { parseFiscalYear } from '../src/core/meetings/plan-csv';
+import { importMeetingPlan } from '../src/core/meetings/plan-import';
+import { createMeeting } from '../src/core/meetings/schedule';
+import { tenantStaff } from '../src/core/meetings/staff';
+import { cancelMeeting, listUpcoming, loadMeetingFor, type MeetingDetail } from '../src/core/meetings/view';
+import { IMPORT_FORM, importForm, MINUTES_FORM, minutesForm, meetingForm, NEW_FORM, readMeetingForm } from './kaigi/forms';
+import { agendaReply, attendeeNotice, meetingCard, meetingList, minutesReply } from './kaigi/render';
+
+/** A longtext value as typed: not trimmed, so that line numbers in messages match the user's lines. */
+function rawText(form: FormSubmission, name: string): string {
+  const v = form.values[name];
+  return Array.isArray(v) ? v.join('\n') : (v ?? '');
+}
+
+const USAGE = '使い方: 会議（今後の会議）／会議 新規／会議 議題（次の運営会議）／会議 取込（年間計画CSV）';
+
+async function listReply(ctx: HandlerContext): Promise<Reply[]> {
+  const items = await listUpcoming(ctx.db, ctx.actor, ctx.now);
+  const buttons: Button[] = [button('会議を登録', 'kaigi:new', '', 'primary')];
+  if (isCouncilStaff(ctx.actor)) buttons.push(button('運営会議の議題', 'kaigi:agenda', ''), button('年間計画を取り込む', 'kaigi:import', ''));
+  return [meetingList(items, buttons)];
+}
+
+async function newForm(ctx: HandlerContext, values?: FormSubmission['values']): Promise<Reply[]> {
+  return [reply('会議の登録', [meetingForm(ctx, await tenantStaff(ctx.db, ctx.actor.tenantId), values)])];
+}
+
+function detailButtons(ctx: HandlerContext, m: MeetingDetail): Button[] {
+  const out: Button[] = [];
+  if (m.cancelled) return out;
+  if (m.kind === 'unei') out.push(button('議題', 'kaigi:agenda', m.id));
+  const held = jstDateOf(m.startsAt) <= jstToday(ctx.now);
+  if (m.hasMinutes) out.push(button('議事録', 'kaigi:viewminutes', m.id));
+  else if (held && mayRecordMinutes(ctx.actor, m.scope)) out.push(button('議事録を登録', 'kaigi:minutes', m.id, 'primary'));
+  if (mayManage(ctx.actor, m.scope)) out.push(button('中止する', 'kaigi:cancel', m.id, 'danger'));
+  return out;
+}
+
+async function show(ctx: HandlerContext, id: string): Promise<Reply[]> {
+  const m = await loadMeetingFor(ctx.db, ctx.actor, id);
+  return [meetingCard(m, detailButtons(ctx, m))];
+}
+
+async function agenda(ctx: HandlerContext, meetingId: string): Promise<Reply[]> {
+  const a = await buildAgenda(ctx.db, ctx.actor, meetingId === '' ? null : meetingId, ctx.now);
+  return [agendaReply(a, mayManage(ctx.actor, a.meeting.scope))];
+}
+
+async function submitNew(ctx: HandlerContext, form: FormSubmission): Promise<Reply[]> {
+  const input = await readMeetingForm(ctx, form);
+  const m = await createMeeting(ctx.db, ctx.actor, input, ctx.now);
+  const detail = await loadMeetingFor(ctx.db, ctx.actor, m.id);
+  const note = `出席者${m.attendeeIds.length}人にお知らせし、リマインドを${m.reminders}件設定しました。`;
+  const notices = m.attendeeIds.filter((id) => id !== ctx.actor.staffId).map((id) => attendeeNotice(id, { ...detail }, '会議のお知らせ'));
+  return [meetingCard(detail, detailButtons(ctx, detail), `会議を登録しました。${note}`), ...notices];
+}
+
+async function cancel(ctx: HandlerContext, id: string, confirmed: boolean): Promise<Reply[]> {
+  if (!confirmed) {
+    const m = await loadMeetingFor(ctx.db, ctx.actor, id);
+    if (!mayManage(ctx.actor, m.scope)) throw new UserError('forbidden', 'この会議を中止できるのは登録した職員か協議会事務局です。', 'may not cancel meeting');
+    return [reply('会議の中止', [card(`「${m.title}」を中止しますか？`, [{ label: '出席者', value: `${m.attendees.length}人に中止をお知らせします` }], [button('中止する', 'kaigi:cancelyes', m.id, 'danger')])])];
+  }
+  const m = await cancelMeeting(ctx.db, ctx.actor, id);
+  const notices = m.attendees.filter((a) => a.id !== ctx.actor.staffId).map((a) => attendeeNotice(a.id, m, '会議中止のお知らせ'));
+  return [{ ...textReply(`「${m.title}」を中止しました。リマインドも取り消しました。`), replaceOriginal: true }, ...notices];
+}
+
+async function submitMinutes(ctx: HandlerContext, form: FormSubmission): Promise<Reply[]> {
+  const meetingId = form.context ?? '';
+  const saved = await recordMinutes(ctx.db, ctx.actor, meetingId, { summary: formText(form, 'summary'), decisions: formText(form, 'decisions'), actionItems: rawText(form, 'actionItems') }, ctx.now);
+  const m = await loadMeetingFor(ctx.db, ctx.actor, meetingId);
+  const notices = [...new Set(saved.items.map((i) => i.ownerId))]
+    .filter((id) => id !== ctx.actor.staffId)
+    .map((id) => ({ ...attendeeNotice(id, m, '会議の宿題が割り当てられました'), summary: `会議の宿題: ${m.title}` }));
+  return [textReply(`議事録を登録しました。宿題${saved.items.length}件を担当者に割り当て、期限のリマインドを設定しました。`), ...notices];
+}
+
+async function submitImport(ctx: HandlerContext, form: FormSubmission): Promise<Reply[]> {
+  const today = jstToday(ctx.now);
+  const fiscalYear = parseFiscalYear(formText(form, 'fiscalYear'), today);
+  const dryRun = formText(form, 'mode') !== 'import';
+  const res = await importMeetingPlan(ctx.db, ctx.actor, rawText(form, 'csv'), { fiscalYear, dryRun }, ctx.now);
+  if (res.errors.length > 0) {
+    const text = `誤りが${res.errors.length}件あります。何も登録していません。直してからもう一度送信してください。\n${res.errors.join('\n')}`;
+    return [reply(`年間計画: 誤り${res.errors.length}件`, [{ type: 'text', text }, importForm(today, { ...form.values, mode: 'check' }, { csv: res.errors.join('\n') })])];
+  }
+  if (dryRun) {
+    const text = `${fiscalYear}年度の${res.rows.length}件の会議に誤りはありません。取り込むには「確認して取り込む」を選んで送信してください。`;
+    return [reply('年間計画: 誤りなし', [{ type: 'text', text }, importForm(today, { ...form.values, mode: 'import' })])];
+  }
+  return [textReply(`${fiscalYear}年度の年間計画を取り込みました。新しい会議${res.created}件${res.skipped > 0 ? `（取り込み済みの${res.skipped}件は変更なし）` : ''}。出席者へのリマインドも設定しました。`)];
+}
+
+async function onSub(ctx: HandlerContext, text: string): Promise<Reply[]> {
+  const word = text.normalize('NFKC').trim();
+  if (word === '') return listReply(ctx);
+  if (['新規', '登録', 'new', 'しんき'].includes(word)) return newForm(ctx);
+  if (['議題', 'agenda', 'ぎだい'].includes(word)) return agenda(ctx, '');
+  if (['取込', '取り込み', '取込み', 'import', 'とりこみ'].includes(word)) {
+    if (!isCouncilStaff(ctx.actor)) throw new UserError('forbidden', '年間計画を取り込めるのは協議会事務局・行政・基幹相談支援センターの職員です。', 'plan import by non-council staff');
+    return [reply('年間計画の取り込み', [importForm(jstToday(ctx.now))])];
+  }
+  return [textReply(USAGE)];
+}
+
+export const kaigiCommand: CommandSpec = {
+  id: 'kaigi',
+  aliases: ['会議', 'かいぎ'],
+  label: '会議',
+  description: '会議の予定・登録・運営会議の議題・議事録と宿題（本人にだけ表示）',
+  usage: '会議　/　会議 新規　/　会議 議題　/　会議 取込',
+  menu: true,
+  onCommand: (ctx, cmd) => onSub(ctx, cmd.text),
+  async onAction(ctx, action) {
+    switch (action.id) {
+      case 'kaigi:new':
+        return newForm(ctx);
+      case 'kaigi:show':
+        return show(ctx, action.value);
+      case 'kaigi:agenda':
+        return agenda(ctx, action.value);
+      case 'kaigi:import':
+        return onSub(ctx, '取込');
+      case 'kaigi:minutes': {
+        const m = await loadMeetingFor(ctx.db, ctx.actor, action.value);
+        if (!mayRecordMinutes(ctx.actor, m.scope)) throw new UserError('forbidden', '議事録を登録できるのは出席者か会議を登録した職員です。', 'may not record minutes');
+        return [reply('議事録の登録', [minutesForm(m.id, m.title)])];
+      }
+      case 'kaigi:viewminutes': {
+        const m = await loadMeetingFor(ctx.db, ctx.actor, action.value);
+        const v = await loadMinutes(ctx.db, ctx.actor, m.id);
+        if (!v) return [textReply('この会議の議事録はまだ登録されていません。')];
+        return [minutesReply(m.title, v, (ownerId) => ownerId === ctx.actor.staffId || mayManage(ctx.actor, m.scope))];
+      }
+      case 'kaigi:cancel':
+        return cancel(ctx, action.value, false);
+      case 'kaigi:cancelyes':
+        return cancel(ctx, action.value, true);
+      case 'kaigi:done': {
+        const done = await completeActionItem(ctx.db, ctx.actor, action.value);
+        return [textReply(`宿題「${done.description}」を完了にしました。`)];
+      }
+      case 'kaigi:confirm':
+        await confirmMinutes(ctx.db, ctx.actor, action.value);
+        return [textReply('前回の議事録を確認済みにしました。')];
+      default:
+        throw new UserError('unknown_action', 'この操作には対応していません。', `unknown action ${action.id}`);
+    }
+  },
+  async onForm(ctx, form) {
+    if (form.formId === NEW_FORM) return submitNew(ctx, form);
+    if (form.formId === MINUTES_FORM) return submitMinutes(ctx, form);
+    if (form.formId === IMPORT_FORM) return submitImport(ctx, form);
+    throw new UserError('unknown_form', 'このフォームには対応していません。', `unknown form ${form.formId}`);
+  },
+};
