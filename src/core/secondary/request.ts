@@ -1,0 +1,154 @@
+/** 依頼: a counselor asks the 基幹 for back-up support; the request lands in the 基幹's queue. */
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../../db/client';
+import { offices, persons, secondaryConsultations, secondaryPosts } from '../../../db/schema/index';
+import { button } from '../../chat/replies';
+import type { Actor, Field } from '../../chat/types';
+import { canWritePerson } from '../access';
+import { writeAudit } from '../audit/write';
+import { jstToday } from '../calendar/jst';
+import { ageBand, deidentify } from '../deidentify';
+import { UserError } from '../errors';
+import { nextNumber } from '../tenancy/counters';
+import { URGENCY } from '../vocabulary';
+import { loadKnownPersons, postToChannel } from './channel-post';
+import { canRequestSecondary } from './policy';
+import { knownScopeOf, type SecondaryRow } from './store';
+
+export interface NewSecondary {
+  /** A registered person of the requester's office, or null for a de-identified description. */
+  personId: string | null;
+  /** Without a person: age band, disability category and situation as the requester describes them. */
+  profile: { ageBand?: string; category?: string; situation?: string };
+  difficulties: string[];
+  tried: string;
+  question: string;
+  urgency: keyof typeof URGENCY;
+  helpWanted: string[];
+}
+
+/** The queue post: only these fields ever reach the 基幹's channel (see channel-post.ts). */
+export interface QueuePostFacts {
+  id: string;
+  number: number;
+  officeName: string;
+  difficulties: string[];
+  urgency: keyof typeof URGENCY;
+  helpWanted: string[];
+  /** Only when the person consented to sharing with the 基幹. */
+  consentedProfile: { ageBand?: string; category?: string } | null;
+  question: string;
+}
+
+export function queuePostFields(f: QueuePostFacts): { title: string; facts: Field[]; free: { label: string; text: string; max: number }[] } {
+  const facts: Field[] = [
+    { label: '依頼元', value: f.officeName },
+    { label: '困りごと', value: f.difficulties.join('・') },
+    { label: '緊急度', value: URGENCY[f.urgency] },
+    { label: '希望する支援', value: f.helpWanted.join('・') },
+  ];
+  if (f.consentedProfile?.ageBand) facts.push({ label: '年代', value: f.consentedProfile.ageBand });
+  if (f.consentedProfile?.category) facts.push({ label: '障害種別', value: f.consentedProfile.category });
+  const mark = f.urgency === 'urgent' ? '【至急】' : '';
+  return { title: `${mark}二次相談 #${f.number}`, facts, free: [{ label: '相談の要旨', text: f.question, max: 120 }] };
+}
+
+async function personForRequest(db: DbOrTx, actor: Actor, personId: string) {
+  const [p] = await db
+    .select({
+      id: persons.id,
+      tenantId: persons.tenantId,
+      officeId: persons.officeId,
+      consentKikan: persons.consentKikan,
+      birthDate: persons.birthDate,
+      disabilityCategories: persons.disabilityCategories,
+    })
+    .from(persons)
+    .where(and(eq(persons.id, personId), eq(persons.tenantId, actor.tenantId), isNull(persons.deletedAt)));
+  // Only the person's own office asks about them; anyone else gets "not found" (reveals nothing).
+  if (!p || !canWritePerson(actor, p)) {
+    const msg = 'ケースが見つかりません。ケース番号（例: C-0012）か氏名を確認してください。';
+    throw new UserError('unknown_person', msg, 'person not found or not own office', { person: msg });
+  }
+  return p;
+}
+
+/** Stores the request, its first thread entry, the audit row and the queue post in one transaction. */
+export async function requestSecondary(db: Db, actor: Actor, input: NewSecondary, now: Date): Promise<SecondaryRow> {
+  if (!canRequestSecondary(actor)) {
+    throw new UserError('forbidden', '二次相談を依頼する権限がありません。', 'role cannot request secondary');
+  }
+  const today = jstToday(now);
+  return db.transaction(async (tx) => {
+    let profile: NewSecondary['profile'];
+    let consentedProfile: QueuePostFacts['consentedProfile'] = null;
+    if (input.personId) {
+      const p = await personForRequest(tx, actor, input.personId);
+      profile = {
+        ageBand: p.birthDate ? ageBand(p.birthDate, today) : input.profile.ageBand,
+        category: p.disabilityCategories.length > 0 ? p.disabilityCategories.join('・') : input.profile.category,
+        situation: input.profile.situation,
+      };
+      if (p.consentKikan) consentedProfile = { ageBand: profile.ageBand, category: profile.category };
+    } else {
+      // The description is meant to be anonymous: strip any registered name that slipped in.
+      const known = await loadKnownPersons(tx, actor.tenantId, { officeIds: [actor.officeId], personIds: [] });
+      const situation = input.profile.situation ? deidentify(input.profile.situation, known, { today }).text : undefined;
+      profile = { ageBand: input.profile.ageBand, category: input.profile.category, situation };
+    }
+    const number = await nextNumber(tx, actor.tenantId, 'secondary');
+    const [row] = await tx
+      .insert(secondaryConsultations)
+      .values({
+        tenantId: actor.tenantId,
+        number,
+        requesterId: actor.staffId,
+        requesterOfficeId: actor.officeId,
+        personId: input.personId,
+        profile,
+        difficulties: input.difficulties,
+        tried: input.tried,
+        question: input.question,
+        urgency: input.urgency,
+        helpWanted: input.helpWanted,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    if (!row) throw new Error('insert returned no row');
+    await tx.insert(secondaryPosts).values({ tenantId: actor.tenantId, secondaryId: row.id, authorId: actor.staffId, kind: 'transition', body: '依頼', createdAt: now });
+    await writeAudit(tx, {
+      tenantId: actor.tenantId,
+      actorStaffId: actor.staffId,
+      platform: actor.platform,
+      action: 'create',
+      resourceType: 'secondary_consultation',
+      resourceId: row.id,
+      detail: { number, personId: input.personId, urgency: input.urgency, difficulties: input.difficulties.length },
+    });
+    const [office] = await tx.select({ name: offices.name }).from(offices).where(eq(offices.id, actor.officeId));
+    const post = queuePostFields({
+      id: row.id,
+      number,
+      officeName: office?.name ?? '',
+      difficulties: input.difficulties,
+      urgency: input.urgency,
+      helpWanted: input.helpWanted,
+      consentedProfile,
+      question: input.question,
+    });
+    await postToChannel(tx, {
+      tenantId: actor.tenantId,
+      channel: 'kikan-queue',
+      kind: 'niji_posted',
+      idempotencyKey: `niji:${row.id}:posted`,
+      title: post.title,
+      facts: post.facts,
+      freeText: post.free,
+      buttons: [button('受付', 'niji:accept', row.id, 'primary'), button('詳細', 'niji:show', row.id)],
+      known: knownScopeOf(row),
+      today,
+    });
+    return row;
+  });
+}
