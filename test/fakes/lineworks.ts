@@ -177,6 +177,6 @@ export async function postCallback(
       'x-works-signature': opts.signature ?? signBody(raw, opts.botSecret),
       'x-works-botid': opts.botId,
     },
-    body: raw,
+    body: typeof raw === 'string' ? raw : new Uint8Array(raw),
   });
 }

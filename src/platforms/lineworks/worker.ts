@@ -85,7 +85,7 @@ export class LineWorksWorker {
     if (t - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = t;
     await pruneInbox(this.deps.db);
-    await pruneDialogues(this.deps.db, new Date());
+    await pruneDialogues(this.deps.db, this.deps.now?.() ?? new Date());
     await this.budget.prune();
   }
 }
