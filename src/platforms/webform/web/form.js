@@ -40,6 +40,7 @@ async function submit(_block, values) {
 }
 
 function done(_block, result) {
+  document.querySelector('main > .note')?.remove();
   const box = el('section', { class: 'done' }, el('h2', {}, '送信しました'));
   for (const r of result.replies || []) {
     box.append(el('div', { class: 'msg' }, (r.blocks || []).map((b) => renderBlock(b))));
