@@ -149,6 +149,12 @@ export function mayEver(actor: Actor, resource: Resource, action: AccessAction):
   return POLICY.some((r) => r.resource === resource && r.actions.includes(action) && r.roles.some((x) => roles.includes(x)));
 }
 
+/** Does some rule give the actor this scope (e.g. may they break glass at all)? */
+export function hasScope(actor: Actor, resource: Resource, action: AccessAction, scope: Scope): boolean {
+  const roles = effectiveRoles(actor);
+  return POLICY.some((r) => r.resource === resource && r.actions.includes(action) && r.scopes.includes(scope) && r.roles.some((x) => roles.includes(x)));
+}
+
 /** Throws the Japanese refusal unless `decide` allows; returns the scope. */
 export function authorize(actor: Actor, resource: Resource, action: AccessAction, facts: AccessFacts, what: string): Scope {
   const scope = decide(actor, resource, action, facts);
