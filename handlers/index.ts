@@ -6,6 +6,10 @@ import { kadaiCommand } from './kadai';
 import { nijiCommand } from './niji';
 import { shihyoCommand } from './shihyo';
 import { soudanCommand } from './soudan';
+import { yoteiCommand } from './yotei';
+import { rirekiCommand } from './rireki';
+import { gyakutaiCommand } from './gyakutai';
+import { kinkyuCommand } from './kinkyu';
 
 /** Every command the bot knows: adding a command is one handler file and one line here. */
 export function createRegistry(): CommandRegistry {
@@ -16,6 +20,10 @@ export function createRegistry(): CommandRegistry {
     nijiCommand,
     kadaiCommand,
     shihyoCommand,
+    rirekiCommand,
+    gyakutaiCommand,
+    kinkyuCommand,
+    yoteiCommand,
     helpCommand(() => registry),
   ]);
   return registry;

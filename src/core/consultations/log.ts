@@ -2,6 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { consultations, persons } from '../../../db/schema/index';
 import type { Actor } from '../../chat/types';
+import { raiseAbuseAlert } from '../abuse/alerts';
 import { canLogConsultations, canWritePerson } from '../access';
 import { writeAudit } from '../audit/write';
 import { jstToday } from '../calendar/jst';
@@ -88,6 +89,8 @@ export async function logConsultation(db: Db, actor: Actor, input: NewConsultati
       resourceId: row.id,
       detail: { personId: input.personId, kind: input.kind, abuseSuspected: input.abuseSuspected ?? false },
     });
+    // 虐待の疑い: the alert to the 虐待防止センター is stored with the record, or neither is.
+    if (input.abuseSuspected) await raiseAbuseAlert(tx, actor, { consultationId: row.id, personId: input.personId, occurredOn: input.occurredOn });
     return { id: row.id, personCode, anonymousLabel, offMonth, abuseSuspected: input.abuseSuspected ?? false };
   });
 }
