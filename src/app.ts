@@ -14,6 +14,7 @@ import { mountLocalChat } from './platforms/local/routes';
 import { mountSlack } from './platforms/slack/index';
 import { mountWebForm } from './platforms/webform/routes';
 import { localSender } from './platforms/local/sender';
+import { schedulerSettingsOf, startScheduler } from './scheduler/index';
 
 export interface App {
   database: Database;
@@ -74,6 +75,7 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     const slack = mountSlack(http, senders, { db: database.db, registry, config }, { now: opts.now });
     const line = mountLine(http, senders, { db: database.db, registry, config }, { now: opts.now });
     mountWebForm(http, { db: database.db, registry, config, now: opts.now });
+    const scheduler = config.SCHEDULER ? await startScheduler({ url, db: database.db, sql: database.sql, senders, settings: schedulerSettingsOf(config), now: opts.now }) : null;
 
     const addr = await http.listen(config.PORT, config.HOST);
     const shownHost = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
@@ -90,6 +92,7 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
         await lineworks?.stop();
         await slack?.stop();
         await line?.stop();
+        await scheduler?.stop();
         await database.close();
         await embedded?.stop();
       },

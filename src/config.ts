@@ -57,6 +57,15 @@ export const configSchema = z.object({
   LINE_API_URL: url('https://api.line.me').default('https://api.line.me'),
 
   SCHEDULER: bool.default(true),
+  /** 'database': the scheduler reads a simulated "now" from scheduler_clock (tests and benchmarks only). */
+  SCHEDULER_CLOCK: z.enum(['system', 'database']).default('system'),
+  SCHEDULER_PLAN_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  SCHEDULER_SYNC_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+  SCHEDULER_WORKERS: z.coerce.number().int().min(1).max(100).default(8),
+  DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  DELIVERY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
+  DELIVERY_RETRY_MAX_MS: z.coerce.number().int().min(100).max(86_400_000).default(3_600_000),
+  DELIVERY_CONCURRENCY_PER_PLATFORM: z.coerce.number().int().min(1).max(100).default(4),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   date,
   index,
@@ -65,7 +66,20 @@ export const deliveries = pgTable(
     lastError: text('last_error'),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     platformMessageId: text('platform_message_id'),
+    /** The platform it went out on (`local`, `slack`, …), once known. */
+    platform: text('platform'),
+    /**
+     * The job-queue job that will attempt it; null while it waits for the relay (new or
+     * rescheduled). The relay sets it in the same transaction that creates the job.
+     */
+    jobId: text('job_id'),
+    /** Lease of the attempt in progress: the fencing token against a second attempt (see docs/reminders.md). */
+    claimedBy: text('claimed_by'),
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('deliveries_status_idx').on(t.status, t.runAt)],
+  (t) => [
+    index('deliveries_status_idx').on(t.status, t.runAt),
+    index('deliveries_unrelayed_idx').on(t.runAt).where(sql`status = 'pending' and job_id is null`),
+  ],
 );

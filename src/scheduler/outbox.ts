@@ -58,3 +58,49 @@ export async function markSent(db: DbOrTx, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await db.update(deliveries).set({ status: 'sent', sentAt: new Date() }).where(and(inArray(deliveries.id, ids), eq(deliveries.status, 'pending')));
 }
+
+export interface DeadDelivery {
+  id: string;
+  kind: string;
+  recipientId: string | null;
+  channel: string | null;
+  attempts: number;
+  lastError: string | null;
+  runAt: Date;
+  createdAt: Date;
+}
+
+/**
+ * Deliveries that failed for good (max attempts, a permanent platform error, no account to reach
+ * the recipient), newest first: for the admin command to list and retry.
+ */
+export async function listDeadDeliveries(db: DbOrTx, tenantId: string, limit = 50): Promise<DeadDelivery[]> {
+  return db
+    .select({
+      id: deliveries.id,
+      kind: deliveries.kind,
+      recipientId: deliveries.recipientId,
+      channel: deliveries.channel,
+      attempts: deliveries.attempts,
+      lastError: deliveries.lastError,
+      runAt: deliveries.runAt,
+      createdAt: deliveries.createdAt,
+    })
+    .from(deliveries)
+    .where(and(eq(deliveries.tenantId, tenantId), eq(deliveries.status, 'dead')))
+    .orderBy(desc(deliveries.runAt))
+    .limit(limit);
+}
+
+/**
+ * Puts a dead delivery back in the queue with a fresh count of attempts (its last error is kept
+ * until the next attempt). Returns false when it is not dead (already retried, or unknown).
+ */
+export async function retryDelivery(db: DbOrTx, tenantId: string, id: string, now = new Date()): Promise<boolean> {
+  const rows = await db
+    .update(deliveries)
+    .set({ status: 'pending', attempts: 0, runAt: now, jobId: null, claimedBy: null, claimedUntil: null })
+    .where(and(eq(deliveries.id, id), eq(deliveries.tenantId, tenantId), eq(deliveries.status, 'dead')))
+    .returning({ id: deliveries.id });
+  return rows.length > 0;
+}

@@ -36,3 +36,32 @@ export async function cancelReminders(db: DbOrTx, tenantId: string, keyPrefix: s
   await db.execute(sql`update reminders set status = 'cancelled'
     where tenant_id = ${tenantId} and key like ${`${keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} and status in ('open', 'snoozed')`);
 }
+
+/** upsertReminder for many rows in one statement (a tenant's planning run). */
+export async function upsertReminders(db: DbOrTx, tenantId: string, rows: readonly Omit<ReminderUpsert, 'tenantId'>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000).map((r) => ({ ...r, tenantId }));
+    await db
+      .insert(reminders)
+      .values(chunk)
+      .onConflictDoUpdate({
+        target: [reminders.tenantId, reminders.key, reminders.recipientId],
+        set: { dueOn: sql`excluded.due_on` },
+        setWhere: sql`${reminders.status} in ('open', 'snoozed') and ${reminders.dueOn} <> excluded.due_on`,
+      });
+  }
+}
+
+/** Marks reminders done whose work was recorded elsewhere (a monitoring logged in its month). */
+export async function completeRemindersByKey(db: DbOrTx, tenantId: string, keys: readonly string[], doneAt: Date): Promise<void> {
+  if (keys.length === 0) return;
+  await db.execute(sql`update reminders set status = 'done', done_at = ${doneAt}
+    where tenant_id = ${tenantId} and key = any(${sql.param([...keys])}::text[]) and status in ('open', 'snoozed')`);
+}
+
+/** Cancels open reminders under a key prefix except the listed keys (a plan whose months changed). */
+export async function cancelRemindersExcept(db: DbOrTx, tenantId: string, keyPrefix: string, keep: readonly string[]): Promise<void> {
+  await db.execute(sql`update reminders set status = 'cancelled'
+    where tenant_id = ${tenantId} and key like ${`${keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}
+      and not (key = any(${sql.param([...keep])}::text[])) and status in ('open', 'snoozed')`);
+}

@@ -1,0 +1,151 @@
+import { and, eq, gte, isNull, lte } from 'drizzle-orm';
+import { meetingAttendees, meetings, persons, staff, tenants } from '../db/schema/index';
+import { formList, formText } from '../src/chat/forms';
+import { shortDateTime } from '../src/chat/format/dates';
+import type { CommandSpec, HandlerContext } from '../src/chat/registry';
+import { card, reply } from '../src/chat/replies';
+import type { Block, FormBlock, Reply } from '../src/chat/types';
+import { writeAudit } from '../src/core/audit/write';
+import { isIsoDate, jstToday, WEEKDAYS_JA } from '../src/core/calendar/jst';
+import { parseJapaneseDate } from '../src/core/calendar/parse-date';
+import { formatJpDate } from '../src/core/calendar/wareki';
+import { UserError } from '../src/core/errors';
+import { completeReminder, snoozeReminder, type ActResult } from '../src/core/reminders/actions';
+import { groupDigest, renderDigest } from '../src/core/reminders/digest';
+import { labelReminders, openReminders } from '../src/core/reminders/items';
+import { isHhmm, reminderSettingsOf, staffPrefsOf } from '../src/core/reminders/settings';
+import { MONITORING_KIND } from '../src/core/vocabulary';
+import { soudanForm } from './soudan';
+
+const SETTINGS_FORM = 'yotei:settings';
+const MEETING_DAYS = 14;
+
+async function tenantSettings(ctx: HandlerContext) {
+  const [t] = await ctx.db.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, ctx.actor.tenantId));
+  return reminderSettingsOf(t?.settings);
+}
+
+/** My deadlines: today's digest content, plus my meetings of the next two weeks. Audited (it names persons). */
+async function myDeadlines(ctx: HandlerContext): Promise<Reply[]> {
+  const today = jstToday(ctx.now);
+  const rows = await openReminders(ctx.db, ctx.actor.tenantId, [ctx.actor.staffId]);
+  const items = await labelReminders(ctx.db, ctx.actor.tenantId, rows);
+  const sections = groupDigest(items, today);
+  const digest = renderDigest(sections, today, { visibility: 'ephemeral', heading: `${formatJpDate(today)}時点のあなたの予定です。` });
+  const until = new Date(ctx.now.getTime() + MEETING_DAYS * 86_400_000);
+  const mine = await ctx.db
+    .select({ title: meetings.title, startsAt: meetings.startsAt, place: meetings.place })
+    .from(meetingAttendees)
+    .innerJoin(meetings, eq(meetings.id, meetingAttendees.meetingId))
+    .where(and(eq(meetingAttendees.staffId, ctx.actor.staffId), eq(meetings.tenantId, ctx.actor.tenantId), isNull(meetings.cancelledAt), gte(meetings.startsAt, ctx.now), lte(meetings.startsAt, until)))
+    .orderBy(meetings.startsAt);
+  const blocks: Block[] = [...digest.blocks];
+  if (mine.length > 0) {
+    blocks.push({ type: 'list', title: `出席予定の会議（${MEETING_DAYS}日以内）`, items: mine.map((m) => ({ title: m.title, description: `${shortDateTime(m.startsAt)}${m.place ? `　${m.place}` : ''}` })) });
+  }
+  blocks.push({ type: 'text', text: '通知の時刻やお休みの日は「予定 設定」で変えられます。' });
+  await writeAudit(ctx.db, { tenantId: ctx.actor.tenantId, actorStaffId: ctx.actor.staffId, platform: ctx.actor.platform, action: 'view', resourceType: 'reminder_list', detail: { reminders: items.length, meetings: mine.length } });
+  return [{ ...digest, blocks }];
+}
+
+function settingsForm(prefs: ReturnType<typeof staffPrefsOf>, defaultTime: string, errors?: Record<string, string>): FormBlock {
+  return {
+    type: 'form',
+    formId: SETTINGS_FORM,
+    title: '予定の通知の設定',
+    submitLabel: '保存する',
+    errors,
+    fields: [
+      { name: 'digestTime', label: '毎朝の通知の時刻（HH:MM）', type: 'text', initial: prefs.digestTime ?? defaultTime, placeholder: '08:30', hint: '営業日（平日・祝日以外）に届きます' },
+      { name: 'quietWeekdays', label: '通知しない曜日（勤務のない曜日）', type: 'multiselect', initial: prefs.quietWeekdays.map(String), options: [1, 2, 3, 4, 5].map((d) => ({ value: String(d), label: `${WEEKDAYS_JA[d]}曜日` })) },
+      { name: 'quietDates', label: '通知しない日（休暇・研修など。カンマ区切り）', type: 'text', initial: prefs.quietDates.join(', '), placeholder: '12/1, 2026-12-2' },
+    ],
+  };
+}
+
+async function openSettings(ctx: HandlerContext): Promise<Reply[]> {
+  const [me] = await ctx.db.select({ preferences: staff.preferences }).from(staff).where(eq(staff.id, ctx.actor.staffId));
+  return [reply('予定の通知の設定', [settingsForm(staffPrefsOf(me?.preferences), (await tenantSettings(ctx)).digestTime)])];
+}
+
+async function saveSettings(ctx: HandlerContext, form: Parameters<NonNullable<CommandSpec['onForm']>>[1]): Promise<Reply[]> {
+  const errors: Record<string, string> = {};
+  const time = formText(form, 'digestTime').normalize('NFKC').replace(/^(\d):/, '0$1:');
+  if (!isHhmm(time)) errors.digestTime = '時刻は 08:30 のように HH:MM で入力してください。';
+  const weekdays = formList(form, 'quietWeekdays').map(Number);
+  if (weekdays.some((d) => !Number.isInteger(d) || d < 0 || d > 6)) errors.quietWeekdays = '曜日を選び直してください。';
+  const today = jstToday(ctx.now);
+  const dates: string[] = [];
+  for (const text of formText(form, 'quietDates').split(/[,、，\s]+/).filter(Boolean)) {
+    try {
+      dates.push(parseJapaneseDate(text, today));
+    } catch (e) {
+      errors.quietDates = e instanceof UserError ? e.userMessage : '日付を確認してください。';
+    }
+  }
+  if (Object.keys(errors).length > 0) {
+    throw new UserError('invalid_form', `入力内容を確認してください。${Object.values(errors)[0]}`, `invalid yotei settings: ${Object.keys(errors).join(',')}`, errors);
+  }
+  const quietDates = [...new Set(dates.filter(isIsoDate))].sort();
+  await ctx.db.transaction(async (tx) => {
+    const [me] = await tx.select({ preferences: staff.preferences }).from(staff).where(eq(staff.id, ctx.actor.staffId)).for('update');
+    await tx.update(staff).set({ preferences: { ...(me?.preferences ?? {}), digestTime: time, quietWeekdays: weekdays, quietDates } }).where(eq(staff.id, ctx.actor.staffId));
+    await writeAudit(tx, { tenantId: ctx.actor.tenantId, actorStaffId: ctx.actor.staffId, platform: ctx.actor.platform, action: 'update', resourceType: 'staff_preferences', resourceId: ctx.actor.staffId, detail: { fields: ['digestTime', 'quietWeekdays', 'quietDates'] } });
+  });
+  const days = weekdays.length > 0 ? weekdays.map((d) => WEEKDAYS_JA[d]).join('・') : 'なし';
+  return [reply('通知の設定を保存しました', [card('通知の設定を保存しました', [
+    { label: '毎朝の通知', value: `${time}（営業日）` },
+    { label: '通知しない曜日', value: days },
+    { label: '通知しない日', value: quietDates.length > 0 ? quietDates.map(formatJpDate).join('、') : 'なし' },
+  ])])];
+}
+
+const ACT_TEXT = { done: '✓ 完了にしました', snoozed: '⏰ 再通知を設定しました', already: 'この予定はすでに完了または取り消し済みです' } as const;
+
+async function renderActResult(ctx: HandlerContext, r: ActResult): Promise<Reply[]> {
+  if (r.kind === 'needs_record') {
+    const [p] = await ctx.db.select({ code: persons.code }).from(persons).where(eq(persons.id, r.personId));
+    const today = jstToday(ctx.now);
+    return [reply('実施日を入力して記録してください', [
+      { type: 'text', text: `${r.item.detail}は期限を過ぎています。実際に実施した日付で記録してください（実施月の記録だけがモニタリングとして数えられます）。` },
+      soudanForm(today, p?.code ?? '', undefined, { person: p?.code ?? '', kind: MONITORING_KIND, occurredOn: '' }),
+    ])];
+  }
+  const note = r.kind === 'snoozed' && r.until ? `（${formatJpDate(r.until)}の朝にもう一度お知らせします）` : '';
+  return [{ ...reply(`${ACT_TEXT[r.kind]}: ${r.item.title}`, [card(`${ACT_TEXT[r.kind]}${note}`, [{ label: r.item.detail || '予定', value: r.item.title }])]), replaceOriginal: true }];
+}
+
+export const yoteiCommand: CommandSpec = {
+  id: 'yotei',
+  aliases: ['予定', 'よてい'],
+  label: '予定',
+  description: 'モニタリング・受給者証の更新・宿題・会議など、あなたの期限の一覧（本人にだけ表示）。「予定 設定」で通知の時刻を変更',
+  usage: '予定　/　予定 設定',
+  menu: true,
+  async onCommand(ctx, cmd) {
+    const text = cmd.text.normalize('NFKC').trim();
+    if (text === '') return myDeadlines(ctx);
+    if (['設定', 'せってい', 'settings'].includes(text)) return openSettings(ctx);
+    throw new UserError('unknown_subcommand', '「予定」だけで期限の一覧、「予定 設定」で通知の設定です。', 'unknown yotei subcommand');
+  },
+  async onAction(ctx, action) {
+    const tenant = await tenantSettings(ctx);
+    switch (action.id) {
+      case 'yotei:done':
+        return renderActResult(ctx, await completeReminder(ctx.db, ctx.actor, action.value, ctx.now));
+      case 'yotei:snooze1d':
+      case 'yotei:snooze':
+        return renderActResult(ctx, await snoozeReminder(ctx.db, ctx.actor, action.value, '1d', ctx.now, tenant.calendar));
+      case 'yotei:snooze1w':
+        return renderActResult(ctx, await snoozeReminder(ctx.db, ctx.actor, action.value, '1w', ctx.now, tenant.calendar));
+      case SETTINGS_FORM:
+        return openSettings(ctx);
+      default:
+        throw new UserError('unknown_action', 'この操作には対応していません。', `unknown action ${action.id}`);
+    }
+  },
+  async onForm(ctx, form) {
+    if (form.formId !== SETTINGS_FORM) throw new UserError('unknown_form', 'このフォームには対応していません。', `unknown form ${form.formId}`);
+    return saveSettings(ctx, form);
+  },
+};

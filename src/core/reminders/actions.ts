@@ -1,0 +1,119 @@
+/**
+ * 完了 and snooze, pressed on a reminder message. Only the recipient, or the office manager of
+ * the recipient's office, may act; every change is audited. 完了 records the work itself:
+ * - monitoring: a monitoring consultation dated today (only within the monitoring month: an
+ *   overdue month needs its real date, so the caller offers the record form instead);
+ * - certificate: the renewal step, a consultation of kind 福祉サービスの利用援助 noting that the
+ *   renewal application was supported;
+ * - action item: the item is marked done; meeting and 二次相談 reminders are acknowledged.
+ */
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../../../db/client';
+import { actionItems, reminders, servicePlans, staff } from '../../../db/schema/index';
+import type { Actor } from '../../chat/types';
+import { writeAudit } from '../audit/write';
+import type { BusinessCalendarOptions } from '../calendar/business-days';
+import { compareDates, jstToday, monthOf } from '../calendar/jst';
+import { logConsultation } from '../consultations/log';
+import { UserError } from '../errors';
+import { MONITORING_KIND } from '../vocabulary';
+import { labelReminders, type ReminderRow } from './items';
+import type { DigestItem } from './digest';
+import { snoozeUntil, type SnoozeChoice } from './schedule';
+
+export const RENEWAL_STEP_KIND = '福祉サービスの利用援助';
+export const RENEWAL_STEP_SUMMARY = '受給者証の更新申請を支援した（予定の通知から完了を記録）。';
+export const MONITORING_DONE_SUMMARY = 'モニタリングを実施した（予定の通知から完了を記録）。';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const notFound = () => new UserError('unknown_reminder', 'この予定は見つからないか、操作する権限がありません。', 'reminder not found or not actionable');
+
+/** The reminder if the actor may act on it: its recipient, or a manager of the recipient's office. */
+export async function reminderForActor(db: Db, actor: Actor, reminderId: string): Promise<ReminderRow> {
+  if (!UUID.test(reminderId)) throw notFound();
+  const [row] = await db
+    .select({
+      id: reminders.id,
+      recipientId: reminders.recipientId,
+      kind: reminders.kind,
+      key: reminders.key,
+      subjectType: reminders.subjectType,
+      subjectId: reminders.subjectId,
+      dueOn: reminders.dueOn,
+      status: reminders.status,
+      snoozedUntil: reminders.snoozedUntil,
+      escalatedAt: reminders.escalatedAt,
+      recipientOffice: staff.officeId,
+    })
+    .from(reminders)
+    .innerJoin(staff, eq(staff.id, reminders.recipientId))
+    .where(and(eq(reminders.id, reminderId), eq(reminders.tenantId, actor.tenantId)));
+  if (!row) throw notFound();
+  const mine = row.recipientId === actor.staffId;
+  const manager = actor.roles.includes('office_manager') && row.recipientOffice === actor.officeId;
+  if (!mine && !manager) throw notFound();
+  const { recipientOffice: _office, ...rest } = row;
+  return rest;
+}
+
+export type ActResult =
+  | { kind: 'done' | 'snoozed' | 'already'; item: DigestItem; until?: string }
+  /** An overdue monitoring: the record needs its real date, so ask for it. */
+  | { kind: 'needs_record'; item: DigestItem; personId: string };
+
+async function itemOf(db: Db, actor: Actor, row: ReminderRow): Promise<DigestItem> {
+  const [item] = await labelReminders(db, actor.tenantId, [row]);
+  if (!item) throw notFound();
+  return item;
+}
+
+async function personOfPlan(db: Db, tenantId: string, planId: string): Promise<string> {
+  const [plan] = await db.select({ personId: servicePlans.personId }).from(servicePlans).where(and(eq(servicePlans.id, planId), eq(servicePlans.tenantId, tenantId)));
+  if (!plan) throw notFound();
+  return plan.personId;
+}
+
+/** Marks a reminder done, recording the work it stands for. */
+export async function completeReminder(db: Db, actor: Actor, reminderId: string, now: Date): Promise<ActResult> {
+  const row = await reminderForActor(db, actor, reminderId);
+  const item = await itemOf(db, actor, row);
+  if (row.status === 'done' || row.status === 'cancelled') return { kind: 'already', item };
+  const today = jstToday(now);
+  if (row.kind === 'monitoring' || row.kind === 'certificate') {
+    const personId = await personOfPlan(db, actor.tenantId, row.subjectId);
+    if (row.kind === 'monitoring') {
+      const c = compareDates(monthOf(row.dueOn), monthOf(today));
+      if (c > 0) throw new UserError('not_yet', 'まだモニタリング月ではありません。実施月になってから記録してください。', 'monitoring month not started');
+      if (c < 0) return { kind: 'needs_record', item, personId };
+    }
+    const monitoring = row.kind === 'monitoring';
+    await logConsultation(db, actor, {
+      personId,
+      occurredOn: today,
+      method: 'その他',
+      kind: monitoring ? MONITORING_KIND : RENEWAL_STEP_KIND,
+      summary: monitoring ? MONITORING_DONE_SUMMARY : RENEWAL_STEP_SUMMARY,
+    }, now);
+  }
+  await db.transaction(async (tx) => {
+    await tx.update(reminders).set({ status: 'done', doneAt: now, doneBy: actor.staffId, snoozedUntil: null }).where(eq(reminders.id, row.id));
+    if (row.kind === 'action_item') {
+      await tx.update(actionItems).set({ doneAt: now }).where(and(eq(actionItems.id, row.subjectId), eq(actionItems.tenantId, actor.tenantId), isNull(actionItems.doneAt)));
+    }
+    await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'reminder_done', resourceType: 'reminder', resourceId: row.id, detail: { kind: row.kind } });
+  });
+  return { kind: 'done', item: { ...item, status: 'done' } };
+}
+
+/** Snoozes a reminder to the next business day or a week later; it returns in that day's digest. */
+export async function snoozeReminder(db: Db, actor: Actor, reminderId: string, choice: SnoozeChoice, now: Date, cal?: BusinessCalendarOptions): Promise<ActResult> {
+  const row = await reminderForActor(db, actor, reminderId);
+  const item = await itemOf(db, actor, row);
+  if (row.status === 'done' || row.status === 'cancelled') return { kind: 'already', item };
+  const until = snoozeUntil(jstToday(now), choice, cal);
+  await db.transaction(async (tx) => {
+    await tx.update(reminders).set({ status: 'snoozed', snoozedUntil: until }).where(eq(reminders.id, row.id));
+    await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'reminder_snooze', resourceType: 'reminder', resourceId: row.id, detail: { kind: row.kind, until } });
+  });
+  return { kind: 'snoozed', item: { ...item, status: 'snoozed', snoozedUntil: until }, until };
+}

@@ -1,0 +1,157 @@
+/**
+ * The morning digest, the last call and the escalation as platform-free Replies. Pure: the
+ * caller loads the items (with their labels) and says what "today" is.
+ */
+import { button, card } from '../../chat/replies';
+import type { Block, Button, Reply, Visibility } from '../../chat/types';
+import { addDays, compareDates, monthOf, addMonths, type IsoDate } from '../calendar/jst';
+import { formatJpDate, formatWareki } from '../calendar/wareki';
+
+export interface DigestItem {
+  reminderId: string;
+  kind: string;
+  dueOn: IsoDate;
+  status: string;
+  snoozedUntil: string | null;
+  /** What it is about, e.g. 'C-0012 山田 太郎' or a meeting title. */
+  title: string;
+  /** One more line: 'モニタリング 令和8年11月', '受給者証 令和9年3月31日まで'. */
+  detail: string;
+}
+
+export type Section = 'overdue' | 'now' | 'coming';
+
+export const SECTION_TITLES: Record<Section, string> = {
+  overdue: '⚠ 期限を過ぎています',
+  now: '今月・今日が期限',
+  coming: 'これからの予定',
+};
+
+/** Meetings this far ahead are listed; action items this far ahead count as coming. */
+export const MEETING_LOOKAHEAD_DAYS = 14;
+export const ACTION_LOOKAHEAD_DAYS = 7;
+
+/** Is a reminder visible today: open, or snoozed until today or earlier. */
+export function isVisible(item: Pick<DigestItem, 'status' | 'snoozedUntil'>, today: IsoDate): boolean {
+  if (item.status === 'open') return true;
+  return item.status === 'snoozed' && (item.snoozedUntil === null || compareDates(item.snoozedUntil, today) <= 0);
+}
+
+/** Where an item belongs in today's digest, or null when it is not worth a line today. */
+export function sectionOf(item: DigestItem, today: IsoDate): Section | null {
+  if (!isVisible(item, today)) return null;
+  const c = compareDates(item.dueOn, today);
+  const thisMonth = monthOf(today);
+  switch (item.kind) {
+    case 'monitoring': {
+      const m = monthOf(item.dueOn);
+      if (c < 0) return 'overdue';
+      if (m === thisMonth) return 'now';
+      return m === addMonths(thisMonth, 1) ? 'coming' : null;
+    }
+    case 'certificate':
+      return c < 0 ? 'overdue' : 'now';
+    case 'secondary_waiting':
+      return 'overdue';
+    case 'meeting':
+      if (c < 0) return null;
+      if (c === 0) return 'now';
+      return compareDates(item.dueOn, addDays(today, MEETING_LOOKAHEAD_DAYS)) <= 0 ? 'coming' : null;
+    default:
+      if (c < 0) return 'overdue';
+      if (c === 0) return 'now';
+      return compareDates(item.dueOn, addDays(today, ACTION_LOOKAHEAD_DAYS)) <= 0 ? 'coming' : null;
+  }
+}
+
+export interface DigestSections {
+  overdue: DigestItem[];
+  now: DigestItem[];
+  coming: DigestItem[];
+}
+
+export function groupDigest(items: readonly DigestItem[], today: IsoDate): DigestSections {
+  const out: DigestSections = { overdue: [], now: [], coming: [] };
+  for (const item of items) {
+    const s = sectionOf(item, today);
+    if (s) out[s].push(item);
+  }
+  for (const list of [out.overdue, out.now, out.coming]) list.sort((a: DigestItem, b: DigestItem) => compareDates(a.dueOn, b.dueOn) || a.title.localeCompare(b.title, 'ja'));
+  return out;
+}
+
+export function digestCount(s: DigestSections): number {
+  return s.overdue.length + s.now.length + s.coming.length;
+}
+
+/** The buttons of one reminder: 完了 and the two snoozes. Meetings only acknowledge. */
+export function reminderButtons(item: Pick<DigestItem, 'reminderId' | 'kind'>): Button[] {
+  const done = button(item.kind === 'meeting' ? '確認済み' : '完了', 'yotei:done', item.reminderId, 'primary');
+  return [done, button('翌営業日に再通知', 'yotei:snooze1d', item.reminderId), button('1週間後に再通知', 'yotei:snooze1w', item.reminderId)];
+}
+
+/** Slack allows 50 blocks, LINE WORKS a few cards per message: more than this goes to `yotei`. */
+export const MAX_CARDS = 12;
+
+function itemCard(item: DigestItem, section: Section) {
+  const due = item.kind === 'certificate' ? `${formatWareki(item.dueOn)}まで` : formatJpDate(item.dueOn);
+  const fields = [{ label: section === 'overdue' ? '期限（超過）' : '期限', value: due }];
+  return card(item.title, fields, reminderButtons(item), item.detail);
+}
+
+function sectionBlocks(sections: DigestSections, max: number): { blocks: Block[]; shown: number } {
+  const blocks: Block[] = [];
+  let shown = 0;
+  for (const key of ['overdue', 'now', 'coming'] as const) {
+    const list = sections[key];
+    if (list.length === 0) continue;
+    blocks.push({ type: 'text', text: `${SECTION_TITLES[key]}（${list.length}件）` });
+    for (const item of list) {
+      if (shown >= max) break;
+      blocks.push(itemCard(item, key));
+      shown++;
+    }
+  }
+  return { blocks, shown };
+}
+
+/** The morning digest (or the `yotei` answer) for one staff member. */
+export function renderDigest(
+  sections: DigestSections,
+  today: IsoDate,
+  opts: { visibility: Visibility; toStaffId?: string; heading?: string },
+): Reply {
+  const total = digestCount(sections);
+  const heading = opts.heading ?? `${formatJpDate(today)}の予定です。`;
+  if (total === 0) {
+    return { visibility: opts.visibility, toStaffId: opts.toStaffId, summary: `${heading}期限の近いものはありません。`, blocks: [{ type: 'text', text: `${heading}\n期限の近いものはありません。` }] };
+  }
+  const counts = `期限超過 ${sections.overdue.length}件・今月/今日 ${sections.now.length}件・今後 ${sections.coming.length}件`;
+  const { blocks, shown } = sectionBlocks(sections, MAX_CARDS);
+  const all: Block[] = [{ type: 'text', text: `${heading}\n${counts}` }, ...blocks];
+  if (shown < total) all.push({ type: 'text', text: `ほか${total - shown}件は「予定」と送ると確認できます。` });
+  return { visibility: opts.visibility, toStaffId: opts.toStaffId, summary: `${heading}${counts}`, blocks: all };
+}
+
+/** The last call: this month's monitorings still unrecorded, on the month's last business days. */
+export function renderLastCall(items: readonly DigestItem[], today: IsoDate, staffId: string): Reply {
+  const heading = `⚠ 今月のモニタリングが未記録です（${items.length}件）。${formatJpDate(today)}時点。月内に実施・記録してください。`;
+  return {
+    visibility: 'dm',
+    toStaffId: staffId,
+    summary: heading,
+    blocks: [{ type: 'text', text: heading }, ...items.slice(0, MAX_CARDS).map((i) => card(i.title, [{ label: '期限', value: formatJpDate(i.dueOn) }], reminderButtons(i), i.detail))],
+  };
+}
+
+/** To the office manager: a reminder of their office that is overdue. */
+export function renderEscalation(item: DigestItem, counselorName: string, managerId: string): Reply {
+  const what = item.kind === 'certificate' ? '受給者証の更新手続きが未記録です' : 'モニタリングが期限までに記録されていません';
+  const text = `⚠ 事業所管理者へのお知らせ: ${what}（担当: ${counselorName}）`;
+  return {
+    visibility: 'dm',
+    toStaffId: managerId,
+    summary: text,
+    blocks: [{ type: 'text', text }, card(item.title, [{ label: '期限', value: formatJpDate(item.dueOn) }], reminderButtons(item), item.detail)],
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * The scheduler of one instance: a planning loop (every tenant, at the clock's "now") and the
+ * delivery queue. Every instance runs it; PostgreSQL coordinates them. Started from app.ts
+ * when SCHEDULER is on, and by test/multiprocess workers.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type postgres from 'postgres';
+import type { Db } from '../../db/client';
+import { tenants } from '../../db/schema/index';
+import type { SenderRegistry } from '../chat/adapter';
+import { asError } from '../core/errors';
+import { jstToday } from '../core/calendar/jst';
+import { log } from '../log';
+import { databaseClock, injectedClock, systemClock, type Clock } from './clock';
+import { planTenant } from './plan-tenant';
+import { DeliveryQueue } from './queue';
+import { Semaphores } from './semaphore';
+
+export interface SchedulerSettings {
+  /** How often to plan (digests are planned ahead, so this bounds nothing users see). */
+  planIntervalMs: number;
+  /** How often to recompute reminder rows from plans (heavier than planning deliveries). */
+  syncIntervalMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Sends in flight per platform in this instance. */
+  concurrencyPerPlatform: number;
+  /** Jobs this instance runs at once. */
+  workers: number;
+  clock: 'system' | 'database';
+}
+
+export interface SchedulerDeps {
+  url: string;
+  db: Db;
+  sql: postgres.Sql;
+  senders: SenderRegistry;
+  settings: SchedulerSettings;
+  /** An injected "now" (the app's tests); wins over settings.clock. */
+  now?: () => Date;
+}
+
+export interface Scheduler {
+  clock: Clock;
+  queue: DeliveryQueue;
+  /** Runs one planning pass now (tests, benchmarks). */
+  planOnce(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
+  const s = deps.settings;
+  const clock = deps.now ? injectedClock(deps.now) : s.clock === 'database' ? databaseClock(deps.db) : systemClock;
+  await clock.refresh();
+  const instanceId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const queue = new DeliveryQueue({
+    url: deps.url,
+    sql: deps.sql,
+    db: deps.db,
+    senders: deps.senders,
+    clock,
+    instanceId,
+    maxAttempts: s.maxAttempts,
+    retryBaseMs: s.retryBaseMs,
+    retryMaxMs: s.retryMaxMs,
+    semaphores: new Semaphores(s.concurrencyPerPlatform),
+    concurrency: s.workers,
+  });
+  await queue.start();
+  const lastSync = new Map<string, { at: number; day: string }>();
+  let stopped = false;
+  let running: Promise<void> | null = null;
+
+  async function planOnce(): Promise<void> {
+    await clock.refresh();
+    const now = clock.now();
+    const day = jstToday(now);
+    for (const t of await deps.db.select({ id: tenants.id }).from(tenants)) {
+      if (stopped) return;
+      const last = lastSync.get(t.id);
+      const sync = !last || last.day !== day || Date.now() - last.at >= s.syncIntervalMs || s.clock === 'database';
+      try {
+        const stats = await planTenant(deps.db, t.id, now, { syncReminders: sync });
+        if (stats && sync) lastSync.set(t.id, { at: Date.now(), day });
+        if (stats && stats.digests + stats.lastCalls + stats.escalations > 0) log.info({ tenant: t.id, ...stats }, 'reminders planned');
+      } catch (e) {
+        log.error({ tenant: t.id, err: asError(e).message }, 'planning failed; next pass retries');
+      }
+    }
+  }
+
+  const tick = () => {
+    if (stopped || running) return;
+    running = planOnce()
+      .catch((e: unknown) => log.warn({ err: asError(e).message }, 'planning pass failed'))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(tick, s.planIntervalMs);
+  tick();
+  log.info({ instance: instanceId, clock: s.clock }, 'scheduler started');
+  return {
+    clock,
+    queue,
+    planOnce,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+      await queue.stop();
+    },
+  };
+}
+
+/** The scheduler's settings from the validated configuration. */
+export function schedulerSettingsOf(config: {
+  NODE_ENV: string;
+  SCHEDULER_CLOCK: 'system' | 'database';
+  SCHEDULER_PLAN_INTERVAL_MS: number;
+  SCHEDULER_SYNC_INTERVAL_MS: number;
+  SCHEDULER_WORKERS: number;
+  DELIVERY_MAX_ATTEMPTS: number;
+  DELIVERY_RETRY_BASE_MS: number;
+  DELIVERY_RETRY_MAX_MS: number;
+  DELIVERY_CONCURRENCY_PER_PLATFORM: number;
+}): SchedulerSettings {
+  if (config.NODE_ENV === 'production' && config.SCHEDULER_CLOCK === 'database') {
+    throw new Error('SCHEDULER_CLOCK=database is for tests and benchmarks: it is refused with NODE_ENV=production');
+  }
+  return {
+    planIntervalMs: config.SCHEDULER_PLAN_INTERVAL_MS,
+    syncIntervalMs: config.SCHEDULER_SYNC_INTERVAL_MS,
+    maxAttempts: config.DELIVERY_MAX_ATTEMPTS,
+    retryBaseMs: config.DELIVERY_RETRY_BASE_MS,
+    retryMaxMs: config.DELIVERY_RETRY_MAX_MS,
+    concurrencyPerPlatform: config.DELIVERY_CONCURRENCY_PER_PLATFORM,
+    workers: config.SCHEDULER_WORKERS,
+    clock: config.SCHEDULER_CLOCK,
+  };
+}

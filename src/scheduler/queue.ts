@@ -1,0 +1,139 @@
+/**
+ * The durable queue: the `deliveries` outbox (written by anyone, in their own transaction) is
+ * relayed into pg-boss jobs, which pg-boss claims with SKIP LOCKED across every instance,
+ * watches with heartbeats (a killed instance's job runs again within seconds) and wakes with
+ * LISTEN/NOTIFY. Why pg-boss and not graphile-worker: docs/reminders.md.
+ */
+import { randomUUID } from 'node:crypto';
+import { PgBoss } from 'pg-boss';
+import type postgres from 'postgres';
+import { asError } from '../core/errors';
+import { log } from '../log';
+import type { Clock } from './clock';
+import { attemptDelivery, type DeliverOptions } from './deliver';
+
+export const DELIVERY_QUEUE = 'soudan-delivery';
+const RELAY_BATCH = 500;
+// Polling backs up NOTIFY (a missed notification, a listener reconnecting after a restart).
+const RELAY_POLL_MS = 500;
+
+export interface QueueOptions extends Omit<DeliverOptions, 'db'> {
+  url: string;
+  sql: postgres.Sql;
+  db: DeliverOptions['db'];
+  clock: Clock;
+  /** Jobs this process runs at once. */
+  concurrency: number;
+}
+
+/** Adapter so that pg-boss inserts its jobs inside our transaction (relay atomicity). */
+function bossDb(tx: postgres.TransactionSql) {
+  return {
+    async executeSql(text: string, values?: unknown[]) {
+      // pg-boss passes plain values (strings, numbers, JSON text) for its parameters.
+      const rows = await tx.unsafe(text, (values ?? []) as postgres.ParameterOrJSON<never>[]);
+      return { rows: [...rows] };
+    },
+  };
+}
+
+export class DeliveryQueue {
+  readonly boss: PgBoss;
+  private relayTimer: NodeJS.Timeout | null = null;
+  private listener: { unlisten(): Promise<void> } | null = null;
+  private relaying = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly o: QueueOptions) {
+    this.boss = new PgBoss({
+      connectionString: o.url,
+      schema: 'pgboss',
+      max: Math.max(4, o.concurrency + 2),
+      application_name: 'soudan-bot-queue',
+      useListenNotify: true,
+      // Why 2 s: a dead worker's heartbeat is noticed within heartbeatSeconds + this.
+      superviseIntervalSeconds: 2,
+      monitorIntervalSeconds: 2,
+      notifyHeartbeatIntervalMs: 2000,
+      notifyHeartbeatTimeoutMs: 2000,
+    });
+    this.boss.on('error', (e: unknown) => log.warn({ err: asError(e).message }, 'job library error (reconnecting)'));
+  }
+
+  async start(): Promise<void> {
+    await this.boss.start();
+    await this.boss.createQueue(DELIVERY_QUEUE, {
+      notify: true,
+      // Retries of failed sends are ours (backoff, Retry-After, dead letters); pg-boss retries
+      // only attempts that died with their worker or threw on a database error.
+      retryLimit: 1000,
+      retryDelay: 1,
+      // The minimum pg-boss allows; with the 2 s monitor a killed instance's job is free in ~12 s.
+      heartbeatSeconds: 10,
+      expireInSeconds: 120,
+      retentionSeconds: 3600,
+      deleteAfterSeconds: 3600,
+    });
+    await this.boss.work<{ deliveryId: string }>(
+      DELIVERY_QUEUE,
+      { localConcurrency: this.o.concurrency, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5, heartbeatRefreshSeconds: 3 },
+      async ([job]) => {
+        if (!job) return;
+        await attemptDelivery(this.o, job.data.deliveryId, job.id);
+      },
+    );
+    this.listener = await this.o.sql.listen('soudan_deliveries', () => this.kick());
+    this.relayTimer = setInterval(() => this.kick(), RELAY_POLL_MS);
+    this.kick();
+  }
+
+  /** Runs the relay now (again after the current run, if one is going). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.relaying) {
+      this.again = true;
+      return;
+    }
+    this.relaying = true;
+    void (async () => {
+      try {
+        do {
+          this.again = false;
+          while ((await this.relayOnce()) === RELAY_BATCH && !this.stopped);
+        } while (this.again && !this.stopped);
+      } catch (e) {
+        log.warn({ err: asError(e).message }, 'delivery relay failed; will retry');
+      } finally {
+        this.relaying = false;
+      }
+    })();
+  }
+
+  /**
+   * Moves pending deliveries without a job into pg-boss, in one transaction: rows are locked
+   * with SKIP LOCKED, so two instances relaying at once take different rows, and a row gets
+   * its job id in the same commit that creates the job.
+   */
+  async relayOnce(): Promise<number> {
+    return this.o.sql.begin(async (tx) => {
+      const rows = await tx<{ id: string; run_at: Date }[]>`
+        select id, run_at from deliveries where status = 'pending' and job_id is null
+        order by run_at limit ${RELAY_BATCH} for update skip locked`;
+      if (rows.length === 0) return 0;
+      const jobs = rows.map((r) => ({ id: randomUUID(), data: { deliveryId: r.id }, startAfter: this.o.clock.toReal(new Date(r.run_at)) }));
+      await this.boss.insert(DELIVERY_QUEUE, jobs, { db: bossDb(tx) });
+      await tx`update deliveries d set job_id = j.job_id
+        from (select unnest(${jobs.map((j) => j.data.deliveryId)}::uuid[]) as id, unnest(${jobs.map((j) => j.id)}::text[]) as job_id) j
+        where d.id = j.id`;
+      return rows.length;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.relayTimer) clearInterval(this.relayTimer);
+    await this.listener?.unlisten().catch(() => {});
+    await this.boss.stop({ graceful: true, timeout: 15_000 }).catch((e: unknown) => log.warn({ err: asError(e).message }, 'job library stop failed'));
+  }
+}
