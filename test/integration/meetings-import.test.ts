@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { and, eq, isNotNull } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRegistry } from '../../handlers/index';
+import { auditLog, councilBodies, meetings, reminders, staff } from '../../db/schema/index';
+import { dispatch, type DispatchResult } from '../../src/chat/dispatch';
+import type { Actor, FormBlock, Input } from '../../src/chat/types';
+import { importMeetingPlan } from '../../src/core/meetings/plan-import';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { makeWorld, type World } from '../helpers/world';
+
+let tdb: TestDatabase;
+let world: World;
+const registry = createRegistry();
+const now = new Date('2026-11-22T01:00:00Z'); // Sunday 22 November 2026, 10:00 JST
+const sample = readFileSync(new URL('../../docs/samples/meeting-plan.csv', import.meta.url), 'utf8');
+const sampleRows = sample.trim().split('\n').length - 1;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  world = await makeWorld(tdb.db);
+  // The staff the sample plan names (the demo tenant's), added to the test tenant.
+  const names = [['小川 ゆい', 'おがわ ゆい'], ['江藤 まこと', 'えとう まこと'], ['大野 あかね', 'おおの あかね'], ['石田 ひろし', 'いしだ ひろし'], ['上田 みのり', 'うえだ みのり']];
+  await tdb.db.insert(staff).values(names.map(([name, kana]) => ({ tenantId: world.tenantId, officeId: world.offices.kikan, name: name ?? '', kana, roles: ['kikan'] })));
+});
+afterAll(async () => {
+  await tdb.drop();
+});
+
+const run = (actor: Actor, input: Input): Promise<DispatchResult> => dispatch({ db: tdb.db, registry, now: () => now }, actor, input);
+const submit = (actor: Actor, csv: string, mode: 'check' | 'import', fiscalYear = '令和8年度') =>
+  run(actor, { kind: 'form', formId: 'kaigi:import', values: { fiscalYear, mode, csv } });
+const countMeetings = async () => (await tdb.db.select().from(meetings).where(eq(meetings.tenantId, world.tenantId))).length;
+
+describe('importing a year plan', () => {
+  it('a file with three bad rows imports nothing and names each line', async () => {
+    const lines = sample.trim().split('\n');
+    lines[3] = lines[3]?.replace('6/17', '6/31') ?? '';
+    lines[8] = lines[8]?.replace('運営会議,運営会議', '運営会議,打ち合わせ') ?? '';
+    lines[15] = lines[15]?.replace('江藤 まこと', '江藤 まさと') ?? '';
+    const res = await submit(world.actors.city, lines.join('\n'), 'import');
+    const text = JSON.stringify(res.replies);
+    expect(text).toContain('誤りが3件あります。何も登録していません');
+    expect(text).toContain('4行目: 日付「6/31」はありません');
+    expect(text).toContain('9行目: 種別「打ち合わせ」は使えません');
+    expect(text).toContain('16行目: 参加者「江藤 まさと」が職員として登録されていません');
+    expect(await countMeetings()).toBe(0);
+    const form = res.replies.flatMap((r) => r.blocks).find((b): b is FormBlock => b.type === 'form');
+    expect(form?.fields.find((f) => f.name === 'mode')?.initial).toBe('check');
+  });
+
+  it('a clean file is checked first without storing anything', async () => {
+    const res = await submit(world.actors.city, sample, 'check');
+    expect(JSON.stringify(res.replies)).toContain(`2026年度の${sampleRows}件の会議に誤りはありません`);
+    expect(await countMeetings()).toBe(0);
+    const form = res.replies.flatMap((r) => r.blocks).find((b): b is FormBlock => b.type === 'form');
+    expect(form?.fields.find((f) => f.name === 'mode')?.initial).toBe('import');
+  });
+
+  it('then imported: meetings in Japan time, bodies per 部会, reminders for future meetings only', async () => {
+    const res = await submit(world.actors.city, sample, 'import');
+    expect(JSON.stringify(res.replies)).toContain(`新しい会議${sampleRows}件`);
+    expect(await countMeetings()).toBe(sampleRows);
+    const [zentai] = await tdb.db.select().from(meetings).where(and(eq(meetings.title, 'みどり市協議会 全体会'), eq(meetings.kind, 'zentai'))).orderBy(meetings.startsAt);
+    expect(zentai?.startsAt.toISOString()).toBe('2026-07-28T05:00:00.000Z');
+    const bodies = await tdb.db.select({ name: councilBodies.name, kind: councilBodies.kind }).from(councilBodies).where(eq(councilBodies.tenantId, world.tenantId));
+    expect(bodies.map((b) => `${b.kind}:${b.name}`).sort()).toEqual(
+      ['bukai:就労支援部会', 'bukai:権利擁護部会', 'bukai:災害対策部会', 'jimukyoku:事務局会議', 'jirei:事例検討会', 'renrakukai:相談支援事業所連絡会', 'renrakukai:精神分野連絡会', 'unei:運営会議', 'zentai:全体会'].sort(),
+    );
+    const rem = await tdb.db.select().from(reminders).where(eq(reminders.kind, 'meeting'));
+    expect(rem.length).toBeGreaterThan(0);
+    expect(rem.every((r) => r.dueOn >= '2026-11-22')).toBe(true);
+    const [gsv] = await tdb.db.select().from(meetings).where(and(eq(meetings.title, '事例検討（GSV）'), isNotNull(meetings.sourceKey))).orderBy(meetings.startsAt).offset(1);
+    const gsvRem = rem.filter((r) => r.subjectId === gsv?.id);
+    // 2026-11-17 is before "now": no reminder for it.
+    expect(gsvRem).toHaveLength(0);
+    const audit = await tdb.db.select().from(auditLog).where(eq(auditLog.action, 'import'));
+    expect(audit[0]?.detail).toMatchObject({ fiscalYear: 2026, rows: sampleRows, created: sampleRows });
+  });
+
+  it('importing the same file again adds nothing', async () => {
+    const res = await submit(world.actors.city, sample, 'import');
+    expect(JSON.stringify(res.replies)).toContain(`新しい会議0件（取り込み済みの${sampleRows}件は変更なし）`);
+    expect(await countMeetings()).toBe(sampleRows);
+  });
+
+  it('a counselor may not import a plan, by command or by function', async () => {
+    const cmd = await run(world.actors.a, { kind: 'command', name: 'kaigi', text: '取込' });
+    expect(JSON.stringify(cmd.replies)).toContain('協議会事務局・行政・基幹相談支援センターの職員');
+    await expect(importMeetingPlan(tdb.db, world.actors.a, sample, { fiscalYear: 2026, dryRun: true }, now)).rejects.toThrow();
+  });
+
+  it('other code can run the check as a function and read the errors', async () => {
+    const res = await importMeetingPlan(tdb.db, world.actors.kikan, '会議名,種別,日付,時間\n運営会議,運営会議,4月,10:00', { fiscalYear: 2027, dryRun: true }, now);
+    expect(res.errors).toEqual([expect.stringMatching(/^2行目: 日付「4月」を読み取れませんでした/)]);
+    expect(res.created).toBe(0);
+  });
+});
