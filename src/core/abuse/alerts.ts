@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { abuseAlerts, consultations, offices, persons, staff } from '../../../db/schema/index';
 import { button, card, reply } from '../../chat/replies';
@@ -162,6 +162,7 @@ export async function alertPerson(db: DbOrTx, actor: Actor, alertId: string): Pr
  * many instances: the round number is claimed by one UPDATE, and each message has its own key.
  */
 export async function escalateAbuseAlerts(db: DbOrTx, now: Date): Promise<number> {
+  const dueBy = sql`${abuseAlerts.createdAt} + (${abuseAlerts.escalations} + 1) * ${`${ESCALATE_AFTER_MS} milliseconds`}::interval <= ${now.toISOString()}::timestamptz`;
   const due = await db
     .select({ id: abuseAlerts.id })
     .from(abuseAlerts)
@@ -169,7 +170,7 @@ export async function escalateAbuseAlerts(db: DbOrTx, now: Date): Promise<number
       and(
         isNull(abuseAlerts.acknowledgedAt),
         sql`${abuseAlerts.escalations} < ${MAX_ESCALATIONS}`,
-        lte(sql`${abuseAlerts.createdAt} + (${abuseAlerts.escalations} + 1) * ${`${ESCALATE_AFTER_MS} milliseconds`}::interval`, now),
+        dueBy,
       ),
     );
   let sent = 0;
@@ -177,7 +178,7 @@ export async function escalateAbuseAlerts(db: DbOrTx, now: Date): Promise<number
     const [claimed] = await db
       .update(abuseAlerts)
       .set({ escalations: sql`${abuseAlerts.escalations} + 1` })
-      .where(and(eq(abuseAlerts.id, id), isNull(abuseAlerts.acknowledgedAt), lte(sql`${abuseAlerts.createdAt} + (${abuseAlerts.escalations} + 1) * ${`${ESCALATE_AFTER_MS} milliseconds`}::interval`, now)))
+      .where(and(eq(abuseAlerts.id, id), isNull(abuseAlerts.acknowledgedAt), dueBy))
       .returning();
     if (!claimed) continue;
     const [c] = await db.select({ officeId: consultations.officeId, occurredOn: consultations.occurredOn, officeName: offices.name }).from(consultations).innerJoin(offices, eq(offices.id, consultations.officeId)).where(eq(consultations.id, claimed.consultationId));
