@@ -5,7 +5,7 @@
  * command afresh, even in the middle of a dialogue.
  */
 import type { CommandRegistry } from '../../chat/registry';
-import { truncate } from '../../chat/replies';
+import { cut } from './render';
 import { log } from '../../log';
 import type { LineWorksApi } from './client';
 import { encodeAction } from './postback';
@@ -19,7 +19,7 @@ export function menuActions(registry: CommandRegistry) {
   const specs = help ? [...main, help] : registry.all().filter((c) => c.menu).slice(0, MAX_MENU);
   return specs.map((c) => ({
     type: 'message',
-    label: truncate(c.label, 20),
+    label: cut(c.label, 20),
     text: c.label,
     postback: encodeAction({ kind: 'action', id: MENU_ACTION, value: c.id }) ?? undefined,
   }));

@@ -4,10 +4,10 @@
  * ≤ 4 elements; carousel ≤ 10 columns; flex altText ≤ 400 and a bubble ≤ 15 KB; quick replies
  * ≤ 13; labels ≤ 20; postback data ≤ 300. Button and list templates take `message` actions with
  * a postback field; `postback` actions are used only where allowed (carousel, quick reply).
- * Text is cut by graphemes, so no surrogate pair or combining mark is split.
+ * Text is cut between graphemes (no surrogate pair, emoji sequence or combining mark is split)
+ * and measured in UTF-16 units, the strictest way the platform could count.
  */
 import { DATE_PICKER_ACTION } from '../../chat/dialogue/questions';
-import { truncate } from '../../chat/replies';
 import type { Block, Button, CardBlock, ListBlock, Reply } from '../../chat/types';
 import { encodeAction } from './postback';
 
@@ -39,13 +39,13 @@ interface LwAction {
 /** Template buttons: a `message` action carrying the postback. */
 function messageAction(b: Button): LwAction | null {
   const data = encodeAction(b.action);
-  return data ? { type: 'message', label: truncate(b.label, LIMITS.label), postback: data } : null;
+  return data ? { type: 'message', label: cut(b.label, LIMITS.label), postback: data } : null;
 }
 
 /** Carousel columns and quick replies: a real `postback` action. */
 function postbackAction(b: Button): LwAction | null {
   const data = encodeAction(b.action);
-  const label = truncate(b.label, LIMITS.label);
+  const label = cut(b.label, LIMITS.label);
   return data ? { type: 'postback', label, data, displayText: label } : null;
 }
 
@@ -64,16 +64,33 @@ function listText(l: ListBlock): string {
   return lines.join('\n');
 }
 
-/** Splits long text into messages of ≤ 2,000 characters, at line ends where possible. */
+const segmenter = new Intl.Segmenter('ja', { granularity: 'grapheme' });
+const graphemesOf = (text: string) => [...segmenter.segment(text)].map((s) => s.segment);
+
+/** Cuts text to at most `max` UTF-16 units, between graphemes, marking the cut with …. */
+export function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let out = '';
+  for (const g of graphemesOf(text)) {
+    if (out.length + g.length > max - 1) break;
+    out += g;
+  }
+  return `${out}…`;
+}
+
+/** Splits long text into messages of ≤ 2,000 UTF-16 units, at line ends where possible. */
 export function splitText(text: string, max: number = LIMITS.text): string[] {
-  const g = [...new Intl.Segmenter('ja', { granularity: 'grapheme' }).segment(text)].map((s) => s.segment);
+  const g = graphemesOf(text);
   const out: string[] = [];
   let i = 0;
   while (i < g.length) {
-    let end = Math.min(g.length, i + max);
+    let end = i;
+    let size = 0;
+    while (end < g.length && size + (g[end]?.length ?? 0) <= max) size += g[end++]?.length ?? 0;
+    if (end === i) end = i + 1; // a single grapheme longer than max: cannot happen at 2,000
     if (end < g.length) {
       const nl = g.lastIndexOf('\n', end - 1);
-      if (nl > i + max / 2) end = nl + 1;
+      if (nl > i + (end - i) / 2) end = nl + 1;
     }
     const part = g.slice(i, end).join('').trim();
     if (part) out.push(part);
@@ -83,18 +100,18 @@ export function splitText(text: string, max: number = LIMITS.text): string[] {
 }
 
 function flexCard(c: CardBlock, altText: string): LineWorksContent | null {
-  const small = (text: string, extra: Record<string, unknown> = {}) => ({ type: 'text', text: truncate(text, 500), size: 'sm', wrap: true, ...extra });
+  const small = (text: string, extra: Record<string, unknown> = {}) => ({ type: 'text', text: cut(text, 500), size: 'sm', wrap: true, ...extra });
   const rows = c.fields.map((f) => ({
     type: 'box',
     layout: 'baseline',
     spacing: 'sm',
     contents: [small(f.label, { color: '#888888', flex: 2 }), small(f.value, { flex: 5 })],
   }));
-  const contents: Record<string, unknown>[] = [{ type: 'text', text: truncate(c.title, 100), weight: 'bold', wrap: true }];
+  const contents: Record<string, unknown>[] = [{ type: 'text', text: cut(c.title, 100), weight: 'bold', wrap: true }];
   if (c.subtitle) contents.push(small(c.subtitle, { color: '#666666' }));
   const bubble = { type: 'bubble', body: { type: 'box', layout: 'vertical', spacing: 'md', contents: [...contents, { type: 'separator' }, ...rows] } };
   if (Buffer.byteLength(JSON.stringify(bubble)) > LIMITS.flexBytes) return null;
-  return { type: 'flex', altText: truncate(altText, LIMITS.altText), contents: bubble };
+  return { type: 'flex', altText: cut(altText, LIMITS.altText), contents: bubble };
 }
 
 function renderCard(c: CardBlock, summary: string): LineWorksContent[] {
@@ -104,27 +121,27 @@ function renderCard(c: CardBlock, summary: string): LineWorksContent[] {
     const flex = flexCard(c, summary || c.title);
     return flex ? [flex] : splitText(text).map((t) => ({ type: 'text', text: t }));
   }
-  if ([...text].length <= LIMITS.buttonText) return [{ type: 'button_template', contentText: text, actions }];
+  if (text.length <= LIMITS.buttonText) return [{ type: 'button_template', contentText: text, actions }];
   // Too long for a template: the whole card as text, then the buttons under its title.
-  return [...splitText(text).map((t) => ({ type: 'text', text: t })), { type: 'button_template', contentText: truncate(c.title, LIMITS.buttonText), actions }];
+  return [...splitText(text).map((t) => ({ type: 'text', text: t })), { type: 'button_template', contentText: cut(c.title, LIMITS.buttonText), actions }];
 }
 
 function renderList(l: ListBlock): LineWorksContent[] {
-  if (l.items.length === 0) return l.title ? [{ type: 'text', text: truncate(l.title, LIMITS.text) }] : [];
+  if (l.items.length === 0) return l.title ? [{ type: 'text', text: cut(l.title, LIMITS.text) }] : [];
   if (l.items.length <= LIMITS.listElements) {
     const elements = l.items.map((it) => {
       const action = it.button ? messageAction(it.button) : null;
-      return { title: truncate(it.title, 100), ...(it.description ? { subtitle: truncate(it.description, 100) } : {}), ...(action ? { action } : {}) };
+      return { title: cut(it.title, 100), ...(it.description ? { subtitle: cut(it.description, 100) } : {}), ...(action ? { action } : {}) };
     });
-    return [{ type: 'list_template', ...(l.title ? { coverData: { title: truncate(l.title, 100) } } : {}), elements }];
+    return [{ type: 'list_template', ...(l.title ? { coverData: { title: cut(l.title, 100) } } : {}), elements }];
   }
   if (l.items.every((it) => it.button && encodeAction(it.button.action))) {
     const columns = l.items.map((it) => ({
-      title: truncate(it.title, LIMITS.carouselTitle),
-      text: truncate(it.description || it.title, LIMITS.carouselText),
+      title: cut(it.title, LIMITS.carouselTitle),
+      text: cut(it.description || it.title, LIMITS.carouselText),
       actions: [postbackAction(it.button as Button)].filter(present),
     }));
-    const out: LineWorksContent[] = l.title ? [{ type: 'text', text: truncate(l.title, LIMITS.text) }] : [];
+    const out: LineWorksContent[] = l.title ? [{ type: 'text', text: cut(l.title, LIMITS.text) }] : [];
     for (let i = 0; i < columns.length; i += LIMITS.carouselColumns) out.push({ type: 'carousel', columns: columns.slice(i, i + LIMITS.carouselColumns) });
     return out;
   }
@@ -168,7 +185,7 @@ export function renderReply(reply: Reply): LineWorksContent[] {
     }
   }
   flush();
-  if (out.length === 0) out.push({ type: 'text', text: truncate(reply.summary || '（内容なし）', LIMITS.text) });
+  if (out.length === 0) out.push({ type: 'text', text: cut(reply.summary || '（内容なし）', LIMITS.text) });
   const qr = quickReply(reply.quickReplies);
   const last = out[out.length - 1];
   if (qr && last) last.quickReply = qr;
