@@ -217,4 +217,12 @@ describe('LINE Messaging API end to end', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ method: '電話', kind: '福祉サービスの利用援助', minutes: 30, occurredOn: today });
   });
+
+  it('a rich menu tap runs its command and replaces a half-answered form', async () => {
+    expect(textsOf(await ask(app, lineEvent.text(USER_A, '記録')))[0]).toContain('（1/9）');
+    const help = await ask(app2, lineEvent.postback(USER_A, 'c=help'));
+    expect(JSON.stringify(help)).toContain('soudan-bot で使えるコマンド');
+    // The form was dropped: typed words are commands again, not answers.
+    expect(textsOf(await ask(app, lineEvent.text(USER_A, 'ケース')))[0]).toContain('探したい方の氏名');
+  });
 });

@@ -30,6 +30,8 @@ export class FakeLineApi {
   private readonly retryKeys = new Set<string>();
   private server: http.Server | null = null;
   url = '';
+  /** What GET /v2/bot/info answers as the bot's user id. */
+  botUserId = 'Ubot';
 
   /** The next request to `path` answers with this status (in order, once each). */
   failNext(path: string, status: number, body: unknown = { message: 'scripted failure' }, headers?: Record<string, string>): void {
@@ -91,7 +93,9 @@ export class FakeLineApi {
       }
       return send(200, { sentMessages: (b.messages ?? []).map(() => ({ id: randomUUID() })) });
     }
-    if (path === '/v2/bot/info') return send(200, { userId: 'Ubot', basicId: '@soudan', displayName: 'soudan-bot' });
+    if (path === '/v2/bot/info') return send(200, { userId: this.botUserId, basicId: '@soudan', displayName: 'soudan-bot' });
+    if (path === '/v2/bot/richmenu') return send(200, { richMenuId: 'richmenu-test-1' });
+    if (/^\/v2\/bot\/richmenu\/[^/]+\/content$/.test(path) || /^\/v2\/bot\/user\/all\/richmenu\/[^/]+$/.test(path)) return send(200, {});
     return send(404, { message: 'Not found' });
   }
 
