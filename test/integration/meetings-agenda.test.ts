@@ -86,6 +86,16 @@ describe('minutes with action items', () => {
     expect(JSON.stringify(again.replies)).toContain('すでに登録されています');
   });
 
+  it('an owner from another office completes their item without seeing the meeting', async () => {
+    const city = world.actors.city;
+    const m = await createMeeting(tdb.db, city, { kind: 'jimukyoku', bodyName: null, title: '11月 事務局会議', date: '2026-11-02', start: { hour: 10, minute: 0 }, end: null, place: null, attendeeIds: [city.staffId] }, now);
+    await minutesForm(city, m.id, '事業所アンケートの回答 / 職員A / 12/4');
+    const [item] = await tdb.db.select().from(actionItems).where(eq(actionItems.meetingId, m.id));
+    expect(JSON.stringify((await run(world.actors.a, { kind: 'action', id: 'kaigi:show', value: m.id })).replies)).toContain('見つかりません');
+    const res = await run(world.actors.a, { kind: 'action', id: 'kaigi:done', value: item?.id ?? '' });
+    expect(JSON.stringify(res.replies)).toContain('完了にしました');
+  });
+
   it('minutes of a meeting not yet held are refused', async () => {
     const res = await minutesForm(world.actors.city, nextId, '');
     expect(JSON.stringify(res.replies)).toContain('まだ開催されていない会議');

@@ -114,9 +114,10 @@ export async function completeActionItem(db: Db, actor: Actor, actionItemId: str
       .from(actionItems)
       .where(and(eq(actionItems.id, actionItemId), eq(actionItems.tenantId, actor.tenantId)));
     if (!a) throw new UserError('unknown_action_item', '該当する宿題が見つかりません。', 'action item not found');
-    const m = await loadMeetingFor(tx, actor, a.meetingId);
-    if (a.ownerId !== actor.staffId && !mayManage(actor, m.scope)) {
-      throw new UserError('forbidden', '完了にできるのは担当者か会議を登録した職員です。', 'may not complete action item');
+    // The owner may not attend the meeting (an item handed to another office): owning is enough.
+    if (a.ownerId !== actor.staffId) {
+      const m = await loadMeetingFor(tx, actor, a.meetingId);
+      if (!mayManage(actor, m.scope)) throw new UserError('forbidden', '完了にできるのは担当者か会議を登録した職員です。', 'may not complete action item');
     }
     if (a.doneAt) throw new UserError('already_done', 'この宿題はすでに完了しています。', 'action item already done');
     await tx.update(actionItems).set({ doneAt: new Date() }).where(and(eq(actionItems.id, a.id), isNull(actionItems.doneAt)));
