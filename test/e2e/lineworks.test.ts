@@ -176,6 +176,29 @@ describe('LINE WORKS bot', () => {
     expect(flat(answer)).toContain('山田 太郎');
   });
 
+  it('a menu button pressed in the middle of a dialogue starts its command afresh', async () => {
+    const q = await say(textEvent('u-a', '記録'));
+    expect(flat(q)).toContain('（1/9）');
+    const help = await say(textEvent('u-a', 'ヘルプ', 'menu:open|help'));
+    expect(flat(help)).toContain('使えるコマンド');
+    // The dialogue is gone: typed text is a command again.
+    const again = await say(textEvent('u-a', 'ヘルプ'));
+    expect(flat(again)).toContain('使えるコマンド');
+  });
+
+  it('a callback from a domain other than the configured one gets no answer', async () => {
+    const before = fake.messages.length;
+    const res = await postCallback(app.url, { ...textEvent('u-x', 'ヘルプ'), source: { userId: 'u-x', domainId: 12345 } }, { botId: BOT_ID, botSecret: BOT_SECRET });
+    expect(res.status).toBe(200);
+    await settle();
+    expect(fake.messages.length).toBe(before);
+  });
+
+  it('a sticker or image is answered with a hint to type', async () => {
+    const sent = await say({ type: 'message', source: source('u-a'), issuedTime: stamp(), content: { type: 'sticker', packageId: '1', stickerId: '2' } });
+    expect(flat(sent)).toContain('文字で送ってください');
+  });
+
   it('never posts a personal reply to a talk room', async () => {
     const sender = app.senders.get('lineworks');
     const personal = reply('ケース', [card('山田 太郎', [])], 'dm');
