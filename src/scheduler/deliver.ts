@@ -88,7 +88,7 @@ async function persist(what: string, deliveryId: string, f: () => Promise<unknow
 
 async function reschedule(o: DeliverOptions, id: string, runAt: Date, error: string, countAttempt: boolean): Promise<void> {
   await persist('reschedule', id, () =>
-    o.db.execute(sql`update deliveries set run_at = ${runAt}, job_id = null, claimed_by = null, claimed_until = null,
+    o.db.execute(sql`update deliveries set run_at = ${runAt.toISOString()}::timestamptz, job_id = null, claimed_by = null, claimed_until = null,
       last_error = ${error}, attempts = attempts - ${countAttempt ? 0 : 1}
       where id = ${id} and claimed_by = ${o.instanceId}`),
   );
@@ -154,7 +154,7 @@ export async function attemptDelivery(o: DeliverOptions, deliveryId: string, job
   if (result.ok) {
     const sentAt = o.clock.now();
     await persist('sent', d.id, () =>
-      o.db.execute(sql`update deliveries set status = 'sent', sent_at = ${sentAt}, platform = ${platform},
+      o.db.execute(sql`update deliveries set status = 'sent', sent_at = ${sentAt.toISOString()}::timestamptz, platform = ${platform},
         platform_message_id = ${result.messageId ?? null}, last_error = null, claimed_until = null
         where id = ${d.id} and claimed_by = ${o.instanceId}`),
     );

@@ -4,9 +4,9 @@
  * escalations. Every write has a natural key, so N instances planning at once write each thing
  * once; an advisory lock per tenant only saves the others the work.
  */
-import { and, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client';
-import { consultations, offices, persons, reminders, secondaryConsultations, servicePlans, staff, tenants } from '../../db/schema/index';
+import { consultations, deliveries, offices, persons, reminders, secondaryConsultations, servicePlans, staff, tenants } from '../../db/schema/index';
 import { writeAudit } from '../core/audit/write';
 import { isBusinessDay } from '../core/calendar/business-days';
 import { jstToday, monthOf } from '../core/calendar/jst';
@@ -87,9 +87,17 @@ export async function syncReminders(db: DbOrTx, tenantId: string, settings: Remi
   await completeRemindersByKey(db, tenantId, doneKeys, now);
   for (const k of keeps) await cancelRemindersExcept(db, tenantId, k.prefix, k.keys);
   // A request taken by the 基幹 no longer waits.
-  await db.execute(sql`update reminders set status = 'done', done_at = ${now}
-    where tenant_id = ${tenantId} and kind = 'secondary_waiting' and status in ('open', 'snoozed')
-      and not (subject_id = any(${sql.param(waiting.map((w) => w.id))}::uuid[]))`);
+  await db
+    .update(reminders)
+    .set({ status: 'done', doneAt: now })
+    .where(
+      and(
+        eq(reminders.tenantId, tenantId),
+        eq(reminders.kind, 'secondary_waiting'),
+        inArray(reminders.status, ['open', 'snoozed']),
+        waiting.length > 0 ? notInArray(reminders.subjectId, waiting.map((w) => w.id)) : undefined,
+      ),
+    );
   return upserts.length;
 }
 
@@ -116,7 +124,7 @@ export async function planDeliveries(db: DbOrTx, tenantId: string, settings: Rem
     .filter((m) => isDigestDay(today, m.prefs, settings.calendar) && inWindow(m.at));
   const keys = due.map((m) => `digest:${m.id}:${today}`);
   const planned = new Set(
-    keys.length === 0 ? [] : (await db.execute<{ k: string }>(sql`select idempotency_key as k from deliveries where idempotency_key = any(${sql.param(keys)}::text[])`)).map((r) => r.k),
+    keys.length === 0 ? [] : (await db.select({ k: deliveries.idempotencyKey }).from(deliveries).where(inArray(deliveries.idempotencyKey, keys))).map((r) => r.k),
   );
   const todo = due.filter((m) => !planned.has(`digest:${m.id}:${today}`));
   const rows = await openReminders(db, tenantId, todo.map((m) => m.id));

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, inArray, like, notInArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { reminders } from '../../../db/schema/index';
 
@@ -54,14 +54,25 @@ export async function upsertReminders(db: DbOrTx, tenantId: string, rows: readon
 
 /** Marks reminders done whose work was recorded elsewhere (a monitoring logged in its month). */
 export async function completeRemindersByKey(db: DbOrTx, tenantId: string, keys: readonly string[], doneAt: Date): Promise<void> {
-  if (keys.length === 0) return;
-  await db.execute(sql`update reminders set status = 'done', done_at = ${doneAt}
-    where tenant_id = ${tenantId} and key = any(${sql.param([...keys])}::text[]) and status in ('open', 'snoozed')`);
+  for (let i = 0; i < keys.length; i += 5000) {
+    await db
+      .update(reminders)
+      .set({ status: 'done', doneAt })
+      .where(and(eq(reminders.tenantId, tenantId), inArray(reminders.key, keys.slice(i, i + 5000)), inArray(reminders.status, ['open', 'snoozed'])));
+  }
 }
 
 /** Cancels open reminders under a key prefix except the listed keys (a plan whose months changed). */
 export async function cancelRemindersExcept(db: DbOrTx, tenantId: string, keyPrefix: string, keep: readonly string[]): Promise<void> {
-  await db.execute(sql`update reminders set status = 'cancelled'
-    where tenant_id = ${tenantId} and key like ${`${keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}
-      and not (key = any(${sql.param([...keep])}::text[])) and status in ('open', 'snoozed')`);
+  await db
+    .update(reminders)
+    .set({ status: 'cancelled' })
+    .where(
+      and(
+        eq(reminders.tenantId, tenantId),
+        like(reminders.key, `${keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
+        keep.length > 0 ? notInArray(reminders.key, [...keep]) : undefined,
+        inArray(reminders.status, ['open', 'snoozed']),
+      ),
+    );
 }

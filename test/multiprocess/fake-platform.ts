@@ -1,0 +1,90 @@
+/**
+ * A fake chat platform on 127.0.0.1 that records every message it accepts and can be told to
+ * answer 429 (with Retry-After) or 500, and a PlatformSender that posts to it. Used by the
+ * scheduler tests, the three-process test and the benchmarks.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Destination, PlatformSender, SendResult } from '../../src/chat/adapter';
+import type { Platform, Reply } from '../../src/chat/types';
+
+export interface Received {
+  key: string;
+  to: Destination;
+  summary: string;
+  at: number;
+}
+
+export interface Rule {
+  /** Answer this status while `times` lasts (Infinity = always). */
+  status: 429 | 500 | 400;
+  times: number;
+  retryAfterSeconds?: number;
+  /** Only for messages whose summary or destination user matches. */
+  match?: (body: { key: string; to: Destination; summary: string }) => boolean;
+}
+
+export class FakePlatform {
+  readonly received: Received[] = [];
+  requests = 0;
+  private rules: Rule[] = [];
+  private server: http.Server | null = null;
+  url = '';
+
+  async start(port = 0): Promise<this> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        this.requests++;
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { key: string; to: Destination; summary: string };
+        const rule = this.rules.find((r) => r.times > 0 && (!r.match || r.match(body)));
+        if (rule) {
+          rule.times--;
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          if (rule.retryAfterSeconds !== undefined) headers['retry-after'] = String(rule.retryAfterSeconds);
+          res.writeHead(rule.status, headers).end(JSON.stringify({ ok: false, error: `fake ${rule.status}` }));
+          return;
+        }
+        this.received.push({ key: body.key, to: body.to, summary: body.summary, at: Date.now() });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, ts: `m${this.received.length}` }));
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  addRule(rule: Rule): void {
+    this.rules.push(rule);
+  }
+
+  /** How many times each key was accepted. */
+  counts(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const r of this.received) m.set(r.key, (m.get(r.key) ?? 0) + 1);
+    return m;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+/** A sender for `platform` that posts each message to the fake platform's URL. */
+export function httpSender(platform: Platform, url: string): PlatformSender {
+  return {
+    platform,
+    async send(to: Destination, reply: Reply, idempotencyKey: string): Promise<SendResult> {
+      const res = await fetch(`${url}/send`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key: idempotencyKey, to, summary: reply.summary }),
+      });
+      const body = (await res.json()) as { ok: boolean; ts?: string; error?: string };
+      if (res.ok && body.ok) return { ok: true, messageId: body.ts };
+      if (res.status === 429) return { ok: false, error: 'rate limited', permanent: false, retryAfterMs: Number(res.headers.get('retry-after') ?? '1') * 1000 };
+      return { ok: false, error: `HTTP ${res.status}: ${body.error ?? ''}`, permanent: res.status >= 400 && res.status < 500 };
+    },
+  };
+}
