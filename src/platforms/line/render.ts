@@ -56,7 +56,9 @@ export function splitText(text: string, max: number = LIMITS.text): string[] {
 }
 
 const label = (s: string) => truncate(s, LIMITS.label);
-const flexText = (s: string) => (s.length > LIMITS.flexText ? `${splitText(s, LIMITS.flexText - 1)[0] ?? ''}…` : s);
+/** Cuts to `max` UTF-16 units (with an ellipsis), never inside a grapheme. */
+const cut = (s: string, max: number) => (s.length > max ? `${splitText(s, max - 1)[0] ?? ''}…` : s);
+const flexText = (s: string) => cut(s, LIMITS.flexText);
 
 /** A Button as a LINE action, or null when its Action cannot be carried (too long). */
 export function lineAction(b: Button): LineAction | null {
@@ -70,7 +72,7 @@ export function lineAction(b: Button): LineAction | null {
     return { type: 'datetimepicker', label: label(b.label), data, mode: 'date', initial };
   }
   // displayText echoes the choice into the chat, as if the user had typed it.
-  return { type: 'postback', label: label(b.label), data, displayText: truncate(b.label, 300) };
+  return { type: 'postback', label: label(b.label), data, displayText: cut(b.label, 300) };
 }
 
 function buttonBox(buttons: Button[]): messagingApi.FlexBox | undefined {
@@ -129,7 +131,7 @@ function formBubble(form: FormBlock, url: string | undefined): FlexBubble {
 
 const flex = (altText: string, contents: messagingApi.FlexContainer): Message => ({
   type: 'flex',
-  altText: truncate(altText || 'メッセージ', LIMITS.altText),
+  altText: cut(altText || 'メッセージ', LIMITS.altText),
   contents,
 });
 
