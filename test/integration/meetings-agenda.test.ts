@@ -127,7 +127,7 @@ describe('運営会議 agenda', () => {
     const res = await run(world.actors.kikan, { kind: 'action', id: 'kaigi:done', value: item?.id ?? '' });
     expect(JSON.stringify(res.replies)).toContain('完了にしました');
     const [rem] = await tdb.db.select().from(reminders).where(eq(reminders.key, `action_item:${item?.id}`));
-    expect(rem?.status).toBe('cancelled');
+    expect(rem?.status).toBe('done');
     const agenda = await run(world.actors.city, { kind: 'action', id: 'kaigi:agenda', value: nextId });
     const open = lists(agenda).find((l) => l.title === '未完了の宿題');
     expect(open?.items.map((i) => i.title)).toEqual(['研修日程の調整']);

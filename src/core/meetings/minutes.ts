@@ -5,7 +5,7 @@ import type { Actor } from '../../chat/types';
 import { writeAudit } from '../audit/write';
 import { jstDateOf, jstToday, type IsoDate } from '../calendar/jst';
 import { UserError } from '../errors';
-import { cancelReminders } from '../reminders/store';
+import { completeRemindersByKey } from '../reminders/store';
 import { mayManage, mayRecordMinutes } from './access';
 import { parseActionItemLines } from './action-lines';
 import { actionItemReminderKey, writeActionItemReminder } from './reminders';
@@ -120,8 +120,9 @@ export async function completeActionItem(db: Db, actor: Actor, actionItemId: str
       if (!mayManage(actor, m.scope)) throw new UserError('forbidden', '完了にできるのは担当者か会議を登録した職員です。', 'may not complete action item');
     }
     if (a.doneAt) throw new UserError('already_done', 'この宿題はすでに完了しています。', 'action item already done');
-    await tx.update(actionItems).set({ doneAt: new Date() }).where(and(eq(actionItems.id, a.id), isNull(actionItems.doneAt)));
-    await cancelReminders(tx, actor.tenantId, actionItemReminderKey(a.id));
+    const doneAt = new Date();
+    await tx.update(actionItems).set({ doneAt }).where(and(eq(actionItems.id, a.id), isNull(actionItems.doneAt)));
+    await completeRemindersByKey(tx, actor.tenantId, [actionItemReminderKey(a.id)], doneAt);
     await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'complete', resourceType: 'action_item', resourceId: a.id, detail: { meetingId: a.meetingId } });
     return { description: a.description, meetingId: a.meetingId };
   });
