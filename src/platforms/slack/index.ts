@@ -3,7 +3,7 @@
  * Requests in (receiver.ts on /slack/events, or Socket Mode) → Bolt → listeners.ts (identity,
  * dedupe, dispatch) → deliver.ts / render.ts (Block Kit) → one rate-limited client (api.ts) out.
  */
-import { App, LogLevel, SocketModeReceiver, type Authorize, type Logger } from '@slack/bolt';
+import { App, SocketModeReceiver, type Authorize } from '@slack/bolt';
 import type { Db } from '../../../db/client';
 import type { SenderRegistry } from '../../chat/adapter';
 import type { CommandRegistry } from '../../chat/registry';
@@ -12,6 +12,7 @@ import { asError } from '../../core/errors';
 import type { HttpServer } from '../../http/server';
 import { log } from '../../log';
 import { SlackApi } from './api';
+import { boltLogger } from './logger';
 import { PgInstallationStore } from './installation-store';
 import { registerListeners } from './listeners';
 import { mountOAuth } from './oauth';
@@ -33,23 +34,6 @@ export interface SlackOptions {
   now?: () => Date;
   /** Clock for the signature replay window (ms). */
   clock?: () => number;
-}
-
-/** Bolt's logger, onto ours (Bolt may log bodies at debug: we keep it at warn and above). */
-function boltLogger(): Logger {
-  const child = log.child({ component: 'bolt' });
-  let level = LogLevel.WARN;
-  return {
-    debug: () => {},
-    info: () => {},
-    warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
-    error: (...m: unknown[]) => child.error(m.map((x) => (x instanceof Error ? x.message : String(x))).join(' ')),
-    setLevel: (l: LogLevel) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: () => {},
-  };
 }
 
 /** Mounts Slack (routes, Socket Mode, sender); null when no Slack variable is set. */

@@ -4,6 +4,7 @@ import type { Db } from '../../../db/client';
 import { workspaceTenant } from '../../core/staff/link';
 import type { HttpRequest, HttpResponse, HttpServer } from '../../http/server';
 import { log } from '../../log';
+import { boltLogger } from './logger';
 import { BOT_SCOPES } from './scopes';
 
 export interface OAuthSettings {
@@ -58,6 +59,7 @@ export function mountOAuth(http: HttpServer, db: Db, store: InstallationStore, s
     directInstall: true,
     installUrlOptions: { scopes: [...BOT_SCOPES] },
     clientOptions: { slackApiUrl: s.apiUrl },
+    logger: boltLogger('slack-oauth'),
   });
   // The recorder and a request carrying url and headers are all InstallProvider reads or writes.
   const asNode = (req: HttpRequest) => ({ url: `${req.path}?${req.query.toString()}`, headers: req.headers }) as unknown as IncomingMessage;
