@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { desc, eq, sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../../db/client';
 import { auditLog } from '../../../db/schema/index';
 
@@ -48,6 +49,9 @@ export function chainHash(prevHash: string, row: ChainedFields): string {
  * appends until commit, so concurrent writers cannot fork the chain.
  */
 export async function writeAudit(tx: DbOrTx, entry: AuditEntry): Promise<void> {
+  // Outside a transaction the xact lock would end with its own statement, and two concurrent
+  // writers of one tenant would read the same last seq (measured: bench/case-lookup.ts).
+  if (!(tx instanceof PgTransaction)) return tx.transaction((t) => writeAudit(t, entry));
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`audit:${entry.tenantId}`}, 0))`);
   const [last] = await tx
     .select({ seq: auditLog.seq, hash: auditLog.hash })
