@@ -1,0 +1,128 @@
+/**
+ * Case lookup at scale: `npm run bench:case-lookup [-- --seconds 10 --concurrency 100 --pool 100]`.
+ * On the dataset of `npm run bench:data`, 100 concurrent askers (async loops) look persons up
+ * (1) in core, by kind of query, (2) by id (the case card), (3) through the handler, and (4)
+ * through the signed Slack endpoint (request in, reply on the response_url out). Prints the
+ * figures and writes them to docs/benchmarks.md (section "Case lookup").
+ */
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { connect } from '../db/client';
+import { createRegistry } from '../handlers/index';
+import { dispatch } from '../src/chat/dispatch';
+import { searchPersons } from '../src/core/cases/search';
+import { Prng } from './dataset/prng';
+import { machineLine, writeSection } from './lib/report';
+import { QUERY_KINDS, randomQuery, sampleAskers, type QueryKind } from './lib/sample';
+import { openBenchServer } from './lib/server';
+import { LATENCY_HEADER, latencyRow, peakRssMb, runLoops } from './lib/stats';
+import { runSlackLookups } from './lib/slack-lookup';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '100' },
+    pool: { type: 'string', default: '100' },
+    write: { type: 'boolean', default: true },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const seconds = Number(values.seconds);
+const concurrency = Number(values.concurrency);
+const pool = Number(values.pool);
+
+const server = await openBenchServer({ migrate: true });
+const admin = postgres(server.url, { max: 2, onnotice: () => {} });
+const database = connect(server.url, { max: pool, applicationName: 'bench-case-lookup' });
+const rows: string[] = [];
+const print = (row: string) => {
+  rows.push(row);
+  console.log(row);
+};
+try {
+  const machine = await machineLine(admin);
+  const [counts] = await admin<{ tenants: number; persons: number; consultations: number }[]>`
+    select (select count(*) from tenants)::int as tenants, (select count(*) from persons)::int as persons,
+           (select reltuples::bigint from pg_class where relname = 'consultations')::bigint as consultations`;
+  const dataset = `${counts?.tenants.toLocaleString('en')} tenants, ${counts?.persons.toLocaleString('en')} persons, ~${Number(counts?.consultations).toLocaleString('en')} consultations`;
+  console.log(machine);
+  console.log(`dataset: ${dataset}`);
+  const askers = await sampleAskers(admin, 5000);
+  console.log(`${askers.length} askers sampled`);
+  const rng = new Prng(7);
+  const pick = () => askers[rng.int(askers.length)] ?? (askers[0] as (typeof askers)[number]);
+  const registry = createRegistry();
+  const opts = { db: database.db, registry };
+  const auditBefore = await admin<{ n: number }[]>`select count(*)::int as n from audit_log`;
+
+  // Warm-up: the first seconds after a restart read from disk, not from cache.
+  await runLoops(concurrency, Math.min(5, seconds), async () => {
+    const a = pick();
+    await searchPersons(database.db, a.actor, randomQuery(rng, a));
+  });
+
+  print(`\n${LATENCY_HEADER}`);
+  for (const kind of Object.keys(QUERY_KINDS) as QueryKind[]) {
+    const r = await runLoops(concurrency, seconds, async () => {
+      const a = pick();
+      await searchPersons(database.db, a.actor, QUERY_KINDS[kind](a.person));
+    });
+    print(latencyRow(`search (core): ${kind}`, r));
+  }
+  const byId = await runLoops(concurrency, seconds, async () => {
+    const a = pick();
+    const res = await dispatch(opts, a.actor, { kind: 'action', id: 'case:show', value: a.person.id });
+    if (res.errorId) throw new Error(`handler error ${res.errorId}`);
+  });
+  print(latencyRow('case card by id (handler, `case:show`)', byId));
+  const byCode = await runLoops(concurrency, seconds, async () => {
+    const a = pick();
+    const res = await dispatch(opts, a.actor, { kind: 'command', name: 'case', text: a.person.code });
+    if (res.errorId) throw new Error(`handler error ${res.errorId}`);
+  });
+  print(latencyRow('`/case C-0123` (handler: search + card)', byCode));
+  const mixed = await runLoops(concurrency, seconds, async () => {
+    const a = pick();
+    const res = await dispatch(opts, a.actor, { kind: 'command', name: 'case', text: randomQuery(rng, a) });
+    if (res.errorId) throw new Error(`handler error ${res.errorId}`);
+  });
+  print(latencyRow('`/case <any query above>` (handler)', mixed));
+  const single = await runLoops(1, seconds, async () => {
+    const a = pick();
+    await dispatch(opts, a.actor, { kind: 'command', name: 'case', text: randomQuery(rng, a) });
+  });
+  print(latencyRow('`/case <any query>` (handler, 1 asker alone)', single));
+
+  const slack = await runSlackLookups({ url: server.url, sql: admin, askers, concurrency, seconds, pool, rng });
+  print(latencyRow('Slack: signed `/case` request → acknowledgement (HTTP 200)', slack.ack));
+  print(latencyRow('Slack: signed `/case` request → reply on response_url', slack.reply));
+
+  const [auditAfter] = await admin<{ n: number }[]>`select count(*)::int as n from audit_log`;
+  const [forks] = await admin<{ n: number }[]>`select count(*)::int as n from (select tenant_id, seq from audit_log group by 1, 2 having count(*) > 1) d`;
+  const rss = peakRssMb();
+  const notes = [
+    `Concurrency ${concurrency} async loops (askers), ${seconds} s per row, database pool ${pool} in the benchmark process (the Slack rows: an app started in the same process with DB_POOL_MAX=${pool}).`,
+    `Peak RSS of the benchmark process (benchmark + app): ${rss.toFixed(0)} MB. Audit rows written: ${((auditAfter?.n ?? 0) - (auditBefore[0]?.n ?? 0)).toLocaleString('en')}; audit chain positions written twice (tenant, seq): ${forks?.n}.`,
+  ];
+  for (const n of notes) console.log(n);
+  if (!values['no-write']) {
+    writeSection(
+      'case-lookup',
+      [
+        '## Case lookup',
+        '',
+        `Command: \`npm run bench:case-lookup -- --seconds ${seconds} --concurrency ${concurrency} --pool ${pool}\`. Dataset: ${dataset}.`,
+        machine,
+        '',
+        'Each request: a random asker (a counselor with a person of their office; one in ten a 基幹 worker with a consenting person) and a query of the kind named. "search (core)" is `searchPersons` (query + audit row); the handler rows go through `dispatch` (search, the case card with plan, monitoring months, recent records, audit); the Slack rows go through the HTTP endpoint: signature, replay window, Bolt, identity, dispatch, Block Kit, reply posted to a fake response_url on loopback.',
+        ...rows,
+        '',
+        ...notes,
+      ].join('\n'),
+    );
+  }
+} finally {
+  await database.close();
+  await admin.end();
+  await server.stop();
+}
