@@ -14,7 +14,7 @@ export const lineworksInbox = pgTable(
     /** `<domainId>:<userId>`: events of one user are processed in order. */
     userKey: text('user_key').notNull(),
     event: jsonb('event').notNull(),
-    /** pending | processing | done | dead */
+    /** pending | processing | dead (handled rows are deleted) */
     status: text('status').notNull().default('pending'),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
     runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),

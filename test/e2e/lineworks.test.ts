@@ -199,12 +199,20 @@ describe('LINE WORKS bot', () => {
     expect(flat(sent)).toContain('文字で送ってください');
   });
 
+  it('a channel notice (no personal data) is posted to the talk room', async () => {
+    const sender = app.senders.get('lineworks');
+    const before = fake.messages.length;
+    const r = await sender?.send({ kind: 'channel', workspaceId: String(DOMAIN), channelId: 'room-kikan' }, reply('新しい二次相談', [{ type: 'text', text: '二次相談 #12 が届きました。' }], 'channel'), 'notice:1');
+    expect(r).toEqual({ ok: true });
+    expect(fake.messages.slice(before)).toMatchObject([{ kind: 'channel', to: 'room-kikan', content: { type: 'text', text: '二次相談 #12 が届きました。' } }]);
+  });
+
   it('never posts a personal reply to a talk room', async () => {
     const sender = app.senders.get('lineworks');
     const personal = reply('ケース', [card('山田 太郎', [])], 'dm');
     const r = await sender?.send({ kind: 'channel', workspaceId: String(DOMAIN), channelId: 'room-1' }, personal, 'x');
     expect(r).toMatchObject({ ok: false, permanent: true });
-    expect(fake.messages.some((m) => m.kind === 'channel')).toBe(false);
+    expect(fake.messages.some((m) => m.kind === 'channel' && m.to === 'room-1')).toBe(false);
   });
 
   it('a consultation is logged through the dialogue across callbacks, continued by a second instance', async () => {

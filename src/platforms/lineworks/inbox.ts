@@ -59,8 +59,12 @@ export async function saveReplies(db: Db, id: string, replies: unknown): Promise
   await db.update(lineworksInbox).set({ replies }).where(eq(lineworksInbox.id, id));
 }
 
+/**
+ * A handled callback is deleted: its text may be personal data (要配慮個人情報), and the dedupe
+ * key lives on in inbound_events.
+ */
 export async function markDone(db: Db, id: string): Promise<void> {
-  await db.update(lineworksInbox).set({ status: 'done', lockedAt: null, replies: null }).where(eq(lineworksInbox.id, id));
+  await db.delete(lineworksInbox).where(eq(lineworksInbox.id, id));
 }
 
 /** A failed attempt: retried with backoff (or after the platform's Retry-After), dead after MAX_ATTEMPTS. */
@@ -78,8 +82,8 @@ export async function markFailed(db: Db, row: InboxRow, error: string, retryAfte
     .where(and(eq(lineworksInbox.id, row.id), eq(lineworksInbox.status, 'processing')));
 }
 
-/** Forgets handled callbacks after two days (dead ones stay for an operator to read). */
+/** Callbacks that failed for good stay a week for an operator to read (they may hold personal data). */
 export async function pruneInbox(db: Db): Promise<number> {
-  const rows = await db.execute(sql`delete from lineworks_inbox where status = 'done' and received_at < now() - interval '2 days' returning 1`);
+  const rows = await db.execute(sql`delete from lineworks_inbox where status = 'dead' and received_at < now() - interval '7 days' returning 1`);
   return rows.length;
 }

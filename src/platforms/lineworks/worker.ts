@@ -34,7 +34,7 @@ export class LineWorksWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const n = this.opts.concurrency ?? 4;
+    const n = this.opts.concurrency ?? 2;
     for (let i = 0; i < n; i++) this.loops.push(this.loop());
   }
 
