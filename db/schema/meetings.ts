@@ -22,7 +22,11 @@ export const councilBodies = pgTable(
     name: text('name').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('council_bodies_tenant_idx').on(t.tenantId)],
+  (t) => [
+    index('council_bodies_tenant_idx').on(t.tenantId),
+    // One body per name and kind: scheduling and plan imports find-or-create it concurrently.
+    uniqueIndex('council_bodies_name_uq').on(t.tenantId, t.kind, t.name),
+  ],
 );
 
 export const meetings = pgTable(

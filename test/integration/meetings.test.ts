@@ -130,6 +130,14 @@ describe('listing and cancelling', () => {
     expect(JSON.stringify(b.replies)).toContain('予定されている会議はありません');
   });
 
+  it('another municipality\'s staff see nothing of these meetings', async () => {
+    const m = await meetingByTitle('第8回 運営会議');
+    const show = await run(world.actors.other, { kind: 'action', id: 'kaigi:show', value: m?.id ?? '' });
+    expect(JSON.stringify(show.replies)).toContain('見つかりません');
+    const list = await run(world.actors.other, { kind: 'command', name: 'kaigi', text: '' });
+    expect(JSON.stringify(list.replies)).toContain('予定されている会議はありません');
+  });
+
   it('cancelling asks first, then cancels the reminders and tells the attendees', async () => {
     const m = await meetingByTitle('第8回 運営会議');
     const ask = await run(world.actors.city, { kind: 'action', id: 'kaigi:cancel', value: m?.id ?? '' });

@@ -55,14 +55,14 @@ function assertNoPersonName(text: string, names: readonly string[], field: strin
 
 /** Finds the council body of a kind by name, or creates it (each 専門部会 is its own body). */
 export async function ensureBody(tx: DbOrTx, tenantId: string, kind: MeetingKind, name: string): Promise<string> {
+  // Insert-or-nothing first, so that two instances creating the same 部会 at once get one row.
+  await tx.insert(councilBodies).values({ tenantId, kind, name }).onConflictDoNothing({ target: [councilBodies.tenantId, councilBodies.kind, councilBodies.name] });
   const [found] = await tx
     .select({ id: councilBodies.id })
     .from(councilBodies)
     .where(and(eq(councilBodies.tenantId, tenantId), eq(councilBodies.kind, kind), eq(councilBodies.name, name)));
-  if (found) return found.id;
-  const [row] = await tx.insert(councilBodies).values({ tenantId, kind, name }).returning({ id: councilBodies.id });
-  if (!row) throw new Error('council body insert returned no row');
-  return row.id;
+  if (!found) throw new Error('council body upsert found no row');
+  return found.id;
 }
 
 async function checkAttendees(tx: DbOrTx, tenantId: string, ids: readonly string[]): Promise<string[]> {
