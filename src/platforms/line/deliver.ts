@@ -85,9 +85,10 @@ export function planFor(event: { replyToken?: string; source?: { type: string; u
 }
 
 /** Sends a plan; `key` (the webhook event id) makes every push idempotent at LINE. */
-export async function deliverPlan(db: Db, client: LineBotClient, rowId: string, key: string, receivedAt: Date, plan: Plan, now: Date): Promise<SendResult> {
+export async function deliverPlan(db: Db, client: LineBotClient, rowId: string, key: string, receivedAt: Date, plan: Plan): Promise<SendResult> {
   let rest = plan.reply;
-  if (!plan.repliedWithToken && plan.replyToken && now.getTime() - receivedAt.getTime() < REPLY_TOKEN_MS) {
+  // Wall-clock time on purpose: the token expires in real time, whatever clock the handlers use.
+  if (!plan.repliedWithToken && plan.replyToken && Date.now() - receivedAt.getTime() < REPLY_TOKEN_MS) {
     const [first = [], ...others] = chunks(plan.reply);
     try {
       await client.replyMessage({ replyToken: plan.replyToken, messages: first });

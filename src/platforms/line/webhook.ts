@@ -43,7 +43,6 @@ export function mountLine(server: HttpServer, senders: SenderRegistry, deps: Lin
   if (!settings) return null;
   const routeDeps = { db: deps.db, registry: deps.registry, config: deps.config, now: opts.now };
   const client = createLineClient(settings);
-  const now = () => opts.now?.() ?? new Date();
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -57,7 +56,7 @@ export function mountLine(server: HttpServer, senders: SenderRegistry, deps: Lin
         if (!plan) return await finish(deps.db, row.id);
         await savePlan(deps.db, row.id, plan);
       }
-      const result = await deliverPlan(deps.db, client, row.id, row.eventId, row.receivedAt, plan, now());
+      const result = await deliverPlan(deps.db, client, row.id, row.eventId, row.receivedAt, plan);
       if (result.ok) return await finish(deps.db, row.id);
       if (result.permanent || row.attempts >= MAX_ATTEMPTS) {
         log.warn({ event: row.eventId, attempts: row.attempts, error: result.error }, 'LINE answer given up');
