@@ -223,6 +223,16 @@ describe('request verification', () => {
     expect(res.status).toBe(413);
   });
 
+  it('a genuine request sent again (a replay) is answered only once', async () => {
+    const raw = slashBody({ team: TEAM, user: USER, command: '/case', text: world.persons.yamadaTaro.code, responseUrl: fake.hook('replay'), triggerId: 'trig-replay' });
+    const timestamp = Math.floor(Date.now() / 1000);
+    expect((await postSigned(app.url, SECRET, raw, FORM, { timestamp })).status).toBe(200);
+    await fake.waitFor((c) => c.hook === 'replay');
+    expect((await postSigned(app.url, SECRET, raw, FORM, { timestamp })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.of('response_url').filter((c) => c.hook === 'replay')).toHaveLength(1);
+  });
+
   it('the URL verification challenge is answered', async () => {
     const res = await postSigned(app.url, SECRET, JSON.stringify({ type: 'url_verification', challenge: 'abc123' }), JSON_TYPE);
     expect(await res.json()).toEqual({ challenge: 'abc123' });

@@ -46,6 +46,17 @@ function inputOf(origin: Origin): Input {
   return origin.k === 'c' ? { kind: 'command', name: origin.n, text: origin.t } : { kind: 'action', id: origin.i, value: origin.v };
 }
 
+/**
+ * A trigger id is unique to one command or click: a signed request sent again (a replay within
+ * the 5-minute window, or a proxy's retry) finds it claimed and does nothing.
+ */
+async function firstTime(deps: ListenerDeps, triggerId: string | undefined): Promise<boolean> {
+  if (!triggerId) return true;
+  if (await claimInboundEvent(deps.db, 'slack', `trigger:${triggerId}`)) return true;
+  log.warn({ trigger: triggerId.slice(0, 12) }, 'slack request replayed: dropped');
+  return false;
+}
+
 /** Everything an identified or refused user gets, before any command runs. */
 async function gate(deps: ListenerDeps, s: Surface, text: string, linkWanted = false): Promise<Actor | null> {
   const who = await whoIs(deps.db, s.team, s.userId);
@@ -89,6 +100,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await ack();
     const s: Surface = { team: body.team_id, token: tokenOf(context), userId: body.user_id, responseUrl: body.response_url, triggerId: body.trigger_id };
     try {
+      if (!(await firstTime(deps, body.trigger_id))) return;
       const name = commandName(deps.registry, body.command);
       const text = (body.text ?? '').trim();
       const actor = await gate(deps, s, name === 'link' ? `連携 ${text}` : text, name === 'link');
@@ -121,6 +133,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       dmChannel: channelId?.startsWith('D') ? channelId : undefined,
     };
     try {
+      if (!(await firstTime(deps, body.trigger_id))) return;
       const actor = await gate(deps, s, '');
       if (!actor) return;
       const id = decodeActionId(pressed.action_id);
