@@ -158,6 +158,11 @@ describe('LINE Messaging API end to end', () => {
     expect(fake.messagesTo(GROUP)).toEqual([]);
   });
 
+  it('greets a group it joins, explaining that personal answers go to 1:1 chats', async () => {
+    const greeting = await ask(app, lineEvent.join(GROUP));
+    expect(textsOf(greeting)[0]).toContain('1対1のトーク');
+  });
+
   it('retried pushes of one delivery carry the same X-Line-Retry-Key and are shown once', async () => {
     const sender = app.senders.get('line');
     if (!sender) throw new Error('LINE sender not registered');

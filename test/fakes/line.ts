@@ -139,4 +139,6 @@ export const lineEvent = {
   text: (userId: string, text: string, source?: object) => base('message', userId, { message: { id: String(seq), type: 'text', quoteToken: 'q', text } }, source),
   postback: (userId: string, data: string, params?: object) => base('postback', userId, { postback: { data, ...(params ? { params } : {}) } }),
   follow: (userId: string) => base('follow', userId, { follow: { isUnblocked: false } }),
+  /** The bot was added to a group: the event names the group, not a user. */
+  join: (groupId: string) => base('join', '', {}, { type: 'group', groupId }),
 };

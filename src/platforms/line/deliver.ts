@@ -68,14 +68,14 @@ export function messagesFor(routed: Routed): Message[] {
 /** Where an event's answer goes: in a group, personal answers go to the asker's 1:1 chat instead. */
 export function planFor(event: { replyToken?: string; source?: { type: string; userId?: string; groupId?: string; roomId?: string } }, routed: Routed): Plan | null {
   const userId = event.source?.userId;
-  if (!userId) return null;
   const messages = messagesFor(routed);
   if (messages.length === 0) return null;
   const chat = event.source?.type === 'group' ? event.source.groupId : event.source?.type === 'room' ? event.source.roomId : undefined;
-  if (!chat) return { replyToken: event.replyToken ?? null, reply: messages, replyTo: userId, push: [] };
-  // Only the group welcome is meant for the group itself; every other answer is the asker's.
+  // Only channel replies (the group welcome) are meant for the group itself; every other answer is the asker's.
   const forGroup = routed.replies.every((r: Reply) => r.visibility === 'channel');
-  if (forGroup) return { replyToken: event.replyToken ?? null, reply: messages, replyTo: chat, push: [] };
+  if (chat && forGroup) return { replyToken: event.replyToken ?? null, reply: messages, replyTo: chat, push: [] };
+  if (!userId) return null;
+  if (!chat) return { replyToken: event.replyToken ?? null, reply: messages, replyTo: userId, push: [] };
   return {
     replyToken: event.replyToken ?? null,
     reply: renderReplies([textReply(PRIVATE_ANSWER_NOTICE, 'channel')]),

@@ -44,9 +44,11 @@ export interface Routed {
 
 /** What to answer to one event; null for events that need no answer. */
 export async function routeEvent(deps: LineRouteDeps, destination: string, event: LineEvent): Promise<Routed | null> {
+  if (event.mode === 'standby') return null;
+  // Said to the group itself: a join event names no user.
+  if (event.type === 'join') return { replies: [textReply(GROUP_WELCOME, 'channel')] };
   const userId = event.source?.userId;
-  if (!userId || event.mode === 'standby') return null;
-  if (event.type === 'join') return { replies: [textReply(GROUP_WELCOME)] };
+  if (!userId) return null;
   const isText = event.type === 'message' && event.message?.type === 'text' && typeof event.message.text === 'string';
   if (!isText && event.type !== 'postback' && event.type !== 'follow') return null;
 

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client';
 import { formLinks } from '../../../db/schema/index';
 import type { Actor, FormBlock } from '../../chat/types';
@@ -39,6 +39,8 @@ export async function createFormLink(
   dialogue?: DialogueRef,
 ): Promise<string | null> {
   if (!config.PUBLIC_BASE_URL) return null;
+  // Expired links are refused by their token alone; their rows (prefilled values) need not stay.
+  await db.delete(formLinks).where(lt(formLinks.expiresAt, now));
   const expiresAt = new Date(now.getTime() + FORM_LINK_TTL_MS);
   const [row] = await db
     .insert(formLinks)
