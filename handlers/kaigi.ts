@@ -6,7 +6,7 @@ import { jstDateOf, jstToday } from '../src/core/calendar/jst';
 import { UserError } from '../src/core/errors';
 import { mayManage, mayRecordMinutes } from '../src/core/meetings/access';
 import { buildAgenda } from '../src/core/meetings/agenda';
-import { isCouncilStaff } from '../src/core/meetings/kinds';
+import { hasCaseRole, isCouncilStaff } from '../src/core/meetings/kinds';
 import { completeActionItem, confirmMinutes, loadMinutes, recordMinutes } from '../src/core/meetings/minutes';
 import { parseFiscalYear } from '../src/core/meetings/plan-csv';
 import { importMeetingPlan } from '../src/core/meetings/plan-import';
@@ -26,12 +26,15 @@ const USAGE = '使い方: 会議（今後の会議）／会議 新規／会議 �
 
 async function listReply(ctx: HandlerContext): Promise<Reply[]> {
   const items = await listUpcoming(ctx.db, ctx.actor, ctx.now);
-  const buttons: Button[] = [button('会議を登録', 'kaigi:new', '', 'primary')];
+  const buttons: Button[] = mayScheduleAny(ctx) ? [button('会議を登録', 'kaigi:new', '', 'primary')] : [];
   if (isCouncilStaff(ctx.actor)) buttons.push(button('運営会議の議題', 'kaigi:agenda', ''), button('年間計画を取り込む', 'kaigi:import', ''));
   return [meetingList(items, buttons)];
 }
 
+const mayScheduleAny = (ctx: HandlerContext) => isCouncilStaff(ctx.actor) || hasCaseRole(ctx.actor);
+
 async function newForm(ctx: HandlerContext, values?: FormSubmission['values']): Promise<Reply[]> {
+  if (!mayScheduleAny(ctx)) throw new UserError('forbidden', '会議を登録する権限がありません。', 'no role to schedule meetings');
   return [reply('会議の登録', [meetingForm(ctx, await tenantStaff(ctx.db, ctx.actor.tenantId), values)])];
 }
 
