@@ -14,8 +14,8 @@ export interface Scale {
 export const SCALES = {
   /** A national vendor's deployment (issue 9): every municipality of Japan. */
   national: { tenants: 1700, offices: 10_000, staff: 30_000, persons: 1_500_000, consultations: 20_000_000 },
-  /** A slice with national proportions for CI and the query-plan test: a few towns. */
-  city: { tenants: 3, offices: 48, staff: 150, persons: 7_500, consultations: 100_000 },
+  /** A slice for CI and the query-plan test: 20 towns, so that one town is as small a share of a table as at national scale would make an index worth using. */
+  city: { tenants: 20, offices: 100, staff: 200, persons: 7_500, consultations: 100_000 },
 } as const satisfies Record<string, Scale>;
 export type ScaleName = keyof typeof SCALES;
 
