@@ -34,6 +34,8 @@ export class FakeSlack {
   private base = '';
   private ts = 1_700_000_000;
   private readonly scripted = new Map<string, { status?: number; retryAfter?: number; error?: string; times: number }[]>();
+  /** What apps.connections.open answers as the Socket Mode URL (set by Socket Mode tests). */
+  socketUrl = '';
   /** What oauth.v2.access answers (set by OAuth tests). */
   oauthAnswer: Record<string, unknown> = {};
 
@@ -132,6 +134,8 @@ export class FakeSlack {
       case 'views.publish':
       case 'views.update':
         return send(200, { ok: true, view: { id: `V${ts}` } });
+      case 'apps.connections.open':
+        return send(200, { ok: true, url: this.socketUrl });
       case 'oauth.v2.access':
         return send(200, { ok: true, ...this.oauthAnswer });
       default:

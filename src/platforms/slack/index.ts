@@ -68,7 +68,12 @@ export function mountSlack(
   const receiver =
     settings.transport.kind === 'http'
       ? new EventsReceiver({ signingSecret: settings.transport.signingSecret, now: opts.clock })
-      : new SocketModeReceiver({ appToken: settings.transport.appToken, logger: boltLogger() });
+      : new SocketModeReceiver({
+          appToken: settings.transport.appToken,
+          logger: boltLogger('slack-socket'),
+          // apps.connections.open goes where every other Web API call goes (tests, proxies).
+          installerOptions: { clientOptions: { slackApiUrl: settings.apiUrl } },
+        });
   const app = new App({
     receiver,
     authorize,
