@@ -1,0 +1,79 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../../../db/client';
+import type { Platform } from '../../chat/types';
+import type { Config } from '../../config';
+import { asError, isUserError } from '../../core/errors';
+import { exportPerson, exportTenant, type ExportFormat } from '../../core/export/export';
+import { claimExportLink } from '../../core/export/links';
+import { actorForStaff } from '../../core/staff/actor';
+import { text, type HttpServer } from '../../http/server';
+import { log } from '../../log';
+import { linkSecret } from '../webform/token';
+
+export const EXPORT_PATH = '/export';
+
+let current: { secret: string; base: string } | null = null;
+
+const sign = (secret: string, body: string) => createHmac('sha256', secret).update(`export-link:v1:${body}`).digest('base64url');
+
+/** The URL of a download: signed (id and expiry), short-lived; the database makes it single-use. */
+export function exportUrl(id: string, expiresAt: Date): string {
+  const secret = current?.secret;
+  if (!secret) throw new Error('export routes are not mounted');
+  const body = `${id}.${Math.floor(expiresAt.getTime() / 1000)}`;
+  return `${current?.base ?? ''}${EXPORT_PATH}?t=${body}.${sign(secret, body)}`;
+}
+
+function readToken(secret: string, token: string, now: Date): string | null {
+  const m = /^([0-9a-f-]{36})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!m || !m[1] || !m[2] || !m[3]) return null;
+  const expected = Buffer.from(sign(secret, `${m[1]}.${m[2]}`));
+  const given = Buffer.from(m[3]);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+  return Number(m[2]) * 1000 > now.getTime() ? m[1] : null;
+}
+
+const GONE = 'このリンクは使用済みか期限切れです。チャットでもう一度「出力」してください。';
+
+/**
+ * GET /export?t=<token>: the file an asker requested in chat. The export is made at download time
+ * under the asker's rights at that moment (a staff member removed since gets nothing), audited.
+ */
+export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Config, 'LINK_SECRET' | 'PUBLIC_BASE_URL'>; now?: () => Date }): void {
+  const secret = linkSecret(deps.config);
+  current = { secret, base: (deps.config.PUBLIC_BASE_URL ?? '').replace(/\/$/, '') };
+  http.add({
+    method: 'GET',
+    path: EXPORT_PATH,
+    handler: async (req) => {
+      const now = deps.now?.() ?? new Date();
+      const id = readToken(secret, req.query.get('t') ?? '', now);
+      if (!id) return text(404, GONE);
+      const link = await claimExportLink(deps.db, id, now);
+      if (!link) return text(410, GONE);
+      const actor = await actorForStaff(deps.db, link.staffId, (link.platform ?? 'local') as Platform);
+      if (!actor || actor.tenantId !== link.tenantId) return text(403, 'この出力を受け取る権限がありません。');
+      try {
+        const format = link.format as ExportFormat;
+        const f = link.scope === 'person' && link.subjectId
+          ? await exportPerson(deps.db, actor, link.subjectId, format, now)
+          : await exportTenant(deps.db, actor, link.tenantId, format, now, actor.platform);
+        return {
+          status: 200,
+          headers: {
+            'content-type': f.contentType,
+            'content-disposition': `${format === 'csv' ? 'attachment' : 'inline'}; filename="${f.filename.replace(/[^\w.-]/g, '_')}"`,
+            'cache-control': 'no-store',
+            'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+            'referrer-policy': 'no-referrer',
+          },
+          body: f.body,
+        };
+      } catch (e) {
+        if (isUserError(e)) return text(403, e.userMessage);
+        log.error({ link: link.id, err: asError(e).message }, 'export failed');
+        return text(500, 'internal error');
+      }
+    },
+  });
+}
