@@ -10,6 +10,7 @@ import { yoteiCommand } from './yotei';
 import { rirekiCommand } from './rireki';
 import { gyakutaiCommand } from './gyakutai';
 import { kinkyuCommand } from './kinkyu';
+import { shutsuryokuCommand } from './shutsuryoku';
 
 /** Every command the bot knows: adding a command is one handler file and one line here. */
 export function createRegistry(): CommandRegistry {
@@ -23,6 +24,7 @@ export function createRegistry(): CommandRegistry {
     rirekiCommand,
     gyakutaiCommand,
     kinkyuCommand,
+    shutsuryokuCommand,
     yoteiCommand,
     helpCommand(() => registry),
   ]);

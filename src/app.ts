@@ -13,6 +13,7 @@ import { mountLineWorks } from './platforms/lineworks/index';
 import { mountLocalChat } from './platforms/local/routes';
 import { mountSlack } from './platforms/slack/index';
 import { mountWebForm } from './platforms/webform/routes';
+import { mountExport } from './platforms/export/routes';
 import { localSender } from './platforms/local/sender';
 import { schedulerSettingsOf, startScheduler } from './scheduler/index';
 
@@ -75,6 +76,7 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     const slack = mountSlack(http, senders, { db: database.db, registry, config }, { now: opts.now });
     const line = mountLine(http, senders, { db: database.db, registry, config }, { now: opts.now });
     mountWebForm(http, { db: database.db, registry, config, now: opts.now });
+    mountExport(http, { db: database.db, config, now: opts.now });
     const scheduler = config.SCHEDULER ? await startScheduler({ url, db: database.db, sql: database.sql, senders, settings: schedulerSettingsOf(config), now: opts.now }) : null;
 
     const addr = await http.listen(config.PORT, config.HOST);

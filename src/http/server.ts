@@ -74,6 +74,11 @@ export class HttpServer {
     this.routes.set(key, route);
   }
 
+  /** The registered routes (method, path, body limit), read-only: for tests that cover every endpoint. */
+  listRoutes(): { method: Route['method']; path: string; maxBody: number }[] {
+    return [...this.routes.values()].map((r) => ({ method: r.method, path: r.path, maxBody: r.maxBody ?? DEFAULT_MAX_BODY }));
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
