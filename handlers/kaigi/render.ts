@@ -5,6 +5,7 @@ import { formatJpDate } from '../../src/core/calendar/wareki';
 import { jstDateOf } from '../../src/core/calendar/jst';
 import type { Agenda, AgendaIssue } from '../../src/core/meetings/agenda';
 import { kindLabel } from '../../src/core/meetings/kinds';
+import { labelOf, PRIORITIES } from '../../src/core/regional/policy';
 import type { MinutesView } from '../../src/core/meetings/minutes';
 import type { MeetingDetail, MeetingListItem } from '../../src/core/meetings/view';
 
@@ -61,11 +62,13 @@ export function attendeeNotice(toStaffId: string, m: { id: string; title: string
   };
 }
 
-function issueItems(list: AgendaIssue[]): ListBlock['items'] {
-  return list.map((i) => ({
-    title: `#${i.number} ${truncate(i.title, 40)}`,
-    description: `影響ケース${i.affected}件・${i.offices}事業所${i.priority ? `・優先度 ${i.priority}` : ''}`,
-  }));
+function issueItems(list: AgendaIssue[], withStatus: boolean): ListBlock['items'] {
+  return list.map((i) => {
+    const parts = withStatus ? [labelOf(i.status)] : [];
+    if (i.priority) parts.push(`優先度 ${PRIORITIES[i.priority as keyof typeof PRIORITIES] ?? i.priority}`);
+    parts.push(`影響ケース${i.affected}件・${i.offices}事業所`);
+    return { title: `#${i.number} ${truncate(i.title, 40)}`, description: parts.join('・') };
+  });
 }
 
 export function agendaReply(a: Agenda, canConfirm: boolean): Reply {
@@ -96,12 +99,12 @@ export function agendaReply(a: Agenda, canConfirm: boolean): Reply {
   blocks.push(
     a.waiting.length === 0
       ? { type: 'text', text: `${n++}. 整理待ちの地域課題: なし` }
-      : { type: 'list', title: `${n++}. 整理待ちの地域課題（${a.waiting.length}件）: 優先度と振り分け先を決めます`, items: issueItems(a.waiting) },
+      : { type: 'list', title: `${n++}. 整理待ちの地域課題（${a.waiting.length}件）: 優先度と振り分け先を決めます`, items: issueItems(a.waiting, false) },
   );
   if (a.inProgress.length === 0) blocks.push({ type: 'text', text: `${n++}. 検討中の地域課題: なし` });
   else {
     blocks.push({ type: 'text', text: `${n++}. 検討中の地域課題（部会ごとの進捗）` });
-    for (const g of a.inProgress) blocks.push({ type: 'list', title: `${g.group}（${g.issues.length}件）`, items: issueItems(g.issues) });
+    for (const g of a.inProgress) blocks.push({ type: 'list', title: `${g.group}（${g.issues.length}件）`, items: issueItems(g.issues, true) });
   }
   return reply(`${a.meeting.title} 議題`, blocks);
 }

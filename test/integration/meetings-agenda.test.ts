@@ -38,7 +38,8 @@ beforeAll(async () => {
     .values([
       issue(1, '夜間の移動支援が足りない', 'submitted'),
       issue(2, '医療的ケア児の短期入所先がない', 'submitted'),
-      issue(3, '就労定着支援の担い手不足', 'triaged', { councilBodyId: shuro, priority: '高' }),
+      issue(3, '就労定着支援の担い手不足', 'triaged', { councilBodyId: shuro, routing: 'bukai', priority: 'medium' }),
+      issue(8, '就労アセスメントの場が足りない', 'in_review', { councilBodyId: shuro, routing: 'bukai', priority: 'high' }),
       issue(4, '成年後見の申立て支援', 'in_review', { councilBodyId: kenri }),
       issue(5, '事業所間の情報共有', 'triaged', { routing: 'teireikai' }),
       issue(6, '解決済みの課題', 'resolved', { councilBodyId: shuro }),
@@ -111,7 +112,8 @@ describe('運営会議 agenda', () => {
     const waiting = Object.entries(byTitle).find(([t]) => t.includes('整理待ち'))?.[1];
     expect(waiting?.map((i) => i.title)).toEqual(['#1 夜間の移動支援が足りない', '#2 医療的ケア児の短期入所先がない']);
     expect(waiting?.[0]?.description).toContain('影響ケース5件・2事業所');
-    expect(byTitle['就労支援部会（1件）']?.map((i) => i.title)).toEqual(['#3 就労定着支援の担い手不足']);
+    expect(byTitle['就労支援部会（2件）']?.map((i) => i.title)).toEqual(['#8 就労アセスメントの場が足りない', '#3 就労定着支援の担い手不足']);
+    expect(byTitle['就労支援部会（2件）']?.[0]?.description).toBe('部会で検討中・優先度 高・影響ケース2件・1事業所');
     expect(byTitle['権利擁護部会（1件）']?.map((i) => i.title)).toEqual(['#4 成年後見の申立て支援']);
     expect(byTitle['定例会で共有（1件）']?.map((i) => i.title)).toEqual(['#5 事業所間の情報共有']);
     expect(text).not.toContain('解決済みの課題');

@@ -110,7 +110,11 @@ export async function buildAgenda(db: DbOrTx, actor: Actor, meetingId: string | 
     const group = r.bodyName ?? (r.routing ? (ROUTING_GROUPS[r.routing] ?? UNROUTED_GROUP) : UNROUTED_GROUP);
     groups.set(group, [...(groups.get(group) ?? []), toIssue(r)]);
   }
-  const inProgress = [...groups.entries()].map(([group, list]) => ({ group, issues: list })).sort((a, b) => a.group.localeCompare(b.group, 'ja'));
+  // Within a 部会 the urgent first: what the 運営会議 set as priority, then the filing order.
+  const rank = (p: string | null) => (p === 'high' ? 0 : p === 'medium' ? 1 : p === 'low' ? 2 : 3);
+  const inProgress = [...groups.entries()]
+    .map(([group, list]) => ({ group, issues: list.sort((a, b) => rank(a.priority) - rank(b.priority) || a.number - b.number) }))
+    .sort((a, b) => a.group.localeCompare(b.group, 'ja'));
 
   const [prev] = await db
     .select({ id: meetings.id, title: meetings.title, startsAt: meetings.startsAt, minutesId: minutes.id, confirmedAt: minutes.confirmedAt })
