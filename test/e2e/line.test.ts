@@ -128,6 +128,22 @@ describe('LINE Messaging API end to end', () => {
     expect(fake.requests.length).toBe(before);
   });
 
+  it('acknowledges a webhook without waiting for the LINE API (LINE allows 2 seconds)', async () => {
+    const release = fake.hold();
+    try {
+      const event = lineEvent.text(USER_A, 'ケース 山田');
+      const res = await webhook(app, [event]);
+      expect(res.status).toBe(200);
+      // The answer is still on its way (held at the fake API) when the webhook has been acknowledged.
+      await fake.waitFor(() => fake.waiting > 0, 'the answer to reach the held API');
+      expect(fake.calls('/v2/bot/message/reply').some((r) => r.body.replyToken === event.replyToken)).toBe(false);
+      release();
+      await fake.waitFor(() => fake.calls('/v2/bot/message/reply').some((r) => r.body.replyToken === event.replyToken), 'the held answer');
+    } finally {
+      release();
+    }
+  });
+
   it('answers LINE’s verification request (no events) with 200', async () => {
     expect((await webhook(app, [])).status).toBe(200);
   });

@@ -33,6 +33,25 @@ export class FakeLineApi {
   /** What GET /v2/bot/info answers as the bot's user id. */
   botUserId = 'Ubot';
 
+  /**
+   * Holds every answer until the returned function is called: the API is "slow", which the
+   * webhook must not wait for.
+   */
+  hold(): () => void {
+    let release = () => {};
+    this.gate = new Promise<void>((r) => {
+      release = () => {
+        this.gate = null;
+        r();
+      };
+    });
+    return release;
+  }
+
+  /** Requests that arrived while answers were held. */
+  waiting = 0;
+  private gate: Promise<void> | null = null;
+
   /** The next request to `path` answers with this status (in order, once each). */
   failNext(path: string, status: number, body: unknown = { message: 'scripted failure' }, headers?: Record<string, string>): void {
     this.scripted.push({ path, status, body, headers });
@@ -53,7 +72,16 @@ export class FakeLineApi {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => this.answer(req, Buffer.concat(chunks).toString('utf8'), res));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const gate = this.gate;
+        if (!gate) return this.answer(req, raw, res);
+        this.waiting++;
+        void gate.then(() => {
+          this.waiting--;
+          this.answer(req, raw, res);
+        });
+      });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
