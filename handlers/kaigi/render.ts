@@ -62,13 +62,18 @@ export function attendeeNotice(toStaffId: string, m: { id: string; title: string
   };
 }
 
+/** Slack allows 50 blocks a message and LINE WORKS few items a list: a long list is cut with a count. */
+const MAX_LIST_ITEMS = 15;
+
 function issueItems(list: AgendaIssue[], withStatus: boolean): ListBlock['items'] {
-  return list.map((i) => {
+  const shown = list.slice(0, MAX_LIST_ITEMS).map((i) => {
     const parts = withStatus ? [labelOf(i.status)] : [];
     if (i.priority) parts.push(`優先度 ${PRIORITIES[i.priority as keyof typeof PRIORITIES] ?? i.priority}`);
     parts.push(`影響ケース${i.affected}件・${i.offices}事業所`);
     return { title: `#${i.number} ${truncate(i.title, 40)}`, description: parts.join('・') };
   });
+  const rest = list.length - shown.length;
+  return rest > 0 ? [...shown, { title: `ほか${rest}件`, description: '「地域課題」コマンドの一覧で確認できます' }] : shown;
 }
 
 export function agendaReply(a: Agenda, canConfirm: boolean): Reply {
@@ -88,12 +93,13 @@ export function agendaReply(a: Agenda, canConfirm: boolean): Reply {
       blocks.push({
         type: 'list',
         title: '未完了の宿題',
-        items: p.openItems.map((i) => ({
+        items: p.openItems.slice(0, MAX_LIST_ITEMS).map((i) => ({
           title: truncate(i.description, 40),
           description: `${i.ownerName ?? '担当者なし'}・${i.dueOn ? `${shortDate(i.dueOn)}まで` : '期限なし'}${i.overdue ? '（期限超過）' : ''}`,
           button: button('完了', 'kaigi:done', i.id),
         })),
       });
+      if (p.openItems.length > MAX_LIST_ITEMS) blocks.push({ type: 'text', text: `未完了の宿題はほか${p.openItems.length - MAX_LIST_ITEMS}件あります（前回の会議の「議事録」から確認できます）。` });
     }
   }
   blocks.push(
