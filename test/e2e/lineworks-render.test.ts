@@ -70,6 +70,22 @@ describe('LINE WORKS rendering stays within the platform limits', () => {
     expect(many.map((m) => (m.columns as unknown[]).length)).toEqual([10, 10, 3]);
   });
 
+  it('a run of cards with the same buttons (a digest) becomes carousels of at most 10 columns of 3 actions', () => {
+    const cards = Array.from({ length: 12 }, (_, i) =>
+      card(`モニタリング ケース${i}`, [{ label: '期限', value: '2026年12月28日(月)' }], [button('完了', 'yotei:done', `r${i}`), button('翌営業日に再通知', 'yotei:snooze1d', `r${i}`), button('1週間後に再通知', 'yotei:snooze1w', `r${i}`)]),
+    );
+    const out = renderReply(reply('今日の予定', [{ type: 'text', text: '期限超過（12件）' }, ...cards]));
+    expect(out.map((m) => m.type)).toEqual(['text', 'carousel', 'carousel']);
+    const columns = out[1]?.columns as { title: string; text: string; actions: { type: string; label: string; data: string }[] }[];
+    expect(columns).toHaveLength(10);
+    expect(columns[0]?.actions.map((a) => a.data)).toEqual(['yotei:done|r0', 'yotei:snooze1d|r0', 'yotei:snooze1w|r0']);
+    for (const c of columns) {
+      expect(c.title.length).toBeLessThanOrEqual(LIMITS.carouselTitle);
+      expect(c.text.length).toBeLessThanOrEqual(LIMITS.carouselText);
+      expect(c.actions.every((a) => a.type === 'postback')).toBe(true);
+    }
+  });
+
   it('a long list without buttons is numbered text', () => {
     const out = renderReply(list(8, false));
     expect(out.every((m) => m.type === 'text')).toBe(true);

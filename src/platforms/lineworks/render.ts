@@ -1,7 +1,7 @@
 /**
  * Reply → LINE WORKS message contents, within the platform's limits (developers.worksmobile.com
  * bot-send-*): text ≤ 2,000 characters; button_template ≤ 10 buttons, text ≤ 1,000; list_template
- * ≤ 4 elements; carousel ≤ 10 columns; flex altText ≤ 400 and a bubble ≤ 15 KB; quick replies
+ * ≤ 4 elements; carousel ≤ 10 columns of ≤ 3 actions; flex altText ≤ 400 and a bubble ≤ 15 KB; quick replies
  * ≤ 13; labels ≤ 20; postback data ≤ 300. Button and list templates take `message` actions with
  * a postback field; `postback` actions are used only where allowed (carousel, quick reply).
  * Text is cut between graphemes (no surrogate pair, emoji sequence or combining mark is split)
@@ -167,6 +167,43 @@ function quickReply(buttons: Button[] | undefined): Record<string, unknown> | nu
   return items.length > 0 ? { items } : null;
 }
 
+/** Why 3: the platform allows 3 actions per carousel column, the same number in every column. */
+const MAX_COLUMN_ACTIONS = 3;
+
+function columnActions(c: CardBlock): LwAction[] {
+  return (c.buttons ?? []).map(postbackAction).filter(present);
+}
+
+/**
+ * Two or more cards in a row with the same number (1–3) of buttons, e.g. the reminders of a
+ * digest, become carousels: one request per 10 cards instead of one per card, which matters
+ * under the per-minute budget on a morning of digests.
+ */
+function cardRun(blocks: Block[], from: number): CardBlock[] {
+  const first = blocks[from];
+  if (first?.type !== 'card') return [];
+  const n = columnActions(first).length;
+  if (n < 1 || n > MAX_COLUMN_ACTIONS || n !== (first.buttons ?? []).length) return [];
+  const run: CardBlock[] = [];
+  for (let i = from; i < blocks.length; i++) {
+    const b = blocks[i];
+    if (b?.type !== 'card' || columnActions(b).length !== n || (b.buttons ?? []).length !== n) break;
+    run.push(b);
+  }
+  return run.length >= 2 ? run : [];
+}
+
+function cardCarousels(cards: CardBlock[]): LineWorksContent[] {
+  const columns = cards.map((c) => ({
+    title: cut(c.title, LIMITS.carouselTitle),
+    text: cut([c.subtitle, ...c.fields.map((f) => `${f.label}: ${f.value}`)].filter(Boolean).join('\n') || c.title, LIMITS.carouselText),
+    actions: columnActions(c),
+  }));
+  const out: LineWorksContent[] = [];
+  for (let i = 0; i < columns.length; i += LIMITS.carouselColumns) out.push({ type: 'carousel', columns: columns.slice(i, i + LIMITS.carouselColumns) });
+  return out;
+}
+
 /** The messages for one Reply, in order; its quick replies ride on the last one. */
 export function renderReply(reply: Reply): LineWorksContent[] {
   const out: LineWorksContent[] = [];
@@ -176,7 +213,15 @@ export function renderReply(reply: Reply): LineWorksContent[] {
     for (const t of splitText(pending.join('\n\n'))) out.push({ type: 'text', text: t });
     pending = [];
   };
-  for (const b of reply.blocks) {
+  for (let i = 0; i < reply.blocks.length; i++) {
+    const run = cardRun(reply.blocks, i);
+    if (run.length > 0) {
+      flush();
+      out.push(...cardCarousels(run));
+      i += run.length - 1;
+      continue;
+    }
+    const b = reply.blocks[i] as Block;
     const r = renderBlock(b, reply.summary);
     if (typeof r === 'string') pending.push(r);
     else {
