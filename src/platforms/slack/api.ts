@@ -19,6 +19,8 @@ const PER_MINUTE: Record<string, number> = {
 const DEFAULT_PER_MINUTE = 20; // tier 2: the safe guess for a method not listed
 /** Why 1 s: Slack allows about one message per second per channel, with short bursts. */
 const PER_CHANNEL_INTERVAL_MS = 1_000;
+/** Past this many buckets (one per DM channel adds up), idle ones are forgotten. */
+const MAX_BUCKETS = 10_000;
 
 export class SlackRateLimited extends Error {
   constructor(
@@ -58,6 +60,10 @@ class Bucket {
   take(now: number): void {
     this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) / this.perMs) - 1;
     this.last = now;
+  }
+  /** Full and not blocked: forgetting it changes nothing. */
+  idle(now: number): boolean {
+    return this.waitFor(now) === 0 && this.tokens + (now - this.last) / this.perMs >= this.capacity;
   }
   /** How long until a token is free. */
   waitFor(now: number): number {
@@ -101,10 +107,17 @@ export class SlackApi {
   private bucket(key: string, perMinute: number, capacity: number): Bucket {
     let b = this.buckets.get(key);
     if (!b) {
+      if (this.buckets.size >= MAX_BUCKETS) this.sweep();
       b = new Bucket(capacity, 60_000 / perMinute, this.now());
       this.buckets.set(key, b);
     }
     return b;
+  }
+
+  /** Forgets buckets that are full again (unused for a while): per-channel keys are many. */
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, b] of this.buckets) if (b.idle(now)) this.buckets.delete(key);
   }
 
   private bucketsFor(team: string, method: string, args: Record<string, unknown>): Bucket[] {
