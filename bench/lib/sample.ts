@@ -28,10 +28,12 @@ interface Row {
  * pairs a 基幹 worker with a consenting person of the same town, as the access rules allow.
  */
 export async function sampleAskers(sql: postgres.Sql, n: number): Promise<Asker[]> {
-  const [{ total } = { total: 0 }] = await sql<{ total: number }[]>`select reltuples::float8 as total from pg_class where relname = 'persons'`;
-  const percent = Math.min(100, Math.max(0.01, ((n * 4) / Math.max(1, total)) * 100));
+  const [{ total } = { total: 0 }] = await sql<{ total: number }[]>`select greatest(reltuples, 1)::float8 as total from pg_class where relname = 'persons'`;
+  const percent = Math.min(100, Math.max(0.001, ((n * 2) / total) * 100));
+  // BERNOULLI (row by row), not SYSTEM (whole pages): persons of one town share pages, and a
+  // page sample would put every asker in a handful of towns.
   const rows = await sql<Row[]>`
-    with p as (select * from persons tablesample system (${percent}) where deleted_at is null limit ${n})
+    with p as (select * from persons tablesample bernoulli (${percent}) repeatable (42) where deleted_at is null order by random() limit ${n})
     select s.id as staff_id, s.tenant_id, s.office_id, o.kind as office_kind, s.name, s.roles,
            p.id as person_id, p.code, p.family_name, p.given_name, p.family_kana, p.given_kana, p.consent_kikan
     from p
