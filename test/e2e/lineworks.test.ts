@@ -121,6 +121,16 @@ describe('LINE WORKS bot', () => {
     expect(fake.messages.some((m) => m.kind === 'channel')).toBe(false);
   });
 
+  it.each(['記録', 'ケース 山田', '二次相談', '地域課題', '会議', '予定', '指標', 'ヘルプ', 'soudan', 'case 山田', '/help'])(
+    'the keyword 「%s」 is understood as a command',
+    async (word) => {
+      const answer = flat(await say(textEvent('u-a', word)));
+      expect(answer).not.toContain('コマンドが分かりませんでした');
+      expect(answer).not.toContain('エラーが発生しました');
+      await say(textEvent('u-a', 'やめる')); // ends a dialogue the command may have started
+    },
+  );
+
   it('refuses forged, foreign, oversized and malformed callbacks and stores nothing', async () => {
     const count = async () => ({
       inbox: (await tdb.db.select().from(lineworksInbox)).length,
@@ -159,7 +169,7 @@ describe('LINE WORKS bot', () => {
     expect(flat(sent)).toContain('使えるコマンド');
   });
 
-  it('a delivered message with a button (no reminder handler yet: a case:show button) is answered by its postback', async () => {
+  it('a button of a delivered notice is answered by its postback', async () => {
     const sender = app.senders.get('lineworks');
     expect(sender).toBeDefined();
     const notice = reply('モニタリングの時期です', [
