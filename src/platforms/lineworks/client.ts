@@ -26,6 +26,9 @@ export interface ApiOptions {
   maxWaitMs?: number;
 }
 
+/** Why 15 s: a hung API must not hold a worker loop; the send is retried like any network error. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function retryAfterMs(res: Response): number | undefined {
@@ -77,6 +80,7 @@ export class LineWorksApi {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=UTF-8' },
           body: JSON.stringify(body),
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         });
       } catch (e) {
         if (priority === 'interactive' && attempt < this.maxRetries) {

@@ -139,7 +139,13 @@ export class TokenClient {
     });
     let res: Response;
     try {
-      res = await fetch(this.settings.authUrl, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      res = await fetch(this.settings.authUrl, {
+        method: 'POST',
+        body: form,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        // The refresh holds the advisory lock: never wait on a hung endpoint for long.
+        signal: AbortSignal.timeout(15_000),
+      });
     } catch (e) {
       throw new Error(`LINE WORKS token endpoint unreachable: ${(e as Error).message}`);
     }

@@ -5,6 +5,7 @@
  */
 import { pruneDialogues } from '../../chat/dialogue/engine';
 import { asError } from '../../core/errors';
+import { pruneInboundEvents } from '../../core/inbound-dedupe';
 import { log } from '../../log';
 import { claimNext, markFailed, pruneInbox } from './inbox';
 import { processRow, type ProcessDeps } from './process';
@@ -85,6 +86,8 @@ export class LineWorksWorker {
     if (t - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = t;
     await pruneInbox(this.deps.db);
+    // Callback hashes (and the other platforms' event ids) outlive every retry window at 48 h.
+    await pruneInboundEvents(this.deps.db);
     await pruneDialogues(this.deps.db, this.deps.now?.() ?? new Date());
     await this.budget.prune();
   }
