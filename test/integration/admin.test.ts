@@ -134,4 +134,14 @@ describe('operator commands', () => {
     const [acc] = await tdb.db.select().from(chatAccounts).where(eq(chatAccounts.userId, 'U-b'));
     expect(acc?.staffId).toBe(world.actors.b.staffId);
   });
+
+  it('guessing codes is limited per account (and per workspace) in PostgreSQL, even for the right code', async () => {
+    const code = await (async () => /(\d{8})/.exec((await run('link-code', '--tenant', 'test-a', '--staff', '職員A')).out)?.[1] ?? '')();
+    for (let i = 0; i < 5; i++) {
+      await expect(redeemLinkCode(tdb.db, 'slack', 'T123', 'U-guesser', String(10_000_000 + i), now)).rejects.toMatchObject({ code: 'bad_link_code' });
+    }
+    await expect(redeemLinkCode(tdb.db, 'slack', 'T123', 'U-guesser', code, now)).rejects.toMatchObject({ code: 'too_many_link_attempts' });
+    // Another account of the workspace is not locked out, and the code is still good.
+    await expect(redeemLinkCode(tdb.db, 'slack', 'T123', 'U-honest', code, now)).resolves.toMatchObject({ staffId: world.actors.a.staffId });
+  });
 });
