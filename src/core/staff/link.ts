@@ -3,6 +3,7 @@ import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { chatAccounts, linkCodes, platformWorkspaces } from '../../../db/schema/index';
 import type { Platform } from '../../chat/types';
+import { countLinkAttempt } from '../admin/link-attempts';
 import { writeAudit } from '../audit/write';
 import { UserError } from '../errors';
 
@@ -55,7 +56,8 @@ export function parseLinkRequest(text: string): string | null {
 
 /**
  * Links the platform account to the code's staff member. The workspace must belong to the
- * code's tenant. Codes are single-use; a wrong code counts against nothing (it matches no row).
+ * code's tenant. Codes are single-use; every try counts against the account's and the
+ * workspace's hourly limit (countLinkAttempt), so guessing is bounded across instances.
  */
 export async function redeemLinkCode(
   db: DbOrTx,
@@ -68,6 +70,7 @@ export async function redeemLinkCode(
   const ws = await workspaceTenant(db, platform, workspaceId);
   const bad = new UserError('bad_link_code', '連携コードが正しくないか、有効期限（30分）が切れています。管理者に新しいコードを発行してもらってください。', 'link code rejected');
   if (!ws) throw bad;
+  await countLinkAttempt(db, platform, workspaceId, userId, now);
   const [row] = await db
     .update(linkCodes)
     .set({ usedAt: now, attempts: sql`${linkCodes.attempts} + 1` })
