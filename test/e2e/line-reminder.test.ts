@@ -65,14 +65,22 @@ describe('LINE reminders', () => {
     expect(push?.headers['x-line-retry-key']).toMatch(/^[0-9a-f-]{36}$/);
     expect(push?.headers.authorization).toBe('Bearer test-access-token');
 
-    const monitoring = await tdb.db.select().from(reminders).where(and(eq(reminders.tenantId, world.tenantId), eq(reminders.kind, 'monitoring')));
-    const thisMonth = monitoring.find((r) => r.dueOn === '2026-12-28');
-    const overdue = monitoring.find((r) => r.dueOn === '2026-09-30');
     const buttonFor = (id: string | undefined) =>
       postbacks(fake.messagesTo(USER_A)).find((p) => {
         const a = decodePostback(p.data);
         return p.label === '完了' && a?.kind === 'action' && a.id === 'yotei:done' && a.value === id;
       });
+    // The digest may take several pushes: wait until both months' buttons have arrived.
+    let thisMonth: typeof reminders.$inferSelect | undefined;
+    let overdue: typeof reminders.$inferSelect | undefined;
+    for (let i = 0; i < 100 && !(buttonFor(thisMonth?.id) && buttonFor(overdue?.id)); i++) {
+      const monitoring = await tdb.db.select().from(reminders).where(and(eq(reminders.tenantId, world.tenantId), eq(reminders.kind, 'monitoring')));
+      thisMonth = monitoring.find((r) => r.dueOn === '2026-12-28');
+      overdue = monitoring.find((r) => r.dueOn === '2026-09-30');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(buttonFor(thisMonth?.id)).toBeDefined();
+    expect(buttonFor(overdue?.id)).toBeDefined();
 
     const send = async (data: string) => {
       const event = lineEvent.postback(USER_A, data);

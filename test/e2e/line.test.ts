@@ -174,6 +174,18 @@ describe('LINE Messaging API end to end', () => {
     expect(fake.messagesTo(GROUP)).toEqual([]);
   });
 
+  it('stays quiet in a group when people talk to each other', async () => {
+    const before = fake.requests.length;
+    const chatter = lineEvent.text(USER_A, '明日の連絡会、よろしくお願いします', { type: 'group', groupId: GROUP, userId: USER_A });
+    const stranger = lineEvent.text(USER_STRANGER, 'こんにちは', { type: 'group', groupId: GROUP, userId: USER_STRANGER });
+    expect((await webhook(app, [chatter, stranger])).status).toBe(200);
+    // A command after them is answered; nothing was sent for the chatter before it.
+    await ask(app, lineEvent.text(USER_A, 'ヘルプ', { type: 'group', groupId: GROUP, userId: USER_A }));
+    const sent = fake.requests.slice(before);
+    expect(sent.some((r) => r.body.replyToken === chatter.replyToken || r.body.replyToken === stranger.replyToken)).toBe(false);
+    expect(sent.filter((r) => r.path === '/v2/bot/message/push' && r.body.to === USER_STRANGER)).toEqual([]);
+  });
+
   it('greets a group it joins, explaining that personal answers go to 1:1 chats', async () => {
     const greeting = await ask(app, lineEvent.join(GROUP));
     expect(textsOf(greeting)[0]).toContain('1対1のトーク');

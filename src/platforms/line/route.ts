@@ -52,11 +52,15 @@ export async function routeEvent(deps: LineRouteDeps, destination: string, event
   const isText = event.type === 'message' && event.message?.type === 'text' && typeof event.message.text === 'string';
   if (!isText && event.type !== 'postback' && event.type !== 'follow') return null;
 
+  const text = isText ? (event.message?.text ?? '') : '';
+  const code = isText ? parseLinkRequest(text) : null;
+  // In a group most messages are people talking to each other: only commands are for the bot,
+  // and a form half-answered in the 1:1 chat must not swallow group chatter.
+  const inGroup = event.source?.type !== 'user';
+  if (inGroup && isText && !code && !parseCommandLine(deps.registry, text)) return null;
   const ws = await workspaceTenant(deps.db, 'line', destination);
   if (!ws) return { replies: [textReply(UNREGISTERED_CHANNEL_MESSAGE)] };
   const now = deps.now?.() ?? new Date();
-  const text = isText ? (event.message?.text ?? '') : '';
-  const code = isText ? parseLinkRequest(text) : null;
   if (code) {
     try {
       await redeemLinkCode(deps.db, 'line', destination, userId, code, now);
@@ -72,7 +76,7 @@ export async function routeEvent(deps: LineRouteDeps, destination: string, event
 
   const key: DialogueKey = { platform: 'line', workspaceId: destination, userId };
   if (isText) {
-    const continued = await continueDialogue(deps, key, actor, text, now);
+    const continued = inGroup ? null : await continueDialogue(deps, key, actor, text, now);
     if (continued) return { replies: continued };
     const cmd = parseCommandLine(deps.registry, text);
     if (!cmd) return { replies: [textReply(UNKNOWN_COMMAND_MESSAGE)] };
