@@ -21,7 +21,7 @@ import { BENCH_SIGNING_SECRET, linkAskers, teamOf } from './lib/slack-lookup';
 import { ms } from './lib/stats';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '20' }, connections: { type: 'string', default: '50' }, backlog: { type: 'string', default: '20000' }, 'no-write': { type: 'boolean', default: false } },
+  options: { seconds: { type: 'string', default: '20' }, connections: { type: 'string', default: '50' }, backlog: { type: 'string', default: '20000' }, scheduler: { type: 'string', default: 'on' }, 'no-write': { type: 'boolean', default: false } },
 });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
@@ -39,7 +39,7 @@ const app = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     LOG_LEVEL: 'warn',
     DEMO_DATA: 'off',
     LOCAL_CHAT: 'off',
-    SCHEDULER: 'true',
+    SCHEDULER: values.scheduler === 'on' ? 'true' : 'false',
     SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET,
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_API_URL: fake.apiUrl,
@@ -93,15 +93,18 @@ try {
     console.log(row);
   }
   const delivered = (await sent(runId)) - sentBefore;
-  const note = `Meanwhile the scheduler in the app process delivered ${delivered.toLocaleString('en')} of a backlog of ${backlog.toLocaleString('en')} direct messages to the fake Slack (and planned reminders for every town on its own interval).`;
+  const note =
+    values.scheduler === 'on'
+      ? `Scheduler on: meanwhile it delivered ${delivered.toLocaleString('en')} of a backlog of ${backlog.toLocaleString('en')} direct messages (fake Slack counted ${fake.posted.toLocaleString('en')} chat.postMessage calls), and planned reminders for every town on its own interval.`
+      : 'Scheduler off (baseline).';
   console.log(note);
   if (!values['no-write']) {
     writeSection(
-      'webhook-ack',
+      `webhook-ack-scheduler-${values.scheduler}`,
       [
-        '## Webhook acknowledgement',
+        `## Webhook acknowledgement (scheduler ${values.scheduler})`,
         '',
-        `Command: \`npm run bench:webhook-ack -- --seconds ${seconds} --connections ${connections}\`. Dataset: ${ctx.dataset}.`,
+        `Command: \`npm run bench:webhook-ack -- --seconds ${seconds} --connections ${connections} --scheduler ${values.scheduler}\`. Dataset: ${ctx.dataset}.`,
         ctx.machine,
         '',
         `The app runs as its own process (\`src/main.ts\`, DB_POOL_MAX 10, scheduler on); autocannon runs in the benchmark process with ${connections} connections on loopback; every request is signed and carries a new event id. Slack: signature, replay window, acknowledgement, then the event-id claim in PostgreSQL (Bolt acknowledges Events API requests before middleware runs). LINE: signature, then the events stored in the PostgreSQL inbox (unique webhookEventId: the replay check) before the 200. First a saturation run, then ${seconds} s at half the saturated rate, where the percentiles are taken (autocannon reports p97.5, not p95).`,

@@ -12,6 +12,8 @@ export class BenchSlack {
   private readonly waiting = new Map<string, (body: string) => void>();
   /** Replies that arrived with nobody waiting (late or duplicate). */
   unexpected = 0;
+  /** chat.postMessage calls received (direct messages delivered by the scheduler). */
+  posted = 0;
 
   get apiUrl(): string {
     return `${this.base}/api/`;
@@ -48,8 +50,11 @@ export class BenchSlack {
           if (done) done(Buffer.concat(chunks).toString('utf8'));
           else this.unexpected++;
         }
+        if (url.endsWith('/chat.postMessage')) this.posted++;
+        // conversations.open answers a channel object; everything else a channel id.
+        const channel = url.endsWith('/conversations.open') ? { id: 'D0BENCH' } : 'D0BENCH';
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ok: true, ts: `${Date.now() / 1000}`, channel: 'D0BENCH', user_id: 'U0BOT', bot_id: 'B0BOT', team_id: 'T0BENCH' }));
+        res.end(JSON.stringify({ ok: true, ts: `${Date.now() / 1000}`, channel, user_id: 'U0BOT', bot_id: 'B0BOT', team_id: 'T0BENCH' }));
       });
     });
     this.server.keepAliveTimeout = 60_000;
