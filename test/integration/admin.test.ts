@@ -4,7 +4,11 @@ import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, chatAccounts, offices, persons, servicePlans, staff, tenants } from '../../db/schema/index';
+import { createRegistry } from '../../handlers/index';
 import { adminCommand } from '../../src/cli/admin';
+import { dispatch } from '../../src/chat/dispatch';
+import type { Actor } from '../../src/chat/types';
+import { openPerson } from '../../src/core/admin/grants';
 import { redeemLinkCode } from '../../src/core/staff/link';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeWorld, type World } from '../helpers/world';
@@ -145,3 +149,42 @@ describe('operator commands', () => {
     await expect(redeemLinkCode(tdb.db, 'slack', 'T123', 'U-honest', code, now)).resolves.toMatchObject({ staffId: world.actors.a.staffId });
   });
 });
+
+describe('the admin chat command', () => {
+  const chat = (actor: Actor, text: string) => dispatch({ db: tdb.db, registry: createRegistry(), now: () => now }, actor, { kind: 'command', name: 'admin', text });
+  let admin: Actor;
+  beforeAll(async () => {
+    const [row] = await tdb.db.insert(staff).values({ tenantId: world.tenantId, officeId: world.offices.city, name: '管理者', roles: ['admin'] }).returning({ id: staff.id });
+    admin = { ...world.actors.city, staffId: row?.id ?? '', name: '管理者', roles: ['admin'] };
+  });
+
+  it('is refused to everyone but admins', async () => {
+    for (const actor of [world.actors.a, world.actors.a2, world.actors.kikan, world.actors.city]) {
+      expect(JSON.stringify((await chat(actor, '職員')).replies)).toContain('権限がありません');
+    }
+  });
+
+  it('lists staff, issues a link code and changes roles', async () => {
+    expect(JSON.stringify((await chat(admin, '職員')).replies)).toContain('職員B');
+    expect(JSON.stringify((await chat(admin, '連携コード 職員B')).replies)).toMatch(/連携 \d{8}/);
+    await chat(admin, '役割 職員B counselor,chief');
+    const [b] = await tdb.db.select().from(staff).where(eq(staff.id, world.actors.b.staffId));
+    expect(b?.roles).toEqual(['counselor', 'chief']);
+  });
+
+  it('a grant lets a city official read one case for a limited time, audited', async () => {
+    const city = world.actors.city;
+    await expect(openPerson(tdb.db, city, world.persons.suzukiJiro.id, now)).rejects.toMatchObject({ code: 'unknown_person' });
+    const res = await chat(admin, `閲覧許可 市職員 ${world.persons.suzukiJiro.code} 7 事実確認のため`);
+    expect(JSON.stringify(res.replies)).toContain('7日間許可しました');
+    const view = await openPerson(tdb.db, city, world.persons.suzukiJiro.id, now);
+    expect(view.grant).toBe('granted');
+    await expect(openPerson(tdb.db, city, world.persons.suzukiJiro.id, new Date(now.getTime() + 8 * 86_400_000))).rejects.toMatchObject({ code: 'unknown_person' });
+    await expect(openPerson(tdb.db, city, world.persons.yamadaTaro.id, now)).rejects.toMatchObject({ code: 'unknown_person' });
+  });
+
+  it('checks the audit chain of its own tenant', async () => {
+    expect(JSON.stringify((await chat(admin, '監査')).replies)).toContain('改ざんされていません');
+  });
+});
+
