@@ -11,6 +11,7 @@ import { rirekiCommand } from './rireki';
 import { gyakutaiCommand } from './gyakutai';
 import { kinkyuCommand } from './kinkyu';
 import { shutsuryokuCommand } from './shutsuryoku';
+import { adminCommand } from './admin';
 
 /** Every command the bot knows: adding a command is one handler file and one line here. */
 export function createRegistry(): CommandRegistry {
@@ -25,6 +26,7 @@ export function createRegistry(): CommandRegistry {
     gyakutaiCommand,
     kinkyuCommand,
     shutsuryokuCommand,
+    adminCommand,
     yoteiCommand,
     helpCommand(() => registry),
   ]);
