@@ -107,9 +107,9 @@ try {
   for (const n of notes) console.log(n);
   if (!values['no-write']) {
     writeSection(
-      'case-lookup',
+      pool === 100 ? 'case-lookup' : `case-lookup-pool-${pool}`,
       [
-        '## Case lookup',
+        pool === 100 ? '## Case lookup' : `## Case lookup (pool ${pool})`,
         '',
         `Command: \`npm run bench:case-lookup -- --seconds ${seconds} --concurrency ${concurrency} --pool ${pool}\`. Dataset: ${dataset}.`,
         machine,
