@@ -204,6 +204,11 @@ describe('LINE WORKS bot', () => {
     expect(fake.messages.length).toBe(before);
   });
 
+  it('a room event without a user (the bot joined a room) is accepted and needs no answer', async () => {
+    const sent = await say({ type: 'joined', source: { channelId: 'room-9', domainId: DOMAIN }, issuedTime: stamp(), members: ['u-a'] });
+    expect(sent).toEqual([]);
+  });
+
   it('a sticker or image is answered with a hint to type', async () => {
     const sent = await say({ type: 'message', source: source('u-a'), issuedTime: stamp(), content: { type: 'sticker', packageId: '1', stickerId: '2' } });
     expect(flat(sent)).toContain('文字で送ってください');

@@ -28,7 +28,8 @@ export const callbackSchema = z
     type: z.string().min(1).max(50),
     source: z
       .object({
-        userId: z.string().min(1).max(200),
+        // Room events (joined, left) may carry no user.
+        userId: z.string().min(1).max(200).optional(),
         channelId: z.string().max(200).optional(),
         domainId: z.union([z.number().int(), z.string().regex(/^\d{1,20}$/)]),
       })
@@ -40,7 +41,7 @@ export const callbackSchema = z
   .loose();
 export type Callback = z.infer<typeof callbackSchema>;
 
-export const userKeyOf = (e: Callback) => `${e.source.domainId}:${e.source.userId}`;
+export const userKeyOf = (e: Callback) => `${e.source.domainId}:${e.source.userId ?? `room:${e.source.channelId ?? ''}`}`;
 
 export interface ProcessDeps {
   db: Db;
@@ -62,6 +63,8 @@ export async function repliesFor(deps: ProcessDeps, e: Callback): Promise<Reply[
     log.warn({ domain: workspaceId }, 'lineworks callback from another domain ignored');
     return [];
   }
+  const userId = e.source.userId;
+  if (!userId) return [];
   const postback = e.type === 'postback' ? e.data : e.type === 'message' ? e.content?.postback : undefined;
   const action = postback ? decodeAction(postback) : null;
   const text = e.type === 'message' && e.content?.type === 'text' ? (e.content.text ?? '') : null;
@@ -69,7 +72,6 @@ export async function repliesFor(deps: ProcessDeps, e: Callback): Promise<Reply[
 
   const ws = await workspaceTenant(deps.db, 'lineworks', workspaceId);
   if (!ws) return [textReply(NOT_REGISTERED)];
-  const userId = e.source.userId;
   const now = deps.now?.() ?? new Date();
   const actor = await actorForChatAccount(deps.db, 'lineworks', workspaceId, userId);
   if (!actor) {
@@ -114,7 +116,12 @@ export async function processRow(deps: ProcessDeps, row: InboxRow): Promise<void
     contents = replies.flatMap(renderReply);
     await saveReplies(deps.db, row.id, contents);
   }
-  const { sent, result } = await sendContents(deps.api, deps.botId, { kind: 'user', userId: e.source.userId }, contents, 'interactive');
+  const userId = e.source.userId;
+  if (!userId || contents.length === 0) {
+    await markDone(deps.db, row.id);
+    return;
+  }
+  const { sent, result } = await sendContents(deps.api, deps.botId, { kind: 'user', userId }, contents, 'interactive');
   if (result.ok) {
     await markDone(deps.db, row.id);
     return;
