@@ -61,6 +61,20 @@ describe('LINE rendering limits', () => {
     );
   });
 
+  it('keeps every bubble and carousel under LINE’s size limits, falling back to text for a huge card', () => {
+    const huge = '長い記録の本文。'.repeat(200);
+    const card = { type: 'card' as const, title: '記録', fields: Array.from({ length: 12 }, (_, i) => ({ label: `項目${i}`, value: huge })) };
+    const list = { type: 'list' as const, items: Array.from({ length: 15 }, (_, i) => ({ title: `候補${i}`, description: huge })) };
+    const messages = renderReplies([{ visibility: 'ephemeral', summary: 's', blocks: [card, list] }]);
+    for (const m of messages) {
+      if (m.type !== 'flex') continue;
+      const bytes = Buffer.byteLength(JSON.stringify(m.contents));
+      expect(bytes).toBeLessThanOrEqual(m.contents.type === 'carousel' ? LIMITS.carouselBytes : LIMITS.bubbleBytes);
+    }
+    expect(messages[0]?.type).toBe('text');
+    expect(JSON.stringify(messages)).toContain('ほかに3件あります');
+  });
+
   it('carries every Action through postback data, or leaves the button out when it cannot fit', () => {
     fc.assert(
       fc.property(actionId, jaText, (id, value) => {

@@ -23,8 +23,12 @@ export const LIMITS = {
   quickReplies: 13,
   carouselBubbles: 12,
   altText: 400,
-  /** Per text component of a bubble: keeps a bubble well under LINE's 30 KB. */
-  flexText: 2000,
+  /** Per text component of a bubble (UTF-16 units). */
+  flexText: 1000,
+  /** LINE refuses a bubble over 30 KB of JSON; past this a card goes out as plain text instead. */
+  bubbleBytes: 28_000,
+  /** LINE's limit for a whole carousel is 50 KB: fewer bubbles are shown past this. */
+  carouselBytes: 48_000,
 } as const;
 
 /** The button that opens a long form in the phone's browser (a one-time link). */
@@ -37,28 +41,43 @@ export interface RenderOptions {
   formUrl?: (form: FormBlock) => string | undefined;
 }
 
-const graphemes = (s: string) => [...new Intl.Segmenter('ja', { granularity: 'grapheme' }).segment(s)].map((x) => x.segment);
+const segmenter = new Intl.Segmenter('ja', { granularity: 'grapheme' });
+
+/**
+ * The last grapheme boundary at or before `pos`. Only a small window around it is segmented:
+ * Intl.Segmenter costs about 0.1 ms per character here, too slow for whole long texts.
+ */
+function boundaryBefore(text: string, pos: number): number {
+  const start = Math.max(0, pos - 64);
+  let best = start;
+  for (const seg of segmenter.segment(text.slice(start, Math.min(text.length, pos + 64)))) {
+    const at = start + seg.index;
+    if (at > pos) break;
+    best = at;
+  }
+  return best;
+}
 
 /** Splits text into pieces of at most `max` UTF-16 units, never inside a grapheme. */
 export function splitText(text: string, max: number = LIMITS.text): string[] {
-  if (text.length <= max) return [text];
   const parts: string[] = [];
-  let current = '';
-  for (const g of graphemes(text)) {
-    if (current.length + g.length > max) {
-      parts.push(current);
-      current = '';
-    }
-    current += g;
+  let i = 0;
+  while (text.length - i > max) {
+    let cut = boundaryBefore(text, i + max);
+    // A single grapheme longer than the window (never in real text): cut it rather than loop.
+    if (cut <= i) cut = i + max;
+    parts.push(text.slice(i, cut));
+    i = cut;
   }
-  if (current !== '') parts.push(current);
+  parts.push(text.slice(i));
   return parts;
 }
 
 const label = (s: string) => truncate(s, LIMITS.label);
 /** Cuts to `max` UTF-16 units (with an ellipsis), never inside a grapheme. */
 const cut = (s: string, max: number) => (s.length > max ? `${splitText(s, max - 1)[0] ?? ''}…` : s);
-const flexText = (s: string) => cut(s, LIMITS.flexText);
+/** Flex text must not be empty. */
+const flexText = (s: string) => cut(s.trim() === '' ? '—' : s, LIMITS.flexText);
 
 /** A Button as a LINE action, or null when its Action cannot be carried (too long). */
 export function lineAction(b: Button): LineAction | null {
@@ -105,12 +124,20 @@ function cardBubble(card: CardBlock): FlexBubble {
       layout: 'vertical',
       margin: 'md',
       contents: [
-        { type: 'text', text: flexText(f.label || ' '), size: 'xs', color: '#5a6475', wrap: true },
-        { type: 'text', text: flexText(f.value || '—'), size: 'sm', wrap: true },
+        { type: 'text', text: flexText(f.label), size: 'xs', color: '#5a6475', wrap: true },
+        { type: 'text', text: flexText(f.value), size: 'sm', wrap: true },
       ],
     });
   }
   return { type: 'bubble', body: { type: 'box', layout: 'vertical', contents: body }, footer: buttonBox(card.buttons ?? []) };
+}
+
+/** A card too large for a bubble, as text (its buttons are lost: LINE text has none). */
+function cardAsText(card: CardBlock): string {
+  const lines = [`■ ${card.title}`];
+  if (card.subtitle) lines.push(card.subtitle);
+  for (const f of card.fields) lines.push(`【${f.label}】\n${f.value}`);
+  return lines.join('\n');
 }
 
 function itemBubble(item: ListBlock['items'][number]): FlexBubble {
@@ -140,14 +167,18 @@ export function renderReply(reply: Reply, opts: RenderOptions = {}): Message[] {
   const out: Message[] = [];
   for (const block of reply.blocks) {
     if (block.type === 'text') {
+      if (block.text.trim() === '') continue;
       for (const part of splitText(block.text)) out.push({ type: 'text', text: part });
     } else if (block.type === 'card') {
-      out.push(flex(reply.summary || block.title, cardBubble(block)));
+      const bubble = cardBubble(block);
+      if (Buffer.byteLength(JSON.stringify(bubble)) <= LIMITS.bubbleBytes) out.push(flex(reply.summary || block.title, bubble));
+      else for (const part of splitText(cardAsText(block))) out.push({ type: 'text', text: part });
     } else if (block.type === 'list') {
       if (block.title) out.push({ type: 'text', text: splitText(block.title)[0] ?? '' });
-      const shown = block.items.slice(0, LIMITS.carouselBubbles);
-      if (shown.length > 0) out.push(flex(reply.summary || block.title || '一覧', { type: 'carousel', contents: shown.map(itemBubble) }));
-      const rest = block.items.length - shown.length;
+      const bubbles = block.items.slice(0, LIMITS.carouselBubbles).map(itemBubble);
+      while (bubbles.length > 1 && Buffer.byteLength(JSON.stringify(bubbles)) > LIMITS.carouselBytes) bubbles.pop();
+      if (bubbles.length > 0) out.push(flex(reply.summary || block.title || '一覧', { type: 'carousel', contents: bubbles }));
+      const rest = block.items.length - bubbles.length;
       if (rest > 0) out.push({ type: 'text', text: `ほかに${rest}件あります。条件を絞ってもう一度お試しください。` });
     } else {
       out.push(flex(reply.summary || block.title, formBubble(block, opts.formUrl?.(block))));
