@@ -5,7 +5,7 @@ import { startApp, type App } from '../../src/app';
 import { textReply } from '../../src/chat/replies';
 import { loadConfig } from '../../src/config';
 import { createLinkCode, redeemLinkCode, registerWorkspace } from '../../src/core/staff/link';
-import { FakeSlack, FORM, postSigned, slashBody } from '../fakes/slack';
+import { FakeSlack, FORM, JSON_TYPE, postSigned, slashBody } from '../fakes/slack';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeWorld, type World } from '../helpers/world';
 
@@ -96,6 +96,15 @@ describe('installing into several workspaces (OAuth)', () => {
     const sent = await app.senders.get('slack')?.send({ kind: 'user', workspaceId: TEAM, userId: 'U0OA' }, textReply('お知らせ', 'dm'), 'oauth:1');
     expect(sent?.ok).toBe(true);
     expect(fake.of('chat.postMessage').at(-1)?.token).toBe(BOT_TOKEN);
+  });
+
+  it('removing the app from a workspace deletes its stored tokens', async () => {
+    const res = await postSigned(app.url, SECRET, JSON.stringify({ type: 'event_callback', team_id: TEAM, api_app_id: 'A0APP', event_id: 'Ev0UNINSTALL', event: { type: 'app_uninstalled' } }), JSON_TYPE);
+    expect(res.status).toBe(200);
+    for (let i = 0; i < 100 && (await tdb.db.select().from(slackInstallations)).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await tdb.db.select().from(slackInstallations)).toEqual([]);
+    const sent = await app.senders.get('slack')?.send({ kind: 'user', workspaceId: TEAM, userId: 'U0OA' }, textReply('x', 'dm'), 'oauth:3');
+    expect(sent).toMatchObject({ ok: false, permanent: true });
   });
 
   it('a workspace that never installed the app cannot be sent to', async () => {

@@ -86,7 +86,10 @@ export function mountSlack(
   app.error(async (e) => {
     log.error({ code: e.code, err: e.message }, 'slack: bolt error');
   });
-  registerListeners(app, { db: deps.db, registry: deps.registry, api, now: opts.now });
+  const forget = store
+    ? (teamId: string | undefined, enterpriseId: string | undefined) => store.deleteInstallation({ teamId, enterpriseId, isEnterpriseInstall: !teamId && !!enterpriseId })
+    : undefined;
+  registerListeners(app, { db: deps.db, registry: deps.registry, api, now: opts.now, forget });
 
   if (receiver instanceof EventsReceiver) {
     // Slash commands, interactivity and events share the one URL; 1 MiB covers large modals.

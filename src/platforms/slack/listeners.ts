@@ -22,6 +22,8 @@ export interface ListenerDeps {
   registry: CommandRegistry;
   api: SlackApi;
   now?: () => Date;
+  /** OAuth: forget a workspace's installation (tokens) when the app is removed from it. */
+  forget?: (teamId: string | undefined, enterpriseId: string | undefined) => Promise<void>;
 }
 
 /**
@@ -201,6 +203,19 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       await ack();
     }
   });
+
+  // Removed from a workspace (or its tokens revoked): its stored tokens go too.
+  for (const name of ['app_uninstalled', 'tokens_revoked'] as const) {
+    app.event(name, async ({ body }) => {
+      const b = body as { team_id?: string; enterprise_id?: string };
+      try {
+        await deps.forget?.(b.team_id, b.enterprise_id);
+        log.info({ team: b.team_id, event: name }, 'slack installation removed');
+      } catch (e) {
+        failed(name, b.team_id ?? '', e);
+      }
+    });
+  }
 
   app.event('app_home_opened', async ({ event, body, context }) => {
     if (event.tab !== 'home') return;

@@ -51,7 +51,7 @@ export function slackManifest(registry: CommandRegistry, baseUrl: string) {
       scopes: { bot: [...BOT_SCOPES] },
     },
     settings: {
-      event_subscriptions: { request_url: events, bot_events: ['app_home_opened', 'message.im'] },
+      event_subscriptions: { request_url: events, bot_events: ['app_home_opened', 'message.im', 'app_uninstalled', 'tokens_revoked'] },
       interactivity: { is_enabled: true, request_url: events },
       org_deploy_enabled: false,
       socket_mode_enabled: false,
