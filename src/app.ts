@@ -77,7 +77,7 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     const line = mountLine(http, senders, { db: database.db, registry, config }, { now: opts.now });
     mountWebForm(http, { db: database.db, registry, config, now: opts.now });
     mountExport(http, { db: database.db, config, now: opts.now });
-    const scheduler = config.SCHEDULER ? await startScheduler({ url, db: database.db, sql: database.sql, senders, settings: schedulerSettingsOf(config), now: opts.now }) : null;
+    const scheduler = config.SCHEDULER ? await startScheduler({ url, senders, settings: schedulerSettingsOf(config), now: opts.now }) : null;
 
     const addr = await http.listen(config.PORT, config.HOST);
     const shownHost = addr.address.includes(':') ? `[${addr.address}]` : addr.address;

@@ -49,13 +49,13 @@ export function injectedClock(now: () => Date): Clock {
 const CLOCK_ROW = 1;
 
 /** The shared simulated clock; real time until a test sets it. */
-export function databaseClock(db: DbOrTx): Clock {
+export function databaseClock(db: () => DbOrTx): Clock {
   let offset = 0;
   return {
     now: () => new Date(Date.now() + offset),
     toReal: (t) => new Date(t.getTime() - offset),
     async refresh() {
-      const [row] = await db.select().from(schedulerClock).where(eq(schedulerClock.id, CLOCK_ROW));
+      const [row] = await db().select().from(schedulerClock).where(eq(schedulerClock.id, CLOCK_ROW));
       // setAt is the database's now() at the moment of setting: same machine clock as ours.
       offset = row ? row.simulatedAt.getTime() - row.setAt.getTime() : 0;
     },

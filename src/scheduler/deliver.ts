@@ -16,10 +16,11 @@ import { asError } from '../core/errors';
 import { log } from '../log';
 import type { Clock } from './clock';
 import { resolveDestination } from './destination';
+import { withTimeout, type SchedulerConnection } from './connection';
 import { Semaphores } from './semaphore';
 
 export interface DeliverOptions {
-  db: Db;
+  conn: SchedulerConnection;
   senders: SenderRegistry;
   clock: Clock;
   /** This process, for the lease (`host:pid:random`). */
@@ -37,6 +38,18 @@ export interface DeliverOptions {
  */
 export const LEASE_MS = 20_000;
 export const SEND_TIMEOUT_MS = 8_000;
+/** A delivery's queries are small: longer than this means a dead connection (see connection.ts). */
+const QUERY_TIMEOUT_MS = 3_000;
+
+/** Runs a query on the current pool with a timeout; a connection failure replaces the pool. */
+async function q<T>(o: DeliverOptions, f: (db: Db) => Promise<T>): Promise<T> {
+  try {
+    return await withTimeout(f(o.conn.db), QUERY_TIMEOUT_MS);
+  } catch (e) {
+    o.conn.report(e);
+    throw e;
+  }
+}
 
 export type AttemptOutcome = 'sent' | 'retry' | 'throttled' | 'dead' | 'skipped';
 
@@ -58,25 +71,32 @@ export function backoffMs(attempts: number, baseMs: number, maxMs: number): numb
   return Math.round(raw * (0.75 + Math.random() * 0.5));
 }
 
+/** Deliveries with an attempt running in this process: a lease of ours not in here is stale. */
+const running = new Set<string>();
+
 async function claim(o: DeliverOptions, deliveryId: string, jobId: string): Promise<Claimed | 'gone' | { heldUntil: Date }> {
-  const rows = await o.db.execute<Claimed>(sql`
+  // Our own lease with no attempt running here was left by an attempt whose answer from the
+  // database was lost (a restart): take it back at once instead of waiting it out.
+  const ownStale = !running.has(deliveryId);
+  const rows = await q(o, (db) => db.execute<Claimed>(sql`
     update deliveries set claimed_by = ${o.instanceId}, claimed_until = now() + make_interval(secs => ${LEASE_MS / 1000}), attempts = attempts + 1
-    where id = ${deliveryId} and status = 'pending' and job_id = ${jobId} and (claimed_until is null or claimed_until < now())
-    returning id, tenant_id, recipient_id, channel, payload, attempts, idempotency_key`);
+    where id = ${deliveryId} and status = 'pending' and job_id = ${jobId}
+      and (claimed_until is null or claimed_until < now() or (claimed_by = ${o.instanceId} and ${ownStale}))
+    returning id, tenant_id, recipient_id, channel, payload, attempts, idempotency_key`));
   if (rows[0]) return rows[0];
-  const [row] = await o.db.execute<{ status: string; job_id: string | null; claimed_until: Date | null }>(
-    sql`select status, job_id, claimed_until from deliveries where id = ${deliveryId}`,
+  const [row] = await q(o, (db) =>
+    db.execute<{ status: string; job_id: string | null; claimed_until: Date | null }>(sql`select status, job_id, claimed_until from deliveries where id = ${deliveryId}`),
   );
   if (!row || row.status !== 'pending' || row.job_id !== jobId || !row.claimed_until) return 'gone';
   return { heldUntil: new Date(row.claimed_until) };
 }
 
 /** Retries a write through a database restart, for as long as the lease lasts. */
-async function persist(what: string, deliveryId: string, f: () => Promise<unknown>): Promise<void> {
+async function persist(o: DeliverOptions, what: string, deliveryId: string, f: (db: Db) => Promise<unknown>): Promise<void> {
   const deadline = Date.now() + LEASE_MS;
   for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
     try {
-      await f();
+      await q(o, f);
       return;
     } catch (e) {
       if (Date.now() + wait > deadline) throw e;
@@ -87,8 +107,8 @@ async function persist(what: string, deliveryId: string, f: () => Promise<unknow
 }
 
 async function reschedule(o: DeliverOptions, id: string, runAt: Date, error: string, countAttempt: boolean): Promise<void> {
-  await persist('reschedule', id, () =>
-    o.db.execute(sql`update deliveries set run_at = ${runAt.toISOString()}::timestamptz, job_id = null, claimed_by = null, claimed_until = null,
+  await persist(o, 'reschedule', id, (db) =>
+    db.execute(sql`update deliveries set run_at = ${runAt.toISOString()}::timestamptz, job_id = null, claimed_by = null, claimed_until = null,
       last_error = ${error}, attempts = attempts - ${countAttempt ? 0 : 1}
       where id = ${id} and claimed_by = ${o.instanceId}`),
   );
@@ -96,8 +116,8 @@ async function reschedule(o: DeliverOptions, id: string, runAt: Date, error: str
 
 async function bury(o: DeliverOptions, id: string, error: string): Promise<void> {
   log.error({ delivery: id, error }, 'delivery dead-lettered');
-  await persist('dead', id, () =>
-    o.db.execute(sql`update deliveries set status = 'dead', last_error = ${error}, claimed_by = null, claimed_until = null
+  await persist(o, 'dead', id, (db) =>
+    db.execute(sql`update deliveries set status = 'dead', last_error = ${error}, claimed_by = null, claimed_until = null
       where id = ${id} and claimed_by = ${o.instanceId}`),
   );
 }
@@ -118,17 +138,26 @@ async function sendWithTimeout(send: () => Promise<SendResult>): Promise<SendRes
 }
 
 async function throttledUntil(o: DeliverOptions, platform: string): Promise<Date | null> {
-  const [row] = await o.db.execute<{ until: Date }>(sql`select until from platform_throttles where platform = ${platform} and until > now()`);
+  const [row] = await q(o, (db) => db.execute<{ until: Date }>(sql`select until from platform_throttles where platform = ${platform} and until > now()`));
   return row ? new Date(row.until) : null;
 }
 
 async function throttle(o: DeliverOptions, platform: string, ms: number): Promise<void> {
-  await o.db.execute(sql`insert into platform_throttles (platform, until) values (${platform}, now() + make_interval(secs => ${ms / 1000}))
-    on conflict (platform) do update set until = greatest(platform_throttles.until, excluded.until), updated_at = now()`);
+  await q(o, (db) => db.execute(sql`insert into platform_throttles (platform, until) values (${platform}, now() + make_interval(secs => ${ms / 1000}))
+    on conflict (platform) do update set until = greatest(platform_throttles.until, excluded.until), updated_at = now()`));
 }
 
 /** One attempt of one delivery. Returns what happened (for tests and metrics). */
 export async function attemptDelivery(o: DeliverOptions, deliveryId: string, jobId: string): Promise<AttemptOutcome> {
+  if (running.has(deliveryId)) throw new Error('an attempt of this delivery is already running in this process');
+  try {
+    return await attempt(o, deliveryId, jobId);
+  } finally {
+    running.delete(deliveryId);
+  }
+}
+
+async function attempt(o: DeliverOptions, deliveryId: string, jobId: string): Promise<AttemptOutcome> {
   let claimed = await claim(o, deliveryId, jobId);
   if (claimed !== 'gone' && 'heldUntil' in claimed) {
     // Another attempt holds the lease (a crashed instance's, or one the job library re-ran
@@ -138,8 +167,9 @@ export async function attemptDelivery(o: DeliverOptions, deliveryId: string, job
     if (claimed !== 'gone' && 'heldUntil' in claimed) throw new Error('delivery lease still held by another attempt');
   }
   if (claimed === 'gone') return 'skipped';
+  running.add(deliveryId);
   const d = claimed;
-  const dest = await resolveDestination(o.db, o.senders, { tenantId: d.tenant_id, recipientId: d.recipient_id, channel: d.channel });
+  const dest = await q(o, (db) => resolveDestination(db, o.senders, { tenantId: d.tenant_id, recipientId: d.recipient_id, channel: d.channel }));
   if ('error' in dest) {
     await bury(o, d.id, dest.error);
     return 'dead';
@@ -153,8 +183,8 @@ export async function attemptDelivery(o: DeliverOptions, deliveryId: string, job
   const result = await o.semaphores.run(platform, () => sendWithTimeout(() => dest.sender.send(dest.to, d.payload, d.idempotency_key)));
   if (result.ok) {
     const sentAt = o.clock.now();
-    await persist('sent', d.id, () =>
-      o.db.execute(sql`update deliveries set status = 'sent', sent_at = ${sentAt.toISOString()}::timestamptz, platform = ${platform},
+    await persist(o, 'sent', d.id, (db) =>
+      db.execute(sql`update deliveries set status = 'sent', sent_at = ${sentAt.toISOString()}::timestamptz, platform = ${platform},
         platform_message_id = ${result.messageId ?? null}, last_error = null, claimed_until = null
         where id = ${d.id} and claimed_by = ${o.instanceId}`),
     );

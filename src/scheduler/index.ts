@@ -5,13 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import type postgres from 'postgres';
-import type { Db } from '../../db/client';
 import { tenants } from '../../db/schema/index';
 import type { SenderRegistry } from '../chat/adapter';
 import { asError } from '../core/errors';
 import { jstToday } from '../core/calendar/jst';
 import { log } from '../log';
+import { guardDriverCrash, SchedulerConnection } from './connection';
 import { databaseClock, injectedClock, systemClock, type Clock } from './clock';
 import { planTenant } from './plan-tenant';
 import { DeliveryQueue } from './queue';
@@ -33,9 +32,8 @@ export interface SchedulerSettings {
 }
 
 export interface SchedulerDeps {
+  /** The scheduler opens its own pool to this database (see connection.ts for why). */
   url: string;
-  db: Db;
-  sql: postgres.Sql;
   senders: SenderRegistry;
   settings: SchedulerSettings;
   /** An injected "now" (the app's tests); wins over settings.clock. */
@@ -52,13 +50,14 @@ export interface Scheduler {
 
 export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
   const s = deps.settings;
-  const clock = deps.now ? injectedClock(deps.now) : s.clock === 'database' ? databaseClock(deps.db) : systemClock;
+  const conn = new SchedulerConnection(deps.url, s.workers + 3);
+  const unguard = guardDriverCrash(conn);
+  const clock = deps.now ? injectedClock(deps.now) : s.clock === 'database' ? databaseClock(() => conn.db) : systemClock;
   await clock.refresh();
   const instanceId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const queue = new DeliveryQueue({
     url: deps.url,
-    sql: deps.sql,
-    db: deps.db,
+    conn,
     senders: deps.senders,
     clock,
     instanceId,
@@ -77,15 +76,16 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
     await clock.refresh();
     const now = clock.now();
     const day = jstToday(now);
-    for (const t of await deps.db.select({ id: tenants.id }).from(tenants)) {
+    for (const t of await conn.db.select({ id: tenants.id }).from(tenants)) {
       if (stopped) return;
       const last = lastSync.get(t.id);
       const sync = !last || last.day !== day || Date.now() - last.at >= s.syncIntervalMs || s.clock === 'database';
       try {
-        const stats = await planTenant(deps.db, t.id, now, { syncReminders: sync });
+        const stats = await planTenant(conn.db, t.id, now, { syncReminders: sync });
         if (stats && sync) lastSync.set(t.id, { at: Date.now(), day });
         if (stats && stats.digests + stats.lastCalls + stats.escalations > 0) log.info({ tenant: t.id, ...stats }, 'reminders planned');
       } catch (e) {
+        conn.report(e);
         log.error({ tenant: t.id, err: asError(e).message }, 'planning failed; next pass retries');
       }
     }
@@ -94,7 +94,10 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
   const tick = () => {
     if (stopped || running) return;
     running = planOnce()
-      .catch((e: unknown) => log.warn({ err: asError(e).message }, 'planning pass failed'))
+      .catch((e: unknown) => {
+        conn.report(e);
+        log.warn({ err: asError(e).message }, 'planning pass failed');
+      })
       .finally(() => {
         running = null;
       });
@@ -111,6 +114,8 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
       clearInterval(timer);
       await running;
       await queue.stop();
+      await conn.close();
+      unguard();
     },
   };
 }

@@ -10,6 +10,7 @@ import type postgres from 'postgres';
 import { asError } from '../core/errors';
 import { log } from '../log';
 import type { Clock } from './clock';
+import { withTimeout } from './connection';
 import { attemptDelivery, type DeliverOptions } from './deliver';
 
 export const DELIVERY_QUEUE = 'soudan-delivery';
@@ -17,10 +18,8 @@ const RELAY_BATCH = 500;
 // Polling backs up NOTIFY (a missed notification, a listener reconnecting after a restart).
 const RELAY_POLL_MS = 500;
 
-export interface QueueOptions extends Omit<DeliverOptions, 'db'> {
+export interface QueueOptions extends DeliverOptions {
   url: string;
-  sql: postgres.Sql;
-  db: DeliverOptions['db'];
   clock: Clock;
   /** Jobs this process runs at once. */
   concurrency: number;
@@ -83,9 +82,22 @@ export class DeliveryQueue {
         await attemptDelivery(this.o, job.data.deliveryId, job.id);
       },
     );
-    this.listener = await this.o.sql.listen('soudan_deliveries', () => this.kick());
+    await this.listen();
+    // A fresh pool after an outage needs its own LISTEN; polling covers the gap.
+    this.o.conn.swapped(() => void this.listen());
     this.relayTimer = setInterval(() => this.kick(), RELAY_POLL_MS);
     this.kick();
+  }
+
+  private async listen(): Promise<void> {
+    const old = this.listener;
+    this.listener = null;
+    void old?.unlisten().catch(() => {});
+    try {
+      this.listener = await this.o.conn.sql.listen('soudan_deliveries', () => this.kick());
+    } catch (e) {
+      log.warn({ err: asError(e).message }, 'LISTEN failed; relaying by polling until the next pool');
+    }
   }
 
   /** Runs the relay now (again after the current run, if one is going). */
@@ -103,6 +115,7 @@ export class DeliveryQueue {
           while ((await this.relayOnce()) === RELAY_BATCH && !this.stopped);
         } while (this.again && !this.stopped);
       } catch (e) {
+        this.o.conn.report(e);
         log.warn({ err: asError(e).message }, 'delivery relay failed; will retry');
       } finally {
         this.relaying = false;
@@ -116,7 +129,13 @@ export class DeliveryQueue {
    * its job id in the same commit that creates the job.
    */
   async relayOnce(): Promise<number> {
-    return this.o.sql.begin(async (tx) => {
+    return withTimeout(this.relayBatch(), 5_000);
+  }
+
+  private async relayBatch(): Promise<number> {
+    // A shared simulated clock may have just moved (the NOTIFY can beat the next planning pass).
+    await this.o.clock.refresh();
+    return this.o.conn.sql.begin(async (tx) => {
       const rows = await tx<{ id: string; run_at: Date }[]>`
         select id, run_at from deliveries where status = 'pending' and job_id is null
         order by run_at limit ${RELAY_BATCH} for update skip locked`;

@@ -46,7 +46,7 @@ beforeAll(async () => {
   const senders = new SenderRegistry();
   senders.add(httpSender('slack', platform.url));
   await tdb.db.insert(chatAccounts).values({ tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'slack', workspaceId: 'T1', userId: 'U-A' });
-  scheduler = await startScheduler({ url: tdb.url, db: tdb.db, sql: tdb.sql, senders, settings, now: () => now });
+  scheduler = await startScheduler({ url: tdb.url, senders, settings, now: () => now });
 });
 afterAll(async () => {
   await scheduler?.stop();

@@ -27,6 +27,15 @@ export interface Rule {
 export class FakePlatform {
   readonly received: Received[] = [];
   requests = 0;
+  /**
+   * Sends of a key it had already accepted, answered 409 like LINE's X-Line-Retry-Key: the
+   * user sees the message once. Only a sender that crashed after the platform accepted a
+   * message, before it could record that, sends it again.
+   */
+  resendsAbsorbed = 0;
+  private readonly accepted = new Map<string, string>();
+  /** Answer this much later (a slow platform, so that sends are in flight when a test interferes). */
+  delayMs = 0;
   private rules: Rule[] = [];
   private server: http.Server | null = null;
   url = '';
@@ -35,24 +44,37 @@ export class FakePlatform {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        this.requests++;
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { key: string; to: Destination; summary: string };
-        const rule = this.rules.find((r) => r.times > 0 && (!r.match || r.match(body)));
-        if (rule) {
-          rule.times--;
-          const headers: Record<string, string> = { 'content-type': 'application/json' };
-          if (rule.retryAfterSeconds !== undefined) headers['retry-after'] = String(rule.retryAfterSeconds);
-          res.writeHead(rule.status, headers).end(JSON.stringify({ ok: false, error: `fake ${rule.status}` }));
-          return;
-        }
-        this.received.push({ key: body.key, to: body.to, summary: body.summary, at: Date.now() });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, ts: `m${this.received.length}` }));
-      });
+      req.on('end', () => void this.answer(chunks, res));
     });
     await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
+  }
+
+  private async answer(chunks: Buffer[], res: http.ServerResponse): Promise<void> {
+    this.requests++;
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { key: string; to: Destination; summary: string };
+    const rule = this.rules.find((r) => r.times > 0 && (!r.match || r.match(body)));
+    const earlier = this.accepted.get(body.key);
+    if (!rule && earlier === undefined) {
+      // Accepted on arrival: the user sees it even if the sender dies before the answer.
+      this.received.push({ key: body.key, to: body.to, summary: body.summary, at: Date.now() });
+      this.accepted.set(body.key, `m${this.received.length}`);
+    }
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (earlier !== undefined && !rule) {
+      this.resendsAbsorbed++;
+      res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: 'already accepted', ts: earlier }));
+      return;
+    }
+    if (rule) {
+      rule.times--;
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (rule.retryAfterSeconds !== undefined) headers['retry-after'] = String(rule.retryAfterSeconds);
+      res.writeHead(rule.status, headers).end(JSON.stringify({ ok: false, error: `fake ${rule.status}` }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, ts: this.accepted.get(body.key) }));
   }
 
   addRule(rule: Rule): void {
@@ -83,6 +105,8 @@ export function httpSender(platform: Platform, url: string): PlatformSender {
       });
       const body = (await res.json()) as { ok: boolean; ts?: string; error?: string };
       if (res.ok && body.ok) return { ok: true, messageId: body.ts };
+      // The platform already has this key (an earlier attempt that died before recording it).
+      if (res.status === 409) return { ok: true, messageId: body.ts };
       if (res.status === 429) return { ok: false, error: 'rate limited', permanent: false, retryAfterMs: Number(res.headers.get('retry-after') ?? '1') * 1000 };
       return { ok: false, error: `HTTP ${res.status}: ${body.error ?? ''}`, permanent: res.status >= 400 && res.status < 500 };
     },
