@@ -227,6 +227,16 @@ describe('Block Kit limits', () => {
   });
 });
 
+describe('a modal that cannot open in time', () => {
+  it('is offered as a button that opens it (expired trigger)', async () => {
+    fake.fail('views.open', 'expired_trigger_id');
+    const hook = await slash('/fomu');
+    const answer = await fake.waitFor((c) => c.hook === hook);
+    expect(answer.body.response_type).toBe('ephemeral');
+    expect(buttons(answer)[0]?.text.text).toContain('テスト入力');
+  });
+});
+
 describe('forms asked for in a direct message', () => {
   it('come as a button that opens the modal', async () => {
     await postSigned(

@@ -49,8 +49,14 @@ export async function deliver(api: SlackApi, s: Surface, replies: Reply[]): Prom
         triggerUsed = true;
         const intro: Block[] = reply.blocks.filter((b) => b !== form);
         const view = renderModal(form, { f: form.formId, c: form.context, r: s.responseUrl }, intro);
-        await api.call(s.team, s.token, 'views.open', { trigger_id: s.triggerId, view }, { maxWaitMs: 500 });
-        continue;
+        try {
+          await api.call(s.team, s.token, 'views.open', { trigger_id: s.triggerId, view }, { maxWaitMs: 500 });
+          continue;
+        } catch (e) {
+          // The trigger lives 3 s: when it has expired, answer with a button that opens the form
+          // (a click brings a fresh trigger) instead of leaving the user with nothing.
+          log.warn({ team: s.team, err: asError(e).message }, 'slack modal could not open: offering a button');
+        }
       }
       const msg = renderMessage(reply, { origin: s.origin, page: s.page, replyIndex: i });
       if (reply.replaceOriginal && s.message) {
