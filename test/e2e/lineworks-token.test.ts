@@ -98,6 +98,16 @@ describe('LINE WORKS API client', () => {
     expect(fake.tokenRequests).toHaveLength(2);
   });
 
+  it('a 403 that is not about the token is permanent and costs no new token', async () => {
+    const tokens = new TokenClient(tdb.db, settings);
+    const client = api(240, tokens);
+    await tokens.getToken();
+    const issued = fake.tokenRequests.length;
+    fake.failNext(1, 403);
+    expect(await client.post('bot.users.messages', path, hello)).toMatchObject({ ok: false, status: 403, permanent: true });
+    expect(fake.tokenRequests.length).toBe(issued);
+  });
+
   it('a 429 is waited out (Retry-After) for an answer, and handed back to the queue for a bulk send', async () => {
     const client = api();
     fake.failNext(1, 429, { 'retry-after': '0' });

@@ -91,14 +91,15 @@ export class LineWorksApi {
       }
       const text = await res.text();
       if (res.ok) return { ok: true, status: res.status, body: text ? safeJson(text) : null };
-      if ((res.status === 401 || res.status === 403) && !reissued) {
+      const code = errorCode(text);
+      // 403 UNAUTHORIZED means the token, any other 403 a missing right that a new token cannot fix.
+      if ((res.status === 401 || (res.status === 403 && code === 'UNAUTHORIZED')) && !reissued) {
         // The token may have been revoked or expired early: re-issue once, then give up.
         reissued = true;
         await this.tokens.invalidate(token);
         attempt--;
         continue;
       }
-      const code = errorCode(text);
       if (res.status === 429) {
         const after = retryAfterMs(res) ?? this.backoffBase * 2 ** attempt;
         log.warn({ api, status: 429, attempt, retryAfterMs: after }, 'lineworks rate limited');
