@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, tenants } from '../../db/schema/index';
+import { auditLog, persons, tenants } from '../../db/schema/index';
+import { decide, personFacts } from '../../src/core/access';
+import { searchPersons } from '../../src/core/cases/search';
+import { makeWorld } from '../helpers/world';
 import { auditVerifyCommand } from '../../src/cli/audit-verify';
 import { writeAudit } from '../../src/core/audit/write';
 import { verifyAuditChain } from '../../src/core/audit/verify';
@@ -141,3 +144,23 @@ describe('audit:verify', () => {
     expect((await verifyAuditChain(tdb.db, { tenantId: t.id })).ok).toBe(true);
   });
 });
+
+describe('searches follow the policy table and are audited', () => {
+  it('a case is found by code exactly when the policy lets the actor search it, and each search writes a row', async () => {
+    const world = await makeWorld(tdb.db);
+    const all = await tdb.db.select().from(persons).where(eq(persons.tenantId, world.tenantId));
+    for (const actor of Object.values(world.actors)) {
+      for (const p of all) {
+        const before = (await tdb.db.select().from(auditLog).where(eq(auditLog.tenantId, actor.tenantId))).length;
+        const { hits, fuzzy } = await searchPersons(tdb.db, actor, p.code);
+        const found = !fuzzy && hits.some((h) => h.id === p.id);
+        const allowed = decide(actor, 'person', 'search', personFacts(actor, p)) !== null;
+        expect(found, `${actor.name} → ${p.code}`).toBe(allowed);
+        const after = await tdb.db.select().from(auditLog).where(eq(auditLog.tenantId, actor.tenantId));
+        expect(after.length).toBe(before + 1);
+        expect(after.at(-1)).toMatchObject({ action: 'search', actorStaffId: actor.staffId, platform: 'local' });
+      }
+    }
+  });
+});
+
