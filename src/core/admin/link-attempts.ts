@@ -32,7 +32,7 @@ export async function countLinkAttempt(db: DbOrTx, platform: string, workspaceId
   }
 }
 
-/** Old windows are of no use: the retention job or an operator may clear them. */
+/** Old windows are of no use: the retention job (run for all tenants) clears them. */
 export async function pruneLinkAttempts(db: DbOrTx, now: Date): Promise<void> {
   await db.execute(sql`delete from link_attempts where window_start < ${new Date(now.getTime() - 2 * 3_600_000).toISOString()}::timestamptz`);
 }

@@ -2,6 +2,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { tenants } from '../../../db/schema/index';
 import { log } from '../../log';
+import { pruneLinkAttempts } from '../admin/link-attempts';
 import { writeAudit } from '../audit/write';
 import { jstToday } from '../calendar/jst';
 
@@ -98,5 +99,7 @@ export async function purgeExpired(db: Db, opts: { tenantId?: string; dryRun?: b
     const r = await purgeTenant(db, t, opts.dryRun ?? false, opts.now);
     if (r) out.push(r);
   }
+  // Link-code try counters are only needed for their hour.
+  if (!opts.dryRun && !opts.tenantId) await pruneLinkAttempts(db, opts.now);
   return out;
 }
