@@ -89,6 +89,9 @@ describe('a consultation flagged 虐待の疑い', () => {
     const round1 = await tdb.db.select().from(deliveries).where(like(deliveries.idempotencyKey, `abuse:${alert?.id}:%:1`));
     expect(round1.map((d) => d.recipientId).sort()).toEqual([contact.staffId, world.actors.a2.staffId].sort());
     expect(JSON.stringify(round1[0]?.payload)).toContain('再通知1回目');
+    const toManager = JSON.stringify(round1.find((d) => d.recipientId === world.actors.a2.staffId)?.payload);
+    expect(toManager).toContain('case:show');
+    expect(toManager).not.toContain('gyakutai:ack');
     const [row] = await tdb.db.select().from(abuseAlerts).where(eq(abuseAlerts.id, alert?.id ?? ''));
     expect(row?.escalations).toBe(1);
   });

@@ -35,7 +35,11 @@ function alertLabel(n: number): string {
   return `虐待-${n}`;
 }
 
-function alertMessage(label: string, officeName: string, occurredOn: string, alertId: string, escalation: number): Reply {
+/**
+ * The DM. Contacts get 記録を開く / 確認しました; others reached by escalation (office managers,
+ * admins) get the case card button their own rights allow, and a request to reach the contact.
+ */
+function alertMessage(label: string, officeName: string, occurredOn: string, alertId: string, escalation: number, forContact = true, personId: string | null = null): Reply {
   const title = escalation === 0 ? '虐待の疑いの記録があります' : `【未確認・再通知${escalation}回目】虐待の疑いの記録があります`;
   return reply(
     `${title}（${label}）`,
@@ -47,9 +51,18 @@ function alertMessage(label: string, officeName: string, occurredOn: string, ale
           { label: '記録した事業所', value: officeName },
           { label: '相談日', value: formatJpDate(occurredOn) },
         ],
-        [button('記録を開く', 'gyakutai:open', alertId, 'primary'), button('確認しました', 'gyakutai:ack', alertId)],
+        forContact
+          ? [button('記録を開く', 'gyakutai:open', alertId, 'primary'), button('確認しました', 'gyakutai:ack', alertId)]
+          : personId
+            ? [button('ケースを見る', 'case:show', personId)]
+            : undefined,
       ),
-      { type: 'text', text: '内容を確認し「確認しました」を押してください。確認されるまで再通知されます。' },
+      {
+        type: 'text',
+        text: forContact
+          ? '内容を確認し「確認しました」を押してください。確認されるまで再通知されます。'
+          : '虐待防止センターの窓口がまだ確認していません。窓口への連絡をお願いします。',
+      },
     ],
     'dm',
   );
@@ -182,13 +195,14 @@ export async function escalateAbuseAlerts(db: DbOrTx, now: Date): Promise<number
       .returning();
     if (!claimed) continue;
     const [c] = await db.select({ officeId: consultations.officeId, occurredOn: consultations.occurredOn, officeName: offices.name }).from(consultations).innerJoin(offices, eq(offices.id, consultations.officeId)).where(eq(consultations.id, claimed.consultationId));
+    const contacts = new Set(await staffWithRole(db, claimed.tenantId, 'abuse_contact'));
     const recipients = new Set([
-      ...(await staffWithRole(db, claimed.tenantId, 'abuse_contact')),
+      ...contacts,
       ...(await staffWithRole(db, claimed.tenantId, 'office_manager', c?.officeId)),
       ...(await staffWithRole(db, claimed.tenantId, 'admin')),
     ]);
     for (const staffId of recipients) {
-      const msg = alertMessage(alertLabel(claimed.number), c?.officeName ?? '', c?.occurredOn ?? '', claimed.id, claimed.escalations);
+      const msg = alertMessage(alertLabel(claimed.number), c?.officeName ?? '', c?.occurredOn ?? '', claimed.id, claimed.escalations, contacts.has(staffId), claimed.personId);
       await enqueueDelivery(db, { tenantId: claimed.tenantId, idempotencyKey: `abuse:${claimed.id}:${staffId}:${claimed.escalations}`, recipientId: staffId, kind: 'abuse_alert', reply: { ...msg, toStaffId: staffId } });
     }
     await writeAudit(db, { tenantId: claimed.tenantId, actorStaffId: null, platform: null, action: 'escalate', resourceType: 'abuse_alert', resourceId: claimed.id, detail: { round: claimed.escalations, recipients: recipients.size } });
