@@ -15,7 +15,7 @@ import { labelReminders, openReminders } from '../core/reminders/items';
 import { needsEscalation, planForPlan, planSecondaryWaiting, type PlannedReminder } from '../core/reminders/plan-due';
 import { digestInstant, isDigestDay, isLastCallDay } from '../core/reminders/schedule';
 import { reminderSettingsOf, staffPrefsOf, type ReminderSettings } from '../core/reminders/settings';
-import { cancelRemindersExcept, completeRemindersByKey, upsertReminders } from '../core/reminders/store';
+import { completeRemindersByKey, upsertReminders } from '../core/reminders/store';
 import { MONITORING_KIND } from '../core/vocabulary';
 import { enqueueDelivery } from './outbox';
 
@@ -59,16 +59,19 @@ export async function syncReminders(db: DbOrTx, tenantId: string, settings: Remi
 
   const upserts: PlannedReminder[] = [];
   const doneKeys: string[] = [];
-  const keeps: { prefix: string; keys: string[] }[] = [];
+  const validKeys: string[] = [];
+  const unplannable: string[] = [];
   for (const p of plans) {
     try {
       const out = planForPlan({ planId: p.id, personId: p.personId, counselorId: p.counselorId, plan: p, doneMonths: doneByPerson.get(p.personId) ?? [] }, today, settings.renewalLeadDays, settings.calendar);
       upserts.push(...out.upserts);
       doneKeys.push(...out.doneKeys);
-      keeps.push(...out.keep);
+      for (const k of out.keep) validKeys.push(...k.keys);
     } catch {
       // A plan with an incomplete rule (no frequency, mid-month start without a setting) has
-      // no months to remind about; the case card asks the counselor to fix it.
+      // no months to remind about; the case card asks the counselor to fix it. Its reminders
+      // are left as they are.
+      unplannable.push(p.id);
     }
   }
   const waiting = await db
@@ -85,7 +88,13 @@ export async function syncReminders(db: DbOrTx, tenantId: string, settings: Remi
   }
   await upsertReminders(db, tenantId, upserts);
   await completeRemindersByKey(db, tenantId, doneKeys, now);
-  for (const k of keeps) await cancelRemindersExcept(db, tenantId, k.prefix, k.keys);
+  // One statement for the whole tenant (not one per plan): monitoring and certificate reminders
+  // whose key no active plan produces any more (frequency or period changed, plan ended).
+  await db.execute(sql`update reminders set status = 'cancelled'
+    where tenant_id = ${tenantId} and status in ('open', 'snoozed') and kind in ('monitoring', 'certificate')
+      and subject_type = 'service_plan'
+      and key <> all(string_to_array(${validKeys.join('\n')}, E'\n'))
+      and subject_id::text <> all(string_to_array(${unplannable.join('\n')}, E'\n'))`);
   // A request taken by the 基幹 no longer waits.
   await db
     .update(reminders)

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, consultations, deliveries, reminders, staff } from '../../db/schema/index';
+import { auditLog, consultations, deliveries, reminders, servicePlans, staff } from '../../db/schema/index';
 import { createRegistry } from '../../handlers/index';
 import { dispatch } from '../../src/chat/dispatch';
 import type { Actor, CardBlock, FormBlock, Reply } from '../../src/chat/types';
@@ -84,6 +84,16 @@ describe('予定 (yotei)', () => {
     const res = await run(world.actors.a, { kind: 'action', id: 'yotei:done', value: 'not-an-id' });
     expect(res.errorId).toBeUndefined();
     expect(res.replies[0]?.summary).toContain('見つからない');
+  });
+});
+
+describe('a plan changed by the municipality', () => {
+  it('recomputes the months: a month that is no longer a monitoring month is cancelled, done months stay done', async () => {
+    await tdb.db.update(servicePlans).set({ frequencyMonths: null, standardMonths: [7, 1] }).where(eq(servicePlans.personId, world.persons.yamadaTaro.id));
+    await planTenant(tdb.db, world.tenantId, now, { syncReminders: true });
+    expect((await monitoringOf('2026-09'))?.status).toBe('cancelled');
+    expect((await monitoringOf('2026-12'))?.status).toBe('done');
+    expect((await monitoringOf('2026-07'))?.status).toBe('open');
   });
 });
 
