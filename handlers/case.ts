@@ -4,7 +4,8 @@ import { button, card, reply, textReply, truncate } from '../src/chat/replies';
 import type { Field, Reply } from '../src/chat/types';
 import { formatJpDate } from '../src/core/calendar/wareki';
 import { searchPersons } from '../src/core/cases/search';
-import { loadCaseView, type CaseView } from '../src/core/cases/view';
+import { openPerson } from '../src/core/admin/grants';
+import type { CaseView } from '../src/core/cases/view';
 import { UserError } from '../src/core/errors';
 import { monthLabel, shortDate, shortDateTime } from '../src/chat/format/dates';
 
@@ -66,7 +67,8 @@ async function showCase(ctx: HandlerContext, personId: string): Promise<Reply[]>
   if (!idSchema.safeParse(personId).success) {
     throw new UserError('unknown_person', '該当するケースが見つかりません。', 'malformed person id');
   }
-  return [renderCase(await loadCaseView(ctx.db, ctx.actor, personId, ctx.now))];
+  // openPerson applies admin grants and abuse-alert access on top of the ordinary rule.
+  return [renderCase(await openPerson(ctx.db, ctx.actor, personId, ctx.now))];
 }
 
 export const caseCommand: CommandSpec = {

@@ -1,6 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../../db/client';
+import type { Db, DbOrTx } from '../../../db/client';
 import { chatAccounts, linkCodes, platformWorkspaces } from '../../../db/schema/index';
 import type { Platform } from '../../chat/types';
 import { countLinkAttempt } from '../admin/link-attempts';
@@ -58,9 +58,11 @@ export function parseLinkRequest(text: string): string | null {
  * Links the platform account to the code's staff member. The workspace must belong to the
  * code's tenant. Codes are single-use; every try counts against the account's and the
  * workspace's hourly limit (countLinkAttempt), so guessing is bounded across instances.
+ * The attempt is counted in its own statement, committed before the code is checked (a wrong
+ * code must not roll its count back); using the code, linking and auditing are one transaction.
  */
 export async function redeemLinkCode(
-  db: DbOrTx,
+  db: Db,
   platform: Platform,
   workspaceId: string,
   userId: string,
@@ -71,26 +73,28 @@ export async function redeemLinkCode(
   const bad = new UserError('bad_link_code', '連携コードが正しくないか、有効期限（30分）が切れています。管理者に新しいコードを発行してもらってください。', 'link code rejected');
   if (!ws) throw bad;
   await countLinkAttempt(db, platform, workspaceId, userId, now);
-  const [row] = await db
-    .update(linkCodes)
-    .set({ usedAt: now, attempts: sql`${linkCodes.attempts} + 1` })
-    .where(
-      and(
-        eq(linkCodes.codeHash, hashCode(code)),
-        eq(linkCodes.tenantId, ws.tenantId),
-        isNull(linkCodes.usedAt),
-        gt(linkCodes.expiresAt, now),
-        sql`${linkCodes.attempts} < ${MAX_ATTEMPTS}`,
-      ),
-    )
-    .returning({ staffId: linkCodes.staffId, tenantId: linkCodes.tenantId });
-  if (!row) throw bad;
-  await db
-    .insert(chatAccounts)
-    .values({ tenantId: row.tenantId, staffId: row.staffId, platform, workspaceId, userId })
-    .onConflictDoUpdate({ target: [chatAccounts.platform, chatAccounts.workspaceId, chatAccounts.userId], set: { staffId: row.staffId, tenantId: row.tenantId, linkedAt: now } });
-  await writeAudit(db, { tenantId: row.tenantId, actorStaffId: row.staffId, platform, action: 'link_account', resourceType: 'staff', resourceId: row.staffId });
-  return row;
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(linkCodes)
+      .set({ usedAt: now, attempts: sql`${linkCodes.attempts} + 1` })
+      .where(
+        and(
+          eq(linkCodes.codeHash, hashCode(code)),
+          eq(linkCodes.tenantId, ws.tenantId),
+          isNull(linkCodes.usedAt),
+          gt(linkCodes.expiresAt, now),
+          sql`${linkCodes.attempts} < ${MAX_ATTEMPTS}`,
+        ),
+      )
+      .returning({ staffId: linkCodes.staffId, tenantId: linkCodes.tenantId });
+    if (!row) throw bad;
+    await tx
+      .insert(chatAccounts)
+      .values({ tenantId: row.tenantId, staffId: row.staffId, platform, workspaceId, userId })
+      .onConflictDoUpdate({ target: [chatAccounts.platform, chatAccounts.workspaceId, chatAccounts.userId], set: { staffId: row.staffId, tenantId: row.tenantId, linkedAt: now } });
+    await writeAudit(tx, { tenantId: row.tenantId, actorStaffId: row.staffId, platform, action: 'link_account', resourceType: 'staff', resourceId: row.staffId });
+    return row;
+  });
 }
 
 export const UNLINKED_MESSAGE =

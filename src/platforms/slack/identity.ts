@@ -21,7 +21,7 @@ export async function whoIs(db: Db, teamId: string, userId: string): Promise<Who
 /** Redeems 「連携 12345678」; returns the Japanese answer for the user either way. */
 export async function linkAccount(db: Db, teamId: string, userId: string, code: string, now: Date): Promise<string> {
   try {
-    await db.transaction((tx) => redeemLinkCode(tx, 'slack', teamId, userId, code, now));
+    await redeemLinkCode(db, 'slack', teamId, userId, code, now);
   } catch (e) {
     if (isUserError(e)) return e.userMessage;
     throw e;
