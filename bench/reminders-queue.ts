@@ -67,7 +67,7 @@ async function main(): Promise<void> {
       from generate_series(1, ${PERSONS}) g
       join lateral (select id, office_id from staff where tenant_id = ${tenantId} order by id offset (g % ${COUNSELORS}) limit 1) s on true`;
     await database.sql`insert into service_plans (tenant_id, person_id, period_start, period_end, frequency_months, certificate_end)
-      select ${tenantId}, id, date '2026-04-01', date '2027-03-31', (array[1, 3, 6])[1 + (hashtext(id::text) & 2147483647) % 3],
+      select ${tenantId}, id, date '2026-10-01', date '2027-09-30', (array[1, 3, 6])[1 + (hashtext(id::text) & 2147483647) % 3],
         date '2026-12-01' + ((hashtext(id::text) & 2147483647) % 365)
       from persons where tenant_id = ${tenantId}`;
 
@@ -81,6 +81,7 @@ async function main(): Promise<void> {
       const start = performance.now();
       const stats = await planTenant(db, tenantId, jstInstant(day, 8, 31), { syncReminders: true });
       planTimes.add(performance.now() - start);
+      console.log(`planned ${day}: ${(performance.now() - start).toFixed(0)} ms`, stats);
       remindersPlanned += stats?.reminders ?? 0;
       digests += stats?.digests ?? 0;
     }

@@ -168,20 +168,32 @@ async function planEscalations(
   const toEscalate = open.filter((r) => needsEscalation(r, today, settings.renewalLeadDays, settings.calendar));
   if (toEscalate.length === 0) return 0;
   const byId = new Map(members.map((m) => [m.id, m]));
-  const items = new Map((await labelReminders(db, tenantId, toEscalate)).map((i) => [i.reminderId, i]));
+  const managersOf = new Map<string, typeof members>();
+  for (const m of members) if (m.roles.includes('office_manager')) managersOf.set(m.officeId, [...(managersOf.get(m.officeId) ?? []), m]);
+  const managersFor = (r: (typeof toEscalate)[number]) => {
+    const counselor = byId.get(r.recipientId);
+    return counselor ? (managersOf.get(counselor.officeId) ?? []).filter((m) => m.id !== counselor.id) : [];
+  };
+  // With no manager to tell (an office without one, or the counselor is the manager), the
+  // escalation is settled at once: the digest already shows the item as overdue.
+  const settled = toEscalate.filter((r) => managersFor(r).length === 0).map((r) => r.id);
+  const withManagers = toEscalate.filter((r) => managersFor(r).length > 0);
+  const items = new Map((await labelReminders(db, tenantId, withManagers)).map((i) => [i.reminderId, i]));
   let n = 0;
-  for (const r of toEscalate) {
+  for (const r of withManagers) {
     const counselor = byId.get(r.recipientId);
     const item = items.get(r.id);
+    const managers = managersFor(r);
     if (!counselor || !item) continue;
-    const managers = members.filter((m) => m.officeId === counselor.officeId && m.roles.includes('office_manager') && m.id !== counselor.id);
     // Each manager at their own digest hour; the reminder counts as escalated once all are planned.
-    const ready = managers.filter((m) => now.getTime() >= digestInstant(today, staffPrefsOf(m.preferences), settings).getTime() - DIGEST_LOOKAHEAD_MS);
-    if (ready.length < managers.length) continue;
-    for (const m of ready) {
+    if (managers.some((m) => now.getTime() < digestInstant(today, staffPrefsOf(m.preferences), settings).getTime() - DIGEST_LOOKAHEAD_MS)) continue;
+    for (const m of managers) {
       if (await enqueueAudited(db, tenantId, `escalation:${r.id}:${m.id}`, 'escalation', m.id, renderEscalation(item, counselor.name, m.id), now, 1)) n++;
     }
-    await db.update(reminders).set({ escalatedAt: now }).where(and(eq(reminders.id, r.id), isNull(reminders.escalatedAt)));
+    settled.push(r.id);
+  }
+  for (let i = 0; i < settled.length; i += 5000) {
+    await db.update(reminders).set({ escalatedAt: now }).where(and(inArray(reminders.id, settled.slice(i, i + 5000)), isNull(reminders.escalatedAt)));
   }
   return n;
 }
