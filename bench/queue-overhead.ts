@@ -27,6 +27,10 @@ const server = await openBenchServer();
 const dbName = `queue_bench_${Date.now()}`;
 const adminUrl = server.url;
 const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+// Databases left by an interrupted run.
+for (const { datname } of await admin<{ datname: string }[]>`select datname from pg_database where datname like 'queue_bench_%'`) {
+  await admin.unsafe(`drop database if exists ${datname} with (force)`);
+}
 await admin.unsafe(`create database ${dbName}`);
 const url = (() => {
   const u = new URL(adminUrl);
