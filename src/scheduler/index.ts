@@ -12,6 +12,7 @@ import { jstToday } from '../core/calendar/jst';
 import { log } from '../log';
 import { guardDriverCrash, SchedulerConnection } from './connection';
 import { databaseClock, injectedClock, systemClock, type Clock } from './clock';
+import { runHousekeeping } from './housekeeping';
 import { planTenant } from './plan-tenant';
 import { DeliveryQueue } from './queue';
 import { Semaphores } from './semaphore';
@@ -89,6 +90,7 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
         log.error({ tenant: t.id, err: asError(e).message }, 'planning failed; next pass retries');
       }
     }
+    if (!stopped) await runHousekeeping(conn.db, now, day);
   }
 
   const tick = () => {
