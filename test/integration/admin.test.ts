@@ -133,14 +133,14 @@ describe('operator commands', () => {
   it('workspace and link code: the printed code links the chat account once', async () => {
     expect((await run('workspace:add', '--tenant', 'test-a', '--platform', 'slack', '--workspace', 'T123', '--channel', 'kikan-queue=C1')).code).toBe(0);
     const res = await run('link-code', '--tenant', 'test-a', '--staff', '職員B');
-    const code = /(\d{8})/.exec(res.out)?.[1] ?? '';
+    const code = /「連携 (\d{8})」/.exec(res.out)?.[1] ?? '';
     await redeemLinkCode(tdb.db, 'slack', 'T123', 'U-b', code, now);
     const [acc] = await tdb.db.select().from(chatAccounts).where(eq(chatAccounts.userId, 'U-b'));
     expect(acc?.staffId).toBe(world.actors.b.staffId);
   });
 
   it('guessing codes is limited per account (and per workspace) in PostgreSQL, even for the right code', async () => {
-    const code = await (async () => /(\d{8})/.exec((await run('link-code', '--tenant', 'test-a', '--staff', '職員A')).out)?.[1] ?? '')();
+    const code = await (async () => /「連携 (\d{8})」/.exec((await run('link-code', '--tenant', 'test-a', '--staff', '職員A')).out)?.[1] ?? '')();
     for (let i = 0; i < 5; i++) {
       await expect(redeemLinkCode(tdb.db, 'slack', 'T123', 'U-guesser', String(10_000_000 + i), now)).rejects.toMatchObject({ code: 'bad_link_code' });
     }

@@ -48,6 +48,46 @@ CREATE TABLE "consultations" (
 	"deleted_reason" text
 );
 --> statement-breakpoint
+CREATE TABLE "line_inbox" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"event_id" text NOT NULL,
+	"destination" text NOT NULL,
+	"event" jsonb NOT NULL,
+	"received_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"locked_at" timestamp with time zone,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"replies" jsonb,
+	"last_error" text,
+	CONSTRAINT "line_inbox_event_id_unique" UNIQUE("event_id")
+);
+--> statement-breakpoint
+CREATE TABLE "lineworks_inbox" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"user_key" text NOT NULL,
+	"event" jsonb NOT NULL,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"received_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"run_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"locked_at" timestamp with time zone,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"replies" jsonb,
+	"last_error" text
+);
+--> statement-breakpoint
+CREATE TABLE "lineworks_rate" (
+	"bucket" text NOT NULL,
+	"window_start" timestamp with time zone NOT NULL,
+	"count" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "lineworks_rate_bucket_window_start_pk" PRIMARY KEY("bucket","window_start")
+);
+--> statement-breakpoint
+CREATE TABLE "lineworks_tokens" (
+	"key" text PRIMARY KEY NOT NULL,
+	"access_token" text NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "action_items" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"tenant_id" uuid NOT NULL,
@@ -86,6 +126,7 @@ CREATE TABLE "meetings" (
 	"person_id" uuid,
 	"created_by" uuid NOT NULL,
 	"cancelled_at" timestamp with time zone,
+	"source_key" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
@@ -158,6 +199,53 @@ CREATE TABLE "inbound_events" (
 	CONSTRAINT "inbound_events_platform_event_id_pk" PRIMARY KEY("platform","event_id")
 );
 --> statement-breakpoint
+CREATE TABLE "abuse_alerts" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"tenant_id" uuid NOT NULL,
+	"number" integer NOT NULL,
+	"consultation_id" uuid NOT NULL,
+	"person_id" uuid,
+	"raised_by" uuid NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"acknowledged_at" timestamp with time zone,
+	"acknowledged_by" uuid,
+	"escalations" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "abuse_alerts_consultation_id_unique" UNIQUE("consultation_id")
+);
+--> statement-breakpoint
+CREATE TABLE "access_grants" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"tenant_id" uuid NOT NULL,
+	"staff_id" uuid NOT NULL,
+	"person_id" uuid NOT NULL,
+	"kind" text NOT NULL,
+	"reason" text NOT NULL,
+	"granted_by" uuid,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"revoked_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "export_links" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"tenant_id" uuid NOT NULL,
+	"staff_id" uuid NOT NULL,
+	"scope" text NOT NULL,
+	"subject_id" uuid,
+	"format" text NOT NULL,
+	"platform" text,
+	"expires_at" timestamp with time zone NOT NULL,
+	"used_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "link_attempts" (
+	"key" text NOT NULL,
+	"window_start" timestamp with time zone NOT NULL,
+	"count" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "link_attempts_key_window_start_pk" PRIMARY KEY("key","window_start")
+);
+--> statement-breakpoint
 CREATE TABLE "regional_endorsements" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"tenant_id" uuid NOT NULL,
@@ -197,6 +285,9 @@ CREATE TABLE "regional_issues" (
 	"council_body_id" uuid,
 	"merged_into" uuid,
 	"source_secondary_id" uuid,
+	"proposal_kind" text,
+	"proposal" text,
+	"confirmed_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
@@ -205,7 +296,8 @@ CREATE TABLE "deliveries" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"tenant_id" uuid NOT NULL,
 	"idempotency_key" text NOT NULL,
-	"recipient_id" uuid NOT NULL,
+	"recipient_id" uuid,
+	"channel" text,
 	"kind" text NOT NULL,
 	"payload" jsonb NOT NULL,
 	"status" text DEFAULT 'pending' NOT NULL,
@@ -214,6 +306,10 @@ CREATE TABLE "deliveries" (
 	"last_error" text,
 	"sent_at" timestamp with time zone,
 	"platform_message_id" text,
+	"platform" text,
+	"job_id" text,
+	"claimed_by" text,
+	"claimed_until" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "deliveries_idempotency_key_unique" UNIQUE("idempotency_key")
 );
@@ -233,6 +329,18 @@ CREATE TABLE "reminders" (
 	"done_by" uuid,
 	"escalated_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "platform_throttles" (
+	"platform" text PRIMARY KEY NOT NULL,
+	"until" timestamp with time zone NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "scheduler_clock" (
+	"id" smallint PRIMARY KEY NOT NULL,
+	"simulated_at" timestamp with time zone NOT NULL,
+	"set_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "secondary_consultations" (
@@ -267,6 +375,16 @@ CREATE TABLE "secondary_posts" (
 	"kind" text NOT NULL,
 	"body" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "slack_installations" (
+	"id" text PRIMARY KEY NOT NULL,
+	"team_id" text,
+	"enterprise_id" text,
+	"is_enterprise_install" boolean DEFAULT false NOT NULL,
+	"sealed" text NOT NULL,
+	"installed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "chat_accounts" (
@@ -323,6 +441,12 @@ CREATE TABLE "staff" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "tenant_counters" (
+	"tenant_id" uuid NOT NULL,
+	"name" text NOT NULL,
+	"value" integer DEFAULT 0 NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "tenants" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"code" text NOT NULL,
@@ -331,6 +455,19 @@ CREATE TABLE "tenants" (
 	"settings" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "tenants_code_unique" UNIQUE("code")
+);
+--> statement-breakpoint
+CREATE TABLE "form_links" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"tenant_id" uuid NOT NULL,
+	"staff_id" uuid NOT NULL,
+	"platform" text NOT NULL,
+	"platform_user_id" text NOT NULL,
+	"form" jsonb NOT NULL,
+	"dialogue" jsonb,
+	"expires_at" timestamp with time zone NOT NULL,
+	"used_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -358,6 +495,17 @@ ALTER TABLE "persons" ADD CONSTRAINT "persons_office_id_offices_id_fk" FOREIGN K
 ALTER TABLE "persons" ADD CONSTRAINT "persons_counselor_id_staff_id_fk" FOREIGN KEY ("counselor_id") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "service_plans" ADD CONSTRAINT "service_plans_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "service_plans" ADD CONSTRAINT "service_plans_person_id_persons_id_fk" FOREIGN KEY ("person_id") REFERENCES "public"."persons"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "abuse_alerts" ADD CONSTRAINT "abuse_alerts_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "abuse_alerts" ADD CONSTRAINT "abuse_alerts_consultation_id_consultations_id_fk" FOREIGN KEY ("consultation_id") REFERENCES "public"."consultations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "abuse_alerts" ADD CONSTRAINT "abuse_alerts_person_id_persons_id_fk" FOREIGN KEY ("person_id") REFERENCES "public"."persons"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "abuse_alerts" ADD CONSTRAINT "abuse_alerts_raised_by_staff_id_fk" FOREIGN KEY ("raised_by") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "abuse_alerts" ADD CONSTRAINT "abuse_alerts_acknowledged_by_staff_id_fk" FOREIGN KEY ("acknowledged_by") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "access_grants" ADD CONSTRAINT "access_grants_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "access_grants" ADD CONSTRAINT "access_grants_staff_id_staff_id_fk" FOREIGN KEY ("staff_id") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "access_grants" ADD CONSTRAINT "access_grants_person_id_persons_id_fk" FOREIGN KEY ("person_id") REFERENCES "public"."persons"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "access_grants" ADD CONSTRAINT "access_grants_granted_by_staff_id_fk" FOREIGN KEY ("granted_by") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "export_links" ADD CONSTRAINT "export_links_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "export_links" ADD CONSTRAINT "export_links_staff_id_staff_id_fk" FOREIGN KEY ("staff_id") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "regional_endorsements" ADD CONSTRAINT "regional_endorsements_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "regional_endorsements" ADD CONSTRAINT "regional_endorsements_issue_id_regional_issues_id_fk" FOREIGN KEY ("issue_id") REFERENCES "public"."regional_issues"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "regional_endorsements" ADD CONSTRAINT "regional_endorsements_office_id_offices_id_fk" FOREIGN KEY ("office_id") REFERENCES "public"."offices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -390,27 +538,39 @@ ALTER TABLE "offices" ADD CONSTRAINT "offices_tenant_id_tenants_id_fk" FOREIGN K
 ALTER TABLE "platform_workspaces" ADD CONSTRAINT "platform_workspaces_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "staff" ADD CONSTRAINT "staff_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "staff" ADD CONSTRAINT "staff_office_id_offices_id_fk" FOREIGN KEY ("office_id") REFERENCES "public"."offices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tenant_counters" ADD CONSTRAINT "tenant_counters_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tenants" ADD CONSTRAINT "tenants_region_id_regions_id_fk" FOREIGN KEY ("region_id") REFERENCES "public"."regions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "form_links" ADD CONSTRAINT "form_links_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "form_links" ADD CONSTRAINT "form_links_staff_id_staff_id_fk" FOREIGN KEY ("staff_id") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "audit_log_tenant_seq_idx" ON "audit_log" USING btree ("tenant_id","seq");--> statement-breakpoint
 CREATE INDEX "record_versions_resource_idx" ON "record_versions" USING btree ("resource_type","resource_id","version");--> statement-breakpoint
 CREATE INDEX "consultations_person_idx" ON "consultations" USING btree ("tenant_id","person_id","occurred_on");--> statement-breakpoint
 CREATE INDEX "consultations_office_idx" ON "consultations" USING btree ("tenant_id","office_id","occurred_on");--> statement-breakpoint
 CREATE INDEX "consultations_due_idx" ON "consultations" USING btree ("tenant_id","next_action_due");--> statement-breakpoint
+CREATE INDEX "line_inbox_pending_idx" ON "line_inbox" USING btree ("received_at");--> statement-breakpoint
+CREATE INDEX "lineworks_inbox_status_idx" ON "lineworks_inbox" USING btree ("status","run_at");--> statement-breakpoint
+CREATE INDEX "lineworks_inbox_user_idx" ON "lineworks_inbox" USING btree ("user_key","status");--> statement-breakpoint
 CREATE INDEX "action_items_owner_idx" ON "action_items" USING btree ("tenant_id","owner_id","due_on");--> statement-breakpoint
 CREATE INDEX "action_items_meeting_idx" ON "action_items" USING btree ("meeting_id");--> statement-breakpoint
 CREATE INDEX "council_bodies_tenant_idx" ON "council_bodies" USING btree ("tenant_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "council_bodies_name_uq" ON "council_bodies" USING btree ("tenant_id","kind","name");--> statement-breakpoint
 CREATE INDEX "meeting_attendees_staff_idx" ON "meeting_attendees" USING btree ("staff_id");--> statement-breakpoint
 CREATE INDEX "meetings_tenant_starts_idx" ON "meetings" USING btree ("tenant_id","starts_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "meetings_source_key_uq" ON "meetings" USING btree ("tenant_id","source_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "persons_code_uq" ON "persons" USING btree ("tenant_id","code");--> statement-breakpoint
 CREATE INDEX "persons_tenant_office_idx" ON "persons" USING btree ("tenant_id","office_id");--> statement-breakpoint
 CREATE INDEX "persons_search_trgm" ON "persons" USING gin ("search_text" gin_trgm_ops);--> statement-breakpoint
 CREATE INDEX "service_plans_person_idx" ON "service_plans" USING btree ("tenant_id","person_id");--> statement-breakpoint
 CREATE INDEX "service_plans_cert_end_idx" ON "service_plans" USING btree ("tenant_id","certificate_end");--> statement-breakpoint
+CREATE INDEX "abuse_alerts_open_idx" ON "abuse_alerts" USING btree ("tenant_id","acknowledged_at","created_at");--> statement-breakpoint
+CREATE INDEX "access_grants_lookup_idx" ON "access_grants" USING btree ("tenant_id","staff_id","person_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "regional_endorsements_uq" ON "regional_endorsements" USING btree ("issue_id","office_id");--> statement-breakpoint
 CREATE INDEX "regional_events_issue_idx" ON "regional_events" USING btree ("issue_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "regional_issues_number_uq" ON "regional_issues" USING btree ("tenant_id","number");--> statement-breakpoint
 CREATE INDEX "regional_issues_status_idx" ON "regional_issues" USING btree ("tenant_id","status");--> statement-breakpoint
+CREATE INDEX "regional_issues_merged_idx" ON "regional_issues" USING btree ("merged_into");--> statement-breakpoint
 CREATE INDEX "deliveries_status_idx" ON "deliveries" USING btree ("status","run_at");--> statement-breakpoint
+CREATE INDEX "deliveries_unrelayed_idx" ON "deliveries" USING btree ("run_at") WHERE status = 'pending' and job_id is null;--> statement-breakpoint
 CREATE UNIQUE INDEX "reminders_key_uq" ON "reminders" USING btree ("tenant_id","key","recipient_id");--> statement-breakpoint
 CREATE INDEX "reminders_recipient_idx" ON "reminders" USING btree ("tenant_id","recipient_id","status","due_on");--> statement-breakpoint
 CREATE UNIQUE INDEX "secondary_number_uq" ON "secondary_consultations" USING btree ("tenant_id","number");--> statement-breakpoint
@@ -422,4 +582,6 @@ CREATE UNIQUE INDEX "chat_accounts_uq" ON "chat_accounts" USING btree ("platform
 CREATE INDEX "chat_accounts_staff_idx" ON "chat_accounts" USING btree ("staff_id");--> statement-breakpoint
 CREATE INDEX "offices_tenant_idx" ON "offices" USING btree ("tenant_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "platform_workspaces_uq" ON "platform_workspaces" USING btree ("platform","workspace_id");--> statement-breakpoint
-CREATE INDEX "staff_tenant_office_idx" ON "staff" USING btree ("tenant_id","office_id");
+CREATE INDEX "staff_tenant_office_idx" ON "staff" USING btree ("tenant_id","office_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "tenant_counters_uq" ON "tenant_counters" USING btree ("tenant_id","name");--> statement-breakpoint
+CREATE INDEX "form_links_expires_idx" ON "form_links" USING btree ("expires_at");
