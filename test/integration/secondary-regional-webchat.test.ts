@@ -1,44 +1,25 @@
 import { eq } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { regionalIssues, secondaryConsultations } from '../../db/schema/index';
-import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { launchBrowser } from '../helpers/browser';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import type { TestDatabase } from '../helpers/db';
+import { openWebChat, type WebChat } from '../helpers/web-chat';
 
 // Both flows in the local web chat, in a real browser, on the demo tenant 「みどり市（デモ）」.
+let chat: WebChat;
 let tdb: TestDatabase;
-let app: App;
-let browser: Browser;
-let closeBrowser: () => Promise<void>;
 let page: Page;
+const chooseStaff = (name: string) => chat.chooseStaff(name);
+const send = (line: string) => chat.send(line);
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'on', LOCAL_CHAT: 'on', SCHEDULER: 'false' }));
-  ({ browser, close: closeBrowser } = await launchBrowser());
-  page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'ja-JP' });
-  await page.goto(app.url);
-  await page.waitForSelector('#staff option', { state: 'attached' });
+  chat = await openWebChat();
+  ({ tdb, page } = chat);
 });
 
 afterAll(async () => {
-  await closeBrowser?.();
-  await app?.stop();
-  await tdb?.drop();
+  await chat?.close();
 });
-
-async function chooseStaff(name: string) {
-  const value = await page.$eval('#staff', (sel, n) => [...(sel as HTMLSelectElement).options].find((o) => o.text.includes(n))?.value ?? '', name);
-  await page.selectOption('#staff', value);
-}
-
-async function send(line: string) {
-  await page.locator('#tab-chat').click();
-  await page.fill('#line', line);
-  await page.click('#composer button[type=submit]');
-}
 
 const lastCard = () => page.locator('#chat .msg.bot .card').last();
 const lastForm = () => page.locator('#chat form.bot-form').last();

@@ -17,7 +17,7 @@ import { compareDates, jstToday, monthOf } from '../calendar/jst';
 import { logConsultation } from '../consultations/log';
 import { UserError } from '../errors';
 import { MONITORING_KIND } from '../vocabulary';
-import { labelReminders, type ReminderRow } from './items';
+import { labelReminders, reminderRowColumns, type ReminderRow } from './items';
 import type { DigestItem } from './digest';
 import { snoozeUntil, type SnoozeChoice } from './schedule';
 
@@ -32,19 +32,7 @@ const notFound = () => new UserError('unknown_reminder', 'この予定は見つ�
 export async function reminderForActor(db: Db, actor: Actor, reminderId: string): Promise<ReminderRow> {
   if (!UUID.test(reminderId)) throw notFound();
   const [row] = await db
-    .select({
-      id: reminders.id,
-      recipientId: reminders.recipientId,
-      kind: reminders.kind,
-      key: reminders.key,
-      subjectType: reminders.subjectType,
-      subjectId: reminders.subjectId,
-      dueOn: reminders.dueOn,
-      status: reminders.status,
-      snoozedUntil: reminders.snoozedUntil,
-      escalatedAt: reminders.escalatedAt,
-      recipientOffice: staff.officeId,
-    })
+    .select({ ...reminderRowColumns, recipientOffice: staff.officeId })
     .from(reminders)
     .innerJoin(staff, eq(staff.id, reminders.recipientId))
     .where(and(eq(reminders.id, reminderId), eq(reminders.tenantId, actor.tenantId)));

@@ -24,7 +24,8 @@ export interface ReminderRow {
   escalatedAt: Date | null;
 }
 
-const rowColumns = {
+/** The columns of a ReminderRow, for every query that reads reminders. */
+export const reminderRowColumns = {
   id: reminders.id,
   recipientId: reminders.recipientId,
   kind: reminders.kind,
@@ -44,7 +45,7 @@ export async function openReminders(db: DbOrTx, tenantId: string, recipientIds?:
     if (recipientIds.length === 0) return [];
     where.push(inArray(reminders.recipientId, [...recipientIds]));
   }
-  return db.select(rowColumns).from(reminders).where(and(...where));
+  return db.select(reminderRowColumns).from(reminders).where(and(...where));
 }
 
 type Labels = Map<string, { title: string; detail: string }>;
