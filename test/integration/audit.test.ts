@@ -143,6 +143,32 @@ describe('audit:verify', () => {
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect((await verifyAuditChain(tdb.db, { tenantId: t.id })).ok).toBe(true);
   });
+
+  it('concurrent writers outside any transaction never fork the chain either (one statement each)', async () => {
+    const t = await tenantWithRows(0);
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) => writeAudit(tdb.db, { tenantId: t.id, actorStaffId: null, platform: 'line', action: 'view', resourceType: 'person', detail: { i } })),
+    );
+    const rows = await tdb.db.select({ seq: auditLog.seq }).from(auditLog).where(eq(auditLog.tenantId, t.id)).orderBy(asc(auditLog.seq));
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect((await verifyAuditChain(tdb.db, { tenantId: t.id })).ok).toBe(true);
+  });
+
+  it('the hash the database computes is the one verification recomputes, whatever the detail holds', async () => {
+    const t = await tenantWithRows(0);
+    const details: Record<string, unknown>[] = [
+      // Keys that look like the top-level ones, nested and in arrays.
+      { seq: 0, tenantId: 'x', nested: { seq: 0, tenantId: '"seq":0,"tenantId":' } },
+      { 件数: 3, reason: '年末年始・祝日（振替）', emoji: '👩‍👩‍👧 \u{20B9F}', quote: 'a"b\\c\n\t', big: 12345678901, float: 0.1, neg: -0, list: [1, '二', null, true] },
+      {},
+    ];
+    for (const [i, detail] of details.entries()) {
+      await writeAudit(tdb.db, { tenantId: t.id, actorStaffId: null, platform: null, action: 'export', resourceType: 'delivery', resourceId: i === 1 ? null : `r${i}`, detail });
+    }
+    const result = await verifyAuditChain(tdb.db, { tenantId: t.id });
+    expect(result.problems).toEqual([]);
+    expect(result.heads[0]?.rows).toBe(3);
+  });
 });
 
 describe('searches follow the policy table and are audited', () => {

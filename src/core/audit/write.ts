@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { desc, eq, sql } from 'drizzle-orm';
-import { PgTransaction } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
-import { auditLog } from '../../../db/schema/index';
 
 export interface AuditEntry {
   tenantId: string;
@@ -45,25 +43,29 @@ export function chainHash(prevHash: string, row: ChainedFields): string {
 }
 
 /**
- * Appends one audit row in the caller's transaction. A per-tenant advisory lock serialises
- * appends until commit, so concurrent writers cannot fork the chain.
+ * The canonical JSON of a row in two parts, before and after the value of `seq`, which only the
+ * database knows when it appends (the keys are sorted, so `seq` always sits between
+ * `resourceType` and `tenantId`, after `detail`: the last match is the top-level one).
+ */
+export function chainJsonParts(row: Omit<ChainedFields, 'seq'>): { head: string; tail: string } {
+  const full = canonicalJson({ ...row, seq: 0, at: row.at.toISOString() });
+  const marker = ',"seq":0,"tenantId":';
+  const i = full.lastIndexOf(marker);
+  if (i < 0) throw new Error('audit row without seq/tenantId');
+  return { head: `${full.slice(0, i)},"seq":`, tail: full.slice(i + ',"seq":0'.length) };
+}
+
+/**
+ * Appends one audit row in the caller's transaction (or as its own statement), in one round
+ * trip: the database function `audit_append` (migration 0005) takes a per-tenant advisory lock
+ * held until commit, reads the chain's head after the lock is held, and inserts the row with
+ * the hash `chainHash` would compute, so concurrent writers cannot fork the chain.
  */
 export async function writeAudit(tx: DbOrTx, entry: AuditEntry): Promise<void> {
-  // Outside a transaction the xact lock would end with its own statement, and two concurrent
-  // writers of one tenant would read the same last seq (measured: bench/case-lookup.ts).
-  if (!(tx instanceof PgTransaction)) return tx.transaction((t) => writeAudit(t, entry));
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`audit:${entry.tenantId}`}, 0))`);
-  const [last] = await tx
-    .select({ seq: auditLog.seq, hash: auditLog.hash })
-    .from(auditLog)
-    .where(eq(auditLog.tenantId, entry.tenantId))
-    .orderBy(desc(auditLog.seq))
-    .limit(1);
   // Millisecond precision: what JavaScript's Date keeps, so verification recomputes the same hash.
   const at = new Date();
-  const fields: ChainedFields = {
+  const row = {
     tenantId: entry.tenantId,
-    seq: (last?.seq ?? 0) + 1,
     at,
     actorStaffId: entry.actorStaffId,
     platform: entry.platform,
@@ -72,6 +74,7 @@ export async function writeAudit(tx: DbOrTx, entry: AuditEntry): Promise<void> {
     resourceId: entry.resourceId ?? null,
     detail: entry.detail ?? {},
   };
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  await tx.insert(auditLog).values({ ...fields, prevHash, hash: chainHash(prevHash, fields) });
+  const { head, tail } = chainJsonParts(row);
+  await tx.execute(sql`select audit_append(${row.tenantId}::uuid, ${at.toISOString()}::timestamptz, ${row.actorStaffId}::uuid,
+    ${row.platform}, ${row.action}, ${row.resourceType}, ${row.resourceId}, ${JSON.stringify(row.detail)}::jsonb, ${head}, ${tail})`);
 }
