@@ -1,7 +1,8 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../handlers/index';
-import { auditLog } from '../../db/schema/index';
+import { auditLog, consultations } from '../../db/schema/index';
+import { MONITORING_KIND } from '../../src/core/vocabulary';
 import { dispatch } from '../../src/chat/dispatch';
 import type { Actor, CardBlock, ListBlock, Reply } from '../../src/chat/types';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
@@ -57,6 +58,26 @@ describe('case lookup', () => {
     expect(fields['次回モニタリング']).toContain('未実施: 2026年6月、2026年9月');
     expect(fields['受給者証']).toContain('2027年3月31日');
     expect(fields['担当']).toContain('職員A');
+  });
+
+  it("counts only the person's own monitoring records of the plan's period as done", async () => {
+    const a = world.actors.a;
+    const record = (personId: string, occurredOn: string) => ({
+      tenantId: a.tenantId, officeId: a.officeId, staffId: a.staffId, personId, occurredOn, method: '訪問', kind: MONITORING_KIND, summary: 'モニタリング実施',
+    });
+    // 花子's September visit must not mark 太郎's September as done; 太郎's June visit does.
+    const rows = await tdb.db
+      .insert(consultations)
+      .values([record(world.persons.yamadaHanako.id, '2026-09-10'), record(world.persons.yamadaTaro.id, '2026-06-15')])
+      .returning({ id: consultations.id });
+    try {
+      const card = cardOf(await ask(a, '山田太郎'));
+      const fields = Object.fromEntries(card?.fields.map((f) => [f.label, f.value]) ?? []);
+      expect(fields['次回モニタリング']).toContain('未実施: 2026年9月');
+      expect(fields['次回モニタリング']).not.toContain('2026年6月');
+    } finally {
+      await tdb.db.delete(consultations).where(inArray(consultations.id, rows.map((r) => r.id)));
+    }
   });
 
   it('suggests close names when nothing matches exactly', async () => {

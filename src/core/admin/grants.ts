@@ -73,5 +73,5 @@ export async function actorFor(db: DbOrTx, actor: Actor, personId: string, now: 
 
 /** The case card for a person, honouring grants, break-glass and abuse alerts. Audited by loadCaseView. */
 export async function openPerson(db: DbOrTx, actor: Actor, personId: string, now: Date): Promise<CaseView> {
-  return loadCaseView(db, await actorFor(db, actor, personId, now), personId, now);
+  return loadCaseView(db, actor, personId, now, { elevate: (a) => actorFor(db, a, personId, now) });
 }
