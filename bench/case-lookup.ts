@@ -23,6 +23,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '100' },
     pool: { type: 'string', default: '100' },
+    'think-ms': { type: 'string', default: '0' },
     write: { type: 'boolean', default: true },
     'no-write': { type: 'boolean', default: false },
   },
@@ -30,6 +31,8 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 const pool = Number(values.pool);
+/** Mean pause of each asker between an answer and the next question (0: closed loop, saturation). */
+const thinkMs = Number(values['think-ms']);
 
 const server = await openBenchServer({ migrate: true });
 const admin = postgres(server.url, { max: 2, onnotice: () => {} });
@@ -66,26 +69,26 @@ try {
     const r = await runLoops(concurrency, seconds, async () => {
       const a = pick();
       await searchPersons(database.db, a.actor, QUERY_KINDS[kind](a.person));
-    });
+    }, thinkMs);
     print(latencyRow(`search (core): ${kind}`, r));
   }
   const byId = await runLoops(concurrency, seconds, async () => {
     const a = pick();
     const res = await dispatch(opts, a.actor, { kind: 'action', id: 'case:show', value: a.person.id });
     if (res.errorId) throw new Error(`handler error ${res.errorId}`);
-  });
+  }, thinkMs);
   print(latencyRow('case card by id (handler, `case:show`)', byId));
   const byCode = await runLoops(concurrency, seconds, async () => {
     const a = pick();
     const res = await dispatch(opts, a.actor, { kind: 'command', name: 'case', text: a.person.code });
     if (res.errorId) throw new Error(`handler error ${res.errorId}`);
-  });
+  }, thinkMs);
   print(latencyRow('`/case C-0123` (handler: search + card)', byCode));
   const mixed = await runLoops(concurrency, seconds, async () => {
     const a = pick();
     const res = await dispatch(opts, a.actor, { kind: 'command', name: 'case', text: randomQuery(rng, a) });
     if (res.errorId) throw new Error(`handler error ${res.errorId}`);
-  });
+  }, thinkMs);
   print(latencyRow('`/case <any query above>` (handler)', mixed));
   const single = await runLoops(1, seconds, async () => {
     const a = pick();
@@ -93,7 +96,7 @@ try {
   });
   print(latencyRow('`/case <any query>` (handler, 1 asker alone)', single));
 
-  const slack = await runSlackLookups({ url: server.url, sql: admin, askers, concurrency, seconds, pool, rng });
+  const slack = await runSlackLookups({ url: server.url, sql: admin, askers, concurrency, seconds, pool, rng, thinkMs });
   print(latencyRow('Slack: signed `/case` request → acknowledgement (HTTP 200)', slack.ack));
   print(latencyRow('Slack: signed `/case` request → reply on response_url', slack.reply));
 
@@ -101,17 +104,20 @@ try {
   const [forks] = await admin<{ n: number }[]>`select count(*)::int as n from (select tenant_id, seq from audit_log group by 1, 2 having count(*) > 1) d`;
   const rss = peakRssMb();
   const notes = [
+    thinkMs > 0
+      ? `Each of the ${concurrency} askers pauses a random time (exponential, mean ${thinkMs} ms) between an answer and the next question: an open, human-paced load of up to ${Math.round((concurrency * 1000) / thinkMs)} questions/s.`
+      : `Closed loop: each of the ${concurrency} askers asks again the moment the answer comes, so the rows measure saturation (latency ≈ askers ÷ throughput), not a human-paced load.`,
     `Concurrency ${concurrency} async loops (askers), ${seconds} s per row, database pool ${pool} in the benchmark process (the Slack rows: an app started in the same process with DB_POOL_MAX=${pool}).`,
     `Peak RSS of the benchmark process (benchmark + app): ${rss.toFixed(0)} MB. Audit rows written: ${((auditAfter?.n ?? 0) - (auditBefore[0]?.n ?? 0)).toLocaleString('en')}; audit chain positions written twice (tenant, seq): ${forks?.n}.`,
   ];
   for (const n of notes) console.log(n);
   if (!values['no-write']) {
     writeSection(
-      pool === 100 ? 'case-lookup' : `case-lookup-pool-${pool}`,
+      `case-lookup-${thinkMs > 0 ? `think-${thinkMs}` : 'closed'}`,
       [
-        pool === 100 ? '## Case lookup' : `## Case lookup (pool ${pool})`,
+        thinkMs > 0 ? `## Case lookup: ${concurrency} askers at a human pace (mean pause ${thinkMs} ms)` : `## Case lookup: ${concurrency} askers in a closed loop (saturation)`,
         '',
-        `Command: \`npm run bench:case-lookup -- --seconds ${seconds} --concurrency ${concurrency} --pool ${pool}\`. Dataset: ${dataset}.`,
+        `Command: \`npm run bench:case-lookup -- --seconds ${seconds} --concurrency ${concurrency} --pool ${pool} --think-ms ${thinkMs}\`. Dataset: ${dataset}.`,
         machine,
         '',
         'Each request: a random asker (a counselor with a person of their office; one in ten a 基幹 worker with a consenting person) and a query of the kind named. "search (core)" is `searchPersons` (query + audit row); the handler rows go through `dispatch` (search, the case card with plan, monitoring months, recent records, audit); the Slack rows go through the HTTP endpoint: signature, replay window, Bolt, identity, dispatch, Block Kit, reply posted to a fake response_url on loopback.',

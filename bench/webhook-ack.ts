@@ -1,8 +1,9 @@
 /**
- * Webhook acknowledgement under load: `npm run bench:webhook-ack [-- --seconds 20]`.
+ * Webhook acknowledgement under load: `npm run bench:webhook-ack [-- --seconds 20 --scheduler separate]`.
  * The app runs as its own process (as in production) with Slack and LINE configured against a
- * fake platform on loopback and the scheduler on, delivering a backlog of direct messages
- * meanwhile. autocannon (in this process) sends signed requests, each with a new event id:
+ * fake platform on loopback. `--scheduler on`: the same process also runs the scheduler;
+ * `separate`: a second process runs it (the deployment of docs/operations.md); `off`: none.
+ * With a scheduler, it delivers a backlog of direct messages meanwhile. autocannon (in this process) sends signed requests, each with a new event id:
  * first as fast as they are answered (saturation), then at half that rate, where the latency
  * percentiles are taken. Writes the section "Webhook acknowledgement".
  */
@@ -12,7 +13,6 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { freePort } from '../db/embedded';
 import { textReply } from '../src/chat/replies';
-import { enqueueDelivery } from '../src/scheduler/outbox';
 import { signSlackRequest } from '../src/platforms/slack/verify';
 import { openBench } from './lib/context';
 import { BenchSlack } from './lib/fake-slack';
@@ -21,7 +21,7 @@ import { BENCH_SIGNING_SECRET, linkAskers, teamOf } from './lib/slack-lookup';
 import { ms } from './lib/stats';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '20' }, connections: { type: 'string', default: '50' }, backlog: { type: 'string', default: '20000' }, scheduler: { type: 'string', default: 'on' }, 'no-write': { type: 'boolean', default: false } },
+  options: { seconds: { type: 'string', default: '20' }, connections: { type: 'string', default: '50' }, backlog: { type: 'string', default: '200000' }, scheduler: { type: 'string', default: 'on' }, 'no-write': { type: 'boolean', default: false } },
 });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
@@ -30,42 +30,50 @@ const LINE_SECRET = 'bench-line-channel-secret';
 const ctx = await openBench(20, 2000);
 const fake = await new BenchSlack().start();
 const port = await freePort();
-const app = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-  env: {
-    ...process.env,
-    DATABASE_URL: ctx.server.url,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    DEMO_DATA: 'off',
-    LOCAL_CHAT: 'off',
-    SCHEDULER: values.scheduler === 'on' ? 'true' : 'false',
-    SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET,
-    SLACK_BOT_TOKEN: 'xoxb-bench',
-    SLACK_API_URL: fake.apiUrl,
-    LINE_CHANNEL_SECRET: LINE_SECRET,
-    LINE_CHANNEL_ACCESS_TOKEN: 'bench-line-token',
-    LINE_API_URL: fake.apiUrl.replace(/\/api\/$/, ''),
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const mode = values.scheduler as 'on' | 'off' | 'separate';
+if (!['on', 'off', 'separate'].includes(mode)) throw new Error('--scheduler on|off|separate');
+const startProcess = (p: number, scheduler: boolean) =>
+  spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: ctx.server.url,
+      PORT: String(p),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      DEMO_DATA: 'off',
+      LOCAL_CHAT: 'off',
+      SCHEDULER: scheduler ? 'true' : 'false',
+      SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_API_URL: fake.apiUrl,
+      LINE_CHANNEL_SECRET: LINE_SECRET,
+      LINE_CHANNEL_ACCESS_TOKEN: 'bench-line-token',
+      LINE_API_URL: fake.apiUrl.replace(/\/api\/$/, ''),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+const listening = (child: ReturnType<typeof startProcess>) =>
+  new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => (d.toString().includes('listening on') ? resolve() : undefined));
+    child.on('exit', (code) => reject(new Error(`app exited with ${code}`)));
+  });
+const app = startProcess(port, mode === 'on');
+const worker = mode === 'separate' ? startProcess(await freePort(), true) : null;
 const appUrl = `http://127.0.0.1:${port}`;
 try {
-  await new Promise<void>((resolve, reject) => {
-    app.stdout?.on('data', (d: Buffer) => (d.toString().includes('listening on') ? resolve() : undefined));
-    app.on('exit', (code) => reject(new Error(`app exited with ${code}`)));
-  });
-  // The scheduler's work meanwhile: a backlog of direct messages to linked counselors.
+  await listening(app);
+  if (worker) await listening(worker);
+  // The scheduler's work meanwhile: a backlog of direct messages to linked counselors, inserted
+  // in one statement (the outbox trigger wakes the relay).
   await linkAskers(ctx.admin, ctx.askers);
   const backlog = Number(values.backlog);
   const runId = randomUUID().slice(0, 8);
-  for (let i = 0; i < backlog; i += 200) {
-    await Promise.all(
-      ctx.askers.slice(0, 200).map((a, k) =>
-        enqueueDelivery(ctx.database.db, { tenantId: a.actor.tenantId, idempotencyKey: `bench:${runId}:${i + k}`, recipientId: a.actor.staffId, kind: 'notice', reply: textReply('ベンチマークの通知です。', 'dm') }),
-      ),
-    );
-  }
+  const targets = ctx.askers.slice(0, 200);
+  await ctx.admin`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, run_at)
+    select t.tenant_id, ${`bench:${runId}:`} || g, t.staff_id, 'notice', ${ctx.admin.json(textReply('ベンチマークの通知です。', 'dm') as never)}, now()
+    from generate_series(0, ${backlog - 1}) g
+    join (select * from unnest(${targets.map((a) => a.actor.tenantId)}::uuid[], ${targets.map((a) => a.actor.staffId)}::uuid[]) with ordinality as u(tenant_id, staff_id, n)) t
+      on t.n = 1 + g % ${targets.length}`;
   const sentBefore = await sent(runId);
 
   const team = teamOf(ctx.askers[0]?.actor.tenantId ?? '');
@@ -94,9 +102,9 @@ try {
   }
   const delivered = (await sent(runId)) - sentBefore;
   const note =
-    values.scheduler === 'on'
-      ? `Scheduler on: meanwhile it delivered ${delivered.toLocaleString('en')} of a backlog of ${backlog.toLocaleString('en')} direct messages (fake Slack counted ${fake.posted.toLocaleString('en')} chat.postMessage calls), and planned reminders for every town on its own interval.`
-      : 'Scheduler off (baseline).';
+    mode === 'off'
+      ? 'Scheduler off (baseline).'
+      : `Scheduler ${mode === 'on' ? 'in the web process' : 'in a second process (SCHEDULER=false on the web process)'}: meanwhile it delivered ${delivered.toLocaleString('en')} of a backlog of ${backlog.toLocaleString('en')} direct messages (fake Slack counted ${fake.posted.toLocaleString('en')} chat.postMessage calls), and planned reminders for every town on its own interval.`;
   console.log(note);
   if (!values['no-write']) {
     writeSection(
@@ -107,7 +115,7 @@ try {
         `Command: \`npm run bench:webhook-ack -- --seconds ${seconds} --connections ${connections} --scheduler ${values.scheduler}\`. Dataset: ${ctx.dataset}.`,
         ctx.machine,
         '',
-        `The app runs as its own process (\`src/main.ts\`, DB_POOL_MAX 10, scheduler on); autocannon runs in the benchmark process with ${connections} connections on loopback; every request is signed and carries a new event id. Slack: signature, replay window, acknowledgement, then the event-id claim in PostgreSQL (Bolt acknowledges Events API requests before middleware runs). LINE: signature, then the events stored in the PostgreSQL inbox (unique webhookEventId: the replay check) before the 200. First a saturation run, then ${seconds} s at half the saturated rate, where the percentiles are taken (autocannon reports p97.5, not p95).`,
+        `The app runs as its own process (\`src/main.ts\`, DB_POOL_MAX 10; scheduler: ${mode === 'on' ? 'in the same process' : mode === 'separate' ? 'a second \`src/main.ts\` process with SCHEDULER=true, the web process with SCHEDULER=false' : 'off'}); autocannon runs in the benchmark process with ${connections} connections on loopback; every request is signed and carries a new event id. Slack: signature, replay window, acknowledgement, then the event-id claim in PostgreSQL (Bolt acknowledges Events API requests before middleware runs). LINE: signature, then the events stored in the PostgreSQL inbox (unique webhookEventId: the replay check) before the 200. First a saturation run, then ${seconds} s at half the saturated rate, where the percentiles are taken (autocannon reports p97.5, not p95).`,
         '',
         '| endpoint | saturated req/s | offered req/s (half) | requests | p50 ms | p97.5 ms | p99 ms | p99.9 ms | max ms | non-2xx + errors |',
         '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -118,8 +126,11 @@ try {
     );
   }
 } finally {
-  app.kill('SIGTERM');
-  await new Promise((r) => app.once('exit', r));
+  for (const child of [app, worker]) {
+    if (!child || child.exitCode !== null) continue;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
   await fake.stop();
   await ctx.close();
 }

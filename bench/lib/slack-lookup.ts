@@ -68,6 +68,8 @@ export async function runSlackLookups(o: {
   seconds: number;
   pool: number;
   rng: Prng;
+  /** Mean pause between an answer and the next question (0: closed loop). */
+  thinkMs?: number;
 }): Promise<{ ack: { latencies: Latencies; errors: number; seconds: number }; reply: { latencies: Latencies; errors: number; seconds: number } }> {
   await linkAskers(o.sql, o.askers);
   const fake = await new BenchSlack().start();
@@ -108,7 +110,7 @@ export async function runSlackLookups(o: {
     await runLoops(o.concurrency, Math.min(5, o.seconds), one);
     ack = new Latencies();
     ackErrors = 0;
-    const reply = await runLoops(o.concurrency, o.seconds, one);
+    const reply = await runLoops(o.concurrency, o.seconds, one, o.thinkMs ?? 0);
     return { ack: { latencies: ack, errors: ackErrors, seconds: reply.seconds }, reply };
   } finally {
     await app.stop();

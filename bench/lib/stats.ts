@@ -38,11 +38,16 @@ export function peakRssMb(): number {
 /**
  * Runs `worker` in `concurrency` async loops until `seconds` have passed, timing each call.
  * Errors are counted, not thrown: a benchmark reports them beside the figures.
+ *
+ * `thinkMs` 0 is a closed loop (each asker asks again the moment the answer comes: a saturation
+ * test); above 0 each asker pauses a random time of that mean (exponential) between an answer
+ * and the next question, as people do, starting at a random offset.
  */
 export async function runLoops(
   concurrency: number,
   seconds: number,
   worker: (loop: number, i: number) => Promise<void>,
+  thinkMs = 0,
 ): Promise<{ latencies: Latencies; errors: number; seconds: number; firstError?: string }> {
   const latencies = new Latencies();
   let errors = 0;
@@ -51,7 +56,13 @@ export async function runLoops(
   const deadline = started + seconds * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async (_, loop) => {
+      const think = (mean: number) => new Promise((r) => setTimeout(r, -Math.log(1 - Math.random()) * mean));
+      if (thinkMs > 0) await new Promise((r) => setTimeout(r, Math.random() * thinkMs));
       for (let i = 0; performance.now() < deadline; i++) {
+        if (thinkMs > 0 && i > 0) {
+          await think(thinkMs);
+          if (performance.now() >= deadline) break;
+        }
         const s = performance.now();
         try {
           await worker(loop, i);
