@@ -66,6 +66,8 @@ export const configSchema = z.object({
   DELIVERY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
   DELIVERY_RETRY_MAX_MS: z.coerce.number().int().min(100).max(86_400_000).default(3_600_000),
   DELIVERY_CONCURRENCY_PER_PLATFORM: z.coerce.number().int().min(1).max(100).default(4),
+  /** Delivery jobs fetched and attempted together by one worker loop (docs/reminders.md). */
+  DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(50),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -27,10 +27,15 @@ export interface SchedulerSettings {
   retryMaxMs: number;
   /** Sends in flight per platform in this instance. */
   concurrencyPerPlatform: number;
-  /** Jobs this instance runs at once. */
+  /** Worker loops of this instance; each attempts one batch at a time. */
   workers: number;
+  /** Jobs per batch (default DEFAULT_BATCH_SIZE). */
+  batchSize?: number;
   clock: 'system' | 'database';
 }
+
+/** Why 50: one lease query and one "sent" update carry 50 deliveries; a batch still sends in well under a lease. */
+export const DEFAULT_BATCH_SIZE = 50;
 
 export interface SchedulerDeps {
   /** The scheduler opens its own pool to this database (see connection.ts for why). */
@@ -67,6 +72,7 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
     retryMaxMs: s.retryMaxMs,
     semaphores: new Semaphores(s.concurrencyPerPlatform),
     concurrency: s.workers,
+    batchSize: s.batchSize ?? DEFAULT_BATCH_SIZE,
   });
   await queue.start();
   const lastSync = new Map<string, { at: number; day: string }>();
@@ -133,6 +139,7 @@ export function schedulerSettingsOf(config: {
   DELIVERY_RETRY_BASE_MS: number;
   DELIVERY_RETRY_MAX_MS: number;
   DELIVERY_CONCURRENCY_PER_PLATFORM: number;
+  DELIVERY_BATCH_SIZE: number;
 }): SchedulerSettings {
   if (config.NODE_ENV === 'production' && config.SCHEDULER_CLOCK === 'database') {
     throw new Error('SCHEDULER_CLOCK=database is for tests and benchmarks: it is refused with NODE_ENV=production');
@@ -145,6 +152,7 @@ export function schedulerSettingsOf(config: {
     retryMaxMs: config.DELIVERY_RETRY_MAX_MS,
     concurrencyPerPlatform: config.DELIVERY_CONCURRENCY_PER_PLATFORM,
     workers: config.SCHEDULER_WORKERS,
+    batchSize: config.DELIVERY_BATCH_SIZE,
     clock: config.SCHEDULER_CLOCK,
   };
 }

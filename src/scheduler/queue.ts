@@ -11,7 +11,7 @@ import { asError } from '../core/errors';
 import { log } from '../log';
 import type { Clock } from './clock';
 import { withTimeout } from './connection';
-import { attemptDelivery, type DeliverOptions } from './deliver';
+import { attemptDeliveries, type DeliverOptions } from './deliver';
 
 export const DELIVERY_QUEUE = 'soudan-delivery';
 const RELAY_BATCH = 500;
@@ -21,8 +21,10 @@ const RELAY_POLL_MS = 500;
 export interface QueueOptions extends DeliverOptions {
   url: string;
   clock: Clock;
-  /** Jobs this process runs at once. */
+  /** Batches this process runs at once (pg-boss `localConcurrency`: one fetch loop each). */
   concurrency: number;
+  /** Jobs fetched and attempted together (pg-boss `batchSize`). */
+  batchSize: number;
 }
 
 /** Adapter so that pg-boss inserts its jobs inside our transaction (relay atomicity). */
@@ -48,6 +50,7 @@ export class DeliveryQueue {
     this.boss = new PgBoss({
       connectionString: o.url,
       schema: 'pgboss',
+      // One connection per fetch loop, plus completion, heartbeats and maintenance.
       max: Math.max(4, o.concurrency + 2),
       application_name: 'soudan-bot-queue',
       useListenNotify: true,
@@ -74,12 +77,29 @@ export class DeliveryQueue {
       retentionSeconds: 3600,
       deleteAfterSeconds: 3600,
     });
-    await this.boss.work<{ deliveryId: string }>(
+    // Each of `concurrency` loops fetches up to `batchSize` jobs in one query and, while
+    // batches come back full, fetches again at once (burstWhenBatchFull) instead of waiting
+    // the polling interval: with batch 1 and 0.5 s polling a process was capped near
+    // 2 jobs/s per slot. A short batch means the queue caught up: NOTIFY (or the poll) wakes it.
+    const options = {
+      batchSize: this.o.batchSize,
+      burstWhenBatchFull: true,
+      localConcurrency: this.o.concurrency,
+      perJobResults: true,
+      pollingIntervalSeconds: 0.5,
+      notifyPollingIntervalSeconds: 0.5,
+      heartbeatRefreshSeconds: 3,
+    } as const;
+    await this.boss.work<{ deliveryId: string }, unknown, typeof options>(
       DELIVERY_QUEUE,
-      { localConcurrency: this.o.concurrency, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5, heartbeatRefreshSeconds: 3 },
-      async ([job]) => {
-        if (!job) return;
-        await attemptDelivery(this.o, job.data.deliveryId, job.id);
+      options,
+      async (jobs) => {
+        const results = await attemptDeliveries(
+          this.o,
+          jobs.map((j) => ({ deliveryId: j.data.deliveryId, jobId: j.id })),
+        );
+        // An error is that job's alone: pg-boss runs it again (retryDelay 1 s), the others complete.
+        return results.map((r) => ('error' in r ? { id: r.jobId, status: 'failed' as const, output: { message: r.error.message } } : { id: r.jobId, status: 'completed' as const, output: { outcome: r.outcome } }));
       },
     );
     await this.listen();

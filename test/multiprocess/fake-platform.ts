@@ -33,6 +33,15 @@ export class FakePlatform {
    * message, before it could record that, sends it again.
    */
   resendsAbsorbed = 0;
+  /** Messages accepted (shown), with `keepMessages` off too. */
+  acceptedCount = 0;
+  /**
+   * Off: `received` stays empty (a benchmark's million messages); keys and counts are still
+   * kept, and `onAccept` still sees each message.
+   */
+  keepMessages = true;
+  /** Called when a message is accepted (shown), with its key and the arrival time. */
+  onAccept: ((key: string, at: number) => void) | null = null;
   private readonly accepted = new Map<string, string>();
   /** Answer this much later (a slow platform, so that sends are in flight when a test interferes). */
   delayMs = 0;
@@ -58,8 +67,11 @@ export class FakePlatform {
     const earlier = this.accepted.get(body.key);
     if (!rule && earlier === undefined) {
       // Accepted on arrival: the user sees it even if the sender dies before the answer.
-      this.received.push({ key: body.key, to: body.to, summary: body.summary, at: Date.now() });
-      this.accepted.set(body.key, `m${this.received.length}`);
+      const at = Date.now();
+      if (this.keepMessages) this.received.push({ key: body.key, to: body.to, summary: body.summary, at });
+      this.acceptedCount++;
+      this.accepted.set(body.key, `m${this.acceptedCount}`);
+      this.onAccept?.(body.key, at);
     }
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     if (earlier !== undefined && !rule) {
@@ -79,6 +91,11 @@ export class FakePlatform {
 
   addRule(rule: Rule): void {
     this.rules.push(rule);
+  }
+
+  /** Whether a message with this key was accepted. */
+  has(key: string): boolean {
+    return this.accepted.has(key);
   }
 
   /** How many times each key was accepted. */
