@@ -7,11 +7,10 @@
  * first as fast as they are answered (saturation), then at half that rate, where the latency
  * percentiles are taken. Writes the section "Webhook acknowledgement".
  */
-import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { freePort } from '../db/embedded';
+import { startAppProcess } from './lib/app-process';
 import { textReply } from '../src/chat/replies';
 import { signSlackRequest } from '../src/platforms/slack/verify';
 import { openBench } from './lib/context';
@@ -29,40 +28,22 @@ const LINE_SECRET = 'bench-line-channel-secret';
 
 const ctx = await openBench(20, 2000);
 const fake = await new BenchSlack().start();
-const port = await freePort();
 const mode = values.scheduler as 'on' | 'off' | 'separate';
 if (!['on', 'off', 'separate'].includes(mode)) throw new Error('--scheduler on|off|separate');
-const startProcess = (p: number, scheduler: boolean) =>
-  spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: ctx.server.url,
-      PORT: String(p),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      DEMO_DATA: 'off',
-      LOCAL_CHAT: 'off',
-      SCHEDULER: scheduler ? 'true' : 'false',
-      SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-bench',
-      SLACK_API_URL: fake.apiUrl,
-      LINE_CHANNEL_SECRET: LINE_SECRET,
-      LINE_CHANNEL_ACCESS_TOKEN: 'bench-line-token',
-      LINE_API_URL: fake.apiUrl.replace(/\/api\/$/, ''),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-const listening = (child: ReturnType<typeof startProcess>) =>
-  new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => (d.toString().includes('listening on') ? resolve() : undefined));
-    child.on('exit', (code) => reject(new Error(`app exited with ${code}`)));
-  });
-const app = startProcess(port, mode === 'on');
-const worker = mode === 'separate' ? startProcess(await freePort(), true) : null;
-const appUrl = `http://127.0.0.1:${port}`;
+const appEnv = (scheduler: boolean) => ({
+  DATABASE_URL: ctx.server.url,
+  SCHEDULER: scheduler ? 'true' : 'false',
+  SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET,
+  SLACK_BOT_TOKEN: 'xoxb-bench',
+  SLACK_API_URL: fake.apiUrl,
+  LINE_CHANNEL_SECRET: LINE_SECRET,
+  LINE_CHANNEL_ACCESS_TOKEN: 'bench-line-token',
+  LINE_API_URL: fake.apiUrl.replace(/\/api\/$/, ''),
+});
+const app = await startAppProcess(appEnv(mode === 'on'));
+const worker = mode === 'separate' ? await startAppProcess(appEnv(true)) : null;
+const appUrl = app.url;
 try {
-  await listening(app);
-  if (worker) await listening(worker);
   // The scheduler's work meanwhile: a backlog of direct messages to linked counselors, inserted
   // in one statement (the outbox trigger wakes the relay).
   await linkAskers(ctx.admin, ctx.askers);
@@ -126,11 +107,8 @@ try {
     );
   }
 } finally {
-  for (const child of [app, worker]) {
-    if (!child || child.exitCode !== null) continue;
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
+  await app.stop();
+  await worker?.stop();
   await fake.stop();
   await ctx.close();
 }

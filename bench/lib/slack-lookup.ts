@@ -1,6 +1,5 @@
 import type postgres from 'postgres';
-import { startApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { startAppProcess } from './app-process';
 import { signSlackRequest } from '../../src/platforms/slack/verify';
 import type { Prng } from '../dataset/prng';
 import { BenchSlack } from './fake-slack';
@@ -73,20 +72,15 @@ export async function runSlackLookups(o: {
 }): Promise<{ ack: { latencies: Latencies; errors: number; seconds: number }; reply: { latencies: Latencies; errors: number; seconds: number } }> {
   await linkAskers(o.sql, o.askers);
   const fake = await new BenchSlack().start();
-  const app = await startApp(
-    loadConfig({
-      DATABASE_URL: o.url,
-      PORT: '0',
-      DEMO_DATA: 'off',
-      LOCAL_CHAT: 'off',
-      SCHEDULER: 'false',
-      LOG_LEVEL: 'warn',
-      DB_POOL_MAX: String(o.pool),
-      SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-bench',
-      SLACK_API_URL: fake.apiUrl,
-    }),
-  );
+  // The app in its own process, as deployed: the load generator does not share its event loop.
+  const app = await startAppProcess({
+    DATABASE_URL: o.url,
+    SCHEDULER: 'false',
+    DB_POOL_MAX: String(o.pool),
+    SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET,
+    SLACK_BOT_TOKEN: 'xoxb-bench',
+    SLACK_API_URL: fake.apiUrl,
+  });
   let ack = new Latencies();
   let ackErrors = 0;
   try {
