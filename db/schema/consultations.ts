@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   boolean,
   date,
@@ -44,5 +45,8 @@ export const consultations = pgTable(
     index('consultations_person_idx').on(t.tenantId, t.personId, t.occurredOn),
     index('consultations_office_idx').on(t.tenantId, t.officeId, t.occurredOn),
     index('consultations_due_idx').on(t.tenantId, t.nextActionDue),
+    // The months each person's monitoring was recorded in (reminder planning reads a whole town's
+    // at once): an index-only scan of ~5 % of the table instead of every record of the town.
+    index('consultations_monitoring_idx').on(t.tenantId, t.personId, t.occurredOn).where(sql`kind = 'モニタリング' and deleted_at is null and off_month = false`),
   ],
 );

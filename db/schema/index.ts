@@ -4,6 +4,7 @@ export * from './line';
 export * from './lineworks';
 export * from './meetings';
 export * from './persons';
+export * from './planning';
 export * from './platform-state';
 export * from './records';
 export * from './regional-issues';

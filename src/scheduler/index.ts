@@ -13,7 +13,7 @@ import { log } from '../log';
 import { guardDriverCrash, SchedulerConnection } from './connection';
 import { databaseClock, injectedClock, systemClock, type Clock } from './clock';
 import { runHousekeeping } from './housekeeping';
-import { planTenant } from './plan-tenant';
+import { planTenants } from './plan-tenant';
 import { DeliveryQueue } from './queue';
 import { Semaphores } from './semaphore';
 
@@ -75,7 +75,6 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
     batchSize: s.batchSize ?? DEFAULT_BATCH_SIZE,
   });
   await queue.start();
-  const lastSync = new Map<string, { at: number; day: string }>();
   let stopped = false;
   let running: Promise<void> | null = null;
 
@@ -83,19 +82,21 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
     await clock.refresh();
     const now = clock.now();
     const day = jstToday(now);
-    for (const t of await conn.db.select({ id: tenants.id }).from(tenants)) {
-      if (stopped) return;
-      const last = lastSync.get(t.id);
-      const sync = !last || last.day !== day || Date.now() - last.at >= s.syncIntervalMs || s.clock === 'database';
-      try {
-        const stats = await planTenant(conn.db, t.id, now, { syncReminders: sync });
-        if (stats && sync) lastSync.set(t.id, { at: Date.now(), day });
-        if (stats && stats.digests + stats.lastCalls + stats.escalations > 0) log.info({ tenant: t.id, ...stats }, 'reminders planned');
-      } catch (e) {
+    // The instances split the tenants through tenant_planning (plan-tenant.ts): a tenant another
+    // instance planned in the last half interval is skipped, and its reminder rows are
+    // recomputed once per sync interval (and each new day) across all instances.
+    const ids = (await conn.db.select({ id: tenants.id }).from(tenants).orderBy(tenants.id)).map((t) => t.id);
+    const claim = { replanAfterMs: s.planIntervalMs / 2, syncIntervalMs: s.syncIntervalMs, forceSync: s.clock === 'database', instanceId };
+    await planTenants(conn.db, ids, now, claim, {
+      stopped: () => stopped,
+      onTenant: (tenant, stats) => {
+        if (stats && stats.digests + stats.lastCalls + stats.escalations > 0) log.info({ tenant, ...stats }, 'reminders planned');
+      },
+      onError: (tenant, e) => {
         conn.report(e);
-        log.error({ tenant: t.id, err: asError(e).message }, 'planning failed; next pass retries');
-      }
-    }
+        log.error({ tenant, err: asError(e).message }, 'planning failed; next pass retries');
+      },
+    });
     if (!stopped) await runHousekeeping(conn.db, now, day);
   }
 

@@ -2,22 +2,31 @@
  * Planning one tenant at "now": reminder rows from plans, monitorings, certificates and waiting
  * 二次相談 (core/reminders/plan-due), then today's deliveries: digests, last calls and
  * escalations. Every write has a natural key, so N instances planning at once write each thing
- * once; an advisory lock per tenant only saves the others the work.
+ * once. An advisory lock per tenant and its tenant_planning row (when it was last planned and
+ * synced, by any instance) make N instances split a pass's tenants instead of each planning all.
+ * Round trips per tenant do not grow with its size: reads in one pipelined batch, each kind of
+ * write in one statement (docs/reminders.md has the figures).
  */
 import { and, eq, gte, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import type { Reply } from '../chat/types';
 import type { Db, DbOrTx } from '../../db/client';
-import { consultations, deliveries, offices, persons, reminders, secondaryConsultations, servicePlans, staff, tenants } from '../../db/schema/index';
-import { writeAudit } from '../core/audit/write';
+import { deliveries, offices, persons, reminders, secondaryConsultations, servicePlans, staff, tenantPlanning, tenants } from '../../db/schema/index';
+import { writeAuditBatch } from '../core/audit/write';
 import { isBusinessDay } from '../core/calendar/business-days';
 import { jstToday, monthOf } from '../core/calendar/jst';
 import { groupDigest, digestCount, renderDigest, renderEscalation, renderLastCall, type DigestItem } from '../core/reminders/digest';
 import { labelReminders, openReminders } from '../core/reminders/items';
-import { needsEscalation, planForPlan, planSecondaryWaiting, type PlannedReminder } from '../core/reminders/plan-due';
+import { createPlanMemo, needsEscalation, planForPlan, planSecondaryWaiting, type PlannedReminder } from '../core/reminders/plan-due';
 import { digestInstant, isDigestDay, isLastCallDay } from '../core/reminders/schedule';
 import { reminderSettingsOf, staffPrefsOf, type ReminderSettings } from '../core/reminders/settings';
-import { completeRemindersByKey, upsertReminders } from '../core/reminders/store';
+import { completeRemindersByKey, pgArray, upsertReminders } from '../core/reminders/store';
 import { MONITORING_KIND } from '../core/vocabulary';
-import { enqueueDelivery } from './outbox';
+
+/**
+ * The kind as a literal, not a parameter: a prepared statement's generic plan cannot prove the
+ * partial index's predicate from `kind = $2`.
+ */
+const MONITORING_LITERAL = sql.raw(`'${MONITORING_KIND.replaceAll("'", "''")}'`);
 
 /** Planned this long before the digest hour, so that it leaves on the minute. */
 export const DIGEST_LOOKAHEAD_MS = 2 * 60_000;
@@ -25,48 +34,66 @@ export const DIGEST_LOOKAHEAD_MS = 2 * 60_000;
 export const DIGEST_CATCH_UP_MS = 3 * 60 * 60_000;
 
 export interface PlanStats {
+  /** Reminder rows planned (each compared with what is stored). */
   reminders: number;
+  /** Of those, rows inserted or moved (the rest were unchanged and not written). */
+  remindersWritten: number;
   digests: number;
   lastCalls: number;
   escalations: number;
 }
 
 /** Reminder rows of a tenant as of now (monitoring, certificate, 二次相談 waiting). */
-export async function syncReminders(db: DbOrTx, tenantId: string, settings: ReminderSettings, now: Date): Promise<number> {
+export async function syncReminders(db: DbOrTx, tenantId: string, settings: ReminderSettings, now: Date): Promise<{ planned: number; written: number }> {
   const today = jstToday(now);
-  const plans = await db
-    .select({
-      id: servicePlans.id,
-      personId: servicePlans.personId,
-      counselorId: persons.counselorId,
-      periodStart: servicePlans.periodStart,
-      periodEnd: servicePlans.periodEnd,
-      frequencyMonths: servicePlans.frequencyMonths,
-      standardMonths: servicePlans.standardMonths,
-      segments: servicePlans.segments,
-      countFrom: servicePlans.countFrom,
-      certificateEnd: servicePlans.certificateEnd,
-    })
-    .from(servicePlans)
-    .innerJoin(persons, eq(persons.id, servicePlans.personId))
-    .where(and(eq(servicePlans.tenantId, tenantId), eq(servicePlans.active, true), isNull(persons.deletedAt)));
-  const monitored = await db
-    .selectDistinct({ personId: consultations.personId, month: sql<string>`to_char(${consultations.occurredOn}, 'YYYY-MM')` })
-    .from(consultations)
-    .where(and(eq(consultations.tenantId, tenantId), eq(consultations.kind, MONITORING_KIND), isNull(consultations.deletedAt), eq(consultations.offMonth, false)));
+  // Issued together: in a transaction postgres.js pipelines them on its one connection.
+  const [plans, monitored, stored, waiting] = await Promise.all([
+    db
+      .select({
+        id: servicePlans.id,
+        personId: servicePlans.personId,
+        counselorId: persons.counselorId,
+        periodStart: servicePlans.periodStart,
+        periodEnd: servicePlans.periodEnd,
+        frequencyMonths: servicePlans.frequencyMonths,
+        standardMonths: servicePlans.standardMonths,
+        segments: servicePlans.segments,
+        countFrom: servicePlans.countFrom,
+        certificateEnd: servicePlans.certificateEnd,
+      })
+      .from(servicePlans)
+      .innerJoin(persons, eq(persons.id, servicePlans.personId))
+      .where(and(eq(servicePlans.tenantId, tenantId), eq(servicePlans.active, true), isNull(persons.deletedAt))),
+    // An index-only scan of consultations_monitoring_idx (the partial index of these rows). The
+    // large reads are plain rows, not mapped through the query builder (a third of their cost).
+    db.execute<{ person_id: string; month: string }>(sql`select distinct person_id, to_char(occurred_on, 'YYYY-MM') as month from consultations
+      where tenant_id = ${tenantId} and kind = ${MONITORING_LITERAL} and deleted_at is null and off_month = false and person_id is not null`),
+    // What is stored, so that only what changed is written (most days: next to nothing).
+    db.execute<{ key: string; recipient_id: string; due_on: string; status: string }>(sql`select key, recipient_id, due_on, status from reminders
+      where tenant_id = ${tenantId} and kind in ('monitoring', 'certificate', 'secondary_waiting')`),
+    db
+      .select({ id: secondaryConsultations.id, urgency: secondaryConsultations.urgency, createdAt: secondaryConsultations.createdAt })
+      .from(secondaryConsultations)
+      .where(and(eq(secondaryConsultations.tenantId, tenantId), eq(secondaryConsultations.status, 'requested'))),
+  ]);
   const doneByPerson = new Map<string, string[]>();
-  for (const m of monitored) if (m.personId) doneByPerson.set(m.personId, [...(doneByPerson.get(m.personId) ?? []), m.month]);
+  for (const m of monitored) {
+    const months = doneByPerson.get(m.person_id);
+    if (months) months.push(m.month);
+    else doneByPerson.set(m.person_id, [m.month]);
+  }
 
   const upserts: PlannedReminder[] = [];
   const doneKeys: string[] = [];
-  const validKeys: string[] = [];
+  const validKeys = new Set<string>();
   const unplannable: string[] = [];
+  const memo = createPlanMemo();
   for (const p of plans) {
     try {
-      const out = planForPlan({ planId: p.id, personId: p.personId, counselorId: p.counselorId, plan: p, doneMonths: doneByPerson.get(p.personId) ?? [] }, today, settings.renewalLeadDays, settings.calendar);
-      upserts.push(...out.upserts);
-      doneKeys.push(...out.doneKeys);
-      for (const k of out.keep) validKeys.push(...k.keys);
+      const out = planForPlan({ planId: p.id, personId: p.personId, counselorId: p.counselorId, plan: p, doneMonths: doneByPerson.get(p.personId) ?? [] }, today, settings.renewalLeadDays, settings.calendar, memo);
+      for (const u of out.upserts) upserts.push(u);
+      for (const k of out.doneKeys) doneKeys.push(k);
+      for (const k of out.keep) for (const key of k.keys) validKeys.add(key);
     } catch {
       // A plan with an incomplete rule (no frequency, mid-month start without a setting) has
       // no months to remind about; the case card asks the counselor to fix it. Its reminders
@@ -74,10 +101,6 @@ export async function syncReminders(db: DbOrTx, tenantId: string, settings: Remi
       unplannable.push(p.id);
     }
   }
-  const waiting = await db
-    .select({ id: secondaryConsultations.id, urgency: secondaryConsultations.urgency, createdAt: secondaryConsultations.createdAt })
-    .from(secondaryConsultations)
-    .where(and(eq(secondaryConsultations.tenantId, tenantId), eq(secondaryConsultations.status, 'requested')));
   if (waiting.length > 0) {
     const kikan = await db
       .select({ id: staff.id })
@@ -86,39 +109,99 @@ export async function syncReminders(db: DbOrTx, tenantId: string, settings: Remi
       .where(and(eq(staff.tenantId, tenantId), eq(staff.active, true), eq(offices.kind, 'kikan')));
     upserts.push(...planSecondaryWaiting(waiting, kikan.map((k) => k.id), now, today, { normal: settings.secondaryWaitHours, urgent: settings.secondaryUrgentWaitHours }, settings.calendar));
   }
-  await upsertReminders(db, tenantId, upserts);
-  await completeRemindersByKey(db, tenantId, doneKeys, now);
-  // One statement for the whole tenant (not one per plan): monitoring and certificate reminders
-  // whose key no active plan produces any more (frequency or period changed, plan ended).
-  await db.execute(sql`update reminders set status = 'cancelled'
-    where tenant_id = ${tenantId} and status in ('open', 'snoozed') and kind in ('monitoring', 'certificate')
-      and subject_type = 'service_plan'
-      and key <> all(string_to_array(${validKeys.join('\n')}, E'\n'))
-      and subject_id::text <> all(string_to_array(${unplannable.join('\n')}, E'\n'))`);
+
+  // The differences with what is stored. The statements below keep every guard of their own
+  // (open or snoozed only, the ON CONFLICT condition): this only leaves out rows they would not
+  // change, which they would still have locked or scanned.
+  const isOpen = (status: string) => status === 'open' || status === 'snoozed';
+  type Stored = (typeof stored)[number];
+  // By key (one row per key but for 二次相談, one per 基幹 staff member): no string built per row.
+  const storedRow = new Map<string, Stored>();
+  const moreRows = new Map<string, Stored[]>();
+  const openKeys = new Set<string>();
+  const cancelKeys: string[] = [];
+  for (const r of stored) {
+    if (!storedRow.has(r.key)) storedRow.set(r.key, r);
+    else moreRows.set(r.key, [...(moreRows.get(r.key) ?? []), r]);
+    if (!isOpen(r.status)) continue;
+    openKeys.add(r.key);
+    // Candidates only: the statement checks kind, subject and status itself.
+    if (!validKeys.has(r.key) && !r.key.startsWith('secondary_waiting:')) cancelKeys.push(r.key);
+  }
+  const changed = upserts.filter((u) => {
+    const first = storedRow.get(u.key);
+    const r = first?.recipient_id === u.recipientId ? first : moreRows.get(u.key)?.find((m) => m.recipient_id === u.recipientId);
+    return !r || (isOpen(r.status) && r.due_on !== u.dueOn);
+  });
+  const written = await upsertReminders(db, tenantId, changed);
+  // Done: those stored open, and those just written (inserted open, or a new recipient's row).
+  const writtenKeys = new Set(changed.map((u) => u.key));
+  await completeRemindersByKey(db, tenantId, doneKeys.filter((k) => openKeys.has(k) || writtenKeys.has(k)), now);
+  // Monitoring and certificate reminders whose key no active plan produces any more (frequency
+  // or period changed, plan ended), except those of plans that cannot be planned now.
+  if (cancelKeys.length > 0) {
+    await db.execute(sql`update reminders set status = 'cancelled'
+      where tenant_id = ${tenantId} and key = any(${pgArray(cancelKeys)}::text[])
+        and status in ('open', 'snoozed') and kind in ('monitoring', 'certificate') and subject_type = 'service_plan'
+        and subject_id <> all(${pgArray(unplannable)}::uuid[])`);
+  }
   // A request taken by the 基幹 no longer waits.
-  await db
-    .update(reminders)
-    .set({ status: 'done', doneAt: now })
-    .where(
-      and(
-        eq(reminders.tenantId, tenantId),
-        eq(reminders.kind, 'secondary_waiting'),
-        inArray(reminders.status, ['open', 'snoozed']),
-        waiting.length > 0 ? notInArray(reminders.subjectId, waiting.map((w) => w.id)) : undefined,
-      ),
-    );
-  return upserts.length;
+  if ([...openKeys].some((k) => k.startsWith('secondary_waiting:'))) {
+    await db
+      .update(reminders)
+      .set({ status: 'done', doneAt: now })
+      .where(
+        and(
+          eq(reminders.tenantId, tenantId),
+          eq(reminders.kind, 'secondary_waiting'),
+          inArray(reminders.status, ['open', 'snoozed']),
+          waiting.length > 0 ? notInArray(reminders.subjectId, waiting.map((w) => w.id)) : undefined,
+        ),
+      );
+  }
+  return { planned: upserts.length, written };
 }
 
-async function enqueueAudited(db: DbOrTx, tenantId: string, key: string, kind: string, recipientId: string, reply: ReturnType<typeof renderDigest>, runAt: Date, items: number): Promise<boolean> {
-  const fresh = await enqueueDelivery(db, { tenantId, idempotencyKey: key, recipientId, kind, reply, runAt });
+/** A delivery to enqueue with its audit row. */
+interface Outgoing {
+  key: string;
+  kind: string;
+  recipientId: string;
+  reply: Reply;
+  runAt: Date;
+  items: number;
+}
+
+/**
+ * Enqueues a tenant's deliveries in one statement and audits the new ones in one batch, in
+ * their order (the chain is the one enqueueing them one by one would write). Returns the keys
+ * that were new: a delivery planned before (another instance, an earlier pass) is neither
+ * enqueued nor audited again.
+ */
+async function enqueueAudited(db: DbOrTx, tenantId: string, out: readonly Outgoing[]): Promise<Set<string>> {
+  const fresh = new Set<string>();
+  for (let i = 0; i < out.length; i += 5000) {
+    const chunk = out.slice(i, i + 5000);
+    const col = (f: (o: Outgoing) => string) => pgArray(chunk.map(f));
+    const rows = await db.execute<{ k: string }>(sql`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, run_at)
+      select ${tenantId}::uuid, u.k, u.r, u.kind, u.p::jsonb, u.at
+      from unnest(${col((o) => o.key)}::text[], ${col((o) => o.recipientId)}::uuid[], ${col((o) => o.kind)}::text[],
+        ${col((o) => JSON.stringify(o.reply))}::text[], ${col((o) => o.runAt.toISOString())}::timestamptz[]) as u(k, r, kind, p, at)
+      on conflict (idempotency_key) do nothing
+      returning idempotency_key as k`);
+    for (const r of rows) fresh.add(r.k);
+  }
   // Sending names of persons to a staff member is a disclosure: audited, with counts only.
-  if (fresh) await writeAudit(db, { tenantId, actorStaffId: null, platform: null, action: 'notify', resourceType: 'delivery', resourceId: key, detail: { kind, items } });
+  await writeAuditBatch(
+    db,
+    tenantId,
+    out.filter((o) => fresh.has(o.key)).map((o) => ({ actorStaffId: null, platform: null, action: 'notify', resourceType: 'delivery', resourceId: o.key, detail: { kind: o.kind, items: o.items } })),
+  );
   return fresh;
 }
 
 /** Today's digests, last calls and escalations that are due by now (plus the lookahead). */
-export async function planDeliveries(db: DbOrTx, tenantId: string, settings: ReminderSettings, now: Date): Promise<Omit<PlanStats, 'reminders'>> {
+export async function planDeliveries(db: DbOrTx, tenantId: string, settings: ReminderSettings, now: Date): Promise<Omit<PlanStats, 'reminders' | 'remindersWritten'>> {
   const stats = { digests: 0, lastCalls: 0, escalations: 0 };
   const today = jstToday(now);
   if (!isBusinessDay(today, settings.calendar)) return stats;
@@ -141,32 +224,46 @@ export async function planDeliveries(db: DbOrTx, tenantId: string, settings: Rem
   const byStaff = new Map<string, DigestItem[]>();
   for (const i of items) byStaff.set(i.recipientId, [...(byStaff.get(i.recipientId) ?? []), i]);
   const lastCallDay = isLastCallDay(today, settings.lastCallDays, settings.calendar);
+  const out: Outgoing[] = [];
   for (const m of todo) {
     const sections = groupDigest(byStaff.get(m.id) ?? [], today);
     const runAt = new Date(Math.max(m.at.getTime(), now.getTime()));
-    if (digestCount(sections) > 0 && (await enqueueAudited(db, tenantId, `digest:${m.id}:${today}`, 'digest', m.id, renderDigest(sections, today, { visibility: 'dm', toStaffId: m.id }), runAt, digestCount(sections)))) stats.digests++;
+    if (digestCount(sections) > 0) out.push({ key: `digest:${m.id}:${today}`, kind: 'digest', recipientId: m.id, reply: renderDigest(sections, today, { visibility: 'dm', toStaffId: m.id }), runAt, items: digestCount(sections) });
     const unrecorded = sections.now.filter((i) => i.kind === 'monitoring' && monthOf(i.dueOn) === monthOf(today));
-    if (lastCallDay && unrecorded.length > 0 && (await enqueueAudited(db, tenantId, `lastcall:${m.id}:${today}`, 'last_call', m.id, renderLastCall(unrecorded, today, m.id), runAt, unrecorded.length))) stats.lastCalls++;
+    if (lastCallDay && unrecorded.length > 0) out.push({ key: `lastcall:${m.id}:${today}`, kind: 'last_call', recipientId: m.id, reply: renderLastCall(unrecorded, today, m.id), runAt, items: unrecorded.length });
   }
-  stats.escalations = await planEscalations(db, tenantId, settings, now, members);
+  const escalations = await planEscalations(db, tenantId, settings, now, members);
+  out.push(...escalations.out);
+  // Every delivery of the tenant's pass in one statement, audited in one batch (digests first).
+  const fresh = await enqueueAudited(db, tenantId, out);
+  for (const o of out) {
+    if (!fresh.has(o.key)) continue;
+    if (o.kind === 'digest') stats.digests++;
+    else if (o.kind === 'last_call') stats.lastCalls++;
+    else stats.escalations++;
+  }
+  await escalations.settle();
   return stats;
 }
 
-/** Overdue monitoring and certificate reminders go once to the managers of the recipient's office. */
+/**
+ * Overdue monitoring and certificate reminders go once to the managers of the recipient's
+ * office: the escalations to enqueue, and `settle` to mark their reminders escalated once they are.
+ */
 async function planEscalations(
   db: DbOrTx,
   tenantId: string,
   settings: ReminderSettings,
   now: Date,
   members: { id: string; name: string; officeId: string; roles: string[]; preferences: Record<string, unknown> }[],
-): Promise<number> {
+): Promise<{ out: Outgoing[]; settle: () => Promise<void> }> {
   const today = jstToday(now);
   const open = await db
     .select({ id: reminders.id, kind: reminders.kind, key: reminders.key, dueOn: reminders.dueOn, escalatedAt: reminders.escalatedAt, recipientId: reminders.recipientId, subjectType: reminders.subjectType, subjectId: reminders.subjectId, status: reminders.status, snoozedUntil: reminders.snoozedUntil })
     .from(reminders)
     .where(and(eq(reminders.tenantId, tenantId), inArray(reminders.status, ['open', 'snoozed']), inArray(reminders.kind, ['monitoring', 'certificate']), isNull(reminders.escalatedAt), gteDue(today)));
   const toEscalate = open.filter((r) => needsEscalation(r, today, settings.renewalLeadDays, settings.calendar));
-  if (toEscalate.length === 0) return 0;
+  if (toEscalate.length === 0) return { out: [], settle: async () => {} };
   const byId = new Map(members.map((m) => [m.id, m]));
   const managersOf = new Map<string, typeof members>();
   for (const m of members) if (m.roles.includes('office_manager')) managersOf.set(m.officeId, [...(managersOf.get(m.officeId) ?? []), m]);
@@ -179,7 +276,7 @@ async function planEscalations(
   const settled = toEscalate.filter((r) => managersFor(r).length === 0).map((r) => r.id);
   const withManagers = toEscalate.filter((r) => managersFor(r).length > 0);
   const items = new Map((await labelReminders(db, tenantId, withManagers)).map((i) => [i.reminderId, i]));
-  let n = 0;
+  const out: Outgoing[] = [];
   for (const r of withManagers) {
     const counselor = byId.get(r.recipientId);
     const item = items.get(r.id);
@@ -187,15 +284,14 @@ async function planEscalations(
     if (!counselor || !item) continue;
     // Each manager at their own digest hour; the reminder counts as escalated once all are planned.
     if (managers.some((m) => now.getTime() < digestInstant(today, staffPrefsOf(m.preferences), settings).getTime() - DIGEST_LOOKAHEAD_MS)) continue;
-    for (const m of managers) {
-      if (await enqueueAudited(db, tenantId, `escalation:${r.id}:${m.id}`, 'escalation', m.id, renderEscalation(item, counselor.name, m.id), now, 1)) n++;
-    }
+    for (const m of managers) out.push({ key: `escalation:${r.id}:${m.id}`, kind: 'escalation', recipientId: m.id, reply: renderEscalation(item, counselor.name, m.id), runAt: now, items: 1 });
     settled.push(r.id);
   }
-  for (let i = 0; i < settled.length; i += 5000) {
-    await db.update(reminders).set({ escalatedAt: now }).where(and(inArray(reminders.id, settled.slice(i, i + 5000)), isNull(reminders.escalatedAt)));
-  }
-  return n;
+  const settle = async () => {
+    if (settled.length === 0) return;
+    await db.update(reminders).set({ escalatedAt: now }).where(and(sql`${reminders.id} = any(${pgArray(settled)}::uuid[])`, isNull(reminders.escalatedAt)));
+  };
+  return { out, settle };
 }
 
 /** Escalation looks back a year at most: older unfinished work is for the case review, not a DM. */
@@ -203,15 +299,74 @@ function gteDue(today: string) {
   return gte(reminders.dueOn, `${Number(today.slice(0, 4)) - 1}${today.slice(4)}`);
 }
 
-/** Plans one tenant if no other instance is planning it right now. Returns null when skipped. */
-export async function planTenant(db: Db, tenantId: string, now: Date, opts: { syncReminders: boolean }): Promise<PlanStats | null> {
+/**
+ * How a scheduler pass shares tenants with the other instances (planOnce): a tenant planned by
+ * any instance less than `replanAfterMs` ago (by the scheduler's clock) is skipped, and its
+ * reminder rows are recomputed when none was in `syncIntervalMs` or today (JST).
+ */
+export interface PlanClaim {
+  replanAfterMs: number;
+  syncIntervalMs: number;
+  /** Recompute the reminder rows whenever the tenant is planned (the simulated clock of tests). */
+  forceSync: boolean;
+  instanceId: string;
+}
+
+/**
+ * Plans one tenant if no other instance is planning it right now. Returns null when skipped.
+ * Without a claim, `syncReminders` says whether to recompute the reminder rows; with one, the
+ * tenant's tenant_planning row decides (read and written under the tenant's lock, in the same
+ * transaction as the planning, so a failed planning is retried by the next pass).
+ */
+export async function planTenant(db: Db, tenantId: string, now: Date, opts: { syncReminders: boolean; claim?: PlanClaim }): Promise<PlanStats | null> {
   return db.transaction(async (tx) => {
     const [lock] = await tx.execute<{ ok: boolean }>(sql`select pg_try_advisory_xact_lock(hashtextextended(${`plan:${tenantId}`}, 0)) as ok`);
     if (!lock?.ok) return null;
-    const [tenant] = await tx.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, tenantId));
+    const [[tenant], [last]] = await Promise.all([
+      tx.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, tenantId)),
+      opts.claim ? tx.select().from(tenantPlanning).where(eq(tenantPlanning.tenantId, tenantId)) : Promise.resolve([]),
+    ]);
     if (!tenant) return null;
+    const day = jstToday(now);
+    let sync = opts.syncReminders;
+    const claim = opts.claim;
+    if (claim) {
+      const age = last ? now.getTime() - last.plannedAt.getTime() : Number.POSITIVE_INFINITY;
+      if (age >= 0 && age < claim.replanAfterMs) return null;
+      const syncAge = last?.syncedAt ? now.getTime() - last.syncedAt.getTime() : Number.POSITIVE_INFINITY;
+      sync = claim.forceSync || last?.syncedDay !== day || syncAge < 0 || syncAge >= claim.syncIntervalMs;
+    }
     const settings = reminderSettingsOf(tenant.settings);
-    const count = opts.syncReminders ? await syncReminders(tx, tenantId, settings, now) : 0;
-    return { reminders: count, ...(await planDeliveries(tx, tenantId, settings, now)) };
+    const synced = sync ? await syncReminders(tx, tenantId, settings, now) : { planned: 0, written: 0 };
+    const stats = { reminders: synced.planned, remindersWritten: synced.written, ...(await planDeliveries(tx, tenantId, settings, now)) };
+    if (claim) {
+      const planned = { plannedAt: now, plannedBy: claim.instanceId, ...(sync ? { syncedAt: now, syncedDay: day } : {}) };
+      await tx.insert(tenantPlanning).values({ tenantId, ...planned }).onConflictDoUpdate({ target: tenantPlanning.tenantId, set: planned });
+    }
+    return stats;
   });
+}
+
+/**
+ * One pass over tenants, in this order (every instance the same: two instances meeting a
+ * tenant being planned leapfrog each other, and each then finds the next one planned or free).
+ * A tenant that fails is reported and left to the next pass.
+ */
+export async function planTenants(
+  db: Db,
+  tenantIds: readonly string[],
+  now: Date,
+  claim: PlanClaim,
+  hooks: { stopped?: () => boolean; onTenant?: (tenantId: string, stats: PlanStats | null, ms: number) => void; onError?: (tenantId: string, e: unknown) => void } = {},
+): Promise<void> {
+  for (const id of tenantIds) {
+    if (hooks.stopped?.()) return;
+    const t0 = performance.now();
+    try {
+      const stats = await planTenant(db, id, now, { syncReminders: false, claim });
+      hooks.onTenant?.(id, stats, performance.now() - t0);
+    } catch (e) {
+      hooks.onError?.(id, e);
+    }
+  }
 }

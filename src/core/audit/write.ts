@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../../db/client';
 
 export interface AuditEntry {
@@ -77,4 +78,55 @@ export async function writeAudit(tx: DbOrTx, entry: AuditEntry): Promise<void> {
   const { head, tail } = chainJsonParts(row);
   await tx.execute(sql`select audit_append(${row.tenantId}::uuid, ${at.toISOString()}::timestamptz, ${row.actorStaffId}::uuid,
     ${row.platform}, ${row.action}, ${row.resourceType}, ${row.resourceId}, ${JSON.stringify(row.detail)}::jsonb, ${head}, ${tail})`);
+}
+
+/** A PostgreSQL array literal of text values (null for NULL), sent as one parameter. */
+function textArray(values: readonly (string | null)[]): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`;
+}
+
+/**
+ * Appends many audit rows of one tenant, in this order, in the caller's transaction: the same
+ * chain as that many writeAudit calls (same per-tenant lock, held until commit; the head read
+ * after the lock is held; each row's hash from chainHash over the previous one), in three round
+ * trips instead of one per row (a town's morning digests and escalations: thousands of rows).
+ */
+export async function writeAuditBatch(tx: DbOrTx, tenantId: string, entries: readonly Omit<AuditEntry, 'tenantId'>[]): Promise<void> {
+  if (entries.length === 0) return;
+  // Outside a transaction the lock would end with its own statement (see writeAudit).
+  if (!(tx instanceof PgTransaction)) return tx.transaction((t) => writeAuditBatch(t, tenantId, entries));
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`audit:${tenantId}`}, 0))`);
+  // A statement of its own, after the lock: its snapshot sees every row committed before.
+  const [last] = await tx.execute<{ seq: number; hash: string }>(sql`select seq, hash from audit_log where tenant_id = ${tenantId} order by seq desc limit 1`);
+  let seq = Number(last?.seq ?? 0);
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  const at = new Date();
+  const rows = entries.map((e) => {
+    const fields: ChainedFields = {
+      tenantId,
+      seq: ++seq,
+      at,
+      actorStaffId: e.actorStaffId,
+      platform: e.platform,
+      action: e.action,
+      resourceType: e.resourceType,
+      resourceId: e.resourceId ?? null,
+      detail: e.detail ?? {},
+    };
+    const hash = chainHash(prevHash, fields);
+    const row = { fields, prevHash, hash };
+    prevHash = hash;
+    return row;
+  });
+  // 5,000 rows a statement: a few MB of parameters at most.
+  for (let i = 0; i < rows.length; i += 5000) {
+    const chunk = rows.slice(i, i + 5000);
+    const col = (f: (r: (typeof rows)[number]) => string | null) => textArray(chunk.map(f));
+    await tx.execute(sql`insert into audit_log (tenant_id, seq, at, actor_staff_id, platform, action, resource_type, resource_id, detail, prev_hash, hash)
+      select ${tenantId}::uuid, u.seq, ${at.toISOString()}::timestamptz, u.actor, u.platform, u.action, u.rtype, u.rid, u.detail, u.prev, u.hash
+      from unnest(${col((r) => String(r.fields.seq))}::int[], ${col((r) => r.fields.actorStaffId)}::uuid[], ${col((r) => r.fields.platform)}::text[],
+        ${col((r) => r.fields.action)}::text[], ${col((r) => r.fields.resourceType)}::text[], ${col((r) => r.fields.resourceId)}::text[],
+        ${col((r) => JSON.stringify(r.fields.detail))}::jsonb[], ${col((r) => r.prevHash)}::text[], ${col((r) => r.hash)}::text[])
+        as u(seq, actor, platform, action, rtype, rid, detail, prev, hash)`);
+  }
 }

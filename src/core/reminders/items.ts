@@ -3,13 +3,14 @@
  * name): they only ever go to the reminder's recipient or their office manager, by direct
  * message or ephemeral reply.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { actionItems, meetings, persons, reminders, secondaryConsultations, servicePlans } from '../../../db/schema/index';
 import { shortDateTime } from '../../chat/format/dates';
 import { monthOf } from '../calendar/jst';
 import { formatWarekiMonth } from '../calendar/wareki';
 import type { DigestItem } from './digest';
+import { pgArray } from './store';
 
 export interface ReminderRow {
   id: string;
@@ -57,7 +58,8 @@ async function planLabels(db: DbOrTx, tenantId: string, ids: string[]): Promise<
     .select({ id: servicePlans.id, code: persons.code, family: persons.familyName, given: persons.givenName })
     .from(servicePlans)
     .innerJoin(persons, eq(persons.id, servicePlans.personId))
-    .where(and(eq(servicePlans.tenantId, tenantId), inArray(servicePlans.id, ids)));
+    // One array parameter: a large town's digests label 50,000 plans (a list of parameters stops at 65,535).
+    .where(and(eq(servicePlans.tenantId, tenantId), sql`${servicePlans.id} = any(${pgArray(ids)}::uuid[])`));
   for (const r of rows) out.set(r.id, { title: `${r.code} ${r.family} ${r.given}`, detail: '' });
   return out;
 }

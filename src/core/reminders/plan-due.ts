@@ -46,29 +46,56 @@ export function monitoringDeadline(month: IsoMonth, cal?: BusinessCalendarOption
 }
 
 /**
+ * Calendar work shared by the plans of one tenant on one day: most plans have one of a few
+ * dozen (period, rule) shapes and their months end on the same few deadlines, so a town's
+ * planning computes each once (measured: 60 % of the pure planning time of 50,000 plans).
+ * Only valid for one calendar (the tenant's settings) and one list of renewal lead days.
+ */
+export interface PlanMemo {
+  months: Map<string, IsoMonth[]>;
+  deadlines: Map<IsoMonth, IsoDate>;
+  renewalFirst: Map<IsoDate, IsoDate | undefined>;
+}
+
+export const createPlanMemo = (): PlanMemo => ({ months: new Map(), deadlines: new Map(), renewalFirst: new Map() });
+
+function memoized<K, V>(map: Map<K, V> | undefined, key: K, compute: () => V): V {
+  if (!map) return compute();
+  if (map.has(key)) return map.get(key) as V;
+  const v = compute();
+  map.set(key, v);
+  return v;
+}
+
+const shapeOf = (p: PlanRow) =>
+  `${p.periodStart}|${p.periodEnd}|${p.frequencyMonths ?? ''}|${p.standardMonths?.join(',') ?? ''}|${p.countFrom}|${p.segments.length === 0 ? '' : JSON.stringify(p.segments)}`;
+
+/**
  * Monitoring reminders for every monitoring month up to next month (so next month's shows as
  * coming), done where a monitoring was recorded in that month; a certificate reminder from its
  * first renewal day on. A change of frequency or period changes the months, and reminders of
  * months that are no longer monitoring months are cancelled through `keep`.
  */
-export function planForPlan(f: PlanFacts, today: IsoDate, renewalLeadDays: readonly number[], cal?: BusinessCalendarOptions): PlanOutcome {
+export function planForPlan(f: PlanFacts, today: IsoDate, renewalLeadDays: readonly number[], cal?: BusinessCalendarOptions, memo?: PlanMemo): PlanOutcome {
   const monitoring = { prefix: `monitoring:${f.planId}:`, keys: [] as string[] };
   const certificate = { prefix: `certificate:${f.planId}:`, keys: [] as string[] };
   const out: PlanOutcome = { upserts: [], doneKeys: [], keep: [monitoring, certificate] };
   const horizon = addMonths(monthOf(today), 1);
   const done = new Set(f.doneMonths);
-  for (const month of planMonitoringMonths(f.plan)) {
+  // A plan whose rule is incomplete throws here, every time (failures are not memoized).
+  const months = memoized(memo?.months, shapeOf(f.plan), () => planMonitoringMonths(f.plan));
+  for (const month of months) {
     if (compareDates(month, horizon) > 0) break;
     const key = monitoringKey(f.planId, month);
     monitoring.keys.push(key);
     if (!f.counselorId) continue;
-    out.upserts.push({ key, kind: 'monitoring', recipientId: f.counselorId, subjectType: 'service_plan', subjectId: f.planId, dueOn: monitoringDeadline(month, cal) });
+    out.upserts.push({ key, kind: 'monitoring', recipientId: f.counselorId, subjectType: 'service_plan', subjectId: f.planId, dueOn: memoized(memo?.deadlines, month, () => monitoringDeadline(month, cal)) });
     if (done.has(month)) out.doneKeys.push(key);
   }
   const end = f.plan.certificateEnd;
   if (end) certificate.keys.push(certificateKey(f.planId, end));
   if (end && f.counselorId) {
-    const first = renewalReminderDates(end, renewalLeadDays, cal)[0];
+    const first = memoized(memo?.renewalFirst, end, () => renewalReminderDates(end, renewalLeadDays, cal)[0]);
     if (first !== undefined && compareDates(today, first) >= 0) {
       out.upserts.push({ key: certificateKey(f.planId, end), kind: 'certificate', recipientId: f.counselorId, subjectType: 'service_plan', subjectId: f.planId, dueOn: end });
     }
