@@ -275,8 +275,11 @@ export async function attemptDeliveries(o: DeliverOptions, jobs: DeliveryJob[]):
     for (const j of gone) results.set(j.jobId, { jobId: j.jobId, outcome: 'skipped' });
     // Another attempt holds a lease (a crashed instance's, or one the job library re-ran while
     // it was still running): wait it out beside the rest of the batch, then try once more.
+    // Both settle before the reservations in `running` are released below.
     const late = held.length === 0 ? Promise.resolve() : retryHeld(o, held, results);
-    await Promise.all([runClaimed(o, claimed, results), late]);
+    const [now, later] = await Promise.allSettled([runClaimed(o, claimed, results), late]);
+    if (now.status === 'rejected') throw now.reason;
+    if (later.status === 'rejected') throw later.reason;
   } catch (e) {
     for (const j of mine) if (!results.has(j.jobId)) results.set(j.jobId, { jobId: j.jobId, error: asError(e) });
   } finally {
