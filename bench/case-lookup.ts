@@ -108,7 +108,7 @@ try {
       ? `Each of the ${concurrency} askers pauses a random time (exponential, mean ${thinkMs} ms) between an answer and the next question: an open, human-paced load of up to ${Math.round((concurrency * 1000) / thinkMs)} questions/s.`
       : `Closed loop: each of the ${concurrency} askers asks again the moment the answer comes, so the rows measure saturation (latency ≈ askers ÷ throughput), not a human-paced load.`,
     `Concurrency ${concurrency} async loops (askers), ${seconds} s per row, database pool ${pool} in the benchmark process (the Slack rows: the app as its own process, \`src/main.ts\` with DB_POOL_MAX=${pool}; requests and the fake response_url in the benchmark process).`,
-    `Peak RSS of the benchmark process: ${rss.toFixed(0)} MB. Audit rows written: ${((auditAfter?.n ?? 0) - (auditBefore[0]?.n ?? 0)).toLocaleString('en')}; audit chain positions written twice (tenant, seq): ${forks?.n}.`,
+    `Peak RSS of the benchmark process: ${rss.toFixed(0)} MB; of the app process (Slack rows): ${slack.appPeakRssMb.toFixed(0)} MB. Audit rows written: ${((auditAfter?.n ?? 0) - (auditBefore[0]?.n ?? 0)).toLocaleString('en')}; audit chain positions written twice (tenant, seq): ${forks?.n}.`,
   ];
   for (const n of notes) console.log(n);
   if (!values['no-write']) {

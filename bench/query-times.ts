@@ -32,6 +32,7 @@ const scans = (n: PlanNode): string[] => [
 ];
 
 const ctx = await openBench(4, Math.max(samples, 500));
+const ROLLBACK = new Error('rollback');
 try {
   let captured: { query: string; params: unknown[] }[] = [];
   const db = drizzle(ctx.admin, { schema, logger: { logQuery: (query, params) => captured.push({ query, params }) } });
@@ -39,10 +40,20 @@ try {
   const explain = async (label: string) => {
     for (const c of captured) {
       if (!/^\s*(select|with)/i.test(c.query) || /pg_advisory/.test(c.query)) continue;
-      const [row] = await ctx.admin.unsafe(`explain (analyze, buffers, format json) ${c.query}`, c.params as never[]);
-      const out = (row?.['QUERY PLAN'] as { Plan: PlanNode; 'Planning Time': number; 'Execution Time': number }[])[0];
+      // EXPLAIN ANALYZE runs the statement: in a transaction rolled back, so an audit_append()
+      // (which writes) leaves nothing behind.
+      let row: Record<string, unknown> | undefined;
+      await ctx.admin
+        .begin(async (tx) => {
+          [row] = await tx.unsafe(`explain (analyze, buffers, format json) ${c.query}`, c.params as never[]);
+          throw ROLLBACK;
+        })
+        .catch((e: unknown) => {
+          if (e !== ROLLBACK) throw e;
+        });
+      const out = (row?.['QUERY PLAN'] as { Plan: PlanNode; 'Planning Time': number; 'Execution Time': number }[] | undefined)?.[0];
       if (!out) continue;
-      const table = /from "(\w+)"/.exec(c.query)?.[1] ?? '?';
+      const table = /audit_append/.test(c.query) ? 'audit_log (audit_append)' : (/from "(\w+)"/.exec(c.query)?.[1] ?? '?');
       const key = `${label} — ${table}`;
       const g = groups.get(key) ?? { times: new Latencies(), scans: new Set<string>() };
       g.times.add(out['Planning Time'] + out['Execution Time']);

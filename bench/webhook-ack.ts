@@ -82,6 +82,8 @@ try {
     console.log(row);
   }
   const delivered = (await sent(runId)) - sentBefore;
+  const memory = `Peak RSS: web process ${app.peakRssMb().toFixed(0)} MB${worker ? `, scheduler process ${worker.peakRssMb().toFixed(0)} MB` : ''}.`;
+  console.log(memory);
   const note =
     mode === 'off'
       ? 'Scheduler off (baseline).'
@@ -103,6 +105,7 @@ try {
         ...rows,
         '',
         note,
+        memory,
       ].join('\n'),
     );
   }

@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { freePort } from '../../db/embedded';
 
 export interface AppProcess {
   url: string;
   child: ChildProcess;
+  /** The process's peak resident memory so far in MB (Linux: VmHWM), NaN if unknown. */
+  peakRssMb(): number;
   stop(): Promise<void>;
 }
 
@@ -24,6 +27,14 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
   return {
     url: `http://127.0.0.1:${port}`,
     child,
+    peakRssMb() {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        return m ? Number(m[1]) / 1024 : Number.NaN;
+      } catch {
+        return Number.NaN;
+      }
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -69,7 +69,7 @@ export async function runSlackLookups(o: {
   rng: Prng;
   /** Mean pause between an answer and the next question (0: closed loop). */
   thinkMs?: number;
-}): Promise<{ ack: { latencies: Latencies; errors: number; seconds: number }; reply: { latencies: Latencies; errors: number; seconds: number } }> {
+}): Promise<{ ack: { latencies: Latencies; errors: number; seconds: number }; reply: { latencies: Latencies; errors: number; seconds: number }; appPeakRssMb: number }> {
   await linkAskers(o.sql, o.askers);
   const fake = await new BenchSlack().start();
   // The app in its own process, as deployed: the load generator does not share its event loop.
@@ -105,7 +105,7 @@ export async function runSlackLookups(o: {
     ack = new Latencies();
     ackErrors = 0;
     const reply = await runLoops(o.concurrency, o.seconds, one, o.thinkMs ?? 0);
-    return { ack: { latencies: ack, errors: ackErrors, seconds: reply.seconds }, reply };
+    return { ack: { latencies: ack, errors: ackErrors, seconds: reply.seconds }, reply, appPeakRssMb: app.peakRssMb() };
   } finally {
     await app.stop();
     await fake.stop();
