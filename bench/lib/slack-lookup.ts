@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
 import { startAppProcess } from './app-process';
 import { signSlackRequest } from '../../src/platforms/slack/verify';
@@ -81,12 +82,14 @@ export async function runSlackLookups(o: {
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_API_URL: fake.apiUrl,
   });
+  const run = randomUUID().slice(0, 8);
   let ack = new Latencies();
   let ackErrors = 0;
   try {
     const one = async (loop: number, i: number) => {
       const a = o.askers[o.rng.int(o.askers.length)] ?? (o.askers[0] as Asker);
-      const hook = `${loop}-${i}-${o.rng.int(1e9)}`;
+      // Unique per run: trigger ids are deduplicated in PostgreSQL across runs (a repeat gets no answer).
+      const hook = `${run}-${loop}-${i}`;
       const replied = fake.waitFor(hook);
       const started = performance.now();
       const res = await postSigned(app.url, slashCommand(teamOf(a.actor.tenantId), userOf(a.actor.staffId), randomQuery(o.rng, a), fake.hook(hook), `trig-${hook}`));
