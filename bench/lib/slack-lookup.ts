@@ -83,13 +83,14 @@ export async function runSlackLookups(o: {
     SLACK_API_URL: fake.apiUrl,
   });
   const run = randomUUID().slice(0, 8);
+  let sent = 0;
   let ack = new Latencies();
   let ackErrors = 0;
   try {
-    const one = async (loop: number, i: number) => {
+    const one = async () => {
       const a = o.askers[o.rng.int(o.askers.length)] ?? (o.askers[0] as Asker);
       // Unique per run: trigger ids are deduplicated in PostgreSQL across runs (a repeat gets no answer).
-      const hook = `${run}-${loop}-${i}`;
+      const hook = `${run}-${++sent}`;
       const replied = fake.waitFor(hook);
       const started = performance.now();
       const res = await postSigned(app.url, slashCommand(teamOf(a.actor.tenantId), userOf(a.actor.staffId), randomQuery(o.rng, a), fake.hook(hook), `trig-${hook}`));
