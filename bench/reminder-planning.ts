@@ -258,6 +258,9 @@ ${BEFORE}
 `;
     console.log(md);
     if (!args['no-write']) writeSection('reminder-planning', md);
+    // Leave no pending digest or escalation in the shared dataset's outbox (another benchmark's
+    // scheduler would deliver them) and no reminder rows dated in December.
+    await reset();
   } finally {
     for (const c of children) c.disconnect();
     await database.close();
