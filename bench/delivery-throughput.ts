@@ -132,7 +132,9 @@ async function main(): Promise<void> {
     const payload = JSON.stringify({ visibility: 'dm', blocks: [{ type: 'text', text: 'ベンチマークの通知です。' }], summary: 'bench' });
 
     const spawnWorker = (): Promise<ChildProcess> => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/multiprocess/worker.ts'], {
+      // WORKER_PROF=1: each worker writes a CPU profile to /tmp/soudan-delivery-prof on a clean stop.
+      const prof = process.env.WORKER_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/soudan-delivery-prof'] : [];
+      const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'test/multiprocess/worker.ts'], {
         env: {
           ...process.env,
           DATABASE_URL: pg.url,
@@ -354,7 +356,11 @@ async function main(): Promise<void> {
     }
   } finally {
     if (sampler) clearInterval(sampler);
-    for (const w of workers.values()) w.kill('SIGKILL');
+    // SIGTERM: a worker stops cleanly (and writes its --cpu-prof profile when NODE_OPTIONS asks for one).
+    const left = [...workers.values()];
+    for (const w of left) w.kill('SIGTERM');
+    for (let i = 0; i < 50 && left.some((w) => w.exitCode === null && w.signalCode === null); i++) await sleep(100);
+    for (const w of left) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
     await sql.end({ timeout: 1 }).catch(() => {});
     await platform.stop();
     await pg.stop();
