@@ -7,6 +7,7 @@
  * Round trips per tenant do not grow with its size: reads in one pipelined batch, each kind of
  * write in one statement (docs/reminders.md has the figures).
  */
+import { createHash } from 'node:crypto';
 import { and, eq, gte, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { Reply } from '../chat/types';
 import type { Db, DbOrTx } from '../../db/client';
@@ -14,7 +15,7 @@ import { deliveries, offices, persons, reminders, secondaryConsultations, servic
 import { writeAuditBatch } from '../core/audit/write';
 import { isBusinessDay } from '../core/calendar/business-days';
 import { jstToday, monthOf } from '../core/calendar/jst';
-import { groupDigest, digestCount, renderDigest, renderEscalation, renderLastCall, type DigestItem } from '../core/reminders/digest';
+import { groupDigest, digestCount, renderDigest, renderEscalations, renderLastCall, type DigestItem, type EscalationEntry } from '../core/reminders/digest';
 import { labelReminders, openReminders } from '../core/reminders/items';
 import { createPlanMemo, needsEscalation, planForPlan, planSecondaryWaiting, type PlannedReminder } from '../core/reminders/plan-due';
 import { digestInstant, isDigestDay, isLastCallDay } from '../core/reminders/schedule';
@@ -276,7 +277,9 @@ async function planEscalations(
   const settled = toEscalate.filter((r) => managersFor(r).length === 0).map((r) => r.id);
   const withManagers = toEscalate.filter((r) => managersFor(r).length > 0);
   const items = new Map((await labelReminders(db, tenantId, withManagers)).map((i) => [i.reminderId, i]));
-  const out: Outgoing[] = [];
+  // One message per manager and pass, listing every item that became overdue: the key holds the
+  // items' ids, so planning the same items again (a retry, another instance) sends nothing new.
+  const byManager = new Map<string, { manager: (typeof members)[number]; entries: EscalationEntry[]; ids: string[] }>();
   for (const r of withManagers) {
     const counselor = byId.get(r.recipientId);
     const item = items.get(r.id);
@@ -284,9 +287,22 @@ async function planEscalations(
     if (!counselor || !item) continue;
     // Each manager at their own digest hour; the reminder counts as escalated once all are planned.
     if (managers.some((m) => now.getTime() < digestInstant(today, staffPrefsOf(m.preferences), settings).getTime() - DIGEST_LOOKAHEAD_MS)) continue;
-    for (const m of managers) out.push({ key: `escalation:${r.id}:${m.id}`, kind: 'escalation', recipientId: m.id, reply: renderEscalation(item, counselor.name, m.id), runAt: now, items: 1 });
+    for (const m of managers) {
+      const g = byManager.get(m.id) ?? { manager: m, entries: [], ids: [] };
+      g.entries.push({ item, counselorName: counselor.name });
+      g.ids.push(r.id);
+      byManager.set(m.id, g);
+    }
     settled.push(r.id);
   }
+  const out: Outgoing[] = [...byManager.values()].map((g) => ({
+    key: `escalation:${g.manager.id}:${today}:${createHash('sha256').update([...g.ids].sort().join(',')).digest('hex').slice(0, 16)}`,
+    kind: 'escalation',
+    recipientId: g.manager.id,
+    reply: renderEscalations(g.entries, g.manager.id),
+    runAt: now,
+    items: g.entries.length,
+  }));
   const settle = async () => {
     if (settled.length === 0) return;
     await db.update(reminders).set({ escalatedAt: now }).where(and(sql`${reminders.id} = any(${pgArray(settled)}::uuid[])`, isNull(reminders.escalatedAt)));

@@ -78,17 +78,20 @@ describe('the morning digest', () => {
 });
 
 describe('escalation and dead letters', () => {
-  it('an overdue month goes to the office manager; with no way to reach them it is dead-lettered, listed and retried', async () => {
-    const key = (await tdb.db.select().from(deliveries).where(eq(deliveries.kind, 'escalation'))).map((d) => d.idempotencyKey);
-    expect(key).toHaveLength(2);
-    await until('escalations dead', async () => (await listDeadDeliveries(tdb.db, world.tenantId)).length === 2);
+  it('the overdue months go to the office manager in one message; with no way to reach them it is dead-lettered, listed and retried', async () => {
+    const escalations = await tdb.db.select().from(deliveries).where(eq(deliveries.kind, 'escalation'));
+    // Two overdue months (June and September) of one person: one message listing both.
+    expect(escalations).toHaveLength(1);
+    expect(escalations[0]?.idempotencyKey).toMatch(new RegExp(`^escalation:${world.actors.a2.staffId}:2026-12-01:[0-9a-f]{16}$`));
+    expect(JSON.stringify(escalations[0]?.payload)).toContain('モニタリング未記録 2件');
+    await until('escalation dead', async () => (await listDeadDeliveries(tdb.db, world.tenantId)).length === 1);
     const dead = await listDeadDeliveries(tdb.db, world.tenantId);
     expect(dead[0]?.lastError).toContain('no linked chat account');
     expect(dead.every((d) => d.recipientId === world.actors.a2.staffId)).toBe(true);
     await tdb.db.insert(chatAccounts).values({ tenantId: world.tenantId, staffId: world.actors.a2.staffId, platform: 'slack', workspaceId: 'T1', userId: 'U-A2' });
     for (const d of dead) expect(await retryDelivery(tdb.db, world.tenantId, d.id, now)).toBe(true);
     expect(await retryDelivery(tdb.db, world.tenantId, dead[0]?.id ?? '', now)).toBe(false);
-    await until('escalations sent', async () => (await listDeadDeliveries(tdb.db, world.tenantId)).length === 0 && platform.received.filter((r) => r.to.kind === 'user' && r.to.userId === 'U-A2').length === 2);
+    await until('escalation sent', async () => (await listDeadDeliveries(tdb.db, world.tenantId)).length === 0 && platform.received.filter((r) => r.to.kind === 'user' && r.to.userId === 'U-A2').length === 1);
   });
 });
 

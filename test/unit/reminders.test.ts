@@ -4,7 +4,7 @@ import { isHoliday } from '../../src/core/calendar/business-days';
 import { addDays, isWeekend, jstInstant } from '../../src/core/calendar/jst';
 import { renewalReminderDates } from '../../src/core/monitoring/certificate';
 import type { PlanRow } from '../../src/core/monitoring/plan-row';
-import { groupDigest, MAX_CARDS, renderDigest, sectionOf, type DigestItem } from '../../src/core/reminders/digest';
+import { groupDigest, MAX_CARDS, renderDigest, renderEscalations, sectionOf, type DigestItem } from '../../src/core/reminders/digest';
 import { monitoringDeadline, monitoringKey, needsEscalation, planForPlan, planSecondaryWaiting } from '../../src/core/reminders/plan-due';
 import { digestInstant, isDigestDay, isLastCallDay, nextDigestDay, snoozeUntil } from '../../src/core/reminders/schedule';
 import { reminderSettingsOf, staffPrefsOf } from '../../src/core/reminders/settings';
@@ -169,6 +169,23 @@ describe('the digest content', () => {
     ]);
     expect(JSON.stringify(r.blocks.at(-1))).toContain('ほか3件');
     expect(r).toMatchObject({ visibility: 'dm', toStaffId: 's1' });
+  });
+
+  it("an office manager's escalation lists every overdue item in one DM, oldest first, with the counselor and the buttons", () => {
+    const entries = Array.from({ length: MAX_CARDS + 2 }, (_, i) => ({
+      item: item({ reminderId: `r${i}`, kind: i === 0 ? 'certificate' : 'monitoring', dueOn: i === 5 ? '2026-09-30' : '2026-11-30' }),
+      counselorName: i % 2 === 0 ? '相談員B' : '相談員A',
+    }));
+    const r = renderEscalations(entries, 'm1');
+    expect(r).toMatchObject({ visibility: 'dm', toStaffId: 'm1' });
+    expect(r.summary).toContain(`モニタリング未記録 ${MAX_CARDS + 1}件`);
+    expect(r.summary).toContain('受給者証の更新手続き未記録 1件');
+    const cards = r.blocks.filter((b) => b.type === 'card');
+    expect(cards).toHaveLength(MAX_CARDS);
+    const first = cards[0];
+    expect(first?.type === 'card' && first.buttons?.[0]?.action).toMatchObject({ id: 'yotei:done', value: 'r5' });
+    expect(JSON.stringify(first)).toContain('相談員A');
+    expect(JSON.stringify(r.blocks.at(-1))).toContain('ほか2件');
   });
 });
 

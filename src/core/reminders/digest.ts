@@ -144,14 +144,27 @@ export function renderLastCall(items: readonly DigestItem[], today: IsoDate, sta
   };
 }
 
-/** To the office manager: a reminder of their office that is overdue. */
-export function renderEscalation(item: DigestItem, counselorName: string, managerId: string): Reply {
-  const what = item.kind === 'certificate' ? '受給者証の更新手続きが未記録です' : 'モニタリングが期限までに記録されていません';
-  const text = `⚠ 事業所管理者へのお知らせ: ${what}（担当: ${counselorName}）`;
-  return {
-    visibility: 'dm',
-    toStaffId: managerId,
-    summary: text,
-    blocks: [{ type: 'text', text }, card(item.title, [{ label: '期限', value: formatJpDate(item.dueOn) }], reminderButtons(item), item.detail)],
-  };
+export interface EscalationEntry {
+  item: DigestItem;
+  counselorName: string;
+}
+
+/**
+ * To an office manager, once a day: the reminders of their office that became overdue, in one
+ * message (one message per reminder sent a manager dozens on a month's first business day).
+ */
+export function renderEscalations(entries: readonly EscalationEntry[], managerId: string): Reply {
+  const sorted = [...entries].sort((a, b) => compareDates(a.item.dueOn, b.item.dueOn) || a.counselorName.localeCompare(b.counselorName, 'ja') || a.item.title.localeCompare(b.item.title, 'ja'));
+  const certificates = sorted.filter((e) => e.item.kind === 'certificate').length;
+  const what = [sorted.length - certificates > 0 ? `モニタリング未記録 ${sorted.length - certificates}件` : '', certificates > 0 ? `受給者証の更新手続き未記録 ${certificates}件` : '']
+    .filter(Boolean)
+    .join('・');
+  const text = `⚠ 事業所管理者へのお知らせ: 期限を過ぎた予定があります（${what}）`;
+  const cards = sorted.slice(0, MAX_CARDS).map(({ item, counselorName }) =>
+    card(item.title, [{ label: '期限（超過）', value: formatJpDate(item.dueOn) }, { label: '担当', value: counselorName }], reminderButtons(item), item.detail),
+  );
+  const rest = sorted.length - cards.length;
+  const blocks: Block[] = [{ type: 'text', text }, ...cards];
+  if (rest > 0) blocks.push({ type: 'text', text: `ほか${rest}件。各担当者の朝のダイジェストにも表示されています。` });
+  return { visibility: 'dm', toStaffId: managerId, summary: text, blocks };
 }
