@@ -67,19 +67,21 @@ const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 const TICKS = 100; // USER_HZ on Linux
-function procStat(pid: number): { ppid: number; cpu: number } | null {
+function procStat(pid: number): { ppid: number; cpu: number; reaped: number } | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / TICKS };
+    // utime + stime; `reaped`: cutime + cstime, the CPU of children it has waited for.
+    return { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / TICKS, reaped: (Number(f[13]) + Number(f[14])) / TICKS };
   } catch {
     return null;
   }
 }
 
-/** CPU seconds used so far by the postmaster's children (backends of dead clients are lost). */
+/** CPU seconds used so far by the postmaster and its children, ended backends included. */
 function postgresCpu(postmaster: number): number {
-  let total = procStat(postmaster)?.cpu ?? 0;
+  const pm = procStat(postmaster);
+  let total = (pm?.cpu ?? 0) + (pm?.reaped ?? 0);
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const s = procStat(Number(name));
@@ -216,6 +218,9 @@ async function main(): Promise<void> {
         const pids = [...workers.keys()];
         const pid = pids[Math.floor(Math.random() * pids.length)];
         if (pid === undefined) continue;
+        // Frozen first, so that the leases read are the ones it holds when it dies (read while it
+        // ran, a batch could be recorded between the read and the kill).
+        workers.get(pid)?.kill('SIGSTOP');
         const leased = (await sql<{ id: string }[]>`select id from deliveries where status = 'pending' and claimed_by like ${`%:${pid}:%`} and claimed_until > now()`).map((r) => r.id);
         workers.get(pid)?.kill('SIGKILL');
         const kill: Kill = { pid, at: Date.now(), leased, recoveredMs: null };
