@@ -56,6 +56,7 @@ try {
     join (select * from unnest(${targets.map((a) => a.actor.tenantId)}::uuid[], ${targets.map((a) => a.actor.staffId)}::uuid[]) with ordinality as u(tenant_id, staff_id, n)) t
       on t.n = 1 + g % ${targets.length}`;
   const sentBefore = await sent(runId);
+  const windowStart = new Date();
 
   const team = teamOf(ctx.askers[0]?.actor.tenantId ?? '');
   const slackRequest = () => {
@@ -82,12 +83,14 @@ try {
     console.log(row);
   }
   const delivered = (await sent(runId)) - sentBefore;
+  const [all] = await ctx.admin<{ n: number }[]>`select count(*)::int as n from deliveries where status = 'sent' and sent_at >= ${windowStart.toISOString()}::timestamptz`;
+  const deliveredAll = all?.n ?? 0;
   const memory = `Peak RSS: web process ${app.peakRssMb().toFixed(0)} MB${worker ? `, scheduler process ${worker.peakRssMb().toFixed(0)} MB` : ''}.`;
   console.log(memory);
   const note =
     mode === 'off'
       ? 'Scheduler off (baseline).'
-      : `Scheduler ${mode === 'on' ? 'in the web process' : 'in a second process (SCHEDULER=false on the web process)'}: meanwhile it delivered ${delivered.toLocaleString('en')} of a backlog of ${backlog.toLocaleString('en')} direct messages (fake Slack counted ${fake.posted.toLocaleString('en')} chat.postMessage calls), and planned reminders for every town on its own interval.`;
+      : `Scheduler ${mode === 'on' ? 'in the web process' : 'in a second process (SCHEDULER=false on the web process)'}: meanwhile it delivered ${deliveredAll.toLocaleString('en')} messages (${delivered.toLocaleString('en')} of them from this run's backlog of ${backlog.toLocaleString('en')} direct messages, the rest older pending ones) (fake Slack counted ${fake.posted.toLocaleString('en')} chat.postMessage calls), and planned reminders for every town on its own interval.`;
   console.log(note);
   if (!values['no-write']) {
     writeSection(

@@ -61,7 +61,7 @@ export const configSchema = z.object({
   SCHEDULER_CLOCK: z.enum(['system', 'database']).default('system'),
   SCHEDULER_PLAN_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   SCHEDULER_SYNC_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
-  SCHEDULER_WORKERS: z.coerce.number().int().min(1).max(100).default(8),
+  SCHEDULER_WORKERS: z.coerce.number().int().min(1).max(100).default(2),
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   DELIVERY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
   DELIVERY_RETRY_MAX_MS: z.coerce.number().int().min(100).max(86_400_000).default(3_600_000),

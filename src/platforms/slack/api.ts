@@ -174,6 +174,9 @@ export class SlackApi {
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
+    // Read the body to its end: undici keeps the connection busy until an unread body is
+    // garbage-collected, and replies then wait for a connection (measured: bench:case-lookup).
+    await res.arrayBuffer().catch(() => undefined);
     if (!res.ok) throw new SlackApiError('response_url', `http_${res.status}`);
   }
 
