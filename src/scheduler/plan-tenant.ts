@@ -20,7 +20,8 @@ import { labelReminders, openReminders } from '../core/reminders/items';
 import { createPlanMemo, needsEscalation, planForPlan, planSecondaryWaiting, type PlannedReminder } from '../core/reminders/plan-due';
 import { digestInstant, isDigestDay, isLastCallDay } from '../core/reminders/schedule';
 import { reminderSettingsOf, staffPrefsOf, type ReminderSettings } from '../core/reminders/settings';
-import { completeRemindersByKey, pgArray, upsertReminders } from '../core/reminders/store';
+import { pgArray } from '../../db/array';
+import { completeRemindersByKey, upsertReminders } from '../core/reminders/store';
 import { MONITORING_KIND } from '../core/vocabulary';
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
+import { pgArray } from '../../../db/array';
 import type { DbOrTx } from '../../../db/client';
 
 export interface AuditEntry {
@@ -80,11 +81,6 @@ export async function writeAudit(tx: DbOrTx, entry: AuditEntry): Promise<void> {
     ${row.platform}, ${row.action}, ${row.resourceType}, ${row.resourceId}, ${JSON.stringify(row.detail)}::jsonb, ${head}, ${tail})`);
 }
 
-/** A PostgreSQL array literal of text values (null for NULL), sent as one parameter. */
-function textArray(values: readonly (string | null)[]): string {
-  return `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`;
-}
-
 /**
  * Appends many audit rows of one tenant, in this order, in the caller's transaction: the same
  * chain as that many writeAudit calls (same per-tenant lock, held until commit; the head read
@@ -121,7 +117,7 @@ export async function writeAuditBatch(tx: DbOrTx, tenantId: string, entries: rea
   // 5,000 rows a statement: a few MB of parameters at most.
   for (let i = 0; i < rows.length; i += 5000) {
     const chunk = rows.slice(i, i + 5000);
-    const col = (f: (r: (typeof rows)[number]) => string | null) => textArray(chunk.map(f));
+    const col = (f: (r: (typeof rows)[number]) => string | null) => pgArray(chunk.map(f));
     await tx.execute(sql`insert into audit_log (tenant_id, seq, at, actor_staff_id, platform, action, resource_type, resource_id, detail, prev_hash, hash)
       select ${tenantId}::uuid, u.seq, ${at.toISOString()}::timestamptz, u.actor, u.platform, u.action, u.rtype, u.rid, u.detail, u.prev, u.hash
       from unnest(${col((r) => String(r.fields.seq))}::int[], ${col((r) => r.fields.actorStaffId)}::uuid[], ${col((r) => r.fields.platform)}::text[],

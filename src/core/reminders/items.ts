@@ -10,7 +10,7 @@ import { shortDateTime } from '../../chat/format/dates';
 import { monthOf } from '../calendar/jst';
 import { formatWarekiMonth } from '../calendar/wareki';
 import type { DigestItem } from './digest';
-import { pgArray } from './store';
+import { pgArray } from '../../../db/array';
 
 export interface ReminderRow {
   id: string;
