@@ -15,6 +15,7 @@
  * database between "sent" and "recorded" does not make a second attempt send it again.
  */
 import { sql } from 'drizzle-orm';
+import { pgArray } from '../../db/array';
 import type { Db } from '../../db/client';
 import type { PlatformSender, SenderRegistry, SendResult, Destination } from '../chat/adapter';
 import type { Platform, Reply } from '../chat/types';
@@ -86,8 +87,6 @@ type Claimed = {
 const jsonParam = (v: unknown) => sql`${JSON.stringify(v)}::text::jsonb`;
 /** The rows of a batch as a relation, e.g. `from ${recordset(rows)} as j(id uuid, job_id text)`. */
 const recordset = (rows: object[]) => sql`jsonb_to_recordset(${jsonParam(rows)})`;
-/** A list of ids as an array, e.g. `id = any(${list(ids, 'uuid')})`. */
-const list = (values: string[], type: 'uuid' | 'text') => sql`array(select jsonb_array_elements_text(${jsonParam(values)}))::${sql.raw(type)}[]`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -122,7 +121,7 @@ async function claimAll(o: DeliverOptions, jobs: DeliveryJob[]): Promise<{ claim
   if (missing.length > 0) {
     const rows = await q(o, (db) =>
       db.execute<{ id: string; status: string; job_id: string | null; claimed_until: Date | null }>(
-        sql`select id, status, job_id, claimed_until from deliveries where id = any(${list(missing.map((j) => j.deliveryId), 'uuid')})`,
+        sql`select id, status, job_id, claimed_until from deliveries where id = any(${pgArray(missing.map((j) => j.deliveryId))}::uuid[])`,
       ),
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -199,7 +198,7 @@ async function sendWithTimeout(send: () => Promise<SendResult>): Promise<SendRes
 async function throttledUntil(o: DeliverOptions, platforms: string[]): Promise<Map<string, Date>> {
   if (platforms.length === 0) return new Map();
   const rows = await q(o, (db) =>
-    db.execute<{ platform: string; until: Date }>(sql`select platform, until from platform_throttles where platform = any(${list(platforms, 'text')}) and until > now()`),
+    db.execute<{ platform: string; until: Date }>(sql`select platform, until from platform_throttles where platform = any(${pgArray(platforms)}::text[]) and until > now()`),
   );
   return new Map(rows.map((r) => [r.platform, new Date(r.until)]));
 }
@@ -221,7 +220,7 @@ async function resolveAll(o: DeliverOptions, ds: Claimed[]): Promise<Map<string,
   if (recipients.length > 0) {
     const rows = await q(o, (db) =>
       db.execute<{ staff_id: string; platform: string; workspace_id: string; user_id: string }>(
-        sql`select staff_id, platform, workspace_id, user_id from chat_accounts where staff_id = any(${list(recipients, 'uuid')})`,
+        sql`select staff_id, platform, workspace_id, user_id from chat_accounts where staff_id = any(${pgArray(recipients)}::uuid[])`,
       ),
     );
     for (const r of rows) {
