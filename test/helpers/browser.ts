@@ -1,8 +1,16 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
-/** Debian's Chromium (CI installs it with apt); playwright-core never downloads a browser. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * CHROMIUM_PATH, else Debian's Chromium: /usr/bin/chromium or `chromium` on PATH, the places
+ * test/preflight.mjs checks (and apt-installs into) before `npm test` starts vitest;
+ * playwright-core never downloads a browser.
+ */
+export const CHROMIUM_PATH =
+  process.env.CHROMIUM_PATH ??
+  ['/usr/bin/chromium', ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'chromium'))].find((p) => fs.existsSync(p)) ??
+  '/usr/bin/chromium';
 
 /**
  * A real headless Chromium. The flags keep it off the network (this machine has none beyond
@@ -10,7 +18,7 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  */
 export async function launchBrowser(): Promise<{ browser: Browser; close(): Promise<void> }> {
   if (!fs.existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it with 'apt-get install chromium' (or set CHROMIUM_PATH)`);
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run 'apt-get install chromium' as root (\`npm test\` does it when it can), or set CHROMIUM_PATH to a Chromium or Chrome binary`);
   }
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
