@@ -5,7 +5,7 @@ import type { FormBlock, FormSubmission, Reply } from '../src/chat/types';
 import { jstToday } from '../src/core/calendar/jst';
 import { parseJapaneseDate } from '../src/core/calendar/parse-date';
 import { formatJpDate } from '../src/core/calendar/wareki';
-import { resolvePerson } from '../src/core/cases/resolve';
+import { isPersonId, resolvePerson, visibleCaseCode } from '../src/core/cases/resolve';
 import { logConsultation, type NewConsultation } from '../src/core/consultations/log';
 import { isUserError, UserError } from '../src/core/errors';
 import { CONSULTATION_KIND_GROUPS, CONSULTATION_KINDS, CONTACT_METHODS, LIMITS } from '../src/core/vocabulary';
@@ -150,6 +150,18 @@ async function submit(ctx: HandlerContext, form: FormSubmission): Promise<Reply[
   return [reply(`相談記録を登録しました（${who}）`, blocks)];
 }
 
+/**
+ * The person field's initial text. A case card's 「記録する」 carries the person's id; the field
+ * shows their case code instead (what the counselor reads and could type), which resolves back
+ * to the same person on submit. An id the actor may not see answers like an unknown case.
+ */
+async function prefillPerson(ctx: HandlerContext, value: string): Promise<string> {
+  if (!isPersonId(value)) return value;
+  const code = await visibleCaseCode(ctx.db, ctx.actor, value);
+  if (!code) throw new UserError('unknown_person', '該当するケースが見つかりません。', 'soudan prefill: person not visible');
+  return code;
+}
+
 export const soudanCommand: CommandSpec = {
   id: 'soudan',
   aliases: ['記録', 'きろく', '相談記録'],
@@ -158,10 +170,10 @@ export const soudanCommand: CommandSpec = {
   usage: '記録　/　/soudan C-0012',
   menu: true,
   async onCommand(ctx, cmd) {
-    return [reply('相談記録の入力', [soudanForm(jstToday(ctx.now), cmd.text)])];
+    return [reply('相談記録の入力', [soudanForm(jstToday(ctx.now), await prefillPerson(ctx, cmd.text))])];
   },
   async onAction(ctx, action) {
-    if (action.id === SOUDAN_FORM) return [reply('相談記録の入力', [soudanForm(jstToday(ctx.now), action.value)])];
+    if (action.id === SOUDAN_FORM) return [reply('相談記録の入力', [soudanForm(jstToday(ctx.now), await prefillPerson(ctx, action.value))])];
     throw new UserError('unknown_action', 'この操作には対応していません。', `unknown action ${action.id}`);
   },
   async onForm(ctx, form) {

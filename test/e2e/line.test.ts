@@ -1,6 +1,6 @@
-import { count, eq } from 'drizzle-orm';
+import { count, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, consultations, inboundEvents, lineInbox } from '../../db/schema/index';
+import { auditLog, consultations, formLinks, inboundEvents, lineInbox } from '../../db/schema/index';
 import { startApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { jstToday } from '../../src/core/calendar/jst';
@@ -98,6 +98,21 @@ describe('LINE Messaging API end to end', () => {
     expect(card.contents.footer.contents[0].action.label).toBe('記録する');
     const [views] = await tdb.db.select({ n: count() }).from(auditLog).where(eq(auditLog.actorStaffId, world.actors.a.staffId));
     expect(views?.n).toBeGreaterThan(0);
+
+    // 「記録する」 on the card: the case is prefilled by its code, never by the internal id, in
+    // the chat question and in the browser form the link opens.
+    const question = await ask(app, lineEvent.postback(USER_A, card.contents.footer.contents[0].action.data));
+    const [link] = await tdb.db.select({ form: formLinks.form }).from(formLinks).where(eq(formLinks.platformUserId, USER_A)).orderBy(desc(formLinks.expiresAt)).limit(1);
+    // The dialogue is left before checking, so that the next tests start without it.
+    expect(textsOf(await ask(app, lineEvent.text(USER_A, 'やめる')))[0]).toContain('入力をやめました');
+    const asked = textsOf(question).join('\n');
+    expect(asked).toContain(`現在の値: ${world.persons.yamadaTaro.code}`);
+    expect(asked).not.toMatch(/null|undefined/);
+    expect(JSON.stringify(question)).not.toContain(world.persons.yamadaTaro.id);
+    const keep = question.at(-1).quickReply.items.find((i: any) => i.action.label === 'そのまま'); // any: quick reply JSON
+    expect(keep.action.data).toContain(encodeURIComponent(world.persons.yamadaTaro.code));
+    const fields = (link?.form as { fields: { name: string; initial?: unknown }[] } | undefined)?.fields ?? [];
+    expect(fields.find((f) => f.name === 'person')?.initial).toBe(world.persons.yamadaTaro.code);
   });
 
   it('refuses forged, oversized and malformed webhooks and stores nothing', async () => {

@@ -10,6 +10,7 @@ let tdb: TestDatabase;
 let page: Page;
 const chooseStaff = (name: string) => chat.chooseStaff(name);
 const send = (line: string) => chat.send(line);
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 beforeAll(async () => {
   chat = await openWebChat();
@@ -35,6 +36,16 @@ describe('local web chat in a real browser', () => {
     await page.screenshot({ path: 'test-results/local-chat-case.png', fullPage: false });
   });
 
+  it('「記録する」 on a case card fills the person field with the case code, not an internal id', async () => {
+    await page.locator('.msg.bot .card').last().getByRole('button', { name: '記録する' }).click();
+    const form = page.locator('form.bot-form').last();
+    await form.waitFor();
+    const person = await form.locator('input[name=person]').inputValue();
+    expect(person).toBe('C-0001');
+    expect(person).not.toMatch(UUID);
+    expect(await form.innerText()).not.toMatch(UUID);
+  });
+
   it('logs a consultation through the form, showing field errors in Japanese first', async () => {
     await page.locator('.msg.bot .card').last().getByRole('button', { name: '記録する' }).click();
     const form = page.locator('form.bot-form').last();
@@ -54,6 +65,23 @@ describe('local web chat in a real browser', () => {
     const [taro] = await tdb.db.select({ id: persons.id }).from(persons).where(eq(persons.code, 'C-0001'));
     const rows = await tdb.db.select().from(consultations).where(eq(consultations.personId, taro?.id ?? ''));
     expect(rows.some((r) => r.summary.startsWith('ブラウザからの記録テスト'))).toBe(true);
+  });
+
+  it('shows no 「null」 or 「undefined」 under form fields: help text only where a field has one', async () => {
+    // Forms with and without hints: 記録, 二次相談, 地域課題, 予定 設定.
+    for (const line of ['記録', '二次相談', '地域課題', '予定 設定']) {
+      const before = await page.locator('form.bot-form').count();
+      await send(line);
+      await expect.poll(() => page.locator('form.bot-form').count()).toBe(before + 1);
+      const form = page.locator('form.bot-form').last();
+      const visible = await form.innerText();
+      expect(visible, line).not.toMatch(/null|undefined/i);
+      for (const hint of await form.locator('.hint').allInnerTexts()) expect(hint.trim(), line).not.toBe('');
+    }
+    // The 相談日 hint is still shown; the fields without one have nothing under them.
+    const soudan = page.locator('form.bot-form[data-form-id="soudan:new"]').last();
+    expect(await soudan.locator('.hint').allInnerTexts()).toEqual(['例: 今日 / 11/22 / 令和8年11月22日']);
+    expect(await page.locator('#chat').innerText()).not.toMatch(/null|undefined/i);
   });
 
   it('shows help from the menu, and a polite message for an unknown command', async () => {

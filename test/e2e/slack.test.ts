@@ -180,6 +180,67 @@ describe('the consultation modal', () => {
   });
 });
 
+describe('「記録する」 on a case card', () => {
+  /** Every plain_text / mrkdwn string in a view, the way Slack would show them. */
+  const shownTexts = (v: unknown): string[] => {
+    if (Array.isArray(v)) return v.flatMap(shownTexts);
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      const own = (o.type === 'plain_text' || o.type === 'mrkdwn') && typeof o.text === 'string' ? [o.text] : [];
+      return [...own, ...Object.values(o).flatMap(shownTexts)];
+    }
+    return [];
+  };
+
+  it('opens the modal with the case code (not the internal id), no text reading null, and records that person', async () => {
+    const { hook } = await slash('/case', world.persons.yamadaTaro.code);
+    const card = await answerTo(hook);
+    const buttons = (card.body.blocks as { elements?: { action_id?: string; value?: string }[] }[]).flatMap((b) => b.elements ?? []);
+    const record = buttons.find((e) => e.action_id?.startsWith('soudan:new'));
+    expect(record).toBeDefined();
+    const res = await postSigned(
+      app.url,
+      SECRET,
+      interactionBody({
+        type: 'block_actions',
+        team: { id: TEAM },
+        user: { id: USER, team_id: TEAM },
+        trigger_id: 'trig-record',
+        response_url: fake.hook(`record${hookN++}`),
+        container: { type: 'message', channel_id: 'C0PUBLIC', message_ts: '1.2', is_ephemeral: true },
+        channel: { id: 'C0PUBLIC' },
+        actions: [{ type: 'button', action_id: record?.action_id, value: record?.value, block_id: 'b' }],
+      }),
+      FORM,
+    );
+    expect(res.status).toBe(200);
+    const open = await fake.waitFor((c) => c.method === 'views.open');
+    expect(open.body.trigger_id).toBe('trig-record');
+    const view = open.body.view as { callback_id: string; private_metadata: string; blocks: { type: string; block_id?: string; hint?: unknown; element?: { initial_value?: string } }[] };
+    expect(view.callback_id).toBe('soudan:new');
+    const person = view.blocks.find((b) => b.block_id === 'person')?.element?.initial_value;
+    expect(person).toBe(world.persons.yamadaTaro.code);
+    expect(JSON.stringify(view)).not.toContain(world.persons.yamadaTaro.id);
+    const texts = shownTexts(view.blocks);
+    expect(texts.length).toBeGreaterThan(0);
+    for (const t of texts) expect(t).not.toMatch(/null|undefined/i);
+    // No hint object where the field has none (a date's hint is left to the date picker).
+    for (const b of view.blocks.filter((x) => x.type === 'input')) if ('hint' in b) expect(shownTexts(b.hint).join('')).not.toBe('');
+
+    // Submitting the modal as opened stores the consultation for that person.
+    const submitted = await postSigned(
+      app.url,
+      SECRET,
+      viewSubmission('V-card', soudanValues({ person: { v: { type: 'plain_text_input', value: person } }, summary: { v: { type: 'plain_text_input', value: 'カードから開いたモーダルの記録。' } } }), view.private_metadata),
+      FORM,
+    );
+    expect(submitted.status).toBe(200);
+    await expect
+      .poll(async () => (await tdb.db.select().from(consultations).where(eq(consultations.summary, 'カードから開いたモーダルの記録。'))).map((r) => r.personId))
+      .toEqual([world.persons.yamadaTaro.id]);
+  });
+});
+
 describe('who may use the bot', () => {
   it('a workspace that is not registered is refused', async () => {
     const { res, hook } = await slash('/case', '山田', { team: 'T0UNKNOWN' });

@@ -2,10 +2,12 @@ import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consultations, dialogues, formLinks } from '../../db/schema/index';
+import { createRegistry } from '../../handlers/index';
 import { soudanForm } from '../../handlers/soudan';
 import { startApp, type App } from '../../src/app';
 import { hasDialogue, startDialogue } from '../../src/chat/dialogue/engine';
-import type { Actor } from '../../src/chat/types';
+import { dispatch } from '../../src/chat/dispatch';
+import type { Actor, FormBlock } from '../../src/chat/types';
 import { loadConfig } from '../../src/config';
 import { jstToday } from '../../src/core/calendar/jst';
 import { createFormLink } from '../../src/platforms/webform/links';
@@ -59,6 +61,9 @@ describe('one-time browser form link', () => {
     await formEl.waitFor();
     expect(await formEl.locator('h3').textContent()).toBe('相談記録');
     expect(await formEl.locator('input[name=person]').inputValue()).toBe(world.persons.yamadaTaro.code);
+    // Help text only under the field that has some (相談日); nothing reads null under the others.
+    expect(await page.locator('main').innerText()).not.toMatch(/null|undefined/i);
+    expect(await formEl.locator('.hint').allInnerTexts()).toEqual(['例: 今日 / 11/22 / 令和8年11月22日']);
 
     // First try: no kind chosen, no summary.
     await formEl.locator('select[name=method]').selectOption('電話');
@@ -123,6 +128,27 @@ describe('one-time browser form link', () => {
     const res = await page.goto(stale);
     expect(res?.status()).toBe(410);
     expect(await page.locator('h2').textContent()).toBe('リンクの有効期限が切れました');
+  });
+
+  it('a form opened from a case card (「記録する」) shows the case code and records that person', async () => {
+    const res = await dispatch({ db: tdb.db, registry: createRegistry(), now: () => new Date() }, actor, { kind: 'action', id: 'soudan:new', value: world.persons.yamadaTaro.id });
+    const form = res.replies.flatMap((r) => r.blocks).find((b): b is FormBlock => b.type === 'form');
+    expect(form).toBeDefined();
+    const link = (await createFormLink(tdb.db, config(), actor, form as FormBlock, new Date())) ?? '';
+    await page.goto(link);
+    const formEl = page.locator('form.bot-form');
+    await formEl.waitFor();
+    const person = await formEl.locator('input[name=person]').inputValue();
+    expect(person).toBe(world.persons.yamadaTaro.code);
+    expect(person).not.toBe(world.persons.yamadaTaro.id);
+    expect(await page.locator('main').innerText()).not.toMatch(/null|undefined/i);
+
+    await formEl.locator('select[name=kind]').selectOption('福祉サービスの利用援助');
+    await formEl.locator('textarea[name=summary]').fill('カードから開いたブラウザの記録。');
+    await formEl.getByRole('button', { name: '記録する' }).click();
+    await page.locator('section.done').waitFor();
+    const [row] = await tdb.db.select().from(consultations).where(eq(consultations.summary, 'カードから開いたブラウザの記録。'));
+    expect(row?.personId).toBe(world.persons.yamadaTaro.id);
   });
 
   it('offers no link without a public URL', async () => {

@@ -126,12 +126,14 @@ describe('a form asked one question at a time', () => {
     expect((row?.state as { answers: Record<string, string> }).answers.occurredOn).toBe('2026-11-20');
   });
 
-  it('「記録する」 on a case card starts the dialogue with the case already chosen', async () => {
+  it('「記録する」 on a case card starts the dialogue with the case already chosen, shown by its case code', async () => {
     const key = newKey();
     const [q] = await routeAction(deps, key, world.actors.a, { kind: 'action', id: 'soudan:new', value: world.persons.yamadaTaro.id });
-    expect(textOf([q as Reply])).toContain('現在の値: 選択済み');
+    expect(textOf([q as Reply])).toContain(`現在の値: ${world.persons.yamadaTaro.code}`);
+    expect(textOf([q as Reply])).not.toContain(world.persons.yamadaTaro.id);
+    expect(textOf([q as Reply])).not.toMatch(/null|undefined/);
     const keep = q?.quickReplies?.find((b) => b.label === 'そのまま');
-    expect(keep?.action.value).toBe(world.persons.yamadaTaro.id);
+    expect(keep?.action.value).toBe(world.persons.yamadaTaro.code);
   });
 
   it('another instance (its own connection pool) continues the dialogue', async () => {

@@ -36,6 +36,11 @@ function submit(actor: Actor, values: Record<string, string>): Promise<DispatchR
   return dispatch({ db: tdb.db, registry, now: () => now }, actor, { kind: 'form', formId: 'soudan:new', values });
 }
 
+/** A press of 「記録する」 on a case card: the action carries the person's id. */
+function press(actor: Actor, value: string): Promise<DispatchResult> {
+  return dispatch({ db: tdb.db, registry, now: () => now }, actor, { kind: 'action', id: 'soudan:new', value });
+}
+
 async function counts() {
   const c = await tdb.db.select().from(consultations).where(eq(consultations.tenantId, world.tenantId));
   const a = await tdb.db.select().from(auditLog).where(eq(auditLog.tenantId, world.tenantId));
@@ -105,6 +110,34 @@ describe('logging a consultation', () => {
   it('a city official without a case role may not log a consultation', async () => {
     const res = await submit(world.actors.city, { ...valid(), person: '' });
     expect(JSON.stringify(res.replies)).toContain('権限がありません');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('「記録する」 on a case card (the person\'s id) fills the case code, and the prefilled form records that person', async () => {
+    const res = await press(world.actors.a, world.persons.yamadaTaro.id);
+    const form = res.replies[0]?.blocks.find((b): b is FormBlock => b.type === 'form');
+    expect(form?.fields.find((f) => f.name === 'person')?.initial).toBe(world.persons.yamadaTaro.code);
+    expect(JSON.stringify(res.replies)).not.toContain(world.persons.yamadaTaro.id);
+    // Every field without a hint carries none (not null) to the renderers.
+    expect(JSON.stringify(res.replies)).not.toContain('null');
+
+    const prefilled = Object.fromEntries((form?.fields ?? []).map((f) => [f.name, typeof f.initial === 'string' ? f.initial : '']));
+    const saved = await submit(world.actors.a, { ...prefilled, kind: '福祉サービスの利用援助', summary: 'カードから開いた記録。' });
+    expect(saved.errorId).toBeUndefined();
+    const [row] = await tdb.db.select().from(consultations).where(eq(consultations.summary, 'カードから開いた記録。'));
+    expect(row?.personId).toBe(world.persons.yamadaTaro.id);
+  });
+
+  it('an id the actor may not see answers like an unknown case and shows no code', async () => {
+    // Office B's counselor, and another tenant's staff, pressing a button with office A's person.
+    for (const actor of [world.actors.b, world.actors.other]) {
+      const res = await press(actor, world.persons.yamadaTaro.id);
+      expect(res.replies[0]?.blocks.some((b) => b.type === 'form')).toBe(false);
+      expect(JSON.stringify(res.replies)).toContain('該当するケースが見つかりません');
+      expect(JSON.stringify(res.replies)).not.toContain(world.persons.yamadaTaro.code);
+    }
+    const unknown = await press(world.actors.a, '00000000-0000-4000-8000-000000000000');
+    expect(JSON.stringify(unknown.replies)).toContain('該当するケースが見つかりません');
     expect(await counts()).toEqual(before);
   });
 });

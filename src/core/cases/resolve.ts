@@ -1,9 +1,26 @@
+import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
+import { persons } from '../../../db/schema/index';
 import type { Actor } from '../../chat/types';
 import { UserError } from '../errors';
-import { searchPersons, type PersonHit } from './search';
+import { searchPersons, visiblePersons, type PersonHit } from './search';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const isPersonId = (value: string): boolean => UUID.test(value.trim());
+
+/**
+ * What a person field shows for a person picked by id (a case card's 「記録する」): the case code,
+ * which the person reads and which resolvePerson turns back into the same person on submit.
+ * Only a person the actor may see (the search rule, `visiblePersons`) has one; anyone else is
+ * null, exactly like an unknown id. The code is an identifier, not a view of the record.
+ */
+export async function visibleCaseCode(db: DbOrTx, actor: Actor, personId: string): Promise<string | null> {
+  const id = personId.trim();
+  if (!UUID.test(id)) return null;
+  const [row] = await db.select({ code: persons.code }).from(persons).where(and(visiblePersons(actor), eq(persons.id, id)));
+  return row?.code ?? null;
+}
 
 /**
  * A person typed into a form's person field: an id (from a picker), a case code or a name.

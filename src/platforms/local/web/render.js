@@ -5,6 +5,17 @@
 // hooks: { onAction?(action, label, sourceMsg), onSubmit(block, values) → Promise<{ fieldErrors?, replies? }>,
 //          onSubmitted?(block, result) }. Without onAction, buttons are left out.
 
+// Children go through add(), never the DOM's own append(): append(null) inserts the text
+// "null" (it stringifies whatever it is given), so an optional part left out as null would
+// show up on screen.
+export function add(node, ...children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -13,11 +24,7 @@ export function el(tag, attrs = {}, ...children) {
     else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat(Infinity)) {
-    if (c === null || c === undefined || c === false) continue;
-    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return node;
+  return add(node, children);
 }
 
 function renderButton(b, hooks) {
@@ -89,10 +96,11 @@ function renderForm(block, hooks) {
     inputs[f.name] = input;
     const error = block.errors && block.errors[f.name];
     if (error) input.classList.add('invalid');
-    form.append(
+    add(
+      form,
       el('label', { for: id }, f.label, f.required ? ' *' : ''),
       input,
-      f.hint ? el('div', { class: 'hint' }, f.hint) : null,
+      typeof f.hint === 'string' && f.hint !== '' ? el('div', { class: 'hint' }, f.hint) : null,
       el('div', { class: 'error', 'data-error-for': f.name }, error || ''),
     );
   }
