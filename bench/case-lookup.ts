@@ -55,7 +55,7 @@ try {
   const rng = new Prng(7);
   const pick = () => askers[rng.int(askers.length)] ?? (askers[0] as (typeof askers)[number]);
   const registry = createRegistry();
-  const opts = { db: database.db, registry };
+  const opts = { db: database.db, registry, now: () => new Date() };
   const auditBefore = await admin<{ n: number }[]>`select count(*)::int as n from audit_log`;
 
   // Warm-up: the first seconds after a restart read from disk, not from cache.

@@ -28,7 +28,7 @@ try {
   let ok = 0;
   const submit = async () => {
     const a = counselors[rng.int(counselors.length)] ?? (counselors[0] as (typeof counselors)[number]);
-    const res = await dispatch({ db: ctx.database.db, registry }, a.actor, {
+    const res = await dispatch({ db: ctx.database.db, registry, now: () => new Date() }, a.actor, {
       kind: 'form',
       formId: 'soudan:new',
       values: {

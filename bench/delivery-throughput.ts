@@ -199,8 +199,8 @@ async function main(): Promise<void> {
     const inserting = (async () => {
       for (let i = 0; i < D; i += CHUNK) {
         const n = Math.min(CHUNK, D - i);
-        await sql`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, run_at)
-          select ${tenantId}, 't:' || g, (${staffIds}::uuid[])[1 + g % ${STAFF}], 'notice', ${payload}::jsonb, now()
+        await sql`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, run_at, created_at)
+          select ${tenantId}, 't:' || g, (${staffIds}::uuid[])[1 + g % ${STAFF}], 'notice', ${payload}::jsonb, now(), now()
           from generate_series(${i + 1}::int, ${i + n}::int) g`;
       }
       insertSeconds = (Date.now() - t0) / 1000;
@@ -302,8 +302,8 @@ async function main(): Promise<void> {
       if (wait > 1) await sleep(wait);
       const key = `lat:${i}`;
       inserts.push(
-        sql`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, run_at)
-          values (${tenantId}, ${key}, ${staffIds[i % STAFF]!}, 'notice', ${payload}::jsonb, now())`.then(() => {
+        sql`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, run_at, created_at)
+          values (${tenantId}, ${key}, ${staffIds[i % STAFF]!}, 'notice', ${payload}::jsonb, now(), now())`.then(() => {
           const c = Date.now();
           const early = latencyCommit.get(key);
           if (early !== undefined && early < 0) latency.add(-early - c);

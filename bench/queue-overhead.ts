@@ -106,8 +106,8 @@ try {
   const payload = JSON.stringify(textReply('ベンチマークの通知です。', 'dm'));
   const o0 = performance.now();
   for (let i = 0; i < N; i += 1000) {
-    await database.sql`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, run_at)
-      select ${t!.id}, 'q:' || g, (${staffIds}::uuid[])[1 + g % ${staffIds.length}], 'notice', ${payload}::jsonb, now()
+    await database.sql`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, run_at, created_at)
+      select ${t!.id}, 'q:' || g, (${staffIds}::uuid[])[1 + g % ${staffIds.length}], 'notice', ${payload}::jsonb, now(), now()
       from generate_series(${i}::int, ${Math.min(N, i + 1000) - 1}::int) g`;
   }
   const enqueuedSeconds = (performance.now() - o0) / 1000;

@@ -50,8 +50,8 @@ try {
   const backlog = Number(values.backlog);
   const runId = randomUUID().slice(0, 8);
   const targets = ctx.askers.slice(0, 200);
-  await ctx.admin`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, run_at)
-    select t.tenant_id, ${`bench:${runId}:`} || g, t.staff_id, 'notice', ${ctx.admin.json(textReply('ベンチマークの通知です。', 'dm') as never)}, now()
+  await ctx.admin`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, run_at, created_at)
+    select t.tenant_id, ${`bench:${runId}:`} || g, t.staff_id, 'notice', ${ctx.admin.json(textReply('ベンチマークの通知です。', 'dm') as never)}, now(), now()
     from generate_series(0, ${backlog - 1}) g
     join (select * from unnest(${targets.map((a) => a.actor.tenantId)}::uuid[], ${targets.map((a) => a.actor.staffId)}::uuid[]) with ordinality as u(tenant_id, staff_id, n)) t
       on t.n = 1 + g % ${targets.length}`;

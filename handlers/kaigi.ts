@@ -74,7 +74,7 @@ async function cancel(ctx: HandlerContext, id: string, confirmed: boolean): Prom
     if (!mayManage(ctx.actor, m.scope)) throw new UserError('forbidden', 'この会議を中止できるのは登録した職員か協議会事務局です。', 'may not cancel meeting');
     return [reply('会議の中止', [card(`「${m.title}」を中止しますか？`, [{ label: '出席者', value: `${m.attendees.length}人に中止をお知らせします` }], [button('中止する', 'kaigi:cancelyes', m.id, 'danger')])])];
   }
-  const m = await cancelMeeting(ctx.db, ctx.actor, id);
+  const m = await cancelMeeting(ctx.db, ctx.actor, id, ctx.now);
   const notices = m.attendees.filter((a) => a.id !== ctx.actor.staffId).map((a) => attendeeNotice(a.id, m, '会議中止のお知らせ'));
   return [{ ...textReply(`「${m.title}」を中止しました。リマインドも取り消しました。`), replaceOriginal: true }, ...notices];
 }
@@ -151,11 +151,11 @@ export const kaigiCommand: CommandSpec = {
       case 'kaigi:cancelyes':
         return cancel(ctx, action.value, true);
       case 'kaigi:done': {
-        const done = await completeActionItem(ctx.db, ctx.actor, action.value);
+        const done = await completeActionItem(ctx.db, ctx.actor, action.value, ctx.now);
         return [textReply(`宿題「${done.description}」を完了にしました。`)];
       }
       case 'kaigi:confirm':
-        await confirmMinutes(ctx.db, ctx.actor, action.value);
+        await confirmMinutes(ctx.db, ctx.actor, action.value, ctx.now);
         return [textReply('前回の議事録を確認済みにしました。')];
       default:
         throw new UserError('unknown_action', 'この操作には対応していません。', `unknown action ${action.id}`);

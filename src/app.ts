@@ -16,6 +16,7 @@ import { mountWebForm } from './platforms/webform/routes';
 import { mountExport } from './platforms/export/routes';
 import { localSender } from './platforms/local/sender';
 import { schedulerSettingsOf, startScheduler } from './scheduler/index';
+import { appClock } from './core/clock';
 
 export interface App {
   database: Database;
@@ -44,8 +45,15 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
   try {
     await runMigrations(url);
     const database = connect(url, { max: config.DB_POOL_MAX });
+    // One clock for the whole process: handlers, platforms, the scheduler and housekeeping.
+    const clock = appClock(config.SCHEDULER_CLOCK, () => database.db, opts.now);
+    await clock.refresh();
+    const now = () => clock.now();
+    // The shared simulated clock is re-read here too, for processes that run no scheduler.
+    const clockTimer = config.SCHEDULER_CLOCK === 'database' && !opts.now ? setInterval(() => void clock.refresh().catch(() => {}), 1000) : null;
+    clockTimer?.unref();
     const seedWanted = config.DEMO_DATA === 'on' || (config.DEMO_DATA === 'auto' && embedded !== null);
-    if (seedWanted && (await seedDemo(database.db, opts.now?.() ?? new Date()))) log.info('demo tenant loaded (みどり市（デモ）)');
+    if (seedWanted && (await seedDemo(database.db, now()))) log.info('demo tenant loaded (みどり市（デモ）)');
 
     const registry = createRegistry();
     const http = new HttpServer();
@@ -67,17 +75,17 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
       throw new Error('LOCAL_CHAT=on needs a loopback HOST: the local chat has no login');
     }
     if (localChat) {
-      mountLocalChat(http, { db: database.db, registry, now: opts.now });
+      mountLocalChat(http, { db: database.db, registry, now });
       senders.add(localSender);
     }
     // Platform adapters mount here, each adding its routes and its sender when configured.
     else http.add({ method: 'GET', path: '/', handler: async () => text(200, 'soudan-bot') });
-    const lineworks = mountLineWorks(http, senders, { db: database.db, registry, config }, { now: opts.now });
-    const slack = mountSlack(http, senders, { db: database.db, registry, config }, { now: opts.now });
-    const line = mountLine(http, senders, { db: database.db, registry, config }, { now: opts.now });
-    mountWebForm(http, { db: database.db, registry, config, now: opts.now });
-    mountExport(http, { db: database.db, config, now: opts.now });
-    const scheduler = config.SCHEDULER ? await startScheduler({ url, senders, settings: schedulerSettingsOf(config), now: opts.now }) : null;
+    const lineworks = mountLineWorks(http, senders, { db: database.db, registry, config }, { now });
+    const slack = mountSlack(http, senders, { db: database.db, registry, config }, { now });
+    const line = mountLine(http, senders, { db: database.db, registry, config }, { now });
+    mountWebForm(http, { db: database.db, registry, config, now });
+    mountExport(http, { db: database.db, config, now });
+    const scheduler = config.SCHEDULER ? await startScheduler({ url, senders, settings: schedulerSettingsOf(config), clock }) : null;
 
     const addr = await http.listen(config.PORT, config.HOST);
     const shownHost = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
@@ -95,6 +103,7 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
         await slack?.stop();
         await line?.stop();
         await scheduler?.stop();
+        if (clockTimer) clearInterval(clockTimer);
         await database.close();
         await embedded?.stop();
       },

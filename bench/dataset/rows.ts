@@ -69,7 +69,7 @@ export function personName(seed: number, p: number): { family: NamePart; given: 
 
 export const PERSON_COLUMNS = [
   'id', 'tenant_id', 'code', 'office_id', 'counselor_id', 'family_name', 'given_name', 'family_kana', 'given_kana',
-  'search_text', 'birth_date', 'disability_categories', 'recipient_number', 'consent_kikan', 'consent_recorded_at', 'created_at',
+  'search_text', 'birth_date', 'disability_categories', 'recipient_number', 'consent_kikan', 'consent_recorded_at', 'created_at', 'updated_at',
 ] as const;
 export function* personRows(layout: Layout, seed: number, today: string): Generator<string> {
   const rng = new Prng(seed ^ 0x9e37);
@@ -96,13 +96,14 @@ export function* personRows(layout: Layout, seed: number, today: string): Genera
       consent,
       consent ? created : null,
       created,
+      created,
     ]);
   }
 }
 
 const FREQUENCIES = [1, 3, 3, 3, 6, 6, 6, 6, 12, 1] as const;
 export const PLAN_COLUMNS = [
-  'id', 'tenant_id', 'person_id', 'period_start', 'period_end', 'frequency_months', 'certificate_end', 'count_from',
+  'id', 'tenant_id', 'person_id', 'period_start', 'period_end', 'frequency_months', 'certificate_end', 'count_from', 'created_at', 'updated_at',
 ] as const;
 /** One active plan per person; 支給決定 periods start on the 1st of one of the last 12 months. */
 export function* planRows(layout: Layout, seed: number, today: string): Generator<string> {
@@ -115,6 +116,7 @@ export function* planRows(layout: Layout, seed: number, today: string): Generato
     const start = `${Math.floor(idx / 12)}-${String((idx % 12) + 1).padStart(2, '0')}-01`;
     const endIdx = idx + 12;
     const end = addDays(`${Math.floor(endIdx / 12)}-${String((endIdx % 12) + 1).padStart(2, '0')}-01`, -1);
+    const registered = jstInstant(start, 10, 0).toISOString();
     yield copyLine([
       benchId(ID_KIND.plan, p),
       benchId(ID_KIND.tenant, layout.personTenant[p] ?? 0),
@@ -124,6 +126,8 @@ export function* planRows(layout: Layout, seed: number, today: string): Generato
       rng.pick(FREQUENCIES),
       end,
       'same_month',
+      registered,
+      registered,
     ]);
   }
 }

@@ -13,7 +13,7 @@ export const auditLog = pgTable(
     tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
     /** Position in the tenant's chain, 1-based, gap-free. */
     seq: integer('seq').notNull(),
-    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
     actorStaffId: uuid('actor_staff_id'),
     platform: text('platform'),
     /** view | search | create | update | delete | export | break_glass | … */
@@ -38,7 +38,7 @@ export const recordVersions = pgTable(
     version: integer('version').notNull(),
     data: jsonb('data').notNull(),
     changedBy: uuid('changed_by').notNull(),
-    changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+    changedAt: timestamp('changed_at', { withTimezone: true }).notNull(),
     reason: text('reason'),
   },
   (t) => [index('record_versions_resource_idx').on(t.resourceType, t.resourceId, t.version)],

@@ -36,8 +36,8 @@ export const consultations = pgTable(
     /** When a monitoring consultation falls outside a monitoring month. */
     offMonth: boolean('off_month').notNull().default(false),
     version: integer('version').notNull().default(1),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
     deletedReason: text('deleted_reason'),
   },

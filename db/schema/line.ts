@@ -15,7 +15,7 @@ export const lineInbox = pgTable(
     /** The bot's user id (webhook `destination`): maps the channel to a tenant. */
     destination: text('destination').notNull(),
     event: jsonb('event').notNull(),
-    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(), // bookkeeping and the reply token's real-time window (platform mechanics, wall clock); no domain rule reads it
     lockedAt: timestamp('locked_at', { withTimezone: true }),
     attempts: integer('attempts').notNull().default(0),
     /** The rendered LINE messages and where they go, once dispatched. */

@@ -16,8 +16,8 @@ export const lineworksInbox = pgTable(
     event: jsonb('event').notNull(),
     /** pending | processing | dead (handled rows are deleted) */
     status: text('status').notNull().default('pending'),
-    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
-    runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(), // bookkeeping (inbox mechanics, wall clock); no domain rule reads it
+    runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(), // queue mechanics: the database's own now(), like the lock it is compared with
     lockedAt: timestamp('locked_at', { withTimezone: true }),
     attempts: integer('attempts').notNull().default(0),
     /** The rendered LINE WORKS messages still to send, once dispatched. */
@@ -35,7 +35,7 @@ export const lineworksTokens = pgTable('lineworks_tokens', {
   key: text('key').primaryKey(),
   accessToken: text('access_token').notNull(),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(), // bookkeeping only
 });
 
 /**

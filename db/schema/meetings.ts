@@ -20,7 +20,7 @@ export const councilBodies = pgTable(
     /** unei | teireikai | bukai | zentai | jimukyoku | jirei | renrakukai | kobetsu | jusoteki | tantosha */
     kind: text('kind').notNull(),
     name: text('name').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(), // bookkeeping only: no rule reads it
   },
   (t) => [
     index('council_bodies_tenant_idx').on(t.tenantId),
@@ -49,7 +49,7 @@ export const meetings = pgTable(
      * imported year plan, so that importing the same file twice adds nothing. Null when typed.
      */
     sourceKey: text('source_key'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [
     index('meetings_tenant_starts_idx').on(t.tenantId, t.startsAt),
@@ -79,7 +79,7 @@ export const minutes = pgTable('minutes', {
   decisions: text('decisions'),
   recordedBy: uuid('recorded_by').notNull().references(() => staff.id),
   confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
 });
 
 export const actionItems = pgTable(
@@ -92,7 +92,7 @@ export const actionItems = pgTable(
     ownerId: uuid('owner_id').references(() => staff.id),
     dueOn: date('due_on', { mode: 'string' }),
     doneAt: timestamp('done_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [
     index('action_items_owner_idx').on(t.tenantId, t.ownerId, t.dueOn),

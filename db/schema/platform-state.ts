@@ -6,7 +6,7 @@ export const inboundEvents = pgTable(
   {
     platform: text('platform').notNull(),
     eventId: text('event_id').notNull(),
-    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(), // bookkeeping only (dedupe): no rule reads it
   },
   (t) => [primaryKey({ columns: [t.platform, t.eventId] })],
 );
@@ -20,7 +20,7 @@ export const dialogues = pgTable(
     userId: text('user_id').notNull(),
     state: jsonb('state').notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(), // bookkeeping only: expiry is expires_at, set from the clock
   },
   (t) => [primaryKey({ columns: [t.platform, t.workspaceId, t.userId] })],
 );

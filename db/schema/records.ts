@@ -19,7 +19,7 @@ export const accessGrants = pgTable(
     /** Why: required, shown to the person's office manager. Not personal data by instruction. */
     reason: text('reason').notNull(),
     grantedBy: uuid('granted_by').references(() => staff.id),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
@@ -40,7 +40,7 @@ export const abuseAlerts = pgTable(
     consultationId: uuid('consultation_id').notNull().unique().references(() => consultations.id),
     personId: uuid('person_id').references(() => persons.id),
     raisedBy: uuid('raised_by').notNull().references(() => staff.id),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
     acknowledgedBy: uuid('acknowledged_by').references(() => staff.id),
     /** How many times it was escalated while unacknowledged. */
@@ -62,7 +62,7 @@ export const exportLinks = pgTable('export_links', {
   platform: text('platform'),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true }),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
 });
 
 /**

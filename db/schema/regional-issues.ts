@@ -42,8 +42,8 @@ export const regionalIssues = pgTable(
     proposal: text('proposal'),
     /** 全体会で確認: when the 全体会 confirmed the proposal. */
     confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
   (t) => [
     uniqueIndex('regional_issues_number_uq').on(t.tenantId, t.number),
@@ -62,7 +62,7 @@ export const regionalEndorsements = pgTable(
     officeId: uuid('office_id').notNull().references(() => offices.id),
     staffId: uuid('staff_id').notNull().references(() => staff.id),
     count: integer('count').notNull().default(1),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [uniqueIndex('regional_endorsements_uq').on(t.issueId, t.officeId)],
 );
@@ -79,7 +79,7 @@ export const regionalEvents = pgTable(
     fromStatus: text('from_status'),
     toStatus: text('to_status'),
     note: text('note'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [index('regional_events_issue_idx').on(t.issueId, t.createdAt)],
 );

@@ -34,7 +34,7 @@ export const reminders = pgTable(
     doneAt: timestamp('done_at', { withTimezone: true }),
     doneBy: uuid('done_by').references(() => staff.id),
     escalatedAt: timestamp('escalated_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [
     uniqueIndex('reminders_key_uq').on(t.tenantId, t.key, t.recipientId),
@@ -61,7 +61,7 @@ export const deliveries = pgTable(
     payload: jsonb('payload').notNull(),
     /** pending | sent | dead */
     status: text('status').notNull().default('pending'),
-    runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),
+    runAt: timestamp('run_at', { withTimezone: true }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     sentAt: timestamp('sent_at', { withTimezone: true }),
@@ -76,7 +76,7 @@ export const deliveries = pgTable(
     /** Lease of the attempt in progress: the fencing token against a second attempt (see docs/reminders.md). */
     claimedBy: text('claimed_by'),
     claimedUntil: timestamp('claimed_until', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [
     index('deliveries_status_idx').on(t.status, t.runAt),

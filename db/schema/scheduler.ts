@@ -7,7 +7,7 @@ import { pgTable, smallint, text, timestamp } from 'drizzle-orm/pg-core';
 export const platformThrottles = pgTable('platform_throttles', {
   platform: text('platform').primaryKey(),
   until: timestamp('until', { withTimezone: true }).notNull(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(), // bookkeeping only
 });
 
 /**
@@ -18,5 +18,5 @@ export const platformThrottles = pgTable('platform_throttles', {
 export const schedulerClock = pgTable('scheduler_clock', {
   id: smallint('id').primaryKey(),
   simulatedAt: timestamp('simulated_at', { withTimezone: true }).notNull(),
-  setAt: timestamp('set_at', { withTimezone: true }).notNull().defaultNow(),
+  setAt: timestamp('set_at', { withTimezone: true }).notNull().defaultNow(), // the real instant the simulated clock was set (mechanics of the simulated clock itself)
 });

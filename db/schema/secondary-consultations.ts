@@ -38,8 +38,8 @@ export const secondaryConsultations = pgTable(
     outcome: text('outcome'),
     regionalIssueId: uuid('regional_issue_id'),
     escalatedAt: timestamp('escalated_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
   (t) => [
     uniqueIndex('secondary_number_uq').on(t.tenantId, t.number),
@@ -60,7 +60,7 @@ export const secondaryPosts = pgTable(
     /** advice | visit | question | answer | attachment | transition */
     kind: text('kind').notNull(),
     body: text('body').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [index('secondary_posts_idx').on(t.secondaryId, t.createdAt)],
 );

@@ -14,6 +14,6 @@ export const slackInstallations = pgTable('slack_installations', {
   isEnterpriseInstall: boolean('is_enterprise_install').notNull().default(false),
   /** `v1:<iv>:<tag>:<ciphertext>` (base64), bound to `id` as associated data. */
   sealed: text('sealed').notNull(),
-  installedAt: timestamp('installed_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  installedAt: timestamp('installed_at', { withTimezone: true }).notNull().defaultNow(), // bookkeeping only
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(), // bookkeeping only
 });

@@ -20,7 +20,7 @@ export const tenants = pgTable('tenants', {
   regionId: uuid('region_id').references(() => regions.id),
   /** Per-tenant rules: monitoring count start, renewal lead days, retention years, … */
   settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(), // bookkeeping only: no rule reads it
 });
 
 /** 圏域: several municipalities sharing one installation. */
@@ -41,7 +41,7 @@ export const offices = pgTable(
     /** 基幹 / 指定特定 / 障害児 / 委託 / 行政 / 協議会事務局 */
     kind: text('kind').$type<OfficeKind>().notNull(),
     active: boolean('active').notNull().default(true),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(), // bookkeeping only: no rule reads it
   },
   (t) => [index('offices_tenant_idx').on(t.tenantId)],
 );
@@ -59,7 +59,7 @@ export const staff = pgTable(
     active: boolean('active').notNull().default(true),
     /** Reminder preferences: digest hour/minute, quiet weekdays, quiet dates. */
     preferences: jsonb('preferences').$type<Record<string, unknown>>().notNull().default({}),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(), // bookkeeping only: no rule reads it
   },
   (t) => [index('staff_tenant_office_idx').on(t.tenantId, t.officeId)],
 );
@@ -74,7 +74,7 @@ export const platformWorkspaces = pgTable(
     workspaceId: text('workspace_id').notNull(),
     /** Channels by purpose (e.g. `kikan-queue` → channel id) for posts without personal data. */
     channels: jsonb('channels').$type<Record<string, string>>().notNull().default({}),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(), // bookkeeping only: no rule reads it
   },
   (t) => [uniqueIndex('platform_workspaces_uq').on(t.platform, t.workspaceId)],
 );
@@ -89,7 +89,7 @@ export const chatAccounts = pgTable(
     platform: text('platform').notNull(),
     workspaceId: text('workspace_id').notNull(),
     userId: text('user_id').notNull(),
-    linkedAt: timestamp('linked_at', { withTimezone: true }).notNull().defaultNow(),
+    linkedAt: timestamp('linked_at', { withTimezone: true }).notNull().defaultNow(), // default for hand-made rows; linking sets it from the clock
   },
   (t) => [
     uniqueIndex('chat_accounts_uq').on(t.platform, t.workspaceId, t.userId),

@@ -21,7 +21,7 @@ export const formLinks = pgTable(
     dialogue: jsonb('dialogue'),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     usedAt: timestamp('used_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [index('form_links_expires_idx').on(t.expiresAt)],
 );

@@ -18,7 +18,7 @@ export interface DispatchResult {
 export interface DispatchOptions {
   db: Db;
   registry: CommandRegistry;
-  now?: () => Date;
+  now: () => Date;
 }
 
 /** Which handler an input belongs to: commands by name, actions and forms by their id prefix. */
@@ -35,7 +35,7 @@ function targetOf(input: Input): string {
  */
 export async function dispatch(opts: DispatchOptions, actor: Actor, input: Input): Promise<DispatchResult> {
   const requestId = randomUUID();
-  const ctx: HandlerContext = { actor, db: opts.db, now: opts.now?.() ?? new Date(), requestId };
+  const ctx: HandlerContext = { actor, db: opts.db, now: opts.now(), requestId };
   const name = targetOf(input);
   const spec = opts.registry.get(name);
   if (!spec) {
@@ -47,7 +47,7 @@ export async function dispatch(opts: DispatchOptions, actor: Actor, input: Input
     else if (input.kind === 'action' && spec.onAction) replies = await spec.onAction(ctx, input);
     else if (input.kind === 'form' && spec.onForm) replies = await spec.onForm(ctx, input);
     else replies = [textReply('この操作には対応していません。')];
-    return { replies: await routeReplies(opts.db, actor, replies, requestId) };
+    return { replies: await routeReplies(opts.db, actor, replies, requestId, ctx.now) };
   } catch (e) {
     if (isUserError(e)) {
       log.info({ requestId, tenant: actor.tenantId, command: name, code: e.code }, 'user error');
@@ -77,7 +77,7 @@ export function isForAsker(actor: Actor, r: Reply): boolean {
  * the durable outbox. Handlers that change data enqueue their notices in their own transaction;
  * this catches what a handler returns instead.
  */
-async function routeReplies(db: Db, actor: Actor, replies: Reply[], requestId: string): Promise<Reply[]> {
+async function routeReplies(db: Db, actor: Actor, replies: Reply[], requestId: string, now: Date): Promise<Reply[]> {
   const mine: Reply[] = [];
   for (const [i, r] of replies.entries()) {
     if (isForAsker(actor, r)) mine.push(r);
@@ -89,7 +89,7 @@ async function routeReplies(db: Db, actor: Actor, replies: Reply[], requestId: s
         channel: r.visibility === 'channel' ? (r.channel ?? 'general') : null,
         kind: 'notice',
         reply: r,
-      });
+      }, now);
     }
   }
   return mine;

@@ -36,20 +36,16 @@ export interface DeidentifyResult {
 }
 
 export interface DeidentifyOptions {
-  /** 'YYYY-MM-DD' in Japan time; decides which dates are "more than ten years ago". */
-  today?: string;
+  /** 'YYYY-MM-DD' in Japan time, from the caller's clock; decides which dates are "more than ten years ago". */
+  today: string;
 }
 
 const KIND_ORDER: readonly Kind[] = ['name', 'phone', 'postal', 'address', 'birthdate', 'certificate', 'email', 'mynumber'];
 
-function todayInJapan(): string {
-  return new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
-}
-
-export function deidentify(text: string, known: readonly KnownPerson[], options: DeidentifyOptions = {}): DeidentifyResult {
+export function deidentify(text: string, known: readonly KnownPerson[], options: DeidentifyOptions): DeidentifyResult {
   const view = makeView(text);
   const t = view.text;
-  const today = options.today ?? todayInJapan();
+  const today = options.today;
   const spans: Span[] = [...findNumbers(t), ...findDates(t, today), ...findAddresses(t), ...findNames(t, known)];
   spans.sort((a, b) => a.start - b.start || b.end - a.end || a.priority - b.priority);
 

@@ -101,13 +101,13 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
         birthDate: p.birth,
         disabilityCategories: [...p.cat],
         consentKikan: p.consent,
-      });
+      }, now);
       // Periods started a few months ago, so that the cards show done, due and overdue months.
       const periodStart = firstDayOfMonth(addMonths(thisMonth, -((i % 4) + 2)));
       const periodEnd = lastDayOfMonth(addMonths(monthOf(periodStart), 11));
       const certificateEnd = i === 2 ? addDays(today, 40) : periodEnd;
       const plan = { periodStart, periodEnd, frequencyMonths: p.freq, standardMonths: null, segments: [], countFrom: 'same_month' };
-      await createPlan(tx, { tenantId: tenant.id, personId: person.id, periodStart, periodEnd, frequencyMonths: p.freq, certificateEnd });
+      await createPlan(tx, { tenantId: tenant.id, personId: person.id, periodStart, periodEnd, frequencyMonths: p.freq, certificateEnd }, now);
       const monitoringMonths = planMonitoringMonths(plan).filter((m) => m < thisMonth);
       for (const [j, m] of monitoringMonths.entries()) {
         if (i === 1 && j === monitoringMonths.length - 1) continue; // one overdue month to show
@@ -121,6 +121,8 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
           kind: MONITORING_KIND,
           summary: SUMMARIES[(i + j) % SUMMARIES.length] ?? '',
           minutes: 60,
+          createdAt: now,
+          updatedAt: now,
         });
       }
       for (let k = 0; k < 3; k++) {
@@ -136,6 +138,8 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
           minutes: 30,
           nextAction: k === 0 ? '通所先と日程調整' : null,
           nextActionDue: k === 0 ? addDays(today, 5) : null,
+          createdAt: now,
+          updatedAt: now,
         });
       }
     }

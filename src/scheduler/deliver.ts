@@ -21,7 +21,7 @@ import type { PlatformSender, SenderRegistry, SendResult, Destination } from '..
 import type { Platform, Reply } from '../chat/types';
 import { asError } from '../core/errors';
 import { log } from '../log';
-import type { Clock } from './clock';
+import type { Clock } from '../core/clock';
 import { resolveDestination, type Resolved } from './destination';
 import { withTimeout, type SchedulerConnection } from './connection';
 import { Semaphores } from './semaphore';

@@ -11,7 +11,7 @@ import { asError } from '../core/errors';
 import { jstToday } from '../core/calendar/jst';
 import { log } from '../log';
 import { guardDriverCrash, SchedulerConnection } from './connection';
-import { databaseClock, injectedClock, systemClock, type Clock } from './clock';
+import { appClock, type Clock } from '../core/clock';
 import { runHousekeeping } from './housekeeping';
 import { planTenants } from './plan-tenant';
 import { DeliveryQueue } from './queue';
@@ -42,7 +42,9 @@ export interface SchedulerDeps {
   url: string;
   senders: SenderRegistry;
   settings: SchedulerSettings;
-  /** An injected "now" (the app's tests); wins over settings.clock. */
+  /** The app's clock (startApp passes the one its handlers use); wins over `now` and settings.clock. */
+  clock?: Clock;
+  /** An injected "now" (tests that start the scheduler alone); wins over settings.clock. */
   now?: () => Date;
 }
 
@@ -58,7 +60,7 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
   const s = deps.settings;
   const conn = new SchedulerConnection(deps.url, s.workers + 3);
   const unguard = guardDriverCrash(conn);
-  const clock = deps.now ? injectedClock(deps.now) : s.clock === 'database' ? databaseClock(() => conn.db) : systemClock;
+  const clock = deps.clock ?? appClock(s.clock, () => conn.db, deps.now);
   await clock.refresh();
   const instanceId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const queue = new DeliveryQueue({

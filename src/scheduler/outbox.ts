@@ -15,7 +15,7 @@ export interface NewDelivery {
 }
 
 /** Puts a message in the durable outbox, in the caller's transaction. Returns false if it was there already. */
-export async function enqueueDelivery(tx: DbOrTx, d: NewDelivery): Promise<boolean> {
+export async function enqueueDelivery(tx: DbOrTx, d: NewDelivery, now: Date): Promise<boolean> {
   const rows = await tx
     .insert(deliveries)
     .values({
@@ -25,7 +25,8 @@ export async function enqueueDelivery(tx: DbOrTx, d: NewDelivery): Promise<boole
       channel: d.channel ?? null,
       kind: d.kind,
       payload: d.reply,
-      runAt: d.runAt ?? new Date(),
+      runAt: d.runAt ?? now,
+      createdAt: now,
     })
     .onConflictDoNothing({ target: deliveries.idempotencyKey })
     .returning({ id: deliveries.id });
@@ -54,9 +55,9 @@ export async function channelPostsOf(db: DbOrTx, tenantId: string, limit = 30) {
   return rows.reverse();
 }
 
-export async function markSent(db: DbOrTx, ids: string[]): Promise<void> {
+export async function markSent(db: DbOrTx, ids: string[], now: Date): Promise<void> {
   if (ids.length === 0) return;
-  await db.update(deliveries).set({ status: 'sent', sentAt: new Date() }).where(and(inArray(deliveries.id, ids), eq(deliveries.status, 'pending')));
+  await db.update(deliveries).set({ status: 'sent', sentAt: now }).where(and(inArray(deliveries.id, ids), eq(deliveries.status, 'pending')));
 }
 
 export interface DeadDelivery {
@@ -96,7 +97,7 @@ export async function listDeadDeliveries(db: DbOrTx, tenantId: string, limit = 5
  * Puts a dead delivery back in the queue with a fresh count of attempts (its last error is kept
  * until the next attempt). Returns false when it is not dead (already retried, or unknown).
  */
-export async function retryDelivery(db: DbOrTx, tenantId: string, id: string, now = new Date()): Promise<boolean> {
+export async function retryDelivery(db: DbOrTx, tenantId: string, id: string, now: Date): Promise<boolean> {
   const rows = await db
     .update(deliveries)
     .set({ status: 'pending', attempts: 0, runAt: now, jobId: null, claimedBy: null, claimedUntil: null })

@@ -135,7 +135,7 @@ export async function syncReminders(db: DbOrTx, tenantId: string, settings: Remi
     const r = first?.recipient_id === u.recipientId ? first : moreRows.get(u.key)?.find((m) => m.recipient_id === u.recipientId);
     return !r || (isOpen(r.status) && r.due_on !== u.dueOn);
   });
-  const written = await upsertReminders(db, tenantId, changed);
+  const written = await upsertReminders(db, tenantId, changed, now);
   // Done: those stored open, and those just written (inserted open, or a new recipient's row).
   const writtenKeys = new Set(changed.map((u) => u.key));
   await completeRemindersByKey(db, tenantId, doneKeys.filter((k) => openKeys.has(k) || writtenKeys.has(k)), now);
@@ -180,13 +180,13 @@ interface Outgoing {
  * that were new: a delivery planned before (another instance, an earlier pass) is neither
  * enqueued nor audited again.
  */
-async function enqueueAudited(db: DbOrTx, tenantId: string, out: readonly Outgoing[]): Promise<Set<string>> {
+async function enqueueAudited(db: DbOrTx, tenantId: string, out: readonly Outgoing[], now: Date): Promise<Set<string>> {
   const fresh = new Set<string>();
   for (let i = 0; i < out.length; i += 5000) {
     const chunk = out.slice(i, i + 5000);
     const col = (f: (o: Outgoing) => string) => pgArray(chunk.map(f));
-    const rows = await db.execute<{ k: string }>(sql`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, run_at)
-      select ${tenantId}::uuid, u.k, u.r, u.kind, u.p::jsonb, u.at
+    const rows = await db.execute<{ k: string }>(sql`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, run_at, created_at)
+      select ${tenantId}::uuid, u.k, u.r, u.kind, u.p::jsonb, u.at, ${now.toISOString()}::timestamptz
       from unnest(${col((o) => o.key)}::text[], ${col((o) => o.recipientId)}::uuid[], ${col((o) => o.kind)}::text[],
         ${col((o) => JSON.stringify(o.reply))}::text[], ${col((o) => o.runAt.toISOString())}::timestamptz[]) as u(k, r, kind, p, at)
       on conflict (idempotency_key) do nothing
@@ -237,7 +237,7 @@ export async function planDeliveries(db: DbOrTx, tenantId: string, settings: Rem
   const escalations = await planEscalations(db, tenantId, settings, now, members);
   out.push(...escalations.out);
   // Every delivery of the tenant's pass in one statement, audited in one batch (digests first).
-  const fresh = await enqueueAudited(db, tenantId, out);
+  const fresh = await enqueueAudited(db, tenantId, out, now);
   for (const o of out) {
     if (!fresh.has(o.key)) continue;
     if (o.kind === 'digest') stats.digests++;

@@ -9,7 +9,7 @@ import { PgBoss } from 'pg-boss';
 import type postgres from 'postgres';
 import { asError } from '../core/errors';
 import { log } from '../log';
-import type { Clock } from './clock';
+import type { Clock } from '../core/clock';
 import { withTimeout } from './connection';
 import { attemptDeliveries, type DeliverOptions } from './deliver';
 

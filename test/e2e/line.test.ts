@@ -74,7 +74,7 @@ const textsOf = (messages: any[]) => messages.filter((m) => m.type === 'text').m
 describe('LINE Messaging API end to end', () => {
   it('links a LINE account with the one-time code and only then answers', async () => {
     expect(textsOf(await ask(app, lineEvent.text(USER_A, 'ケース 山田')))).toEqual([UNLINKED_MESSAGE]);
-    const code = await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId);
+    const code = await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date());
     expect(textsOf(await ask(app, lineEvent.text(USER_A, `連携 ${code}`)))[0]).toContain('連携しました');
     // The code is single-use: a second account cannot take it.
     expect(textsOf(await ask(app, lineEvent.text(USER_STRANGER, `連携 ${code}`)))[0]).toContain('連携コードが正しくない');

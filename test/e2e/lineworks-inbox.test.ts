@@ -24,11 +24,11 @@ beforeAll(async () => {
   world = await makeWorld(tdb.db);
   fake = await startFakeLineWorks();
   await registerWorkspace(tdb.db, world.tenantId, 'lineworks', String(DOMAIN));
-  await redeemLinkCode(tdb.db, 'lineworks', String(DOMAIN), 'u-a', await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId));
+  await redeemLinkCode(tdb.db, 'lineworks', String(DOMAIN), 'u-a', await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()), new Date());
   const tokens = new TokenClient(tdb.db, { clientId: fake.clientId, clientSecret: fake.clientSecret, serviceAccount: fake.serviceAccount, privateKey: fake.privateKeyPem, authUrl: fake.authUrl });
   // No in-call retries: every failure goes back to the inbox, which is what is tested here.
   const api = new LineWorksApi(tokens, new RateBudget(tdb.db, 240), { apiUrl: fake.apiUrl, domain: String(DOMAIN), maxRetries: 0, backoffBaseMs: 1 });
-  deps = { db: tdb.db, registry: createRegistry(), api, botId: 'b1', domainId: String(DOMAIN) };
+  deps = { db: tdb.db, registry: createRegistry(), api, botId: 'b1', domainId: String(DOMAIN), now: () => new Date() };
 });
 afterAll(async () => {
   await fake.close();

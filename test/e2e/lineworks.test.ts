@@ -44,7 +44,7 @@ beforeAll(async () => {
   fake = await startFakeLineWorks();
   await registerWorkspace(tdb.db, world.tenantId, 'lineworks', String(DOMAIN));
   // Counselor A is linked already; B links through the bot in a test.
-  await redeemLinkCode(tdb.db, 'lineworks', String(DOMAIN), 'u-a', await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId));
+  await redeemLinkCode(tdb.db, 'lineworks', String(DOMAIN), 'u-a', await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()), new Date());
   app = await startApp(loadConfig(env()), { now: () => now });
 });
 afterAll(async () => {
@@ -98,7 +98,7 @@ describe('LINE WORKS bot', () => {
   it('an unlinked user is told how to link, and 「連携 12345678」 links the account', async () => {
     const first = await say(textEvent('u-b', 'ケース 山本'));
     expect(flat(first)).toContain('連携 12345678');
-    const code = await createLinkCode(tdb.db, world.tenantId, world.actors.b.staffId);
+    const code = await createLinkCode(tdb.db, world.tenantId, world.actors.b.staffId, new Date());
     const linked = await say(textEvent('u-b', `連携 ${code}`));
     expect(flat(linked)).toContain('連携しました');
     const found = await say(textEvent('u-b', `ケース ${world.persons.yamamotoIchiro.code}`));

@@ -26,7 +26,7 @@ beforeAll(async () => {
     loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false', SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-cmds', SLACK_API_URL: fake.apiUrl }),
   );
   await registerWorkspace(tdb.db, world.tenantId, 'slack', TEAM);
-  const link = async (staffId: string, user: string) => redeemLinkCode(tdb.db, 'slack', TEAM, user, await createLinkCode(tdb.db, world.tenantId, staffId));
+  const link = async (staffId: string, user: string) => redeemLinkCode(tdb.db, 'slack', TEAM, user, await createLinkCode(tdb.db, world.tenantId, staffId, new Date()), new Date());
   await link(world.actors.a.staffId, users.counselor);
   await link(world.actors.kikan.staffId, users.kikan);
   await link(world.actors.city.staffId, users.city);

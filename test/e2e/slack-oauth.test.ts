@@ -88,7 +88,7 @@ describe('installing into several workspaces (OAuth)', () => {
     expect(JSON.stringify((await fake.waitFor((c) => c.hook === 'early')).body)).toContain('登録されていません');
 
     await registerWorkspace(tdb.db, world.tenantId, 'slack', TEAM);
-    await redeemLinkCode(tdb.db, 'slack', TEAM, 'U0OA', await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId));
+    await redeemLinkCode(tdb.db, 'slack', TEAM, 'U0OA', await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()), new Date());
     await postSigned(app.url, SECRET, slashBody({ team: TEAM, user: 'U0OA', command: '/soudan', responseUrl: fake.hook('oa'), triggerId: 'trig-oa' }), FORM);
     const open = await fake.waitFor((c) => c.method === 'views.open' && c.body.trigger_id === 'trig-oa');
     expect(open.token).toBe(BOT_TOKEN);

@@ -91,13 +91,13 @@ beforeAll(async () => {
   const registry = new CommandRegistry(testCommands);
   http = new HttpServer();
   const config = loadConfig({ DATABASE_URL: tdb.url, SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-platform', SLACK_API_URL: fake.apiUrl });
-  const mounted = mountSlack(http, new SenderRegistry(), { db: tdb.db, registry, config });
+  const mounted = mountSlack(http, new SenderRegistry(), { db: tdb.db, registry, config }, { now: () => new Date() });
   if (!mounted) throw new Error('slack not mounted');
   slack = mounted;
   const addr = await http.listen(0, '127.0.0.1');
   url = `http://127.0.0.1:${addr.port}`;
   await registerWorkspace(tdb.db, world.tenantId, 'slack', TEAM);
-  await redeemLinkCode(tdb.db, 'slack', TEAM, USER, await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId));
+  await redeemLinkCode(tdb.db, 'slack', TEAM, USER, await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()), new Date());
 });
 afterAll(async () => {
   await http?.close();

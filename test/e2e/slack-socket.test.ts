@@ -23,7 +23,7 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
   await registerWorkspace(tdb.db, world.tenantId, 'slack', TEAM);
-  await redeemLinkCode(tdb.db, 'slack', TEAM, USER, await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId));
+  await redeemLinkCode(tdb.db, 'slack', TEAM, USER, await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()), new Date());
   fake = await new FakeSlack().start();
   wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((r) => wss.once('listening', () => r()));

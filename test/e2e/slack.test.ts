@@ -35,8 +35,8 @@ beforeAll(async () => {
     }),
   );
   await registerWorkspace(tdb.db, world.tenantId, 'slack', TEAM);
-  const code = await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId);
-  await redeemLinkCode(tdb.db, 'slack', TEAM, USER, code);
+  const code = await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date());
+  await redeemLinkCode(tdb.db, 'slack', TEAM, USER, code, new Date());
 });
 afterAll(async () => {
   await app?.stop();
@@ -253,7 +253,7 @@ describe('who may use the bot', () => {
   it('an unlinked user is asked to link, links with a code, and can then search', async () => {
     const { hook } = await slash('/case', '山田', { user: 'U0NEW' });
     expect(text(await answerTo(hook))).toContain(UNLINKED_MESSAGE);
-    const code = await createLinkCode(tdb.db, world.tenantId, world.actors.a2.staffId);
+    const code = await createLinkCode(tdb.db, world.tenantId, world.actors.a2.staffId, new Date());
     const link = await slash('/soudan-link', code, { user: 'U0NEW' });
     expect(text(await answerTo(link.hook))).toContain('連携しました');
     const after = await slash('/case', world.persons.yamadaTaro.code, { user: 'U0NEW' });

@@ -152,6 +152,6 @@ describe('one-time browser form link', () => {
   });
 
   it('offers no link without a public URL', async () => {
-    expect(await createFormLink(tdb.db, { LINK_SECRET, PUBLIC_BASE_URL: undefined }, actor, soudanForm(today()))).toBeNull();
+    expect(await createFormLink(tdb.db, { LINK_SECRET, PUBLIC_BASE_URL: undefined }, actor, soudanForm(today()), new Date())).toBeNull();
   });
 });

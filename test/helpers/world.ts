@@ -22,6 +22,9 @@ export interface World {
   };
 }
 
+/** When makeWorld registers its persons and plan (the plan's first day, in Japan time). */
+export const WORLD_CREATED_AT = new Date('2026-04-01T00:00:00+09:00');
+
 async function addStaff(db: Db, tenantId: string, officeId: string, officeKind: string, name: string, roles: Role[]): Promise<Actor> {
   const [row] = await db.insert(staff).values({ tenantId, officeId, name, kana: name, roles }).returning({ id: staff.id });
   if (!row) throw new Error('staff insert failed');
@@ -29,7 +32,11 @@ async function addStaff(db: Db, tenantId: string, officeId: string, officeKind: 
 }
 
 /** Two tenants; in the first, offices A and B, a 基幹 and city hall, with persons on both sides. */
-export async function makeWorld(db: Db): Promise<World> {
+/**
+ * `now` is when the world's persons and plan were registered: a fixed instant, so that nothing
+ * about the world depends on the day the suite runs.
+ */
+export async function makeWorld(db: Db, now: Date = WORLD_CREATED_AT): Promise<World> {
   const [t1, t2] = await db
     .insert(tenants)
     .values([
@@ -59,7 +66,7 @@ export async function makeWorld(db: Db): Promise<World> {
     other: await addStaff(db, t2.id, o.other, 'tokutei', '隣町職員', ['counselor']),
   };
   const person = (tenantId: string, officeId: string, counselorId: string, f: string, g: string, fk: string, gk: string, consent: boolean) =>
-    createPerson(db, { tenantId, officeId, counselorId, familyName: f, givenName: g, familyKana: fk, givenKana: gk, consentKikan: consent, birthDate: '1985-04-01' });
+    createPerson(db, { tenantId, officeId, counselorId, familyName: f, givenName: g, familyKana: fk, givenKana: gk, consentKikan: consent, birthDate: '1985-04-01' }, now);
   const persons = {
     yamadaTaro: await person(t1.id, o.a, actors.a.staffId, '山田', '太郎', 'やまだ', 'たろう', false),
     yamadaHanako: await person(t1.id, o.a, actors.a.staffId, '山田', '花子', 'やまだ', 'はなこ', true),
@@ -75,6 +82,6 @@ export async function makeWorld(db: Db): Promise<World> {
     periodEnd: '2027-03-31',
     frequencyMonths: 3,
     certificateEnd: '2027-03-31',
-  });
+  }, now);
   return { tenantId: t1.id, otherTenantId: t2.id, offices: o, actors, persons };
 }

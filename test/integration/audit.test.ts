@@ -56,7 +56,7 @@ describe('the audit log cannot be edited', () => {
   it('the application role may append and read audit rows', async () => {
     const t = await tenantWithRows(1);
     const rows = await asAppRole(async (sql) => {
-      await sql`insert into audit_log (tenant_id, seq, action, resource_type, prev_hash, hash) values (${t.id}, 99, 'view', 'person', 'x', 'y')`;
+      await sql`insert into audit_log (tenant_id, seq, at, action, resource_type, prev_hash, hash) values (${t.id}, 99, ${new Date().toISOString()}::timestamptz, 'view', 'person', 'x', 'y')`;
       return sql`select count(*)::int as n from audit_log where tenant_id = ${t.id}`;
     });
     expect(rows[0]?.n).toBe(2);

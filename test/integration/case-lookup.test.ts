@@ -63,7 +63,7 @@ describe('case lookup', () => {
   it("counts only the person's own monitoring records of the plan's period as done", async () => {
     const a = world.actors.a;
     const record = (personId: string, occurredOn: string) => ({
-      tenantId: a.tenantId, officeId: a.officeId, staffId: a.staffId, personId, occurredOn, method: '訪問', kind: MONITORING_KIND, summary: 'モニタリング実施',
+      tenantId: a.tenantId, officeId: a.officeId, staffId: a.staffId, personId, occurredOn, method: '訪問', kind: MONITORING_KIND, summary: 'モニタリング実施', createdAt: new Date(), updatedAt: new Date(),
     });
     // 花子's September visit must not mark 太郎's September as done; 太郎's June visit does.
     const rows = await tdb.db

@@ -7,7 +7,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatAccounts, deliveries } from '../../db/schema/index';
 import { SenderRegistry } from '../../src/chat/adapter';
-import { systemClock } from '../../src/scheduler/clock';
+import { systemClock } from '../../src/core/clock';
 import { SchedulerConnection } from '../../src/scheduler/connection';
 import { attemptDeliveries, attemptDelivery, type DeliverOptions } from '../../src/scheduler/deliver';
 import { Semaphores } from '../../src/scheduler/semaphore';
@@ -41,7 +41,7 @@ afterAll(async () => {
 async function enqueue(prefix: string, n: number, recipientId: string | null = world.actors.a.staffId) {
   const rows = await tdb.db
     .insert(deliveries)
-    .values(Array.from({ length: n }, (_, i) => ({ tenantId: world.tenantId, idempotencyKey: `${prefix}:${i}`, recipientId, kind: 'notice', payload: { visibility: 'dm', blocks: [], summary: `${prefix}:${i}` }, jobId: `job-${prefix}-${i}` })))
+    .values(Array.from({ length: n }, (_, i) => ({ tenantId: world.tenantId, idempotencyKey: `${prefix}:${i}`, recipientId, kind: 'notice', payload: { visibility: 'dm', blocks: [], summary: `${prefix}:${i}` }, jobId: `job-${prefix}-${i}`, runAt: new Date(), createdAt: new Date() })))
     .returning({ id: deliveries.id, jobId: deliveries.jobId });
   return rows.map((r) => ({ deliveryId: r.id, jobId: r.jobId! }));
 }

@@ -22,7 +22,7 @@ beforeAll(async () => {
   const meeting = async (kind: string, startsAt: string, attendees: string[], cancelled = false) => {
     const [m] = await tdb.db
       .insert(meetings)
-      .values({ tenantId: t, kind, title: kind, startsAt: new Date(startsAt), createdBy: world.actors.kikan.staffId, bodyId: kind === 'bukai' ? bukai?.id : null, cancelledAt: cancelled ? new Date(startsAt) : null })
+      .values({ tenantId: t, kind, title: kind, startsAt: new Date(startsAt), createdBy: world.actors.kikan.staffId, bodyId: kind === 'bukai' ? bukai?.id : null, cancelledAt: cancelled ? new Date(startsAt) : null, createdAt: new Date(startsAt) })
       .returning({ id: meetings.id });
     for (const s of attendees) await tdb.db.insert(meetingAttendees).values({ meetingId: m?.id ?? '', staffId: s, tenantId: t });
   };
@@ -37,7 +37,7 @@ beforeAll(async () => {
   await meeting('renrakukai', '2026-08-01T05:00:00Z', []);
   await meeting('unei', '2026-04-15T05:00:00Z', [a.city.staffId, a.kikan.staffId]);
   const closed = (office: string, requester: string, n: number, at: string) =>
-    tdb.db.insert(secondaryConsultations).values({ tenantId: t, number: n, requesterId: requester, requesterOfficeId: office, tried: '-', question: '-', status: 'closed', closedAt: new Date(at) });
+    tdb.db.insert(secondaryConsultations).values({ tenantId: t, number: n, requesterId: requester, requesterOfficeId: office, tried: '-', question: '-', status: 'closed', closedAt: new Date(at), createdAt: new Date(at), updatedAt: new Date(at) });
   await closed(world.offices.a, a.a.staffId, 1, '2026-06-01T00:00:00Z');
   await closed(world.offices.a, a.a.staffId, 2, '2026-07-01T00:00:00Z');
 });

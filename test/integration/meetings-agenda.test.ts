@@ -31,7 +31,7 @@ beforeAll(async () => {
   const shuro = await ensureBody(tdb.db, world.tenantId, 'bukai', '就労支援部会');
   const kenri = await ensureBody(tdb.db, world.tenantId, 'bukai', '権利擁護部会');
   const issue = (number: number, title: string, status: string, extra: Partial<typeof regionalIssues.$inferInsert> = {}) => ({
-    tenantId: world.tenantId, number, title, finding: '匿名化済みの所見', status, filedBy: world.actors.a.staffId, filedByOffice: world.offices.a, affectedCount: 2, ...extra,
+    tenantId: world.tenantId, number, title, finding: '匿名化済みの所見', status, filedBy: world.actors.a.staffId, filedByOffice: world.offices.a, affectedCount: 2, createdAt: now, updatedAt: now, ...extra,
   });
   const rows = await tdb.db
     .insert(regionalIssues)
@@ -48,7 +48,7 @@ beforeAll(async () => {
     .returning({ id: regionalIssues.id, number: regionalIssues.number });
   const first = rows.find((r) => r.number === 1);
   await tdb.db.insert(regionalEndorsements).values([
-    { tenantId: world.tenantId, issueId: first?.id ?? '', officeId: world.offices.b, staffId: world.actors.b.staffId, count: 3 },
+    { tenantId: world.tenantId, issueId: first?.id ?? '', officeId: world.offices.b, staffId: world.actors.b.staffId, count: 3, createdAt: now },
   ]);
 });
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { loadCaseView } from '../../src/core/cases/view';
 import { logConsultation } from '../../src/core/consultations/log';
 import { labelReminders, openReminders } from '../../src/core/reminders/items';
 import { SenderRegistry } from '../../src/chat/adapter';
-import { systemClock } from '../../src/scheduler/clock';
+import { systemClock } from '../../src/core/clock';
 import type { SchedulerConnection } from '../../src/scheduler/connection';
 import { attemptDeliveries } from '../../src/scheduler/deliver';
 import { planTenant } from '../../src/scheduler/plan-tenant';
@@ -127,8 +127,8 @@ describe('hot queries use indexes on the city dataset', () => {
     // A month of monitoring reminders for every plan of every town, shaped as the planner writes
     // them (planning itself is measured by the reminders benchmarks, not here).
     await tdb.sql`
-      insert into reminders (tenant_id, key, kind, recipient_id, subject_type, subject_id, due_on)
-      select sp.tenant_id, 'monitoring:' || sp.id || ':2026-11', 'monitoring', p.counselor_id, 'service_plan', sp.id, '2026-11-30'
+      insert into reminders (tenant_id, key, kind, recipient_id, subject_type, subject_id, due_on, created_at)
+      select sp.tenant_id, 'monitoring:' || sp.id || ':2026-11', 'monitoring', p.counselor_id, 'service_plan', sp.id, '2026-11-30', ${NOW.toISOString()}::timestamptz
       from service_plans sp join persons p on p.id = sp.person_id`;
     await tdb.sql`analyze reminders`;
     const r = await scansOf(async () => {
@@ -150,9 +150,9 @@ describe('hot queries use indexes on the city dataset', () => {
     await tdb.sql`insert into chat_accounts (tenant_id, staff_id, platform, workspace_id, user_id)
       values (${a.actor.tenantId}, ${a.actor.staffId}, 'slack', 'TQP', 'UQP') on conflict do nothing`;
     // A busy morning: 20,000 messages in the outbox, all but 50 already sent.
-    await tdb.sql`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, status, run_at, job_id)
+    await tdb.sql`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, status, run_at, created_at, job_id)
       select ${a.actor.tenantId}, 'qp:' || g, ${a.actor.staffId}, 'notice', '{"visibility":"dm","blocks":[],"summary":"qp"}'::jsonb,
-        case when g > 50 then 'sent' else 'pending' end, ${NOW.toISOString()}::timestamptz, 'qp-job-' || g
+        case when g > 50 then 'sent' else 'pending' end, ${NOW.toISOString()}::timestamptz, ${NOW.toISOString()}::timestamptz, 'qp-job-' || g
       from generate_series(1, 20000) g`;
     await tdb.sql`analyze deliveries`;
     const jobs = (await tdb.sql<{ id: string; job_id: string }[]>`select id, job_id from deliveries where idempotency_key like 'qp:%' and status = 'pending'`).map((j) => ({ deliveryId: j.id, jobId: j.job_id }));

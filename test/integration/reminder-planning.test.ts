@@ -57,7 +57,7 @@ describe('planning shared by scheduler instances', () => {
 
   it('a month already recorded stays done when the person changes counselor', async () => {
     const taro = world.persons.yamadaTaro.id;
-    await tdb.db.insert(consultations).values({ tenantId: world.tenantId, officeId: world.offices.a, staffId: world.actors.a.staffId, personId: taro, occurredOn: '2026-12-01', method: '訪問', kind: 'モニタリング', summary: '訪問で確認' });
+    await tdb.db.insert(consultations).values({ tenantId: world.tenantId, officeId: world.offices.a, staffId: world.actors.a.staffId, personId: taro, occurredOn: '2026-12-01', method: '訪問', kind: 'モニタリング', summary: '訪問で確認', createdAt: later(500_000), updatedAt: later(500_000) });
     await planTenant(tdb.db, world.tenantId, later(500_000), { syncReminders: true });
     await tdb.db.update(persons).set({ counselorId: world.actors.b.staffId }).where(eq(persons.id, taro));
     await planTenant(tdb.db, world.tenantId, later(600_000), { syncReminders: true });

@@ -19,9 +19,8 @@ const now = new Date('2026-11-22T01:00:00Z');
 beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
-  old = await createPerson(tdb.db, { tenantId: world.tenantId, officeId: world.offices.a, familyName: '古川', givenName: '昔', familyKana: 'ふるかわ', givenKana: 'むかし', birthDate: '1950-01-01', recipientNumber: '1234567890' });
+  old = await createPerson(tdb.db, { tenantId: world.tenantId, officeId: world.offices.a, familyName: '古川', givenName: '昔', familyKana: 'ふるかわ', givenKana: 'むかし', birthDate: '1950-01-01', recipientNumber: '1234567890' }, then);
   // Created "then": the creation date counts as activity.
-  await tdb.db.update(persons).set({ createdAt: then }).where(eq(persons.id, old.id));
   oldRecord = (await logConsultation(tdb.db, world.actors.a, { personId: old.id, occurredOn: '2019-06-01', method: '訪問', kind: '緊急対応', summary: '古い記録の本文' }, then)).id;
   await editConsultation(tdb.db, world.actors.a, oldRecord, { summary: '古い記録の訂正' }, null, then);
   await logConsultation(tdb.db, world.actors.a, { personId: world.persons.yamadaTaro.id, occurredOn: '2026-11-01', method: '訪問', kind: '緊急対応', summary: '新しい記録' }, now);

@@ -20,7 +20,7 @@ import { businessDaysOfMonth } from '../../src/core/calendar/business-days';
 import { isLastCallDay } from '../../src/core/reminders/schedule';
 import { createPerson, createPlan } from '../../src/core/cases/create';
 import { addDays, jstInstant } from '../../src/core/calendar/jst';
-import { setSimulatedTime } from '../../src/scheduler/clock';
+import { setSimulatedTime } from '../../src/core/clock';
 import { enqueueDelivery } from '../../src/scheduler/outbox';
 import { FakePlatform } from './fake-platform';
 
@@ -79,13 +79,15 @@ async function seed(): Promise<void> {
     const [c] = await db.insert(staff).values({ tenantId, officeId, name: `相談員${i}`, roles: ['counselor'] }).returning({ id: staff.id });
     counselorIds.push(c!.id);
     await db.insert(chatAccounts).values({ tenantId, staffId: c!.id, platform: 'slack', workspaceId: 'T', userId: `U-${i}` });
-    const p = await createPerson(db, { tenantId, officeId, counselorId: c!.id, familyName: '利用', givenName: `者${i}`, familyKana: 'りよう', givenKana: 'しゃ' });
+    const p = await createPerson(db, { tenantId, officeId, counselorId: c!.id, familyName: '利用', givenName: `者${i}`, familyKana: 'りよう', givenKana: 'しゃ' }, REGISTERED_AT);
     // 毎月 from November: November is overdue on 1 December (escalation), December is due every day.
-    await createPlan(db, { tenantId, personId: p.id, periodStart: '2026-11-01', periodEnd: '2027-10-31', frequencyMonths: 1 });
+    await createPlan(db, { tenantId, personId: p.id, periodStart: '2026-11-01', periodEnd: '2027-10-31', frequencyMonths: 1 }, REGISTERED_AT);
   }
 }
 
 const morning = (day: string) => jstInstant(day, 8, 31);
+/** When the persons and plans were registered (simulated time, like every other instant here). */
+const REGISTERED_AT = jstInstant('2026-11-01', 9, 0);
 const receivedKeys = () => new Set(platform.received.map((r) => r.key));
 const expectedFor = (day: string) => [
   ...counselorIds.map((id) => `digest:${id}:${day}`),
@@ -171,7 +173,7 @@ describe('three scheduler processes over a simulated December', () => {
         for (let n = 0; n < EXTRA_NOTICES; n++) {
           const key = `notice:${day}:${n}`;
           expected.push(key);
-          await enqueueDelivery(database.db, { tenantId, idempotencyKey: key, recipientId: counselorIds[n % COUNSELORS]!, kind: 'notice', reply: { visibility: 'dm', blocks: [], summary: key }, runAt: morning(day) });
+          await enqueueDelivery(database.db, { tenantId, idempotencyKey: key, recipientId: counselorIds[n % COUNSELORS]!, kind: 'notice', reply: { visibility: 'dm', blocks: [], summary: key }, runAt: morning(day) }, morning(day));
         }
         await until('first sends of the day', () => platform.received.some((r) => r.key.endsWith(`:${day}`)));
         await pg.stop();

@@ -124,7 +124,7 @@ function withPicked(state: DialogueState): DialogueState {
  * question back, 「やめる」 cancels.
  */
 export async function continueDialogue(
-  deps: { db: Db; registry: CommandRegistry; now?: () => Date },
+  deps: { db: Db; registry: CommandRegistry; now: () => Date },
   key: DialogueKey,
   actor: Actor,
   answer: string,

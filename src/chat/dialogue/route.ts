@@ -27,7 +27,7 @@ import { DATE_PICKER_ACTION, DIALOGUE_ANSWER_ACTION } from './questions';
 export interface RouteDeps {
   db: Db;
   registry: CommandRegistry;
-  now?: () => Date;
+  now: () => Date;
 }
 
 export const UNKNOWN_COMMAND_MESSAGE = 'コマンドが分かりませんでした。「ヘルプ」と送ると使えるコマンドが表示されます。';
@@ -35,7 +35,7 @@ export const EXPIRED_DIALOGUE_MESSAGE = 'この質問は有効期限（30分）�
 
 /** Every inbound text: continue the dialogue if one is active, else run it as a command. */
 export async function routeText(deps: RouteDeps, key: DialogueKey, actor: Actor, text: string): Promise<Reply[]> {
-  const now = deps.now?.() ?? new Date();
+  const now = deps.now();
   const continued = await continueDialogue(deps, key, actor, text, now);
   if (continued) return continued;
   const cmd = parseCommandLine(deps.registry, text);
@@ -45,7 +45,7 @@ export async function routeText(deps: RouteDeps, key: DialogueKey, actor: Actor,
 
 /** Every inbound postback, already mapped back to the Action its button carried. */
 export async function routeAction(deps: RouteDeps, key: DialogueKey, actor: Actor, action: Action): Promise<Reply[]> {
-  const now = deps.now?.() ?? new Date();
+  const now = deps.now();
   if (action.id === DIALOGUE_ANSWER_ACTION || action.id === DATE_PICKER_ACTION) {
     return (await continueDialogue(deps, key, actor, action.value, now)) ?? [textReply(EXPIRED_DIALOGUE_MESSAGE)];
   }

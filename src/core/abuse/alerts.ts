@@ -74,11 +74,11 @@ function alertMessage(label: string, officeName: string, occurredOn: string, ale
  * notice are stored together or not at all). With no contact registered, the tenant's admins
  * get it, so that the duty to report never ends in silence.
  */
-export async function raiseAbuseAlert(tx: DbOrTx, actor: Actor, src: AlertSource): Promise<{ alertId: string; label: string; recipients: number }> {
+export async function raiseAbuseAlert(tx: DbOrTx, actor: Actor, src: AlertSource, now: Date): Promise<{ alertId: string; label: string; recipients: number }> {
   const number = await nextNumber(tx, actor.tenantId, 'abuse_alert');
   const [row] = await tx
     .insert(abuseAlerts)
-    .values({ tenantId: actor.tenantId, number, consultationId: src.consultationId, personId: src.personId, raisedBy: actor.staffId })
+    .values({ tenantId: actor.tenantId, number, consultationId: src.consultationId, personId: src.personId, raisedBy: actor.staffId, createdAt: now })
     .onConflictDoNothing({ target: abuseAlerts.consultationId })
     .returning({ id: abuseAlerts.id });
   if (!row) {
@@ -99,7 +99,7 @@ export async function raiseAbuseAlert(tx: DbOrTx, actor: Actor, src: AlertSource
       recipientId: staffId,
       kind: 'abuse_alert',
       reply: { ...alertMessage(label, office?.name ?? '', src.occurredOn, row.id, 0), toStaffId: staffId },
-    });
+    }, now);
   }
   await writeAudit(tx, {
     tenantId: actor.tenantId,
@@ -203,7 +203,7 @@ export async function escalateAbuseAlerts(db: DbOrTx, now: Date): Promise<number
     ]);
     for (const staffId of recipients) {
       const msg = alertMessage(alertLabel(claimed.number), c?.officeName ?? '', c?.occurredOn ?? '', claimed.id, claimed.escalations, contacts.has(staffId), claimed.personId);
-      await enqueueDelivery(db, { tenantId: claimed.tenantId, idempotencyKey: `abuse:${claimed.id}:${staffId}:${claimed.escalations}`, recipientId: staffId, kind: 'abuse_alert', reply: { ...msg, toStaffId: staffId } });
+      await enqueueDelivery(db, { tenantId: claimed.tenantId, idempotencyKey: `abuse:${claimed.id}:${staffId}:${claimed.escalations}`, recipientId: staffId, kind: 'abuse_alert', reply: { ...msg, toStaffId: staffId } }, now);
     }
     await writeAudit(db, { tenantId: claimed.tenantId, actorStaffId: null, platform: null, action: 'escalate', resourceType: 'abuse_alert', resourceId: claimed.id, detail: { round: claimed.escalations, recipients: recipients.size } });
     sent++;

@@ -34,7 +34,7 @@ export async function breakGlassOpen(db: Db, actor: Actor, personId: string, rea
     }
     const [grant] = await tx
       .insert(accessGrants)
-      .values({ tenantId: actor.tenantId, staffId: actor.staffId, personId, kind: 'break_glass', reason: why, grantedBy: actor.staffId, expiresAt: new Date(now.getTime() + BREAK_GLASS_MS) })
+      .values({ tenantId: actor.tenantId, staffId: actor.staffId, personId, kind: 'break_glass', reason: why, grantedBy: actor.staffId, expiresAt: new Date(now.getTime() + BREAK_GLASS_MS), createdAt: now })
       .returning({ id: accessGrants.id });
     const managers = await tx
       .select({ id: staff.id })
@@ -61,7 +61,7 @@ export async function breakGlassOpen(db: Db, actor: Actor, personId: string, rea
           ], 'dm'),
           toStaffId: m.id,
         },
-      });
+      }, now);
     }
     await writeAudit(tx, {
       tenantId: actor.tenantId,

@@ -32,7 +32,7 @@ export async function grantAccess(
   if (!p || !s) throw new UserError('unknown_target', 'ケースまたは職員が見つかりません。', 'grant target not in tenant');
   const [row] = await db
     .insert(accessGrants)
-    .values({ tenantId: admin.tenantId, staffId: s.id, personId: p.id, kind: 'granted', reason, grantedBy: admin.staffId, expiresAt: new Date(now.getTime() + input.days * 86_400_000) })
+    .values({ tenantId: admin.tenantId, staffId: s.id, personId: p.id, kind: 'granted', reason, grantedBy: admin.staffId, expiresAt: new Date(now.getTime() + input.days * 86_400_000), createdAt: now })
     .returning({ id: accessGrants.id });
   if (!row) throw new Error('insert returned no row');
   await writeAudit(db, { tenantId: admin.tenantId, actorStaffId: admin.staffId, platform: admin.platform, action: 'grant', resourceType: 'person', resourceId: p.id, detail: { grantId: row.id, staffId: s.id, days: input.days } });

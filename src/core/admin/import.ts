@@ -157,7 +157,7 @@ export async function importPersons(db: Db, ctx: AdminContext, tenantId: string,
       });
     }
   }
-  return finish(db, ctx, tenantId, 'person', parsed.rows.length, valid, errors, opts.dryRun, (tx, p) => createPerson(tx, p));
+  return finish(db, ctx, tenantId, 'person', parsed.rows.length, valid, errors, opts.dryRun, (tx, p) => createPerson(tx, p, opts.now));
 }
 
 /** Imports plans for registered persons (by case code), with the same all-or-nothing rule. */
@@ -188,7 +188,7 @@ export async function importPlans(db: Db, ctx: AdminContext, tenantId: string, c
     if (problems.length > 0 || !personId || !start || !end) errors.push({ line, messages: problems });
     else valid.push({ tenantId, personId, periodStart: start, periodEnd: end, frequencyMonths: freq, standardMonths: months.length > 0 ? months : null, certificateEnd, countFrom });
   }
-  return finish(db, ctx, tenantId, 'plan', parsed.rows.length, valid, errors, opts.dryRun, (tx, p) => createPlan(tx, p));
+  return finish(db, ctx, tenantId, 'plan', parsed.rows.length, valid, errors, opts.dryRun, (tx, p) => createPlan(tx, p, opts.now));
 }
 
 async function finish<T>(

@@ -19,7 +19,7 @@ export interface NewPerson {
 }
 
 /** Registers a person with the next case code of the tenant. Returns id and code. */
-export async function createPerson(db: DbOrTx, p: NewPerson): Promise<{ id: string; code: string }> {
+export async function createPerson(db: DbOrTx, p: NewPerson, now: Date): Promise<{ id: string; code: string }> {
   const code = caseCode(await nextNumber(db, p.tenantId, 'person'));
   const [row] = await db
     .insert(persons)
@@ -28,7 +28,9 @@ export async function createPerson(db: DbOrTx, p: NewPerson): Promise<{ id: stri
       code,
       searchText: personSearchText(p),
       consentKikan: p.consentKikan ?? false,
-      consentRecordedAt: p.consentKikan ? new Date() : null,
+      consentRecordedAt: p.consentKikan ? now : null,
+      createdAt: now,
+      updatedAt: now,
     })
     .returning({ id: persons.id });
   if (!row) throw new Error('insert returned no row');
@@ -46,8 +48,8 @@ export interface NewPlan {
   countFrom?: 'same_month' | 'next_month';
 }
 
-export async function createPlan(db: DbOrTx, p: NewPlan): Promise<string> {
-  const [row] = await db.insert(servicePlans).values(p).returning({ id: servicePlans.id });
+export async function createPlan(db: DbOrTx, p: NewPlan, now: Date): Promise<string> {
+  const [row] = await db.insert(servicePlans).values({ ...p, createdAt: now, updatedAt: now }).returning({ id: servicePlans.id });
   if (!row) throw new Error('insert returned no row');
   return row.id;
 }

@@ -77,6 +77,8 @@ export async function logConsultation(db: Db, actor: Actor, input: NewConsultati
         nextActionDue: input.nextActionDue ?? null,
         abuseSuspected: input.abuseSuspected ?? false,
         offMonth,
+        createdAt: now,
+        updatedAt: now,
       })
       .returning({ id: consultations.id });
     if (!row) throw new Error('insert returned no row');
@@ -90,7 +92,7 @@ export async function logConsultation(db: Db, actor: Actor, input: NewConsultati
       detail: { personId: input.personId, kind: input.kind, abuseSuspected: input.abuseSuspected ?? false },
     });
     // 虐待の疑い: the alert to the 虐待防止センター is stored with the record, or neither is.
-    if (input.abuseSuspected) await raiseAbuseAlert(tx, actor, { consultationId: row.id, personId: input.personId, occurredOn: input.occurredOn });
+    if (input.abuseSuspected) await raiseAbuseAlert(tx, actor, { consultationId: row.id, personId: input.personId, occurredOn: input.occurredOn }, now);
     return { id: row.id, personCode, anonymousLabel, offMonth, abuseSuspected: input.abuseSuspected ?? false };
   });
 }

@@ -23,7 +23,7 @@ export async function createExportLink(db: DbOrTx, actor: Actor, scope: 'person'
   const expiresAt = new Date(now.getTime() + EXPORT_LINK_TTL_MS);
   const [row] = await db
     .insert(exportLinks)
-    .values({ tenantId: actor.tenantId, staffId: actor.staffId, scope, subjectId, format, platform: actor.platform, expiresAt })
+    .values({ tenantId: actor.tenantId, staffId: actor.staffId, scope, subjectId, format, platform: actor.platform, expiresAt, createdAt: now })
     .returning({ id: exportLinks.id });
   if (!row) throw new Error('insert returned no row');
   await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'export_link', resourceType: scope, resourceId: subjectId, detail: { linkId: row.id, format } });

@@ -51,17 +51,17 @@ export async function recordMinutes(db: Db, actor: Actor, meetingId: string, inp
     }
     const [row] = await tx
       .insert(minutes)
-      .values({ tenantId: actor.tenantId, meetingId: m.id, summary, decisions: decisions || null, recordedBy: actor.staffId })
+      .values({ tenantId: actor.tenantId, meetingId: m.id, summary, decisions: decisions || null, recordedBy: actor.staffId, createdAt: now })
       .returning({ id: minutes.id });
     if (!row) throw new Error('minutes insert returned no row');
     const items: { id: string; ownerId: string; dueOn: IsoDate }[] = [];
     for (const it of parsed.items) {
       const [a] = await tx
         .insert(actionItems)
-        .values({ tenantId: actor.tenantId, meetingId: m.id, description: it.description, ownerId: it.ownerId, dueOn: it.dueOn })
+        .values({ tenantId: actor.tenantId, meetingId: m.id, description: it.description, ownerId: it.ownerId, dueOn: it.dueOn, createdAt: now })
         .returning({ id: actionItems.id });
       if (!a) throw new Error('action item insert returned no row');
-      await writeActionItemReminder(tx, { tenantId: actor.tenantId, id: a.id, ownerId: it.ownerId, dueOn: it.dueOn });
+      await writeActionItemReminder(tx, { tenantId: actor.tenantId, id: a.id, ownerId: it.ownerId, dueOn: it.dueOn }, now);
       items.push({ id: a.id, ownerId: it.ownerId, dueOn: it.dueOn });
     }
     await writeAudit(tx, {
@@ -107,7 +107,7 @@ export async function loadMinutes(db: DbOrTx, actor: Actor, meetingId: string): 
 }
 
 /** Marks an action item done (its owner, or whoever manages the meeting) and ends its reminder. */
-export async function completeActionItem(db: Db, actor: Actor, actionItemId: string): Promise<{ description: string; meetingId: string }> {
+export async function completeActionItem(db: Db, actor: Actor, actionItemId: string, now: Date): Promise<{ description: string; meetingId: string }> {
   return db.transaction(async (tx) => {
     const [a] = await tx
       .select({ id: actionItems.id, meetingId: actionItems.meetingId, ownerId: actionItems.ownerId, description: actionItems.description, doneAt: actionItems.doneAt })
@@ -120,7 +120,7 @@ export async function completeActionItem(db: Db, actor: Actor, actionItemId: str
       if (!mayManage(actor, m.scope)) throw new UserError('forbidden', '完了にできるのは担当者か会議を登録した職員です。', 'may not complete action item');
     }
     if (a.doneAt) throw new UserError('already_done', 'この宿題はすでに完了しています。', 'action item already done');
-    const doneAt = new Date();
+    const doneAt = now;
     await tx.update(actionItems).set({ doneAt }).where(and(eq(actionItems.id, a.id), isNull(actionItems.doneAt)));
     await completeRemindersByKey(tx, actor.tenantId, [actionItemReminderKey(a.id)], doneAt);
     await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'complete', resourceType: 'action_item', resourceId: a.id, detail: { meetingId: a.meetingId } });
@@ -129,13 +129,13 @@ export async function completeActionItem(db: Db, actor: Actor, actionItemId: str
 }
 
 /** 議事録は必ず次の会議で確認する: the next meeting marks the previous minutes as checked. */
-export async function confirmMinutes(db: Db, actor: Actor, meetingId: string): Promise<void> {
+export async function confirmMinutes(db: Db, actor: Actor, meetingId: string, now: Date): Promise<void> {
   await db.transaction(async (tx) => {
     const m = await loadMeetingFor(tx, actor, meetingId);
     if (!mayManage(actor, m.scope)) throw new UserError('forbidden', '議事録の確認済みにできるのは協議会事務局か会議を登録した職員です。', 'may not confirm minutes');
     const done = await tx
       .update(minutes)
-      .set({ confirmedAt: new Date() })
+      .set({ confirmedAt: now })
       .where(and(eq(minutes.meetingId, m.id), eq(minutes.tenantId, actor.tenantId), isNull(minutes.confirmedAt)))
       .returning({ id: minutes.id });
     if (done.length === 0) throw new UserError('nothing_to_confirm', '確認待ちの議事録はありません。', 'no unconfirmed minutes');

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { tenants } from '../../../db/schema/index';
 import { addBusinessDays, businessDayOnOrBefore } from '../calendar/business-days';
-import type { IsoDate } from '../calendar/jst';
+import { type IsoDate, jstToday } from '../calendar/jst';
 import { cancelReminders, upsertReminder } from '../reminders/store';
 
 /**
@@ -56,9 +56,10 @@ export async function loadTenantSettings(tx: DbOrTx, tenantId: string): Promise<
 export async function writeMeetingReminders(
   tx: DbOrTx,
   m: { tenantId: string; meetingId: string; date: IsoDate; attendeeIds: readonly string[] },
-  today: IsoDate,
+  now: Date,
   settings: MeetingReminderSettings,
 ): Promise<number> {
+  const today = jstToday(now);
   let n = 0;
   for (const { slot, dueOn } of planMeetingReminders(m.date, today, settings)) {
     for (const recipientId of m.attendeeIds) {
@@ -70,7 +71,7 @@ export async function writeMeetingReminders(
         subjectType: 'meeting',
         subjectId: m.meetingId,
         dueOn,
-      });
+      }, now);
       n++;
     }
   }
@@ -85,7 +86,7 @@ export async function cancelMeetingReminders(tx: DbOrTx, tenantId: string, meeti
  * An action item is reminded on its due date, moved back to the business day before when the
  * date falls on a weekend or 祝日 (the owner should hear of it while the office is open).
  */
-export async function writeActionItemReminder(tx: DbOrTx, a: { tenantId: string; id: string; ownerId: string; dueOn: IsoDate }): Promise<void> {
+export async function writeActionItemReminder(tx: DbOrTx, a: { tenantId: string; id: string; ownerId: string; dueOn: IsoDate }, now: Date): Promise<void> {
   await upsertReminder(tx, {
     tenantId: a.tenantId,
     key: actionItemReminderKey(a.id),
@@ -94,5 +95,5 @@ export async function writeActionItemReminder(tx: DbOrTx, a: { tenantId: string;
     subjectType: 'action_item',
     subjectId: a.id,
     dueOn: businessDayOnOrBefore(a.dueOn),
-  });
+  }, now);
 }

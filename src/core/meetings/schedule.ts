@@ -138,6 +138,7 @@ export async function createMeetingIn(tx: DbOrTx, actor: Actor, input: NewMeetin
       personId: input.personId ?? null,
       createdBy: actor.staffId,
       sourceKey: input.sourceKey ?? null,
+      createdAt: now,
     })
     .onConflictDoNothing({ target: [meetings.tenantId, meetings.sourceKey] })
     .returning({ id: meetings.id });
@@ -146,7 +147,7 @@ export async function createMeetingIn(tx: DbOrTx, actor: Actor, input: NewMeetin
     await tx.insert(meetingAttendees).values(attendeeIds.map((staffId) => ({ meetingId: row.id, staffId, tenantId: actor.tenantId })));
   }
   const settings = meetingReminderSettings(await loadTenantSettings(tx, actor.tenantId));
-  const reminders = await writeMeetingReminders(tx, { tenantId: actor.tenantId, meetingId: row.id, date: input.date, attendeeIds }, jstToday(now), settings);
+  const reminders = await writeMeetingReminders(tx, { tenantId: actor.tenantId, meetingId: row.id, date: input.date, attendeeIds }, now, settings);
   await writeAudit(tx, {
     tenantId: actor.tenantId,
     actorStaffId: actor.staffId,

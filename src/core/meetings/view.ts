@@ -135,14 +135,14 @@ export async function listUpcoming(db: DbOrTx, actor: Actor, now: Date, limit = 
 }
 
 /** Cancels a meeting and its reminders; returns who was to attend, so that they hear of it. */
-export async function cancelMeeting(db: Db, actor: Actor, meetingId: string): Promise<MeetingDetail> {
+export async function cancelMeeting(db: Db, actor: Actor, meetingId: string, now: Date): Promise<MeetingDetail> {
   return db.transaction(async (tx) => {
     const m = await loadMeetingFor(tx, actor, meetingId);
     if (!mayManage(actor, m.scope)) {
       throw new UserError('forbidden', 'この会議を中止できるのは登録した職員か協議会事務局です。', 'may not cancel meeting');
     }
     if (m.cancelled) throw new UserError('already_cancelled', 'この会議はすでに中止されています。', 'meeting already cancelled');
-    await tx.update(meetings).set({ cancelledAt: new Date() }).where(and(eq(meetings.id, m.id), isNull(meetings.cancelledAt)));
+    await tx.update(meetings).set({ cancelledAt: now }).where(and(eq(meetings.id, m.id), isNull(meetings.cancelledAt)));
     await cancelMeetingReminders(tx, actor.tenantId, m.id);
     await writeAudit(tx, {
       tenantId: actor.tenantId,

@@ -86,7 +86,7 @@ export async function fileRegionalIssueTx(tx: Tx, actor: Actor, input: NewRegion
     buttons: [button('うちでも同じ', 'kadai:endorse', row.id, 'primary'), showIssueButton(row.id)],
     known: { officeIds: [actor.officeId, ...scope.officeIds], personIds: scope.personIds },
     today,
-  });
+  }, now);
   return row;
 }
 

@@ -67,7 +67,7 @@ async function record(tx: Tx, actor: Actor, issue: RegionalRow, kind: string, to
       title: `地域課題 #${issue.number}「${issue.title}」が${what}`,
       fields,
       buttons: [showIssueButton(issue.id)],
-    });
+    }, now);
   }
   if (toStatus && toStatus !== issue.status) {
     await postToChannel(tx, {
@@ -81,7 +81,7 @@ async function record(tx: Tx, actor: Actor, issue: RegionalRow, kind: string, to
       buttons: [showIssueButton(issue.id)],
       known: { officeIds: [actor.officeId, issue.filedByOffice], personIds: [] },
       today: jstToday(now),
-    });
+    }, now);
   }
 }
 

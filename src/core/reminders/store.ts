@@ -21,10 +21,10 @@ export interface ReminderUpsert {
  * Creates the reminder, or moves its due date when the plan behind it changed. A reminder that
  * is done or cancelled stays so: replanning never reopens finished work.
  */
-export async function upsertReminder(db: DbOrTx, r: ReminderUpsert): Promise<void> {
+export async function upsertReminder(db: DbOrTx, r: ReminderUpsert, now: Date): Promise<void> {
   await db
     .insert(reminders)
-    .values(r)
+    .values({ ...r, createdAt: now })
     .onConflictDoUpdate({
       target: [reminders.tenantId, reminders.key, reminders.recipientId],
       set: { dueOn: r.dueOn },
@@ -45,15 +45,15 @@ export async function cancelReminders(db: DbOrTx, tenantId: string, keyPrefix: s
  * unchanged reminder is neither written nor locked: ON CONFLICT DO UPDATE locks the row it
  * conflicts with even when its WHERE then skips the update. Returns the rows written.
  */
-export async function upsertReminders(db: DbOrTx, tenantId: string, rows: readonly Omit<ReminderUpsert, 'tenantId'>[]): Promise<number> {
+export async function upsertReminders(db: DbOrTx, tenantId: string, rows: readonly Omit<ReminderUpsert, 'tenantId'>[], now: Date): Promise<number> {
   if (rows.length === 0) return 0;
   const col = (k: keyof Omit<ReminderUpsert, 'tenantId'>) => pgArray(rows.map((r) => r[k]));
   const written = await db.execute<{ n: number }>(sql`with u as (
       select * from unnest(${col('key')}::text[], ${col('kind')}::text[], ${col('recipientId')}::uuid[], ${col('subjectType')}::text[], ${col('subjectId')}::uuid[], ${col('dueOn')}::date[])
         as u(key, kind, recipient_id, subject_type, subject_id, due_on)
     ), w as (
-      insert into reminders (tenant_id, key, kind, recipient_id, subject_type, subject_id, due_on)
-      select ${tenantId}::uuid, u.key, u.kind, u.recipient_id, u.subject_type, u.subject_id, u.due_on from u
+      insert into reminders (tenant_id, key, kind, recipient_id, subject_type, subject_id, due_on, created_at)
+      select ${tenantId}::uuid, u.key, u.kind, u.recipient_id, u.subject_type, u.subject_id, u.due_on, ${now.toISOString()}::timestamptz from u
       where not exists (
         select 1 from reminders r
         where r.tenant_id = ${tenantId}::uuid and r.key = u.key and r.recipient_id = u.recipient_id

@@ -79,7 +79,7 @@ export async function deidentifyFor(
 }
 
 /** Builds the post and puts it in the outbox in the caller's transaction. */
-export async function postToChannel(tx: DbOrTx, post: ChannelPost): Promise<boolean> {
+export async function postToChannel(tx: DbOrTx, post: ChannelPost, now: Date): Promise<boolean> {
   const known = await loadKnownPersons(tx, post.tenantId, post.known);
   const reply = buildChannelReply(post, known);
   return enqueueDelivery(tx, {
@@ -89,5 +89,5 @@ export async function postToChannel(tx: DbOrTx, post: ChannelPost): Promise<bool
     channel: post.channel,
     kind: post.kind,
     reply,
-  });
+  }, now);
 }

@@ -82,7 +82,7 @@ export async function escalateWaitingUrgent(db: Db, now: Date): Promise<number> 
             { label: '待ち時間', value: `業務時間で${hours}時間` },
           ],
           buttons: [showSecondaryButton(c.id)],
-        });
+        }, now);
       }
       await writeAudit(tx, {
         tenantId: c.tenantId,

@@ -27,14 +27,14 @@ export function noticeReply(n: Notice): Reply {
   };
 }
 
-export async function notify(tx: DbOrTx, n: Notice): Promise<boolean> {
+export async function notify(tx: DbOrTx, n: Notice, now: Date): Promise<boolean> {
   return enqueueDelivery(tx, {
     tenantId: n.tenantId,
     idempotencyKey: n.idempotencyKey,
     recipientId: n.toStaffId,
     kind: n.kind,
     reply: noticeReply(n),
-  });
+  }, now);
 }
 
 export const showSecondaryButton = (id: string) => button('詳細を見る', 'niji:show', id);

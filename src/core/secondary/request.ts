@@ -148,7 +148,7 @@ export async function requestSecondary(db: Db, actor: Actor, input: NewSecondary
       buttons: [button('受付', 'niji:accept', row.id, 'primary'), button('詳細', 'niji:show', row.id)],
       known: knownScopeOf(row),
       today,
-    });
+    }, now);
     return row;
   });
 }

@@ -88,7 +88,7 @@ export async function acceptSecondary(db: Db, actor: Actor, ref: string, now: Da
       title: `二次相談 #${row.number} を受付しました`,
       fields: [{ label: '担当', value: actor.name }],
       buttons: [showSecondaryButton(row.id)],
-    });
+    }, now);
     await postToChannel(tx, {
       tenantId: row.tenantId,
       channel: 'kikan-queue',
@@ -98,7 +98,7 @@ export async function acceptSecondary(db: Db, actor: Actor, ref: string, now: Da
       facts: [{ label: '担当', value: actor.name }],
       known: knownScopeOf(row),
       today: jstToday(now),
-    });
+    }, now);
     return row;
   });
 }
@@ -132,7 +132,7 @@ async function moveToInProgress(tx: Tx, actor: Actor, before: SecondaryRow, now:
     title: `二次相談 #${row.number} の対応が始まりました`,
     fields: [{ label: '担当', value: actor.name }],
     buttons: [showSecondaryButton(row.id)],
-  });
+  }, now);
   return row;
 }
 
@@ -159,7 +159,7 @@ export async function postToThread(db: Db, actor: Actor, ref: string, kind: Post
         title: `二次相談 #${row.number}: ${POST_KINDS[kind]}（${actor.name}）`,
         fields: [{ label: POST_KINDS[kind], value: await textFor(tx, row, other, body, now) }],
         buttons: [showSecondaryButton(row.id)],
-      });
+      }, now);
     }
     return row;
   });
@@ -203,7 +203,7 @@ export async function closeSecondary(db: Db, actor: Actor, ref: string, input: C
       title: `二次相談 #${row.number} を終結しました`,
       fields,
       buttons: [showSecondaryButton(row.id)],
-    });
+    }, now);
     await postToChannel(tx, {
       tenantId: row.tenantId,
       channel: 'kikan-queue',
@@ -213,7 +213,7 @@ export async function closeSecondary(db: Db, actor: Actor, ref: string, input: C
       facts: [{ label: '結果', value: input.outcome }],
       known: knownScopeOf(row),
       today: jstToday(now),
-    });
+    }, now);
     return { ...row, regionalNumber };
   });
 }

@@ -41,7 +41,7 @@ export async function workspaceTenant(db: DbOrTx, platform: Platform, workspaceI
  * A one-time code (8 digits, 30 minutes) that an admin gives a staff member, who sends
  * 「連携 12345678」 to the bot from their chat account. Only the hash is stored.
  */
-export async function createLinkCode(db: DbOrTx, tenantId: string, staffId: string, now = new Date()): Promise<string> {
+export async function createLinkCode(db: DbOrTx, tenantId: string, staffId: string, now: Date): Promise<string> {
   const code = String(randomInt(0, 100_000_000)).padStart(8, '0');
   await db.insert(linkCodes).values({ codeHash: hashCode(code), tenantId, staffId, expiresAt: new Date(now.getTime() + CODE_TTL_MS) });
   return code;
@@ -67,7 +67,7 @@ export async function redeemLinkCode(
   workspaceId: string,
   userId: string,
   code: string,
-  now = new Date(),
+  now: Date,
 ): Promise<{ staffId: string; tenantId: string }> {
   const ws = await workspaceTenant(db, platform, workspaceId);
   const bad = new UserError('bad_link_code', '連携コードが正しくないか、有効期限（30分）が切れています。管理者に新しいコードを発行してもらってください。', 'link code rejected');

@@ -50,7 +50,7 @@ async function lockForChange(tx: Tx, actor: Actor, id: string, action: 'update' 
 }
 
 /** The row as it was, kept as a version (真正性): who replaced it, when and why. */
-async function keepVersion(tx: Tx, actor: Actor, row: typeof consultations.$inferSelect, reason: string | null): Promise<void> {
+async function keepVersion(tx: Tx, actor: Actor, row: typeof consultations.$inferSelect, reason: string | null, now: Date): Promise<void> {
   await tx.insert(recordVersions).values({
     tenantId: actor.tenantId,
     resourceType: 'consultation',
@@ -59,6 +59,7 @@ async function keepVersion(tx: Tx, actor: Actor, row: typeof consultations.$infe
     data: row,
     changedBy: actor.staffId,
     reason,
+    changedAt: now,
   });
 }
 
@@ -72,7 +73,7 @@ export async function editConsultation(db: Db, actor: Actor, id: string, patch: 
     const row = await lockForChange(tx, actor, id, 'update');
     const changed = EDITABLE.filter((k) => patch[k] !== undefined && patch[k] !== row[k]);
     if (changed.length === 0) throw new UserError('no_change', '変更された項目がありません。', 'edit without change');
-    await keepVersion(tx, actor, row, reason?.trim() || null);
+    await keepVersion(tx, actor, row, reason?.trim() || null, now);
     const set: Partial<typeof consultations.$inferInsert> = { version: row.version + 1, updatedAt: now };
     for (const k of changed) Object.assign(set, { [k]: patch[k] });
     await tx.update(consultations).set(set).where(eq(consultations.id, id));
@@ -86,7 +87,7 @@ export async function editConsultation(db: Db, actor: Actor, id: string, patch: 
       detail: { fields: changed, version: row.version + 1 },
     });
     if (patch.abuseSuspected === true && !row.abuseSuspected) {
-      await raiseAbuseAlert(tx, actor, { consultationId: id, personId: row.personId, occurredOn: patch.occurredOn ?? row.occurredOn });
+      await raiseAbuseAlert(tx, actor, { consultationId: id, personId: row.personId, occurredOn: patch.occurredOn ?? row.occurredOn }, now);
     }
     return { version: row.version + 1, changed };
   });
@@ -99,7 +100,7 @@ export async function deleteConsultation(db: Db, actor: Actor, id: string, reaso
   if ([...why].length > LIMITS.shortText) throw new UserError('reason_too_long', `理由は${LIMITS.shortText}文字以内で入力してください。`, 'delete reason too long');
   await db.transaction(async (tx) => {
     const row = await lockForChange(tx, actor, id, 'delete');
-    await keepVersion(tx, actor, row, why);
+    await keepVersion(tx, actor, row, why, now);
     await tx.update(consultations).set({ deletedAt: now, deletedReason: why, version: row.version + 1, updatedAt: now }).where(eq(consultations.id, id));
     await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'delete', resourceType: 'consultation', resourceId: id, detail: { version: row.version + 1 } });
   });

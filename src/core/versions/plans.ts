@@ -50,8 +50,8 @@ async function lockPlan(tx: Tx, actor: Actor, planId: string, action: 'update' |
   return row;
 }
 
-async function keepVersion(tx: Tx, actor: Actor, row: typeof servicePlans.$inferSelect, reason: string | null): Promise<void> {
-  await tx.insert(recordVersions).values({ tenantId: actor.tenantId, resourceType: 'plan', resourceId: row.id, version: row.version, data: row, changedBy: actor.staffId, reason });
+async function keepVersion(tx: Tx, actor: Actor, row: typeof servicePlans.$inferSelect, reason: string | null, now: Date): Promise<void> {
+  await tx.insert(recordVersions).values({ tenantId: actor.tenantId, resourceType: 'plan', resourceId: row.id, version: row.version, data: row, changedBy: actor.staffId, reason, changedAt: now });
 }
 
 /** Edits a plan, keeping the earlier version; a frequency change appends a segment. Audited. */
@@ -79,7 +79,7 @@ export async function editPlan(db: Db, actor: Actor, planId: string, patch: Plan
     const periodEnd = set.periodEnd ?? row.periodEnd;
     if (periodStart > periodEnd) throw new UserError('bad_period', '計画の開始日が終了日より後になっています。', 'period reversed');
     if (changed.length === 0) throw new UserError('no_change', '変更された項目がありません。', 'plan edit without change');
-    await keepVersion(tx, actor, row, reason?.trim() || null);
+    await keepVersion(tx, actor, row, reason?.trim() || null, now);
     await tx.update(servicePlans).set({ ...set, version: row.version + 1, updatedAt: now }).where(eq(servicePlans.id, planId));
     await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'update', resourceType: 'plan', resourceId: planId, detail: { fields: changed, version: row.version + 1 } });
     return { version: row.version + 1, changed };
@@ -95,7 +95,7 @@ export async function deletePlan(db: Db, actor: Actor, planId: string, reason: s
   if (why.length < 2) throw new UserError('reason_required', '削除の理由を入力してください。', 'delete without reason', { reason: '削除の理由を入力してください。' });
   await db.transaction(async (tx) => {
     const row = await lockPlan(tx, actor, planId, 'delete');
-    await keepVersion(tx, actor, row, why);
+    await keepVersion(tx, actor, row, why, now);
     await tx.update(servicePlans).set({ active: false, version: row.version + 1, updatedAt: now }).where(eq(servicePlans.id, planId));
     await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'delete', resourceType: 'plan', resourceId: planId, detail: { version: row.version + 1 } });
   });

@@ -39,14 +39,14 @@ const GONE = 'このリンクは使用済みか期限切れです。チャット
  * GET /export?t=<token>: the file an asker requested in chat. The export is made at download time
  * under the asker's rights at that moment (a staff member removed since gets nothing), audited.
  */
-export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Config, 'LINK_SECRET' | 'PUBLIC_BASE_URL'>; now?: () => Date }): void {
+export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Config, 'LINK_SECRET' | 'PUBLIC_BASE_URL'>; now: () => Date }): void {
   const secret = linkSecret(deps.config);
   current = { secret, base: (deps.config.PUBLIC_BASE_URL ?? '').replace(/\/$/, '') };
   http.add({
     method: 'GET',
     path: EXPORT_PATH,
     handler: async (req) => {
-      const now = deps.now?.() ?? new Date();
+      const now = deps.now();
       const id = readToken(secret, req.query.get('t') ?? '', now);
       if (!id) return text(404, GONE);
       const link = await claimExportLink(deps.db, id, now);

@@ -24,7 +24,7 @@ export interface LineRouteDeps {
   db: Db;
   registry: CommandRegistry;
   config: Pick<Config, 'LINK_SECRET' | 'PUBLIC_BASE_URL'>;
-  now?: () => Date;
+  now: () => Date;
 }
 
 /** Forms with this many fields are offered in the browser too: nine questions in a chat are many. */
@@ -60,7 +60,7 @@ export async function routeEvent(deps: LineRouteDeps, destination: string, event
   if (inGroup && isText && !code && !parseCommandLine(deps.registry, text)) return null;
   const ws = await workspaceTenant(deps.db, 'line', destination);
   if (!ws) return { replies: [textReply(UNREGISTERED_CHANNEL_MESSAGE)] };
-  const now = deps.now?.() ?? new Date();
+  const now = deps.now();
   if (code) {
     try {
       await redeemLinkCode(deps.db, 'line', destination, userId, code, now);

@@ -38,7 +38,7 @@ export interface LineRuntime {
 }
 
 /** Mounts the webhook and adds the LINE sender; null when LINE is not configured. */
-export function mountLine(server: HttpServer, senders: SenderRegistry, deps: LineDeps, opts: { now?: () => Date } = {}): LineRuntime | null {
+export function mountLine(server: HttpServer, senders: SenderRegistry, deps: LineDeps, opts: { now: () => Date }): LineRuntime | null {
   const settings = lineSettings(deps.config);
   if (!settings) return null;
   const routeDeps = { db: deps.db, registry: deps.registry, config: deps.config, now: opts.now };

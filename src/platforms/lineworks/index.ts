@@ -27,7 +27,7 @@ export interface LineWorksMount {
 }
 
 export interface LineWorksOptions {
-  now?: () => Date;
+  now: () => Date;
   worker?: WorkerOptions;
   api?: Pick<ApiOptions, 'backoffBaseMs' | 'maxRetries' | 'maxWaitMs'>;
   /** Register the persistent menu at start (default true). */
@@ -39,7 +39,7 @@ export function mountLineWorks(
   http: HttpServer,
   senders: SenderRegistry,
   deps: { db: Db; registry: CommandRegistry; config: Config },
-  opts: LineWorksOptions = {},
+  opts: LineWorksOptions,
 ): LineWorksMount | null {
   const s = lineWorksSettings(deps.config);
   if (!s) return null;

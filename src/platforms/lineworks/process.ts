@@ -50,7 +50,7 @@ export interface ProcessDeps {
   botId: string;
   /** When set, callbacks from any other domain are ignored. */
   domainId: string | null;
-  now?: () => Date;
+  now: () => Date;
 }
 
 const NOT_REGISTERED = 'このLINE WORKSはまだ soudan-bot に登録されていません。管理者にお問い合わせください。';
@@ -72,7 +72,7 @@ export async function repliesFor(deps: ProcessDeps, e: Callback): Promise<Reply[
 
   const ws = await workspaceTenant(deps.db, 'lineworks', workspaceId);
   if (!ws) return [textReply(NOT_REGISTERED)];
-  const now = deps.now?.() ?? new Date();
+  const now = deps.now();
   const actor = await actorForChatAccount(deps.db, 'lineworks', workspaceId, userId);
   if (!actor) {
     const code = text !== null ? parseLinkRequest(text) : null;

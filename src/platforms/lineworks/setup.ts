@@ -54,7 +54,7 @@ async function main(args: string[]): Promise<number> {
       if (!staffId) return fail('usage: link-code <staff id>');
       const [member] = await database.db.select({ tenantId: staff.tenantId }).from(staff).where(eq(staff.id, staffId));
       if (!member) return fail(`no staff member ${staffId}`);
-      const code = await createLinkCode(database.db, member.tenantId, staffId);
+      const code = await createLinkCode(database.db, member.tenantId, staffId, new Date());
       console.log(`連携コード: ${code}（30分有効）。LINE WORKS の Bot に「連携 ${code}」と送ってください。`);
       return 0;
     }

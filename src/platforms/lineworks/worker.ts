@@ -88,7 +88,7 @@ export class LineWorksWorker {
     await pruneInbox(this.deps.db);
     // Callback hashes (and the other platforms' event ids) outlive every retry window at 48 h.
     await pruneInboundEvents(this.deps.db);
-    await pruneDialogues(this.deps.db, this.deps.now?.() ?? new Date());
+    await pruneDialogues(this.deps.db, this.deps.now());
     await this.budget.prune();
   }
 }

@@ -34,7 +34,7 @@ const inputSchema = z.object({
 export interface LocalChatDeps {
   db: Db;
   registry: CommandRegistry;
-  now?: () => Date;
+  now: () => Date;
 }
 
 /**
@@ -111,7 +111,7 @@ export function mountLocalChat(server: HttpServer, deps: LocalChatDeps): void {
       if (!actor) return json(404, { error: 'その職員は登録されていません。' });
       const items = await inboxOf(deps.db, actor.tenantId, actor.staffId);
       // Shown here is delivered here: the local chat is this staff member's platform.
-      await markSent(deps.db, items.filter((i) => i.status === 'pending').map((i) => i.id));
+      await markSent(deps.db, items.filter((i) => i.status === 'pending').map((i) => i.id), deps.now());
       return json(200, { items });
     },
   });

@@ -31,7 +31,7 @@ export interface SlackMount {
 }
 
 export interface SlackOptions {
-  now?: () => Date;
+  now: () => Date;
   /** Clock for the signature replay window (ms). */
   clock?: () => number;
 }
@@ -41,7 +41,7 @@ export function mountSlack(
   http: HttpServer,
   senders: SenderRegistry,
   deps: { db: Db; registry: CommandRegistry; config: Config },
-  opts: SlackOptions = {},
+  opts: SlackOptions,
 ): SlackMount | null {
   const settings = slackSettings(deps.config);
   if (!settings) return null;

@@ -21,7 +21,7 @@ export interface ListenerDeps {
   db: Db;
   registry: CommandRegistry;
   api: SlackApi;
-  now?: () => Date;
+  now: () => Date;
   /** OAuth: forget a workspace's installation (tokens) when the app is removed from it. */
   forget?: (teamId: string | undefined, enterpriseId: string | undefined) => Promise<void>;
 }
@@ -70,7 +70,7 @@ async function gate(deps: ListenerDeps, s: Surface, text: string, linkWanted = f
   // A linked user's `/case 連携 …` is a search; only the unlinked, `/soudan-link` and DMs link.
   const code = parseLinkRequest(text);
   if (code && (linkWanted || who.kind === 'unlinked')) {
-    await deliver(deps.api, { ...s, triggerId: undefined }, [textReply(await linkAccount(deps.db, s.team, s.userId, code, deps.now?.() ?? new Date()))]);
+    await deliver(deps.api, { ...s, triggerId: undefined }, [textReply(await linkAccount(deps.db, s.team, s.userId, code, deps.now()))]);
     return null;
   }
   if (who.kind === 'unlinked') {

@@ -35,7 +35,7 @@ export async function createFormLink(
   config: Pick<Config, 'LINK_SECRET' | 'PUBLIC_BASE_URL'>,
   actor: Actor,
   form: FormBlock,
-  now: Date = new Date(),
+  now: Date,
   dialogue?: DialogueRef,
 ): Promise<string | null> {
   if (!config.PUBLIC_BASE_URL) return null;
@@ -52,6 +52,7 @@ export async function createFormLink(
       form: { ...form, errors: undefined },
       dialogue: dialogue ?? null,
       expiresAt,
+      createdAt: now,
     })
     .returning({ id: formLinks.id });
   if (!row) throw new Error('form link insert returned nothing');

@@ -26,7 +26,7 @@ export interface WebFormDeps {
   db: Db;
   registry: CommandRegistry;
   config: Pick<Config, 'LINK_SECRET'>;
-  now?: () => Date;
+  now: () => Date;
 }
 
 const submitSchema = z.object({
@@ -47,7 +47,7 @@ export function mountWebForm(server: HttpServer, deps: WebFormDeps): void {
   // The local chat's renderer, so a form looks and validates the same in both places.
   server.add({ method: 'GET', path: '/form/assets/render.js', handler: asset(path.join(here, '..', 'local', 'web', 'render.js'), js) });
 
-  const now = () => deps.now?.() ?? new Date();
+  const now = () => deps.now();
 
   server.add({
     method: 'GET',

@@ -1,10 +1,14 @@
 /**
- * The scheduler's "now", injectable so that a test can run a month of simulated days in
- * minutes. The system clock is the real one. The database clock (tests, benchmarks) is shared
- * by every scheduler process through the `scheduler_clock` row: the test sets a simulated
- * instant, and from there simulated time runs at real speed, so "due in 2 s" means 2 real
- * seconds and the job library (which compares with PostgreSQL's now()) stays consistent:
- * `toReal` turns a simulated instant into the real one the job should start at.
+ * The product's one "now". `startApp` makes one clock and hands `clock.now` to every handler,
+ * platform adapter, the scheduler and housekeeping: whatever decides what is due, overdue, expired
+ * or escalated reads this clock (passed down as a `now: Date` argument), never `new Date()` deep
+ * inside the domain and never a column default (the few defaults left in db/schema/ are
+ * bookkeeping that no rule reads, each marked so). Injectable so that a test can run a month of
+ * simulated days in minutes. The system clock is the real one. The database clock (tests,
+ * benchmarks) is shared by every scheduler process through the `scheduler_clock` row: the test
+ * sets a simulated instant, and from there simulated time runs at real speed, so "due in 2 s"
+ * means 2 real seconds and the job library (which compares with PostgreSQL's now()) stays
+ * consistent: `toReal` turns a simulated instant into the real one the job should start at.
  */
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
@@ -69,4 +73,13 @@ export async function setSimulatedTime(db: DbOrTx, at: Date): Promise<void> {
     .insert(schedulerClock)
     .values({ id: CLOCK_ROW, simulatedAt: at, setAt })
     .onConflictDoUpdate({ target: schedulerClock.id, set: { simulatedAt: at, setAt } });
+}
+
+/**
+ * The clock of one process: an injected "now" (tests) wins; otherwise the configured kind
+ * (`SCHEDULER_CLOCK`: the system clock, or the shared simulated one of tests and benchmarks).
+ */
+export function appClock(kind: 'system' | 'database', db: () => DbOrTx, now?: () => Date): Clock {
+  if (now) return injectedClock(now);
+  return kind === 'database' ? databaseClock(db) : systemClock;
 }
