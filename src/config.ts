@@ -57,7 +57,7 @@ export const configSchema = z.object({
   LINE_API_URL: url('https://api.line.me').default('https://api.line.me'),
 
   SCHEDULER: bool.default(true),
-  /** 'database': the scheduler reads a simulated "now" from scheduler_clock (tests and benchmarks only). */
+  /** The process's one clock. 'database': a simulated "now" read from scheduler_clock (tests and benchmarks only). */
   SCHEDULER_CLOCK: z.enum(['system', 'database']).default('system'),
   SCHEDULER_PLAN_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   SCHEDULER_SYNC_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { accessGrants, persons, staff } from '../../../db/schema/index';
 import { reply } from '../../chat/replies';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { enqueueDelivery } from '../../scheduler/outbox';
 import { decide } from '../access';
 import { writeAudit } from '../audit/write';

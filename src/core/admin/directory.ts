@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { chatAccounts, offices, OFFICE_KINDS, staff, tenants, type OfficeKind } from '../../../db/schema/index';
-import { ROLES, type Role } from '../../chat/types';
+import { ROLES, type Role } from '../actor';
 import { writeAudit } from '../audit/write';
 import { UserError } from '../errors';
 

@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { abuseAlerts, accessGrants, persons, staff } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { authorize, effectiveRoles } from '../access';
 import { writeAudit } from '../audit/write';
 import { loadCaseView, type CaseView } from '../cases/view';

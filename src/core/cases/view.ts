@@ -9,7 +9,7 @@ import {
   servicePlans,
   staff,
 } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { personGrant, type Grant } from '../access';
 import { writeAudit } from '../audit/write';
 import { jstToday, monthOf } from '../calendar/jst';

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { consultations, persons } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { raiseAbuseAlert } from '../abuse/alerts';
 import { canLogConsultations, canWritePerson } from '../access';
 import { writeAudit } from '../audit/write';

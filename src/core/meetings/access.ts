@@ -1,4 +1,4 @@
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { canWritePerson, personGrant, type PersonScope } from '../access';
 import { UserError } from '../errors';
 import { hasCaseRole, isCouncilStaff, kindLabel, PERSON_MEETING_KIND } from './kinds';

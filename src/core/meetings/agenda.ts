@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { actionItems, councilBodies, meetings, minutes, regionalEndorsements, regionalIssues, staff } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { jstInstant, jstToday, type IsoDate } from '../calendar/jst';
 import { UserError } from '../errors';
 import { loadMeetingFor, type MeetingDetail } from './view';

@@ -1,4 +1,4 @@
-import type { Actor, Role } from '../../chat/types';
+import type { Actor, Role } from '../actor';
 import { isKikan } from '../access';
 
 /**

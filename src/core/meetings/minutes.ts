@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client';
 import { actionItems, minutes, staff } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import { jstDateOf, jstToday, type IsoDate } from '../calendar/jst';
 import { UserError } from '../errors';

@@ -1,5 +1,5 @@
 import type { Db } from '../../../db/client';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import { jstInstant, jstToday } from '../calendar/jst';
 import { UserError } from '../errors';

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client';
 import { councilBodies, meetingAttendees, meetings, persons, staff } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import type { PersonScope } from '../access';
 import { writeAudit } from '../audit/write';
 import { jstInstant, jstToday, type IsoDate } from '../calendar/jst';

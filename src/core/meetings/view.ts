@@ -1,7 +1,7 @@
 import { and, asc, eq, exists, gte, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client';
 import { councilBodies, meetingAttendees, meetings, minutes, persons, staff } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import { jstInstant, jstToday } from '../calendar/jst';
 import { UserError } from '../errors';

@@ -6,7 +6,7 @@
 import type { Db, Tx } from '../../../db/client';
 import { regionalEvents, regionalIssues } from '../../../db/schema/index';
 import { button } from '../../chat/replies';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import { jstToday } from '../calendar/jst';
 import { deidentify } from '../deidentify';

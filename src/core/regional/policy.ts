@@ -13,7 +13,7 @@
  * Who: anyone who works on cases, the 事務局 or 行政 may file; another office may endorse
  * (「うちでも同じ」); the 運営会議 members (協議会事務局, 行政, 基幹) do every other step.
  */
-import type { Actor, Role } from '../../chat/types';
+import type { Actor, Role } from '../actor';
 import { isKikan } from '../access';
 
 export const REGIONAL_STATUSES = ['submitted', 'triaged', 'in_review', 'proposed', 'confirmed', 'resolved', 'continued', 'merged', 'returned'] as const;

@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, ne, notInArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { councilBodies, offices, regionalEndorsements, regionalEvents, regionalIssues, staff } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import type { RegionalRow } from './file';
 import { availableSteps, canEndorse, REGIONAL_STATUSES, type RegionalStep } from './policy';
 import { evidenceOf, findIssue, type Evidence } from './store';

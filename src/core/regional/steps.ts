@@ -8,7 +8,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db, Tx } from '../../../db/client';
 import { councilBodies, regionalEndorsements, regionalEvents, regionalIssues } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import { jstToday } from '../calendar/jst';
 import { deidentify } from '../deidentify';

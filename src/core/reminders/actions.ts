@@ -10,7 +10,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { actionItems, reminders, servicePlans, staff } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import type { BusinessCalendarOptions } from '../calendar/business-days';
 import { compareDates, jstToday, monthOf } from '../calendar/jst';

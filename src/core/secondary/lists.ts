@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, ne, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { offices, secondaryConsultations } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { businessHoursBetween } from '../calendar/business-days';
 import { UserError } from '../errors';
 import { isSecondaryResponder } from './policy';

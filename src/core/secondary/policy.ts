@@ -10,7 +10,7 @@
  *  - view: the requester, the taker, and anyone who could take it (the 基幹's queue).
  *  - see the person's identity: personGrant (own office; the 基幹 only with consent).
  */
-import type { Actor, Role } from '../../chat/types';
+import type { Actor, Role } from '../actor';
 import { isKikan } from '../access';
 
 export type SecondaryStatus = 'requested' | 'accepted' | 'in_progress' | 'closed';

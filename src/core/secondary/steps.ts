@@ -7,7 +7,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db, Tx } from '../../../db/client';
 import { secondaryConsultations, secondaryPosts } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import { jstToday } from '../calendar/jst';
 import { UserError } from '../errors';

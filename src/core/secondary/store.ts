@@ -2,7 +2,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { offices, persons, secondaryConsultations, staff } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { personGrant } from '../access';
 import { UserError } from '../errors';
 import { actorForStaff } from '../staff/actor';

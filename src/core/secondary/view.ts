@@ -7,7 +7,7 @@
 import { asc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { secondaryPosts } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import { jstToday } from '../calendar/jst';
 import { UserError } from '../errors';

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { chatAccounts, offices, staff } from '../../../db/schema/index';
-import { ROLES, type Actor, type Platform, type Role } from '../../chat/types';
+import { ROLES, type Actor, type Platform, type Role } from '../actor';
 
 const columns = {
   staffId: staff.id,

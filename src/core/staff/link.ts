@@ -2,7 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client';
 import { chatAccounts, linkCodes, platformWorkspaces } from '../../../db/schema/index';
-import type { Platform } from '../../chat/types';
+import type { Platform } from '../actor';
 import { countLinkAttempt } from '../admin/link-attempts';
 import { writeAudit } from '../audit/write';
 import { UserError } from '../errors';

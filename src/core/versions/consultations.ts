@@ -1,7 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db, Tx } from '../../../db/client';
 import { consultations, recordVersions } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { raiseAbuseAlert } from '../abuse/alerts';
 import { authorize, decide } from '../access';
 import { writeAudit } from '../audit/write';

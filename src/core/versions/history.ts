@@ -1,7 +1,7 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { consultations, persons, recordVersions, staff } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { decide, personFacts } from '../access';
 import { actorFor } from '../admin/grants';
 import { writeAudit } from '../audit/write';

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db, Tx } from '../../../db/client';
 import { persons, recordVersions, servicePlans, type PlanSegment } from '../../../db/schema/index';
-import type { Actor } from '../../chat/types';
+import type { Actor } from '../actor';
 import { authorize, decide, personFacts } from '../access';
 import { writeAudit } from '../audit/write';
 import { isIsoDate, isIsoMonth } from '../calendar/jst';
