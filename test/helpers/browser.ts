@@ -20,9 +20,13 @@ export async function launchBrowser(): Promise<{ browser: Browser; close(): Prom
   if (!fs.existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run 'apt-get install chromium' as root (\`npm test\` does it when it can), or set CHROMIUM_PATH to a Chromium or Chrome binary`);
   }
+  // The browser keeps the real clock when CI moves the machine's clock (libfaketime preloaded):
+  // no page script reads the time, and Chromium's many threads are slow and fragile under it.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && k !== 'LD_PRELOAD' && !k.startsWith('FAKETIME'))) as Record<string, string>;
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
+    env,
     args: [
       '--no-sandbox',
       '--disable-gpu',

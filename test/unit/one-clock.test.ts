@@ -71,4 +71,14 @@ describe('one clock', () => {
     for (const dir of ['src/core', 'handlers']) walk(dir);
     expect(offenders).toEqual([]);
   });
+
+  it('no page script reads the browser clock (dates are the server\'s, in Japan time)', () => {
+    const root = path.resolve(__dirname, '../..');
+    const scripts = ['src/platforms/local/web', 'src/platforms/webform/web'].flatMap((dir) =>
+      fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.js')).map((f) => `${dir}/${f}`),
+    );
+    expect(scripts.length).toBeGreaterThan(0);
+    const readers = scripts.filter((f) => /\bDate\b/.test(fs.readFileSync(path.join(root, f), 'utf8')));
+    expect(readers).toEqual([]);
+  });
 });
