@@ -6,13 +6,20 @@
  * an old full date without a birth word) 〔受給者証番号〕 〔メール〕 〔個人番号〕. Detection runs on an NFKC
  * view of the text (full-width digits, half-width kana, variant name kanji), while the output keeps
  * every character that is not replaced exactly as written. Overlapping matches are merged into one
- * placeholder (the kind of the match that starts first). The rules of each kind are documented in
- * deidentify/names.ts, numbers.ts, address.ts and dates.ts. In short:
- *  - names: known persons only (full, family, given; kanji / kana; honorifics absorbed);
+ * placeholder (the kind of the match that starts first). Numbers, dates and addresses are also
+ * read with kanji numerals as digits (deidentify/numerals.ts). The rules of each kind are
+ * documented in deidentify/names.ts, shapes.ts, numbers.ts, address.ts and dates.ts. In short:
+ *  - names: registered persons (full, family, given; kanji / kana; honorifics absorbed; a name
+ *    alone of a person of another office only where unambiguous), and names nobody registered,
+ *    by their shape in context, read with a morphological analyzer (kuromoji + IPADIC): before an
+ *    honorific (母の京子さん), after a relation (母・京子, 長男 太郎), a family name with a given name
+ *    (鈴木一郎), a name before a particle (田中が), and a kana reading in brackets after any of them;
  *  - phone: 10 or 11 digits by the numbering plan, any separators, parentheses, +81;
  *  - postal: 〒123-4567, 郵便番号 1234567, or 123-4567 standing alone;
- *  - address: municipality (with or without prefecture) through block numbers and building/room;
- *  - birth dates: next to 生まれ/生年月日…, or any full date more than ten years before today;
+ *  - address: municipality (with or without prefecture) through block numbers and building/room,
+ *    or a town with block numbers shaped like an address (一丁目二番三号, 北3条西4丁目1-2, 1の2の3);
+ *  - birth dates: next to 生まれ/生年月日…, or any full date more than ten years before today,
+ *    in 算用数字, 漢数字, 全角, 和暦 / 西暦 (also one with the other in brackets);
  *  - certificate: a number after 受給者証/手帳番号/被保険者番号, or any 10 digits run together;
  *  - 個人番号: 12 digits (4-4-4 with the same separator, or none); e-mail addresses.
  * Ages (42歳, 40代) are kept. This is a safety net, not a guarantee: free text can identify a
@@ -23,10 +30,13 @@ import { findDates } from './deidentify/dates';
 import { findNames } from './deidentify/names';
 import type { KnownPerson } from './deidentify/names';
 import { findNumbers } from './deidentify/numbers';
+import { numeralView } from './deidentify/numerals';
+import { findNameShapes, readingsAfter } from './deidentify/shapes';
 import { makeView } from './deidentify/view';
 import type { Kind, Span } from './deidentify/view';
 
 export type { KnownPerson } from './deidentify/names';
+export { warmAnalyzer } from './deidentify/analyzer';
 export type DeidentifyKind = Kind;
 
 export interface DeidentifyResult {
@@ -38,6 +48,11 @@ export interface DeidentifyResult {
 export interface DeidentifyOptions {
   /** 'YYYY-MM-DD' in Japan time, from the caller's clock; decides which dates are "more than ten years ago". */
   today: string;
+  /**
+   * Also names nobody registered, found by their shape (default true). Off only for fields the
+   * system composed itself from closed values and staff names (a channel post's facts).
+   */
+  shapes?: boolean;
 }
 
 const KIND_ORDER: readonly Kind[] = ['name', 'phone', 'postal', 'address', 'birthdate', 'certificate', 'email', 'mynumber'];
@@ -46,7 +61,12 @@ export function deidentify(text: string, known: readonly KnownPerson[], options:
   const view = makeView(text);
   const t = view.text;
   const today = options.today;
-  const spans: Span[] = [...findNumbers(t), ...findDates(t, today), ...findAddresses(t), ...findNames(t, known)];
+  // Numbers, dates and addresses on a view with kanji numerals as digits, mapped back to `t`.
+  const n = numeralView(t);
+  const back = (s: Span): Span => ({ ...s, start: n.start[s.start]!, end: n.end[s.end - 1]! });
+  const numeric = [...findNumbers(n.text), ...findDates(n.text, today), ...findAddresses(n.text)].map(back);
+  const names = [...findNames(t, known), ...(options.shapes === false ? [] : findNameShapes(t))];
+  const spans: Span[] = [...numeric, ...names, ...readingsAfter(t, names)];
   spans.sort((a, b) => a.start - b.start || b.end - a.end || a.priority - b.priority);
 
   const merged: Span[] = [];

@@ -54,16 +54,38 @@ describe('deidentify: names of known persons', () => {
 
   it('removes a one-kanji name only as a word of its own or with an honorific', () => {
     expect(clean('林さんと翔くん。林は翔が来たと言う。', [HAYASHI])).toBe('〔氏名〕と〔氏名〕。〔氏名〕は〔氏名〕が来たと言う。');
-    const ordinary = '森林公園で翔太くんと小林さんに会った。林業の話。';
-    expect(clean(ordinary, [HAYASHI])).toBe(ordinary);
+    const ordinary = '森林公園で林業の話。翔太の名前の一字。';
+    expect(clean(ordinary, [HAYASHI])).toBe('森林公園で林業の話。〔氏名〕の名前の一字。');
+    // 翔太くん and 小林さん are other people: taken whole by their shape, not as 翔 or 林.
+    expect(clean('翔太くんと小林さんに会った。', [HAYASHI])).toBe('〔氏名〕と〔氏名〕に会った。');
   });
 
   it('removes a two-kana name alone only with an honorific', () => {
     expect(clean('ゆいさんとユイちゃん。ぐあいがわるい、ゆいいつの', [TAKAHASHI])).toBe('〔氏名〕と〔氏名〕。ぐあいがわるい、ゆいいつの');
   });
 
-  it('leaves names of persons it does not know', () => {
-    expect(clean('鈴木さんが来所。', [SATO])).toBe('鈴木さんが来所。');
+  it('removes names nobody registered by their shape: honorific, relation, full name', () => {
+    expect(clean('鈴木さんが来所。', [SATO])).toBe('〔氏名〕が来所。');
+    expect(clean('母の京子さんと祖母の大野さんが同席。')).toBe('母の〔氏名〕と祖母の〔氏名〕が同席。');
+    expect(clean('母・京子（70代）、長男 太郎（15歳）、妻の美香と同居。')).toBe('母・〔氏名〕（70代）、長男 〔氏名〕（15歳）、妻の〔氏名〕と同居。');
+    expect(clean('祖父大野源次郎と面談。鈴木一郎が同席。')).toBe('祖父〔氏名〕と面談。〔氏名〕が同席。');
+  });
+
+  it('keeps words that take an honorific without being a name', () => {
+    const text = '相談員さんとヘルパーさん、お母さん、大家さん、包括さん、皆さん、Aさん、〇〇さん。たくさんの様子、同様の氏名欄。母の介護、母 入院中、父母と同居。';
+    expect(clean(text)).toBe(text);
+  });
+
+  it('matches a person of another office alone only where it is a name', () => {
+    const other: KnownPerson = { familyName: '町田', givenName: '希望', familyKana: 'まちだ', givenKana: 'のぞみ', otherOffice: true };
+    expect(clean('町田市で本人の希望を聞いた。', [other])).toBe('町田市で本人の希望を聞いた。');
+    expect(clean('町田希望、マチダノゾミ、町田さんが来所。', [other])).toBe('〔氏名〕、〔氏名〕、〔氏名〕が来所。');
+    expect(clean('町田市で本人の希望を聞いた。', [{ ...other, otherOffice: false }])).toBe('〔氏名〕市で本人の〔氏名〕を聞いた。');
+  });
+
+  it('leaves staff names in fields composed by the system when shapes are off', () => {
+    expect(deidentify('江藤 まこと', [SATO], { today: TODAY, shapes: false }).text).toBe('江藤 まこと');
+    expect(deidentify('佐藤花子', [SATO], { today: TODAY, shapes: false }).text).toBe('〔氏名〕');
   });
 });
 
@@ -79,6 +101,15 @@ describe('deidentify: phone numbers', () => {
 
   it('keeps counts, times and dates', () => {
     const text = '10:00に来所、0歳児、電話相談は月120件、2026-11-22、03月。';
+    expect(clean(text)).toBe(text);
+  });
+
+  it.each(['〇九〇―一二三四―五六七八', '〇九〇一二三四五六七八', '〇四六七（一二）三四五六', '〇三－一二三四－五六七八'])('removes %s in kanji numerals', (phone) => {
+    expect(clean(`電話：${phone}に連絡。`)).toBe('電話：〔電話番号〕に連絡。');
+  });
+
+  it('keeps public numbers and counts in kanji', () => {
+    const text = '189に通告、#7119に相談、一人暮らし、十分に説明、千代田区、四日市市、第一号被保険者。';
     expect(clean(text)).toBe(text);
   });
 
@@ -108,6 +139,18 @@ describe('deidentify: postal codes and addresses', () => {
     expect(clean(text)).toBe(expected);
   });
 
+  it.each([
+    ['深谷中一丁目二番三号に住む。', '〔住所〕に住む。'],
+    ['綾瀬市深谷中一丁目二番三号', '〔住所〕'],
+    ['北3条西4丁目1-2に転居。', '〔住所〕に転居。'],
+    ['札幌市中央区北三条西四丁目一番地二', '〔住所〕'],
+    ['寺尾1の2の3', '〔住所〕'],
+    ['住所は綾瀬市寺尾一の二の三', '住所は〔住所〕'],
+    ['中央2丁目3-4 コーポ中央203', '〔住所〕'],
+  ])('removes an address in any written form: %s', (text, expected) => {
+    expect(clean(text)).toBe(expected);
+  });
+
   it('keeps a municipality that is talked about', () => {
     const text = '綾瀬市では移動支援が不足。綾瀬市では一番多い相談で、2番目は就労。市役所で相談支援。市内では1-2件。';
     expect(clean(text)).toBe(text);
@@ -133,6 +176,16 @@ describe('deidentify: birth dates', () => {
     );
     const law = '平成25年4月1日施行の障害者総合支援法、令和8年4月1日から。';
     expect(clean(law)).toBe(law);
+  });
+
+  it.each([
+    ['昭和六十年四月一日生', '〔生年月日〕生'],
+    ['1985（昭和60）年4月1日生まれ', '〔生年月日〕生まれ'],
+    ['昭和60年（1985年）4月1日生まれ', '〔生年月日〕生まれ'],
+    ['千九百八十五年四月一日生まれ', '〔生年月日〕生まれ'],
+    ['平成十二年十二月二十五日生', '〔生年月日〕生'],
+  ])('removes a birth date in kanji numerals or with the other calendar: %s', (text, expected) => {
+    expect(clean(text)).toBe(expected);
   });
 
   it('keeps a year alone and ages', () => {

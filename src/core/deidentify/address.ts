@@ -1,9 +1,11 @@
 /**
  * Street addresses: from the prefecture or municipality through the block numbers and the
  * building / room, e.g. 神奈川県綾瀬市深谷中1-2-3, 綾瀬市深谷中一丁目2番3号, 東京都千代田区丸の内1丁目,
- * 〇〇市〇〇町1-2 ハイツ綾瀬101号室. Block numbers are required: a municipality alone (綾瀬市では…)
- * stays, because regional issues talk about the region. After 住所 / 居所 / 所在地 a town with block
- * numbers is removed even without a municipality.
+ * 〇〇市〇〇町1-2 ハイツ綾瀬101号室, 札幌市中央区北3条西4丁目1-2, 寺尾1の2の3. Block numbers are
+ * required: a municipality alone (綾瀬市では…) stays, because regional issues talk about the region.
+ * After 住所 / 居所 / 所在地 a town with block numbers is removed even without a municipality, and
+ * so are block numbers that are an address by their shape (N丁目N番N号, N丁目N-N, 北N条西N丁目,
+ * N番地, NのNのN) with the town before them. Kanji numerals arrive as digits (numerals.ts).
  */
 import { DASH, HAN, HIRA, KATA, spansOf } from './view';
 import type { Span } from './view';
@@ -13,11 +15,26 @@ const N = '\\d{1,5}';
 const D = `[${DASH}]`;
 /** Words that would make a number a count, an age or a date rather than a block number. */
 const NOT_BLOCK_AFTER = `(?![\\d${DASH}件人回歳時分日月年名割代円目台枚通個本度週か箇ヵ%])`;
+const CHOME_TAIL = `(?:\\s?${N}(?:番地?(?:の?${N}号?)?|(?:${D}${N}){1,2}|号))`;
+/** 札幌's 北3条西4丁目1-2, 旭川's 3条2丁目: 条 with a direction or a 丁目. */
+const JO = `${N}条(?:\\s?[東西南北]\\s?${N}丁目|\\s?${N}丁目)?${CHOME_TAIL}?`;
 const BLOCK =
   `(?!(?:19|20)\\d\\d${D}\\d{1,2}${D}\\d{1,2}(?!\\d))` + // not a date written 2026-11-22
   `(?:${N}(?:${D}${N}){1,3}(?:号室?|番地?)?` + // 1-2-3, 1-2-3-101
-  `|(?:\\d{1,2}|${KANJI_NUMBER})丁目(?:\\s?${N}(?:番地?(?:の?${N}号?)?|(?:${D}${N}){1,2}|号)?)?` + // 一丁目2番3号
+  `|(?:\\d{1,2}|${KANJI_NUMBER})丁目${CHOME_TAIL}?` + // 一丁目2番3号
+  `|${JO}` +
+  `|${N}(?:の${N}){1,3}(?:号|番地?)?` + // 1の2の3
   `|${N}番地?(?:の?${N}(?:号|番地?)?(?:${D}${N})?)?)` + // 1234番地5, 2番3号
+  NOT_BLOCK_AFTER;
+/**
+ * Block numbers that are an address by their shape alone, with the town before them:
+ * 深谷中1丁目2番3号, 中央2丁目3-4, 北3条西4丁目1-2, 中津1234番地5, 寺尾1の2の3.
+ */
+const STRONG_BLOCK =
+  `(?:(?:\\d{1,2}|${KANJI_NUMBER})丁目${CHOME_TAIL}` +
+  `|(?:[東西南北]\\s?)?${N}条\\s?(?:[東西南北]\\s?)?${N}丁目${CHOME_TAIL}?` +
+  `|${N}番地(?:の?${N}(?:号|番地?)?)?` +
+  `|${N}(?:の${N}){2,3}(?:号|番地?)?)` +
   NOT_BLOCK_AFTER;
 const BUILDING_WORD =
   'マンション|ハイツ|アパート|コーポ|ビル|荘|レジデンス|メゾン|ハウス|タワー|団地|住宅|寮|コート|パレス|ヒルズ|プラザ|テラス|ホーム';
@@ -43,6 +60,7 @@ const FULL_ADDRESS = new RegExp(
   `(?:${PREFECTURE}\\s?)?(?:${MUNICIPALITY}\\s?)+${TOWN}\\s?${BLOCK}${BUILDING}`,
   'gu',
 );
+const STANDALONE = new RegExp(`(?:[${HAN}${KATA}・]{1,10}?\\s?)?${STRONG_BLOCK}${BUILDING}`, 'gu');
 const AFTER_ADDRESS_WORD = new RegExp(
   `(?<=(?:住所|居所|所在地|住まい)[\\s:：は]{0,3})${TOWN.replace('{0,12}', '{1,12}')}\\s?${BLOCK}${BUILDING}`,
   'gu',
@@ -52,5 +70,6 @@ export function findAddresses(t: string): Span[] {
   return [
     ...spansOf(t, FULL_ADDRESS, 'address', '〔住所〕', 7),
     ...spansOf(t, AFTER_ADDRESS_WORD, 'address', '〔住所〕', 7),
+    ...spansOf(t, STANDALONE, 'address', '〔住所〕', 7),
   ];
 }

@@ -8,14 +8,18 @@
  * Recent dates (a visit on 2026年11月22日), old dates followed by 施行 / 公布 / 改正 / 制定 / 告示 / 通知
  * (a law's dates) and a year alone (昭和55年生まれ: an age, like 42歳) stay.
  * Forms: 1980年4月1日, 1980/4/1, 1980-04-01, 1980.4.1; 昭和55年4月1日, 令和元年5月1日, S55.4.1,
- * H3/12/5 (eras 明治 大正 昭和 平成 令和 and M T S H R). Digits are ASCII here (NFKC view).
+ * H3/12/5 (eras 明治 大正 昭和 平成 令和 and M T S H R), with the other calendar in brackets
+ * (1985（昭和60）年4月1日, 昭和60年（1985年）4月1日). Digits are ASCII here (NFKC view), kanji numerals
+ * too (昭和六十年四月一日: numerals.ts).
  */
 import type { Span } from './view';
 
 const ERA_START: Record<string, number> = { 明治: 1868, 大正: 1912, 昭和: 1926, 平成: 1989, 令和: 2019 };
 const ERA_LETTER: Record<string, string> = { M: '明治', T: '大正', S: '昭和', H: '平成', R: '令和' };
 
-const YMD = String.raw`(?:\s?年\s?(?<m>\d{1,2})\s?月(?:\s?(?<d>\d{1,2})\s?日)?|(?<sep>[-/.])(?<m2>\d{1,2})(?:\k<sep>(?<d2>\d{1,2}))?)(?!\d)`;
+/** The other calendar in brackets: 1985（昭和60）年, 昭和60年（1985年）. */
+const OTHER = String.raw`(?:\s?\((?:(?:明治|大正|昭和|平成|令和|[MTSHR])\s?(?:元|\d{1,2})|\d{4})\s?年?\))?`;
+const YMD = OTHER + String.raw`(?:\s?年` + OTHER + String.raw`\s?(?<m>\d{1,2})\s?月(?:\s?(?<d>\d{1,2})\s?日)?|(?<sep>[-/.])(?<m2>\d{1,2})(?:\k<sep>(?<d2>\d{1,2}))?)(?!\d)`;
 const SEIREKI = new RegExp(String.raw`(?<![\d.\-/])(?<y>(?:1[89]|20)\d\d)` + YMD, 'g');
 const WAREKI = new RegExp(
   String.raw`(?:(?<era>明治|大正|昭和|平成|令和)|(?<![A-Za-z])(?<letter>[MTSHRmtshr])\.?)\s?(?<y>元|\d{1,2})` + YMD,

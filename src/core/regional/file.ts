@@ -1,7 +1,8 @@
 /**
  * 提出: a regional issue is about the region, never a person. Every text is de-identified before
- * it is stored (with the registered persons of the filer's office, and of the request it came
- * from), so nothing downstream (lists, the 運営会議 agenda, channel posts) can leak a name.
+ * it is stored, against every registered person of the tenant (the filer's office and the
+ * request it came from with the strictest rules) and for names nobody registered, so nothing
+ * downstream (lists, the 運営会議 agenda, channel posts) can leak a name.
  */
 import type { Db, Tx } from '../../../db/client';
 import { regionalEvents, regionalIssues } from '../../../db/schema/index';

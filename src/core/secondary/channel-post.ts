@@ -2,10 +2,11 @@
  * The single path of every message this feature posts to a shared channel (the 基幹's queue,
  * the council channel). Channels are seen by many people, so a post is built from a typed,
  * closed set of fields, and every piece of text in it (free text, and the fixed fields as a
- * second line of defence) goes through the de-identifier with the tenant's registered persons
- * of the offices concerned as known names. It carries no person id. Tests check this function.
+ * second line of defence) goes through the de-identifier with every registered person of the
+ * tenant as known names (a channel is read across offices), and free text also for names nobody
+ * registered. It carries no person id. Tests check this function.
  */
-import { and, eq, inArray, or, type SQL } from 'drizzle-orm';
+import { eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { persons } from '../../../db/schema/index';
 import { truncate } from '../../chat/replies';
@@ -28,7 +29,10 @@ export interface ChannelPost {
   /** Free text written by staff: de-identified and shortened. */
   freeText?: { label: string; text: string; max?: number }[];
   buttons?: Button[];
-  /** Whose names to look for: the persons of these offices, and these persons. */
+  /**
+   * The persons the writer works with: these offices' and these persons (matched with the
+   * strictest rules). Every other registered person of the tenant is looked for too.
+   */
   known: { officeIds: string[]; personIds: string[] };
   /** 'YYYY-MM-DD' in Japan time (decides which old dates count as birth dates). */
   today: string;
@@ -36,10 +40,14 @@ export interface ChannelPost {
 
 const DEFAULT_MAX = 200;
 
-/** Pure: the Reply of a channel post, with every text de-identified against `known`. */
+/**
+ * Pure: the Reply of a channel post, with every text de-identified against `known`. Facts are
+ * composed by the system (closed values, the staff member who took a request), so in them only
+ * registered persons and numbers are looked for, not names by their shape.
+ */
 export function buildChannelReply(post: Omit<ChannelPost, 'known'>, known: readonly KnownPerson[]): Reply {
   const clean = (s: string) => deidentify(s, known, { today: post.today }).text;
-  const fields: Field[] = post.facts.map((f) => ({ label: f.label, value: clean(f.value) }));
+  const fields: Field[] = post.facts.map((f) => ({ label: f.label, value: deidentify(f.value, known, { today: post.today, shapes: false }).text }));
   for (const t of post.freeText ?? []) {
     const text = t.text.trim();
     if (text !== '') fields.push({ label: t.label, value: truncate(clean(text), t.max ?? DEFAULT_MAX) });
@@ -49,7 +57,14 @@ export function buildChannelReply(post: Omit<ChannelPost, 'known'>, known: reado
   return { visibility: 'channel', channel: post.channel, blocks, summary: truncate(title, 100) };
 }
 
-/** The registered persons whose names must not reach a channel. */
+/**
+ * The registered persons whose names must not reach a channel: every person of the tenant, of
+ * every office (a 地域課題 or 二次相談 may name a person of another office, and its reader may be in
+ * any office). Those of `scope` (the writer's office, the person a request is about) are matched
+ * with the strictest rules; the others carry `otherOffice`, so that a name alone is masked only
+ * where it is unambiguously a name (names.ts). Deleted persons too: a name stays a name after the
+ * record is closed.
+ */
 export async function loadKnownPersons(
   db: DbOrTx,
   tenantId: string,
@@ -58,12 +73,18 @@ export async function loadKnownPersons(
   const conds: SQL[] = [];
   if (scope.officeIds.length > 0) conds.push(inArray(persons.officeId, scope.officeIds));
   if (scope.personIds.length > 0) conds.push(inArray(persons.id, scope.personIds));
-  if (conds.length === 0) return [];
-  // Deleted persons too: a name stays a name after the record is closed.
-  return db
-    .select({ familyName: persons.familyName, givenName: persons.givenName, familyKana: persons.familyKana, givenKana: persons.givenKana })
+  const own = conds.length > 0 ? or(...conds)! : sql`false`;
+  const rows = await db
+    .select({
+      familyName: persons.familyName,
+      givenName: persons.givenName,
+      familyKana: persons.familyKana,
+      givenKana: persons.givenKana,
+      own: sql<boolean>`coalesce(${own}, false)`,
+    })
     .from(persons)
-    .where(and(eq(persons.tenantId, tenantId), or(...conds)));
+    .where(eq(persons.tenantId, tenantId));
+  return rows.map(({ own: mine, ...p }) => (mine ? p : { ...p, otherOffice: true }));
 }
 
 /** De-identifies one text for a reader who may not see the person (used outside channels too). */

@@ -92,7 +92,8 @@ export async function requestSecondary(db: Db, actor: Actor, input: NewSecondary
       };
       if (p.consentKikan) consentedProfile = { ageBand: profile.ageBand, category: profile.category };
     } else {
-      // The description is meant to be anonymous: strip any registered name that slipped in.
+      // The description is meant to be anonymous: strip any name that slipped in (every registered
+      // person of the tenant, and names nobody registered).
       const known = await loadKnownPersons(tx, actor.tenantId, { officeIds: [actor.officeId], personIds: [] });
       const situation = input.profile.situation ? deidentify(input.profile.situation, known, { today }).text : undefined;
       profile = { ageBand: input.profile.ageBand, category: input.profile.category, situation };
