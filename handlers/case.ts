@@ -25,6 +25,13 @@ function monitoringLine(plan: NonNullable<CaseView['plan']>): string {
   const parts = [next ? `${monthLabel(next)} ${MONITORING_STATUS[nextStatus ?? 'upcoming']}` : '今期の予定なし'];
   parts.push(`（${plan.ruleLabel}）`);
   if (overdue.length > 0) parts.push(`\n⚠ 未実施: ${overdue.join('、')}`);
+  for (const w of plan.monitoringWarnings) {
+    parts.push(
+      w.kind === 'last_month_added'
+        ? `\n⚠ 実施標準月に支給決定期間の最終月がないため、${monthLabel(w.month)}を加えています（終期月には必ずモニタリングを行います）。市町村の指定を確認してください。`
+        : `\n⚠ ${monthLabel(w.month)}は${monthLabel(w.from)}からの変更で、過ぎてからモニタリング月になりました（未記録）。`,
+    );
+  }
   return parts.join('');
 }
 

@@ -76,7 +76,11 @@ export const servicePlans = pgTable(
     standardMonths: smallint('standard_months').array(),
     /** Frequency changes: [{from: 'YYYY-MM', frequencyMonths?, standardMonths?}] */
     segments: jsonb('segments').$type<PlanSegment[]>().notNull().default([]),
-    countFrom: text('count_from').notNull().default('same_month'),
+    /**
+     * A decision taking effect mid-month: count monitoring months from that month (`same_month`)
+     * or the next (`next_month`); null follows the tenant (`tenants.settings.monitoringCountFrom`).
+     */
+    countFrom: text('count_from'),
     certificateEnd: date('certificate_end', { mode: 'string' }),
     active: boolean('active').notNull().default(true),
     version: integer('version').notNull().default(1),

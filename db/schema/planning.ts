@@ -1,4 +1,4 @@
-import { date, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { date, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { tenants } from './tenancy';
 
 /**
@@ -17,3 +17,24 @@ export const tenantPlanning = pgTable('tenant_planning', {
   /** The instance that planned it last (for operators). */
   plannedBy: text('planned_by'),
 });
+
+/**
+ * A one-off recomputation of a tenant's planning, run once by whichever instance (or operator)
+ * comes first: a pending row (done_at null) is claimed by setting done_at in the same transaction
+ * as the work. Migration 0008 added `monitoring-months-2012qa` for every tenant of the time
+ * (src/scheduler/monitoring-recompute.ts).
+ */
+export const planningJobs = pgTable(
+  'planning_jobs',
+  {
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    job: text('job').notNull(),
+    /** The injected "now" of the run that did it; null while pending. */
+    doneAt: timestamp('done_at', { withTimezone: true }),
+    /** The scheduler instance or `cli`. */
+    doneBy: text('done_by'),
+    /** Counts of what it changed (no personal data). */
+    result: jsonb('result').$type<Record<string, unknown>>(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.job] })],
+);

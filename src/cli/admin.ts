@@ -11,6 +11,7 @@ import { createLinkCode, registerWorkspace } from '../core/staff/link';
 import { listDeadDeliveries, retryDelivery } from '../scheduler/outbox';
 import { writeAccessTable } from './access-table';
 import { auditVerifyCommand } from './audit-verify';
+import { monitoringRecomputeCommand } from './monitoring-recompute';
 import { retentionCommand, tenantExportCommand } from './records';
 import { consoleOutput, withDatabase, type Output } from './with-db';
 
@@ -18,7 +19,9 @@ export const ADMIN_HELP = `npm run admin -- <command> [options]
 
 Tenants, offices, staff
   tenant:add        --code <slug> --name <名称> [--retention-years N]
-  tenant:set        --tenant <code> --retention-years N
+  tenant:set        --tenant <code> [--retention-years N] [--count-from same_month|next_month]
+                    --count-from: a decision taking effect mid-month counts monitoring months from
+                    that month or the next (a decision's own setting wins)
   office:add        --tenant <code> --name <事業所名> --kind kikan|tokutei|jido|itaku|gyosei|jimukyoku
   staff:add         --tenant <code> --office <事業所名> --name <氏名> [--kana <かな>] --roles counselor,chief,…
   staff:roles       --tenant <code> --staff <氏名|id> --roles counselor,office_manager,…
@@ -33,6 +36,10 @@ Data
                     every bad row is reported by line; nothing is imported unless the file is clean
   export:tenant     --tenant <code> --format csv|html --out <file>
   retention:purge   [--tenant <code>] [--dry-run]
+  monitoring:recompute [--tenant <code>] [--dry-run]
+                    once per tenant: monitoring months under the MHLW rule (last month of the
+                    period, counted back), reminders moved, one message per counselor
+                    (the scheduler does it by itself on its next pass; counts only are printed)
 Operations
   deliveries:dead   --tenant <code>
   deliveries:retry  --tenant <code> --id <delivery id>
@@ -86,6 +93,7 @@ export async function adminCommand(db: Db, argv: string[], io: Output, now = new
       out: { type: 'string' },
       id: { type: 'string' },
       'retention-years': { type: 'string' },
+      'count-from': { type: 'string' },
       'dry-run': { type: 'boolean' },
       write: { type: 'boolean' },
     },
@@ -109,8 +117,16 @@ export async function adminCommand(db: Db, argv: string[], io: Output, now = new
       }
       case 'tenant:set': {
         const t = await tenant();
-        await setTenantSetting(db, OPERATOR, t.id, 'retentionYears', years());
-        io.out(`tenant ${t.code}: retentionYears = ${years()}`);
+        const countFrom = v['count-from'];
+        if (countFrom !== undefined && countFrom !== 'same_month' && countFrom !== 'next_month') throw new Error('--count-from must be same_month or next_month');
+        if (countFrom === undefined || v['retention-years'] !== undefined) {
+          await setTenantSetting(db, OPERATOR, t.id, 'retentionYears', years());
+          io.out(`tenant ${t.code}: retentionYears = ${years()}`);
+        }
+        if (countFrom !== undefined) {
+          await setTenantSetting(db, OPERATOR, t.id, 'monitoringCountFrom', countFrom);
+          io.out(`tenant ${t.code}: monitoringCountFrom = ${countFrom} (monitoring months move on the next planning pass)`);
+        }
         return 0;
       }
       case 'office:add': {
@@ -178,6 +194,8 @@ export async function adminCommand(db: Db, argv: string[], io: Output, now = new
         return tenantExportCommand(db, await tenant(), v, io, now);
       case 'retention:purge':
         return retentionCommand(db, v.tenant ? await tenant() : null, v['dry-run'] === true, io, now);
+      case 'monitoring:recompute':
+        return monitoringRecomputeCommand(db, v.tenant ? await tenant() : null, v['dry-run'] === true, io, now);
       case 'deliveries:dead': {
         const t = await tenant();
         for (const d of await listDeadDeliveries(db, t.id)) io.out(`${d.id}\t${d.kind}\tattempts:${d.attempts}\t${d.lastError ?? ''}`);

@@ -22,7 +22,9 @@ import { digestInstant, isDigestDay, isLastCallDay } from '../core/reminders/sch
 import { reminderSettingsOf, staffPrefsOf, type ReminderSettings } from '../core/reminders/settings';
 import { pgArray } from '../../db/array';
 import { completeRemindersByKey, upsertReminders } from '../core/reminders/store';
+import { countFromOf } from '../core/monitoring/plan-row';
 import { MONITORING_KIND } from '../core/vocabulary';
+import { recomputeMonitoringOnce } from './monitoring-recompute';
 
 /**
  * The kind as a literal, not a parameter: a prepared statement's generic plan cannot prove the
@@ -92,7 +94,9 @@ export async function syncReminders(db: DbOrTx, tenantId: string, settings: Remi
   const memo = createPlanMemo();
   for (const p of plans) {
     try {
-      const out = planForPlan({ planId: p.id, personId: p.personId, counselorId: p.counselorId, plan: p, doneMonths: doneByPerson.get(p.personId) ?? [] }, today, settings.renewalLeadDays, settings.calendar, memo);
+      // A decision without its own start convention follows the tenant's.
+      const plan = { ...p, countFrom: countFromOf(p, settings.monitoringCountFrom) };
+      const out = planForPlan({ planId: p.id, personId: p.personId, counselorId: p.counselorId, plan, doneMonths: doneByPerson.get(p.personId) ?? [] }, today, settings.renewalLeadDays, settings.calendar, memo);
       for (const u of out.upserts) upserts.push(u);
       for (const k of out.doneKeys) doneKeys.push(k);
       for (const k of out.keep) for (const key of k.keys) validKeys.add(key);
@@ -130,14 +134,27 @@ export async function syncReminders(db: DbOrTx, tenantId: string, settings: Remi
     // Candidates only: the statement checks kind, subject and status itself.
     if (!validKeys.has(r.key) && !r.key.startsWith('secondary_waiting:')) cancelKeys.push(r.key);
   }
-  const changed = upserts.filter((u) => {
+  const storedFor = (u: PlannedReminder) => {
     const first = storedRow.get(u.key);
-    const r = first?.recipient_id === u.recipientId ? first : moreRows.get(u.key)?.find((m) => m.recipient_id === u.recipientId);
+    return first?.recipient_id === u.recipientId ? first : moreRows.get(u.key)?.find((m) => m.recipient_id === u.recipientId);
+  };
+  const changed = upserts.filter((u) => {
+    const r = storedFor(u);
     return !r || (isOpen(r.status) && r.due_on !== u.dueOn);
   });
-  const written = await upsertReminders(db, tenantId, changed, now);
-  // Done: those stored open, and those just written (inserted open, or a new recipient's row).
-  const writtenKeys = new Set(changed.map((u) => u.key));
+  let written = await upsertReminders(db, tenantId, changed, now);
+  // Only planning cancels monitoring and certificate reminders (their month or end date stopped
+  // being planned): one planned again (a change undone, a month the MHLW rule brings back) reopens.
+  const reopen = upserts.filter((u) => (u.kind === 'monitoring' || u.kind === 'certificate') && storedFor(u)?.status === 'cancelled');
+  if (reopen.length > 0) {
+    const rows = await db.execute(sql`update reminders r set status = 'open', due_on = u.due_on, snoozed_until = null
+      from unnest(${pgArray(reopen.map((u) => u.key))}::text[], ${pgArray(reopen.map((u) => u.recipientId))}::uuid[], ${pgArray(reopen.map((u) => u.dueOn))}::date[]) as u(key, recipient_id, due_on)
+      where r.tenant_id = ${tenantId} and r.key = u.key and r.recipient_id = u.recipient_id and r.status = 'cancelled' and r.kind in ('monitoring', 'certificate')
+      returning 1`);
+    written += rows.length;
+  }
+  // Done: those stored open, and those just written (inserted open, reopened, or a new recipient's row).
+  const writtenKeys = new Set([...changed, ...reopen].map((u) => u.key));
   await completeRemindersByKey(db, tenantId, doneKeys.filter((k) => openKeys.has(k) || writtenKeys.has(k)), now);
   // Monitoring and certificate reminders whose key no active plan produces any more (frequency
   // or period changed, plan ended), except those of plans that cannot be planned now.
@@ -354,7 +371,15 @@ export async function planTenant(db: Db, tenantId: string, now: Date, opts: { sy
       sync = claim.forceSync || last?.syncedDay !== day || syncAge < 0 || syncAge >= claim.syncIntervalMs;
     }
     const settings = reminderSettingsOf(tenant.settings);
-    const synced = sync ? await syncReminders(tx, tenantId, settings, now) : { planned: 0, written: 0 };
+    // Once per tenant of the time of the rule change (planning_jobs): its monitoring months under
+    // the MHLW rule, with the reminder rows recomputed in between (monitoring-recompute.ts).
+    const recomputed = await recomputeMonitoringOnce(tx, tenantId, now, {
+      by: claim?.instanceId ?? 'planTenant',
+      tenantCountFrom: settings.monitoringCountFrom,
+      sync: () => syncReminders(tx, tenantId, settings, now),
+    });
+    if (recomputed) sync = true;
+    const synced = recomputed ? recomputed.synced : sync ? await syncReminders(tx, tenantId, settings, now) : { planned: 0, written: 0 };
     const stats = { reminders: synced.planned, remindersWritten: synced.written, ...(await planDeliveries(tx, tenantId, settings, now)) };
     if (claim) {
       const planned = { plannedAt: now, plannedBy: claim.instanceId, ...(sync ? { syncedAt: now, syncedDay: day } : {}) };

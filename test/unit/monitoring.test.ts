@@ -10,6 +10,7 @@ import {
   MONITORING_FREQUENCIES,
   monitoringMonths,
   monitoringStatus,
+  planMonitoring,
   ruleLabel,
   type MonitoringPlan,
 } from '../../src/core/monitoring/months';
@@ -54,9 +55,10 @@ describe('monitoring months from the 支給決定 period (MHLW worked examples)'
     expect(monitoringMonths({ ...YEAR, frequencyMonths: f })).toEqual(months);
   });
 
-  it('counts a mid-month decision from that month or the next, as the municipality set', () => {
+  it('counts a mid-month decision from that month or the next, as the municipality set, back from the last month', () => {
+    // 13 calendar months: counted from May, the beat back from May 2027 reaches May 2026 too.
     const plan = { periodStart: '2026-05-15', periodEnd: '2027-05-14', frequencyMonths: 3 } as const;
-    expect(monitoringMonths({ ...plan, countFrom: 'same_month' })).toEqual(['2026-07', '2026-10', '2027-01', '2027-04']);
+    expect(monitoringMonths({ ...plan, countFrom: 'same_month' })).toEqual(['2026-05', '2026-08', '2026-11', '2027-02', '2027-05']);
     expect(monitoringMonths({ ...plan, countFrom: 'next_month' })).toEqual(['2026-08', '2026-11', '2027-02', '2027-05']);
     expect(codeOf(() => monitoringMonths(plan))).toBe('monitoring_count_from_required');
   });
@@ -77,18 +79,20 @@ describe('standard months (モニタリング実施標準月)', () => {
     expect(monitoringMonths(plan)).toEqual(['2027-03', '2027-09']);
   });
 
-  it('repeats them in every year of a two-year period, in order', () => {
+  it('repeats them in every year of a two-year period, in order, and adds the period’s last month they miss', () => {
     const plan = { periodStart: '2026-04-01', periodEnd: '2028-03-31', standardMonths: [12, 6] };
-    expect(monitoringMonths(plan)).toEqual(['2026-06', '2026-12', '2027-06', '2027-12']);
+    expect(monitoringMonths(plan)).toEqual(['2026-06', '2026-12', '2027-06', '2027-12', '2028-03']);
+    expect(planMonitoring(plan).warnings).toEqual([{ kind: 'last_month_added', month: '2028-03' }]);
   });
 
   it('overrides a frequency given alongside', () => {
-    expect(monitoringMonths({ ...YEAR, frequencyMonths: 1, standardMonths: [8] })).toEqual(['2026-08']);
+    expect(monitoringMonths({ ...YEAR, frequencyMonths: 1, standardMonths: [8] })).toEqual(['2026-08', '2027-04']);
   });
 
-  it('can replace a frequency from a given month', () => {
+  it('can replace a frequency from a given month (the last month added to the standard months)', () => {
     const changed = changeFrequency({ ...YEAR, frequencyMonths: 3 }, { decidedIn: '2026-09', effectiveFrom: '2026-11', standardMonths: [12, 3] });
-    expect(monitoringMonths(changed)).toEqual(['2026-07', '2026-10', '2026-12', '2027-03']);
+    expect(monitoringMonths(changed)).toEqual(['2026-07', '2026-10', '2026-12', '2027-03', '2027-04']);
+    expect(planMonitoring(changed).warnings).toEqual([{ kind: 'last_month_added', month: '2027-04' }]);
   });
 
   it('refuses a rule with neither frequency nor standard months, or a 13th month', () => {
@@ -111,7 +115,7 @@ describe('frequency changes', () => {
     expect(monitoringMonths(second)).toEqual(['2026-05', '2026-06', '2026-07', '2026-10', '2027-01', '2027-04']);
   });
 
-  it('keeps every month before the change and counts later ones from the period start', () => {
+  it('keeps every month before the change and counts later ones back from the period’s last month', () => {
     const arbPlan = fc.record({
       start: fc.integer({ min: 0, max: 360 }).map((n) => `${addMonths('2000-01', n)}-01`),
       length: fc.integer({ min: 1, max: 36 }),
@@ -126,7 +130,8 @@ describe('frequency changes', () => {
         const effective = addMonths(startMonth, at);
         const months = monitoringMonths(changeFrequency(plan, { decidedIn: addMonths(effective, -1), frequencyMonths: after }));
         expect(months.filter((m) => m < effective)).toEqual(monitoringMonths(plan).filter((m) => m < effective));
-        for (const m of months.filter((m) => m >= effective)) expect((monthsBetween(startMonth, m) + 1) % after).toBe(0);
+        const last = addMonths(startMonth, length - 1);
+        for (const m of months.filter((m) => m >= effective)) expect(monthsBetween(m, last) % after).toBe(0);
       }),
     );
   });

@@ -183,8 +183,9 @@ export async function importPlans(db: Db, ctx: AdminContext, tenantId: string, c
     if (months.some((m) => !Number.isInteger(m) || m < 1 || m > 12)) problems.push('標準月は1〜12の月をセミコロンで区切って入力してください（例: 7;10;1;4）。');
     if ((freq === null) === (months.length === 0)) problems.push('頻度か標準月のどちらか一方を入力してください。');
     const certificateEnd = dateOrError(row.certificateEnd, today, '受給者証期限', problems);
-    const countFrom = ({ '': 'same_month', 当月: 'same_month', same_month: 'same_month', 翌月: 'next_month', next_month: 'next_month' } as const)[row.countFrom as '' | '当月'];
-    if (!countFrom) problems.push('起算は「当月」か「翌月」です。');
+    // Empty: the decision follows the tenant's start convention (tenants.settings.monitoringCountFrom).
+    const countFrom = row.countFrom === '' ? null : ({ 当月: 'same_month', same_month: 'same_month', 翌月: 'next_month', next_month: 'next_month' } as const)[row.countFrom as '当月'];
+    if (countFrom === undefined) problems.push('起算は「当月」か「翌月」です（空欄なら市町村の設定に従います）。');
     if (problems.length > 0 || !personId || !start || !end) errors.push({ line, messages: problems });
     else valid.push({ tenantId, personId, periodStart: start, periodEnd: end, frequencyMonths: freq, standardMonths: months.length > 0 ? months : null, certificateEnd, countFrom });
   }

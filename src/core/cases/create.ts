@@ -45,7 +45,8 @@ export interface NewPlan {
   frequencyMonths?: number | null;
   standardMonths?: number[] | null;
   certificateEnd?: string | null;
-  countFrom?: 'same_month' | 'next_month';
+  /** Absent or null: the tenant's start convention for a decision taking effect mid-month. */
+  countFrom?: 'same_month' | 'next_month' | null;
 }
 
 export async function createPlan(db: DbOrTx, p: NewPlan, now: Date): Promise<string> {

@@ -15,8 +15,8 @@ import { writeAudit } from '../audit/write';
 import { jstToday, monthOf } from '../calendar/jst';
 import { UserError } from '../errors';
 import { certificateStatus, type CertificateStatus } from '../monitoring/certificate';
-import { monitoringStatus, ruleLabel, type MonitoringFrequency, type MonitoringStatus } from '../monitoring/months';
-import { planMonitoringMonths } from '../monitoring/plan-row';
+import { monitoringStatus, ruleLabel, type MonitoringFrequency, type MonitoringStatus, type MonitoringWarning } from '../monitoring/months';
+import { planMonitoringCalendar, tenantCountFrom } from '../monitoring/plan-row';
 import { MONITORING_KIND } from '../vocabulary';
 
 export interface CaseView {
@@ -38,6 +38,8 @@ export interface CaseView {
     periodEnd: string;
     ruleLabel: string;
     monitoring: MonitoringStatus;
+    /** What the counselor must know about the months (standard months without the last month, past months a change made). */
+    monitoringWarnings: MonitoringWarning[];
     certificateEnd: string | null;
     certificateStatus: CertificateStatus | null;
   } | null;
@@ -87,6 +89,8 @@ export async function loadCaseView(
         doneOn: sql<string[] | null>`(select array_agg(distinct c.occurred_on::text) from consultations c
           where c.person_id = service_plans.person_id and c.tenant_id = service_plans.tenant_id
             and c.kind = ${MONITORING_KIND} and c.deleted_at is null and c.occurred_on >= service_plans.period_start)`,
+        // The tenant's start convention, for a decision without its own.
+        tenantSettings: sql<Record<string, unknown> | null>`(select t.settings from tenants t where t.id = service_plans.tenant_id)`,
       })
       .from(servicePlans)
       .where(and(eq(servicePlans.personId, person.id), eq(servicePlans.tenantId, actor.tenantId), eq(servicePlans.active, true)))
@@ -136,7 +140,8 @@ export async function loadCaseView(
   let plan: CaseView['plan'] = null;
   const planRow = planRows[0]?.plan;
   if (planRow) {
-    const months = planMonitoringMonths(planRow);
+    const doneMonths = (planRows[0]?.doneOn ?? []).map((d) => monthOf(d));
+    const calendar = planMonitoringCalendar(planRow, { tenantDefault: tenantCountFrom(planRows[0]?.tenantSettings), today, doneMonths });
     plan = {
       periodStart: planRow.periodStart,
       periodEnd: planRow.periodEnd,
@@ -144,7 +149,8 @@ export async function loadCaseView(
         frequencyMonths: (planRow.segments.at(-1)?.frequencyMonths ?? planRow.frequencyMonths ?? undefined) as MonitoringFrequency | undefined,
         standardMonths: planRow.segments.at(-1)?.standardMonths ?? planRow.standardMonths ?? undefined,
       }),
-      monitoring: monitoringStatus(months, (planRows[0]?.doneOn ?? []).map((d) => monthOf(d)), today),
+      monitoring: monitoringStatus(calendar.months, doneMonths, today),
+      monitoringWarnings: calendar.warnings,
       certificateEnd: planRow.certificateEnd,
       certificateStatus: planRow.certificateEnd ? certificateStatus(planRow.certificateEnd, today) : null,
     };

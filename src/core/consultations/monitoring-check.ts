@@ -1,16 +1,21 @@
-import { and, desc, eq, gte, lte } from 'drizzle-orm';
+import { and, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { servicePlans } from '../../../db/schema/index';
 import { monthOf } from '../calendar/jst';
-import { planMonitoringMonths } from '../monitoring/plan-row';
+import { planMonitoringMonths, tenantCountFrom } from '../monitoring/plan-row';
 
 /**
  * Is `date` in a monitoring month of the person's plan in force that day? With no plan in force
  * there is nothing to judge against, so the visit is not flagged.
  */
 export async function isMonitoringMonthFor(db: DbOrTx, tenantId: string, personId: string, date: string): Promise<boolean> {
-  const [plan] = await db
-    .select()
+  const [row] = await db
+    .select({
+      plan: servicePlans,
+      // The tenant's start convention, for a decision without its own (one round trip still).
+      // Qualified by hand: drizzle writes bare column names inside a single-table select.
+      tenantSettings: sql<Record<string, unknown> | null>`(select t.settings from tenants t where t.id = service_plans.tenant_id)`,
+    })
     .from(servicePlans)
     .where(
       and(
@@ -23,6 +28,6 @@ export async function isMonitoringMonthFor(db: DbOrTx, tenantId: string, personI
     )
     .orderBy(desc(servicePlans.periodStart))
     .limit(1);
-  if (!plan) return true;
-  return planMonitoringMonths(plan).includes(monthOf(date));
+  if (!row) return true;
+  return planMonitoringMonths(row.plan, tenantCountFrom(row.tenantSettings)).includes(monthOf(date));
 }

@@ -101,7 +101,7 @@ export async function collectPersons(db: DbOrTx, tenantId: string, personIds: st
         date: pl.periodStart,
         due: pl.periodEnd,
         type: pl.frequencyMonths ? `${pl.frequencyMonths}か月ごと` : `標準月 ${(pl.standardMonths ?? []).join('・')}`,
-        extra: [`受給者証期限=${pl.certificateEnd ?? ''}`, `起算=${pl.countFrom === 'next_month' ? '翌月' : '当月'}`, ...pl.segments.map((s) => `変更=${s.from}から${s.frequencyMonths ? `${s.frequencyMonths}か月ごと` : `標準月${(s.standardMonths ?? []).join('・')}`}`)].join('; '),
+        extra: [`受給者証期限=${pl.certificateEnd ?? ''}`, `起算=${pl.countFrom === 'next_month' ? '翌月' : pl.countFrom === 'same_month' ? '当月' : '自治体の設定'}`, ...pl.segments.map((s) => `変更=${s.from}から${s.frequencyMonths ? `${s.frequencyMonths}か月ごと` : `標準月${(s.standardMonths ?? []).join('・')}`}`)].join('; '),
       });
     }
     const cs = await db.select().from(consultations).where(and(eq(consultations.tenantId, tenantId), eq(consultations.personId, p.id))).orderBy(asc(consultations.occurredOn), asc(consultations.createdAt));

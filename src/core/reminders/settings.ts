@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import type { BusinessCalendarOptions } from '../calendar/business-days';
 import { DEFAULT_RENEWAL_LEAD_DAYS } from '../monitoring/certificate';
+import type { CountFrom } from '../monitoring/months';
+import { tenantCountFrom } from '../monitoring/plan-row';
 
 export interface ReminderSettings {
   /** Days before the certificate ends on which renewal reminders start (60 and 30 by default). */
@@ -18,6 +20,8 @@ export interface ReminderSettings {
   secondaryWaitHours: number;
   secondaryUrgentWaitHours: number;
   calendar: BusinessCalendarOptions;
+  /** Where monitoring months start counting for a decision taking effect mid-month, unless the decision says. */
+  monitoringCountFrom: CountFrom;
 }
 
 export const DEFAULT_DIGEST_TIME = '08:30';
@@ -43,6 +47,7 @@ export function reminderSettingsOf(settings: Record<string, unknown> | null | un
     secondaryWaitHours: s.secondaryWaitHours ?? 8,
     secondaryUrgentWaitHours: s.secondaryUrgentWaitHours ?? 2,
     calendar: s.yearEndClosure === false ? { yearEndClosure: null } : {},
+    monitoringCountFrom: tenantCountFrom(settings),
   };
 }
 
