@@ -14,7 +14,7 @@ const KANJI_NUMBER = '[一二三四五六七八九十]+';
 const N = '\\d{1,5}';
 const D = `[${DASH}]`;
 /** Words that would make a number a count, an age or a date rather than a block number. */
-const NOT_BLOCK_AFTER = `(?![\\d${DASH}件人回歳時分日月年名割代円目台枚通個本度週か箇ヵ%])`;
+const NOT_BLOCK_AFTER = `(?![\\d${DASH}件人回歳時分日月年名割代円目台枚通個本度週箇ヵ%]|[かヶケ][所月国条])`;
 const CHOME_TAIL = `(?:\\s?${N}(?:番地?(?:の?${N}号?)?|(?:${D}${N}){1,2}|号))`;
 /** 札幌's 北3条西4丁目1-2, 旭川's 3条2丁目: 条 with a direction or a 丁目. */
 const JO = `${N}条(?:\\s?[東西南北]\\s?${N}丁目|\\s?${N}丁目)?${CHOME_TAIL}?`;

@@ -103,7 +103,7 @@ export function tokenize(text: string): Token[] {
 
 export interface Entry {
   length: number;
-  /** IPADIC features: pos, pos1, pos2, pos3, … */
+  /** IPADIC features: surface, pos, pos1, pos2, pos3, … */
   features: string[];
 }
 
@@ -125,4 +125,4 @@ export function entriesOf(word: string): string[][] {
   return wordsAt(word, 0, word.length).filter((e) => e.length === word.length).map((e) => e.features);
 }
 
-export const isPersonName = (features: readonly string[]) => features[2] === '人名' && features[1] === '固有名詞';
+export const isPersonName = (features: readonly string[]) => features[2] === '固有名詞' && features[3] === '人名';

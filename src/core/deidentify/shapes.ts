@@ -12,7 +12,8 @@
  *  2. relation (続柄: 母 父 妻 夫 祖母 … 長男 長女, 同居人, 隣人 …) followed by a name: after 「・」,
  *     a space, 「：」 or 「（」 any word that is not a common noun of the サ変 kind (母・京子, 長女 さくら,
  *     but 母 入院中); after 「の」 or directly, only what the analyzer reads as a person's name or
- *     does not know (母の京子, 母京子, but 母の介護, 母の死);
+ *     does not know (母の京子, 母京子, but 母の介護, 母の死); and, after any of them, whatever word
+ *     stands before an age or school year in brackets (弟の湊（小3）, 長男 太一（15歳）);
  *  3. a family name followed by a given name as the analyzer reads them (鈴木一郎, 江藤 まこと,
  *     田中陽菜), and a family or given name of two or more characters that the analyzer reads
  *     as a person's name before a particle (田中が来所, 京子と同居; not 田中病院, not 夏祭り).
@@ -22,7 +23,7 @@ import { entriesOf, isPersonName, tokenize, wordsAt, type Token } from './analyz
 import { HAN } from './view';
 import type { Span } from './view';
 
-export const SHAPE_HONORIFICS = ['ちゃん', 'さん', 'さま', 'くん', '様', '氏', '君', '殿'];
+export const SHAPE_HONORIFICS = ['ちゃん', 'さん', 'さま', 'くん', '先生', '様', '氏', '君', '殿'];
 /** Kanji that may follow a kanji honorific: 田中様宅, 鈴木氏方, 佐藤君達. */
 const AFTER_KANJI_HONORIFIC = ['宅', '方', '達', '家', '邸', '一家', '夫妻', '夫婦', '親子', '本人', '自身', '側', '等', '宛'];
 
@@ -69,7 +70,7 @@ const isCommonSahen = (t: Token) => !t.unknown && t.pos1 === 'サ変接続';
 function isNotName(word: string): boolean {
   if (NOT_NAMES.has(word)) return true;
   const entries = entriesOf(word);
-  return entries.length > 0 && !entries.some(isPersonName) && entries.some((f) => f[0] === '名詞');
+  return entries.length > 0 && !entries.some(isPersonName) && entries.some((f) => f[1] === '名詞');
 }
 
 /**
@@ -98,7 +99,8 @@ function nameStart(t: string, s: number, h: number): number {
     const prefix = chunk.slice(0, tokens[k]!.start);
     return NOT_NAMES.has(prefix) || (tokens[k - 1]?.pos1 === '接尾' && !isPersonToken(tokens[k - 1]!));
   };
-  let k = firstName > 0 ? firstName : firstUnknown > 0 && rolePrefix(firstUnknown) ? firstUnknown : 0;
+  const nounsBefore = (k: number) => tokens.slice(0, k).every((x) => x.pos === '名詞');
+  let k = firstName > 0 && nounsBefore(firstName) ? firstName : firstUnknown > 0 && rolePrefix(firstUnknown) ? firstUnknown : 0;
   while (k < tokens.length - 1 && NOT_NAMES.has(tokens[k]!.surface)) k++;
   return s + (tokens[k]?.start ?? 0);
 }
@@ -121,6 +123,7 @@ function honorificSpans(t: string): Span[] {
     const word = t.slice(s, h);
     if (word === '' || isNotName(word) || honorificInsideWord(t, h, hon.length, s)) continue;
     const tokens = tokenize(word);
+    if (tokens.every((x) => x.pos === '助詞' || x.pos === '助動詞')) continue;
     const last = tokens.at(-1);
     if (tokens.length > 1 && last && ROLE_SUFFIX.test(last.surface) && !tokens.some(isPersonToken)) continue;
     // 田中 一郎さん: a family name before a space belongs to the name too.
@@ -158,24 +161,32 @@ function relationSpans(t: string, tokens: Token[]): Span[] {
     const start = pos;
     let end = pos;
     let n = 0;
-    const aged = (k2: number) => {
-      let e = k2;
-      while (e < tokens.length && e - k2 < 3 && tokens[e]!.pos === '名詞' && !['数', '接尾', '代名詞', '非自立'].includes(tokens[e]!.pos1)) e++;
-      return e > k2 && AGE_AFTER.test(t.slice(tokens[e - 1]!.end, tokens[e - 1]!.end + 8)) ? e : -1;
-    };
-    const agedEnd = sep === 'の' ? aged(k) : -1;
     for (; k < tokens.length && n < 3; k++, n++) {
       const x = tokens[k]!;
-      const nameLike = isPersonToken(x) || (x.unknown && x.pos === '名詞' && x.pos1 !== '数' && /^[\p{sc=Han}ァ-ヺー]+$/u.test(x.surface)) || k < agedEnd;
+      const nameLike = isPersonToken(x) || (x.unknown && x.pos === '名詞' && x.pos1 !== '数' && /^[\p{sc=Han}ァ-ヺー]+$/u.test(x.surface));
       const loose = strong && x.pos === '名詞' && !['数', '接尾', '代名詞', '非自立'].includes(x.pos1) && !x.unknown;
       if (!nameLike && !(loose && (n === 0 || x.surface.length === 1))) break;
       if (n === 0 && !nameLike && (isCommonSahen(x) || NOT_NAMES.has(x.surface))) break;
       end = x.end;
     }
+    // 父：健二: a given name ending in a numeral the analyzer reads as a number.
+    const numeral = tokens[k];
+    if (end > start && numeral && numeral.start === end && /^[一二三四五六七八九十]+$/.test(numeral.surface) && !isHan(t[numeral.end])) {
+      end = numeral.end;
+      k++;
+    }
+    // 長男 太一（15歳）, 弟の湊（小3）: whatever stands between the relation and an age is a name.
+    const run = /^(?:[\p{sc=Han}ァ-ヺー]{1,6}|[ぁ-ゖ]{1,6})/u.exec(t.slice(start))?.[0] ?? '';
+    const aged = run !== '' && AGE_AFTER.test(t.slice(start + run.length, start + run.length + 8));
+    if (aged && (strong || sep === 'の') && !NOT_NAMES.has(run) && (strong || !isNotName(run))) {
+      out.push({ start, end: start + run.length, kind: 'name', label: '〔氏名〕', priority: 8 });
+      continue;
+    }
     if (end === start) continue;
     // 母・陽菜: a loose word of several tokens must not be a common compound (母 精神疾患).
     const word = t.slice(start, end);
-    if (strong && !tokens.slice(tokenAt(tokens, start), k).some(isPersonToken) && word.length > 1 && isNotName(word)) continue;
+    const bracketAfter = /^\s?\(/.test(t.slice(end, end + 2));
+    if (strong && !bracketAfter && !tokens.slice(tokenAt(tokens, start), k).some(isPersonToken) && word.length > 1 && isNotName(word)) continue;
     out.push({ start, end, kind: 'name', label: '〔氏名〕', priority: 8 });
     i = k - 1;
   }
@@ -205,6 +216,7 @@ function bareNameSpans(t: string, tokens: Token[]): Span[] {
       }
     }
     const next = tokens[j];
+    if (NOT_NAMES.has(x.surface)) continue;
     if ([...x.surface].length >= 2 && (!next || isParticle(next) || next.surface === '(' || next.pos === '記号')) {
       out.push({ start: x.start, end, kind: 'name', label: '〔氏名〕', priority: 8 });
     }
@@ -223,7 +235,8 @@ export function readingsAfter(t: string, names: readonly Span[]): Span[] {
   const out: Span[] = [];
   for (const s of names) {
     const m = /^\s?\(([\s・ぁ-ゖァ-ヺー]{2,24})\)/.exec(t.slice(s.end));
-    if (m) {
+    // 京子（パート）: a word in brackets is no reading.
+    if (m && !isNotName(m[1]!.replace(/[\s・]/g, ''))) {
       const start = s.end + m[0].indexOf('(') + 1;
       out.push({ start, end: start + m[1]!.length, kind: 'name', label: '〔氏名〕', priority: 8 });
     }
