@@ -70,12 +70,13 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
         }
       },
     });
-    const localChat = config.LOCAL_CHAT === 'on' || (config.LOCAL_CHAT === 'auto' && isLoopback(config.HOST));
+    // No login: loopback only, and never by default in production (LOCAL_CHAT=on there says so).
+    const localChat = config.LOCAL_CHAT === 'on' || (config.LOCAL_CHAT === 'auto' && isLoopback(config.HOST) && config.NODE_ENV !== 'production');
     if (localChat && !isLoopback(config.HOST)) {
       throw new Error('LOCAL_CHAT=on needs a loopback HOST: the local chat has no login');
     }
     if (localChat) {
-      mountLocalChat(http, { db: database.db, registry, now });
+      mountLocalChat(http, { db: database.db, registry, now, config, port: () => http.address()?.port });
       senders.add(localSender);
     }
     // Platform adapters mount here, each adding its routes and its sender when configured.

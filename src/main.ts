@@ -1,6 +1,5 @@
 import { startApp } from './app';
 import { ConfigError, loadConfig } from './config';
-import { asError } from './core/errors';
 import { log } from './log';
 
 /** Entry point: configuration → database → HTTP → (platforms, scheduler); graceful shutdown. */
@@ -24,7 +23,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     const timer = setTimeout(() => process.exit(1), 15_000);
     timer.unref();
-    await app.stop().catch((e) => log.error({ err: asError(e).message }, 'stop failed'));
+    await app.stop().catch((e) => log.error({ err: e }, 'stop failed'));
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -33,7 +32,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  const err = asError(e);
-  log.fatal({ err: { name: err.name, message: err.message, stack: err.stack } }, 'start-up failed');
+  log.fatal({ err: e }, 'start-up failed');
   process.exit(1);
 });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client';
-import { asError, isUserError } from '../core/errors';
+import { isUserError } from '../core/errors';
 import { log } from '../log';
 import { enqueueDelivery } from '../scheduler/outbox';
 import type { CommandRegistry, HandlerContext } from './registry';
 import { textReply } from './replies';
+import { containsUnstorable, hasUnstorable, UNSTORABLE_FIELD_MESSAGE, UNSTORABLE_MESSAGE } from './unstorable';
 import type { Actor, Input, Reply } from './types';
 
 export interface DispatchResult {
@@ -41,6 +42,11 @@ export async function dispatch(opts: DispatchOptions, actor: Actor, input: Input
   if (!spec) {
     return { replies: [textReply('そのコマンドは見つかりませんでした。「ヘルプ」で使えるコマンドを確認できます。')] };
   }
+  const unstorable = refuseUnstorable(input);
+  if (unstorable) {
+    log.info({ requestId, tenant: actor.tenantId, command: name, code: 'unstorable_input' }, 'user error');
+    return unstorable;
+  }
   try {
     let replies: Reply[];
     if (input.kind === 'command') replies = await spec.onCommand(ctx, input);
@@ -53,17 +59,29 @@ export async function dispatch(opts: DispatchOptions, actor: Actor, input: Input
       log.info({ requestId, tenant: actor.tenantId, command: name, code: e.code }, 'user error');
       return { replies: [textReply(e.userMessage)], fieldErrors: e.fieldErrors };
     }
-    const err = asError(e);
     const errorId = requestId.slice(0, 8);
-    log.error(
-      { requestId, tenant: actor.tenantId, staff: actor.staffId, command: name, input: input.kind, err: { name: err.name, message: err.message, stack: err.stack } },
-      'handler failed',
-    );
+    // `err` goes through safeError (src/log.ts): SQL state and statement kind, never a query's params.
+    log.error({ requestId, tenant: actor.tenantId, staff: actor.staffId, command: name, input: input.kind, err: e }, 'handler failed');
     return {
       replies: [textReply(`申し訳ありません。処理中にエラーが発生しました。時間をおいてもう一度お試しください。（エラー番号: ${errorId}）`)],
       errorId,
     };
   }
+}
+
+/**
+ * An input holding a character PostgreSQL cannot store (U+0000, a lone surrogate) is refused
+ * here, for every platform, before a handler runs a query with it; a form's fields are named.
+ */
+function refuseUnstorable(input: Input): DispatchResult | null {
+  if (input.kind === 'command') return hasUnstorable(input.text) || hasUnstorable(input.name) ? { replies: [textReply(UNSTORABLE_MESSAGE)] } : null;
+  if (input.kind === 'action') return hasUnstorable(input.id) || hasUnstorable(input.value) ? { replies: [textReply(UNSTORABLE_MESSAGE)] } : null;
+  const bad = Object.entries(input.values).filter(([k, v]) => hasUnstorable(k) || containsUnstorable(v));
+  if (bad.length === 0 && !hasUnstorable(input.formId) && !containsUnstorable(input.context)) return null;
+  return {
+    replies: [textReply(UNSTORABLE_MESSAGE)],
+    fieldErrors: Object.fromEntries((bad.length > 0 ? bad : [['_form']]).map(([k]) => [containsUnstorable(k) ? '_form' : k, UNSTORABLE_FIELD_MESSAGE])),
+  };
 }
 
 /** Is this reply for the person who asked (answered in place), or for someone else? */

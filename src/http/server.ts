@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { asError } from '../core/errors';
 import { log } from '../log';
 
 export interface HttpRequest {
@@ -94,8 +93,7 @@ export class HttpServer {
       } catch (e) {
         if (e instanceof BodyTooLarge) out = text(413, 'payload too large');
         else {
-          const err = asError(e);
-          log.error({ path: url.pathname, err: { name: err.name, message: err.message, stack: err.stack } }, 'route failed');
+          log.error({ path: url.pathname, err: e }, 'route failed');
           out = text(500, 'internal error');
         }
       }
@@ -107,7 +105,7 @@ export class HttpServer {
   async listen(port: number, host: string): Promise<AddressInfo> {
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((e) => {
-        log.error({ err: asError(e).message }, 'response failed');
+        log.error({ err: e }, 'response failed');
         if (!res.headersSent) res.destroy();
       });
     });
@@ -117,6 +115,12 @@ export class HttpServer {
       this.server?.listen(port, host, () => resolve());
     });
     return this.server.address() as AddressInfo;
+  }
+
+  /** Where the server listens, once it does (routes that check the Host header need the port). */
+  address(): AddressInfo | null {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a : null;
   }
 
   async close(): Promise<void> {

@@ -73,7 +73,7 @@ export class SchedulerConnection {
     this.lastSwap = Date.now();
     const old = this.current;
     this.current = connect(this.url, { max: this.max, applicationName: 'soudan-bot-scheduler' });
-    log.warn({ err: causeText(e).slice(0, 200) }, 'scheduler database pool replaced after a connection failure');
+    log.warn({ err: e }, 'scheduler database pool replaced after a connection failure');
     void old.sql.end({ timeout: 0 }).catch(() => {});
     for (const f of this.onSwap) f();
   }
@@ -90,11 +90,11 @@ export class SchedulerConnection {
 export function guardDriverCrash(conn: SchedulerConnection): () => void {
   const listener = (err: Error) => {
     if (err instanceof TypeError && /postgres[\\/]src[\\/]connection\.js/.test(err.stack ?? '') && /nextWrite/.test(err.stack ?? '')) {
-      log.warn({ err: err.message }, 'postgres.js wrote to a closed socket (known driver bug); replacing the pool');
+      log.warn({ err }, 'postgres.js wrote to a closed socket (known driver bug); replacing the pool');
       conn.report(new Error('CONNECTION_CLOSED after driver write error'));
       return;
     }
-    log.fatal({ err: { name: err.name, message: err.message, stack: err.stack } }, 'uncaught exception');
+    log.fatal({ err }, 'uncaught exception');
     process.exit(1);
   };
   process.on('uncaughtException', listener);

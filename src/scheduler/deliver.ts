@@ -20,7 +20,7 @@ import type { Db } from '../../db/client';
 import type { PlatformSender, SenderRegistry, SendResult, Destination } from '../chat/adapter';
 import type { Platform, Reply } from '../chat/types';
 import { asError } from '../core/errors';
-import { log } from '../log';
+import { log, safeErrorText } from '../log';
 import type { Clock } from '../core/clock';
 import { resolveDestination, type Resolved } from './destination';
 import { withTimeout, type SchedulerConnection } from './connection';
@@ -143,7 +143,7 @@ async function persist(o: DeliverOptions, what: string, deliveryId: string, f: (
       return;
     } catch (e) {
       if (Date.now() + wait > deadline) throw e;
-      log.warn({ delivery: deliveryId, what, err: asError(e).message }, 'recording a delivery outcome failed; retrying');
+      log.warn({ delivery: deliveryId, what, err: e }, 'recording a delivery outcome failed; retrying');
       await sleep(wait);
     }
   }
@@ -186,7 +186,7 @@ async function sendWithTimeout(send: () => Promise<SendResult>): Promise<SendRes
   });
   try {
     return await Promise.race([
-      send().catch((e: unknown): SendResult => ({ ok: false, error: asError(e).message, permanent: false })),
+      send().catch((e: unknown): SendResult => ({ ok: false, error: safeErrorText(e), permanent: false })),
       timeout,
     ]);
   } finally {

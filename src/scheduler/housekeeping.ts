@@ -1,6 +1,5 @@
 import type { Db } from '../../db/client';
 import { escalateAbuseAlerts } from '../core/abuse/alerts';
-import { asError } from '../core/errors';
 import { claimInboundEvent } from '../core/inbound-dedupe';
 import { purgeExpired } from '../core/retention/purge';
 import { escalateWaitingUrgent } from '../core/secondary/escalation';
@@ -21,7 +20,7 @@ export async function runHousekeeping(db: Db, now: Date, day: string): Promise<v
       const n = await f();
       if (typeof n === 'number' && n > 0) log.info({ duty: name, count: n }, 'housekeeping');
     } catch (e) {
-      log.error({ duty: name, err: asError(e).message }, 'housekeeping failed; next pass retries');
+      log.error({ duty: name, err: e }, 'housekeeping failed; next pass retries');
     }
   };
   await duty('abuse-escalation', () => escalateAbuseAlerts(db, now));

@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { tenants } from '../../db/schema/index';
 import type { SenderRegistry } from '../chat/adapter';
-import { asError } from '../core/errors';
 import { jstToday } from '../core/calendar/jst';
 import { log } from '../log';
 import { guardDriverCrash, SchedulerConnection } from './connection';
@@ -96,7 +95,7 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
       },
       onError: (tenant, e) => {
         conn.report(e);
-        log.error({ tenant, err: asError(e).message }, 'planning failed; next pass retries');
+        log.error({ tenant, err: e }, 'planning failed; next pass retries');
       },
     });
     if (!stopped) await runHousekeeping(conn.db, now, day);
@@ -107,7 +106,7 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
     running = planOnce()
       .catch((e: unknown) => {
         conn.report(e);
-        log.warn({ err: asError(e).message }, 'planning pass failed');
+        log.warn({ err: e }, 'planning pass failed');
       })
       .finally(() => {
         running = null;

@@ -7,8 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { PgBoss } from 'pg-boss';
 import type postgres from 'postgres';
-import { asError } from '../core/errors';
-import { log } from '../log';
+import { log, safeErrorText } from '../log';
 import type { Clock } from '../core/clock';
 import { withTimeout } from './connection';
 import { attemptDeliveries, type DeliverOptions } from './deliver';
@@ -60,7 +59,7 @@ export class DeliveryQueue {
       notifyHeartbeatIntervalMs: 2000,
       notifyHeartbeatTimeoutMs: 2000,
     });
-    this.boss.on('error', (e: unknown) => log.warn({ err: asError(e).message }, 'job library error (reconnecting)'));
+    this.boss.on('error', (e: unknown) => log.warn({ err: e }, 'job library error (reconnecting)'));
   }
 
   async start(): Promise<void> {
@@ -99,7 +98,7 @@ export class DeliveryQueue {
           jobs.map((j) => ({ deliveryId: j.data.deliveryId, jobId: j.id })),
         );
         // An error is that job's alone: pg-boss runs it again (retryDelay 1 s), the others complete.
-        return results.map((r) => ('error' in r ? { id: r.jobId, status: 'failed' as const, output: { message: r.error.message } } : { id: r.jobId, status: 'completed' as const, output: { outcome: r.outcome } }));
+        return results.map((r) => ('error' in r ? { id: r.jobId, status: 'failed' as const, output: { message: safeErrorText(r.error) } } : { id: r.jobId, status: 'completed' as const, output: { outcome: r.outcome } }));
       },
     );
     await this.listen();
@@ -116,7 +115,7 @@ export class DeliveryQueue {
     try {
       this.listener = await this.o.conn.sql.listen('soudan_deliveries', () => this.kick());
     } catch (e) {
-      log.warn({ err: asError(e).message }, 'LISTEN failed; relaying by polling until the next pool');
+      log.warn({ err: e }, 'LISTEN failed; relaying by polling until the next pool');
     }
   }
 
@@ -136,7 +135,7 @@ export class DeliveryQueue {
         } while (this.again && !this.stopped);
       } catch (e) {
         this.o.conn.report(e);
-        log.warn({ err: asError(e).message }, 'delivery relay failed; will retry');
+        log.warn({ err: e }, 'delivery relay failed; will retry');
       } finally {
         this.relaying = false;
       }
@@ -173,6 +172,6 @@ export class DeliveryQueue {
     this.stopped = true;
     if (this.relayTimer) clearInterval(this.relayTimer);
     await this.listener?.unlisten().catch(() => {});
-    await this.boss.stop({ graceful: true, timeout: 15_000 }).catch((e: unknown) => log.warn({ err: asError(e).message }, 'job library stop failed'));
+    await this.boss.stop({ graceful: true, timeout: 15_000 }).catch((e: unknown) => log.warn({ err: e }, 'job library stop failed'));
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { localChatApi } from '../helpers/web-chat';
 
 // The quick start's own path: no DATABASE_URL, so the app starts its embedded PostgreSQL in
 // DATA_DIR, loads the demo tenant once, and keeps what was logged across a restart.
@@ -18,14 +19,13 @@ afterAll(async () => {
 });
 
 async function post(base: string, staffId: string, input: unknown) {
-  const res = await fetch(`${base}/local/api/input`, { method: 'POST', body: JSON.stringify({ staffId, input }) });
+  const res = await (await localChatApi(base)).post({ staffId, input });
   expect(res.status).toBe(200);
   return (await res.json()) as { replies: unknown[]; fieldErrors?: Record<string, string> };
 }
 
 async function aoki(base: string): Promise<string> {
-  const res = await fetch(`${base}/local/api/staff`);
-  const { staff } = (await res.json()) as { staff: { id: string; name: string }[] };
+  const staff = await (await localChatApi(base)).staff();
   const found = staff.find((s) => s.name.startsWith('青木'));
   if (!found) throw new Error('demo staff missing');
   return found.id;

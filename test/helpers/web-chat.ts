@@ -15,6 +15,36 @@ export interface WebChat {
   close(): Promise<void>;
 }
 
+/** The local chat's API as its page uses it: the session token read from the served page, sent in a header. */
+export interface LocalChatApi {
+  token: string;
+  get(path: string): Promise<Response>;
+  /** POST JSON to /local/api/input (or `path`) with the token, as the page's script does. */
+  post(input: unknown, path?: string): Promise<Response>;
+  /** The staff list (/local/api/staff). */
+  staff(): Promise<{ id: string; name: string }[]>;
+}
+
+/** Opens the page at `baseUrl` (as a browser would) and returns its API with the page's token. */
+export async function localChatApi(baseUrl: string): Promise<LocalChatApi> {
+  const page = await (await fetch(`${baseUrl}/`)).text();
+  const token = /<meta name="local-chat-token" content="([^"]+)">/.exec(page)?.[1];
+  if (!token) throw new Error('the local chat page carries no session token');
+  const headers = { 'x-local-chat-token': token };
+  const get = (path: string) => fetch(`${baseUrl}${path}`, { headers });
+  return {
+    token,
+    get,
+    post: (input, path = '/local/api/input') =>
+      fetch(`${baseUrl}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(input) }),
+    async staff() {
+      const res = await get('/local/api/staff');
+      if (!res.ok) throw new Error(`staff list: HTTP ${res.status}`);
+      return ((await res.json()) as { staff: { id: string; name: string }[] }).staff;
+    },
+  };
+}
+
 /**
  * The local web chat on the demo tenant 「みどり市（デモ）」 in a real headless Chromium, on a
  * phone-sized screen (counselors use it between visits), against a database of its own.

@@ -3,18 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { localChatApi, type LocalChatApi } from '../helpers/web-chat';
 
 let tdb: TestDatabase;
 let app: App;
 const now = new Date('2026-11-22T01:00:00Z'); // Sunday 22 November 2026, 10:00 JST
 let staffByName: Record<string, string>;
+let chat: LocalChatApi;
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
   app = await startApp(loadConfig({ ...process.env, DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'on', LOCAL_CHAT: 'on' }), { now: () => now });
-  const res = await fetch(`${app.url}/local/api/staff`);
-  const body = (await res.json()) as { staff: { id: string; name: string }[] };
-  staffByName = Object.fromEntries(body.staff.map((s) => [s.name, s.id]));
+  chat = await localChatApi(app.url);
+  staffByName = Object.fromEntries((await chat.staff()).map((s) => [s.name, s.id]));
 });
 afterAll(async () => {
   await app?.stop();
@@ -22,11 +23,7 @@ afterAll(async () => {
 });
 
 async function send(staffName: string, input: unknown): Promise<string> {
-  const res = await fetch(`${app.url}/local/api/input`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ staffId: staffByName[staffName], input }),
-  });
+  const res = await chat.post({ staffId: staffByName[staffName], input });
   expect(res.status).toBe(200);
   return JSON.stringify(await res.json());
 }

@@ -11,6 +11,7 @@ import { dialogues } from '../../../db/schema/index';
 import { dispatch } from '../dispatch';
 import type { CommandRegistry } from '../registry';
 import { textReply } from '../replies';
+import { hasUnstorable, UNSTORABLE_FIELD_MESSAGE } from '../unstorable';
 import type { Actor, FormBlock, Platform, Reply } from '../types';
 import { BACK, CANCEL, question, readAnswer, submittedValues, type DialogueState } from './questions';
 
@@ -79,6 +80,8 @@ async function step(tx: DbOrTx, key: DialogueKey, answer: string, now: Date): Pr
     const note = state.index === 0 ? '最初の質問です。' : undefined;
     return { kind: 'replies', replies: [question(withPicked(back), now, note)] };
   }
+  // Asked again, nothing kept: the state is jsonb, which cannot hold U+0000 or a lone surrogate.
+  if (hasUnstorable(answer)) return { kind: 'replies', replies: [question(state, now, UNSTORABLE_FIELD_MESSAGE)] };
   const read = readAnswer(state, answer, now);
   if (read.kind === 'error') {
     await save(tx, key, state, now);

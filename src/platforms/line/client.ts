@@ -1,7 +1,7 @@
 import { HTTPFetchError, LineBotClient, type messagingApi } from '@line/bot-sdk';
 import type { SendResult } from '../../chat/adapter';
 import type { Config } from '../../config';
-import { asError } from '../../core/errors';
+import { safeErrorText } from '../../log';
 import { retryKeyFor } from './retry-key';
 
 /** LINE takes 1–5 messages per reply or push. */
@@ -44,7 +44,7 @@ export function failureOf(e: unknown): Extract<SendResult, { ok: false }> {
     }
     return { ok: false, error: detail, permanent: e.status >= 400 && e.status < 500 };
   }
-  return { ok: false, error: `LINE API unreachable: ${asError(e).message}`, permanent: false };
+  return { ok: false, error: `LINE API unreachable: ${safeErrorText(e)}`, permanent: false };
 }
 
 /** LINE's error body is `{"message": "..."}`; only that English message goes to logs. */

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { lineInbox } from '../../../db/schema/index';
+import { storableCopy, UNSTORABLE_MARK } from '../../chat/unstorable';
 import { claimInboundEvent } from '../../core/inbound-dedupe';
 import type { LineEvent } from './events';
 
@@ -29,7 +30,10 @@ export async function storeEvents(db: Db, destination: string, events: LineEvent
     let stored = 0;
     for (const event of events) {
       if (!(await claimInboundEvent(tx, 'line', event.webhookEventId))) continue;
-      await tx.insert(lineInbox).values({ eventId: event.webhookEventId, destination, event });
+      // A text PostgreSQL cannot store (U+0000, a lone surrogate) is kept replaced and marked: the
+      // event is still answered, with the polite refusal (route.ts), never turned into a record.
+      const { value, replaced } = storableCopy(event);
+      await tx.insert(lineInbox).values({ eventId: event.webhookEventId, destination, event: replaced ? { ...value, [UNSTORABLE_MARK]: true } : event });
       stored++;
     }
     return stored;

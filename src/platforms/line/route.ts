@@ -11,6 +11,7 @@ import { dispatch } from '../../chat/dispatch';
 import { parseCommandLine } from '../../chat/parse';
 import type { CommandRegistry } from '../../chat/registry';
 import { textReply } from '../../chat/replies';
+import { isMarkedUnstorable, UNSTORABLE_MESSAGE } from '../../chat/unstorable';
 import type { Actor, FormBlock, Input, Reply } from '../../chat/types';
 import type { Config } from '../../config';
 import { isUserError } from '../../core/errors';
@@ -60,6 +61,8 @@ export async function routeEvent(deps: LineRouteDeps, destination: string, event
   if (inGroup && isText && !code && !parseCommandLine(deps.registry, text)) return null;
   const ws = await workspaceTenant(deps.db, 'line', destination);
   if (!ws) return { replies: [textReply(UNREGISTERED_CHANNEL_MESSAGE)] };
+  // The inbox replaced a character PostgreSQL cannot store: refused politely, nothing else runs.
+  if (isMarkedUnstorable(event)) return { replies: [textReply(UNSTORABLE_MESSAGE)] };
   const now = deps.now();
   if (code) {
     try {

@@ -8,9 +8,8 @@ import type { Db } from '../../../db/client';
 import type { PlatformSender, SenderRegistry } from '../../chat/adapter';
 import type { CommandRegistry } from '../../chat/registry';
 import type { Config } from '../../config';
-import { asError } from '../../core/errors';
 import { json, text, type HttpServer } from '../../http/server';
-import { log } from '../../log';
+import { log, safeErrorText } from '../../log';
 import { createLineClient, lineSettings } from './client';
 import { deliverPlan, planFor, type Plan } from './deliver';
 import { webhookBodySchema } from './events';
@@ -64,10 +63,9 @@ export function mountLine(server: HttpServer, senders: SenderRegistry, deps: Lin
       }
       await noteFailure(deps.db, row.id, result.error);
     } catch (e) {
-      const err = asError(e);
-      log.error({ event: row.eventId, attempts: row.attempts, err: { name: err.name, message: err.message, stack: err.stack } }, 'LINE event failed');
+      log.error({ event: row.eventId, attempts: row.attempts, err: e }, 'LINE event failed');
       if (row.attempts >= MAX_ATTEMPTS) await finish(deps.db, row.id);
-      else await noteFailure(deps.db, row.id, err.message);
+      else await noteFailure(deps.db, row.id, safeErrorText(e));
     }
   }
 
@@ -90,7 +88,7 @@ export function mountLine(server: HttpServer, senders: SenderRegistry, deps: Lin
       return running;
     }
     running = loop()
-      .catch((e) => log.error({ err: asError(e).message }, 'LINE inbox drain failed'))
+      .catch((e) => log.error({ err: e }, 'LINE inbox drain failed'))
       .finally(() => {
         running = null;
       });

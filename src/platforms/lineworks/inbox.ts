@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { lineworksInbox } from '../../../db/schema/index';
+import { storableCopy, UNSTORABLE_MARK } from '../../chat/unstorable';
 import { claimInboundEvent } from '../../core/inbound-dedupe';
 
 export type InboxRow = typeof lineworksInbox.$inferSelect;
@@ -23,7 +24,10 @@ export function bodyHash(raw: Buffer): string {
 export async function storeCallback(db: Db, raw: Buffer, event: unknown, userKey: string): Promise<boolean> {
   return db.transaction(async (tx) => {
     if (!(await claimInboundEvent(tx, 'lineworks', bodyHash(raw)))) return false;
-    await tx.insert(lineworksInbox).values({ userKey, event });
+    // As for LINE: an unstorable character is replaced and the event marked, so it is answered
+    // with the polite refusal (process.ts) instead of failing the insert.
+    const { value, replaced } = storableCopy(event);
+    await tx.insert(lineworksInbox).values({ userKey, event: replaced ? { ...(value as object), [UNSTORABLE_MARK]: true } : event });
     return true;
   });
 }

@@ -52,7 +52,7 @@ export function mountLineWorks(
   senders.add(sender);
   worker.start();
   if (opts.menu !== false) {
-    registerMenu(api, s.botId, deps.registry).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'lineworks menu registration failed'));
+    registerMenu(api, s.botId, deps.registry).catch((e: unknown) => log.warn({ err: e }, 'lineworks menu registration failed'));
   }
   log.info({ bot: s.botId, domain: s.domainId }, 'LINE WORKS mounted at /lineworks/callback');
   return { sender, api, tokens, worker, stop: () => worker.stop() };

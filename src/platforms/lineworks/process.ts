@@ -10,6 +10,7 @@ import { cancelDialogue, type DialogueKey } from '../../chat/dialogue/engine';
 import { routeAction, routeText } from '../../chat/dialogue/route';
 import type { CommandRegistry } from '../../chat/registry';
 import { textReply } from '../../chat/replies';
+import { isMarkedUnstorable, UNSTORABLE_MESSAGE } from '../../chat/unstorable';
 import type { Reply } from '../../chat/types';
 import { isUserError } from '../../core/errors';
 import { actorForChatAccount } from '../../core/staff/actor';
@@ -72,6 +73,8 @@ export async function repliesFor(deps: ProcessDeps, e: Callback): Promise<Reply[
 
   const ws = await workspaceTenant(deps.db, 'lineworks', workspaceId);
   if (!ws) return [textReply(NOT_REGISTERED)];
+  // The inbox replaced a character PostgreSQL cannot store: refused politely, nothing else runs.
+  if (isMarkedUnstorable(e)) return [textReply(UNSTORABLE_MESSAGE)];
   const now = deps.now();
   const actor = await actorForChatAccount(deps.db, 'lineworks', workspaceId, userId);
   if (!actor) {

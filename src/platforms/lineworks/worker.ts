@@ -4,9 +4,8 @@
  * another. `poke` wakes it at once after a callback was stored here; otherwise it polls.
  */
 import { pruneDialogues } from '../../chat/dialogue/engine';
-import { asError } from '../../core/errors';
 import { pruneInboundEvents } from '../../core/inbound-dedupe';
-import { log } from '../../log';
+import { log, safeErrorText } from '../../log';
 import { claimNext, markFailed, pruneInbox } from './inbox';
 import { processRow, type ProcessDeps } from './process';
 import type { RateBudget } from './rate';
@@ -59,15 +58,14 @@ export class LineWorksWorker {
           try {
             await processRow(this.deps, row);
           } catch (e) {
-            const err = asError(e);
-            log.error({ inbox: row.id, err: { name: err.name, message: err.message } }, 'lineworks callback failed');
-            await markFailed(this.deps.db, row, err.message);
+            log.error({ inbox: row.id, err: e }, 'lineworks callback failed');
+            await markFailed(this.deps.db, row, safeErrorText(e));
           }
           continue;
         }
       } catch (e) {
         if (!this.running) break;
-        log.error({ err: asError(e).message }, 'lineworks worker error');
+        log.error({ err: e }, 'lineworks worker error');
       }
       await new Promise<void>((resolve) => {
         const wake = () => {

@@ -1,5 +1,4 @@
 import type { Block, FormBlock, Reply } from '../../chat/types';
-import { asError } from '../../core/errors';
 import { log } from '../../log';
 import type { SlackApi } from './api';
 import { renderInfoModal, renderMessage, renderModal, type Origin } from './render';
@@ -55,7 +54,7 @@ export async function deliver(api: SlackApi, s: Surface, replies: Reply[]): Prom
         } catch (e) {
           // The trigger lives 3 s: when it has expired, answer with a button that opens the form
           // (a click brings a fresh trigger) instead of leaving the user with nothing.
-          log.warn({ team: s.team, err: asError(e).message }, 'slack modal could not open: offering a button');
+          log.warn({ team: s.team, err: e }, 'slack modal could not open: offering a button');
         }
       }
       const msg = renderMessage(reply, { origin: s.origin, page: s.page, replyIndex: i });
@@ -77,8 +76,7 @@ export async function deliver(api: SlackApi, s: Surface, replies: Reply[]): Prom
       const channel = s.dmChannel ?? (await openDm(api, s.team, s.token, s.userId));
       await api.call(s.team, s.token, 'chat.postMessage', { channel, ...msg }, { maxWaitMs: INTERACTIVE_WAIT_MS });
     } catch (e) {
-      const err = asError(e);
-      log.error({ team: s.team, reply: i, err: { name: err.name, message: err.message } }, 'slack delivery of a reply failed');
+      log.error({ team: s.team, reply: i, err: e }, 'slack delivery of a reply failed');
     }
   }
 }

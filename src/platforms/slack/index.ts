@@ -8,7 +8,6 @@ import type { Db } from '../../../db/client';
 import type { SenderRegistry } from '../../chat/adapter';
 import type { CommandRegistry } from '../../chat/registry';
 import type { Config } from '../../config';
-import { asError } from '../../core/errors';
 import type { HttpServer } from '../../http/server';
 import { log } from '../../log';
 import { SlackApi } from './api';
@@ -84,7 +83,7 @@ export function mountSlack(
     convoStore: false,
   });
   app.error(async (e) => {
-    log.error({ code: e.code, err: e.message }, 'slack: bolt error');
+    log.error({ code: e.code, err: e }, 'slack: bolt error');
   });
   const forget = store
     ? (teamId: string | undefined, enterpriseId: string | undefined) => store.deleteInstallation({ teamId, enterpriseId, isEnterpriseInstall: !teamId && !!enterpriseId })
@@ -95,7 +94,7 @@ export function mountSlack(
     // Slash commands, interactivity and events share the one URL; 1 MiB covers large modals.
     http.add({ method: 'POST', path: '/slack/events', maxBody: 1024 * 1024, handler: (req) => receiver.handle(req) });
   } else {
-    app.start().catch((e: unknown) => log.error({ err: asError(e).message }, 'slack socket mode failed to connect'));
+    app.start().catch((e: unknown) => log.error({ err: e }, 'slack socket mode failed to connect'));
   }
   if (settings.auth.kind === 'oauth' && store) {
     mountOAuth(http, deps.db, store, { ...settings.auth, apiUrl: settings.apiUrl });

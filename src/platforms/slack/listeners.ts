@@ -6,7 +6,6 @@ import { parseCommandLine } from '../../chat/parse';
 import type { CommandRegistry } from '../../chat/registry';
 import { textReply } from '../../chat/replies';
 import type { Actor, FormBlock, Input } from '../../chat/types';
-import { asError } from '../../core/errors';
 import { claimInboundEvent } from '../../core/inbound-dedupe';
 import { parseLinkRequest, UNLINKED_MESSAGE } from '../../core/staff/link';
 import { log } from '../../log';
@@ -39,8 +38,7 @@ function opts(deps: ListenerDeps): DispatchOptions {
 }
 
 function failed(where: string, team: string, e: unknown): void {
-  const err = asError(e);
-  log.error({ team, where, err: { name: err.name, message: err.message, stack: err.stack } }, 'slack listener failed');
+  log.error({ team, where, err: e }, 'slack listener failed');
 }
 
 /** Runs an input again from a page or open-form button (the button carries where it came from). */

@@ -1,5 +1,5 @@
 import { LogLevel, type Logger } from '@slack/bolt';
-import { log } from '../../log';
+import { log, safeErrorText, safeText } from '../../log';
 
 /**
  * Bolt's and the OAuth installer's logger, onto ours. Their debug output may include request
@@ -8,7 +8,8 @@ import { log } from '../../log';
 export function boltLogger(component = 'bolt'): Logger {
   const child = log.child({ component });
   let level = LogLevel.WARN;
-  const text = (m: unknown[]) => m.map((x) => (x instanceof Error ? `${x.name}: ${x.message}` : String(x))).join(' ');
+  // An error becomes its safe form (no query params, no quoted input); so does any other text.
+  const text = (m: unknown[]) => m.map((x) => (x instanceof Error ? safeErrorText(x) : (safeText(String(x)) ?? '[withheld]'))).join(' ');
   return {
     debug: () => {},
     info: () => {},

@@ -1,5 +1,4 @@
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
-import { asError } from '../../core/errors';
 import { json, text, type HttpRequest, type HttpResponse } from '../../http/server';
 import { log } from '../../log';
 import { verifySlackRequest } from './verify';
@@ -122,8 +121,7 @@ export class EventsReceiver implements Receiver {
     const work = app
       .processEvent(event)
       .catch((e: unknown) => {
-        const err = asError(e);
-        log.error({ type: body.type, err: { name: err.name, message: err.message } }, 'slack event processing failed');
+        log.error({ type: body.type, err: e }, 'slack event processing failed');
       })
       .finally(() => {
         // Whatever happened, Slack gets an answer (Bolt's own error path may not ack).

@@ -1,6 +1,6 @@
 import type { Destination, PlatformSender, SendResult } from '../../chat/adapter';
 import type { Reply } from '../../chat/types';
-import { asError } from '../../core/errors';
+import { safeErrorText } from '../../log';
 import { SlackApiError, SlackRateLimited, type SlackApi } from './api';
 import { renderMessage } from './render';
 
@@ -57,7 +57,7 @@ export class SlackSender implements PlatformSender {
     } catch (e) {
       if (e instanceof SlackRateLimited) return { ok: false, error: 'rate_limited', permanent: false, retryAfterMs: e.retryAfterMs };
       if (e instanceof SlackApiError) return { ok: false, error: e.slackError, permanent: PERMANENT.has(e.slackError) };
-      return { ok: false, error: asError(e).message.slice(0, 200), permanent: false };
+      return { ok: false, error: safeErrorText(e), permanent: false };
     }
   }
 

@@ -10,6 +10,11 @@ const channel = $('#channel');
 const staffSelect = $('#staff');
 let seenInbox = 0;
 
+// The session token this page was served with: every API call sends it in a header, which a page
+// of another origin can neither read nor send (src/platforms/local/routes.ts).
+const token = document.querySelector('meta[name="local-chat-token"]')?.getAttribute('content') || '';
+const api = (path, init = {}) => fetch(path, { ...init, headers: { ...(init.headers || {}), 'x-local-chat-token': token } });
+
 function scrollDown() {
   chat.scrollTop = chat.scrollHeight;
   $('main').scrollTop = $('main').scrollHeight;
@@ -17,7 +22,7 @@ function scrollDown() {
 
 async function post(input) {
   const staffId = staffSelect.value;
-  const res = await fetch('/local/api/input', {
+  const res = await api('/local/api/input', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ staffId, input }),
@@ -71,7 +76,7 @@ async function send(line) {
 
 async function refreshInbox() {
   if (!staffSelect.value) return;
-  const res = await fetch(`/local/api/inbox?staffId=${encodeURIComponent(staffSelect.value)}`);
+  const res = await api(`/local/api/inbox?staffId=${encodeURIComponent(staffSelect.value)}`);
   if (!res.ok) return;
   const { items } = await res.json();
   inbox.replaceChildren();
@@ -85,7 +90,7 @@ async function refreshInbox() {
 
 async function refreshChannel() {
   if (!staffSelect.value) return;
-  const res = await fetch(`/local/api/channel?staffId=${encodeURIComponent(staffSelect.value)}`);
+  const res = await api(`/local/api/channel?staffId=${encodeURIComponent(staffSelect.value)}`);
   if (!res.ok) return;
   const { items } = await res.json();
   channel.replaceChildren(el('div', { class: 'note' }, '共有チャンネル（個人情報は載りません）'));
@@ -108,7 +113,12 @@ function showTab(name) {
 }
 
 async function init() {
-  const res = await fetch('/local/api/staff');
+  const res = await api('/local/api/staff');
+  if (!res.ok) {
+    const data = await res.json().catch(() => ({}));
+    chat.append(el('div', { class: 'note' }, data.error || 'ページを再読み込みしてください。'));
+    return;
+  }
   const { staff, menu } = await res.json();
   const roleLabels = { counselor: '相談支援専門員', chief: '主任', kikan: '基幹', secretariat: '事務局', gyosei: '行政', office_manager: '管理者', abuse_contact: '虐待防止', admin: '管理' };
   for (const s of staff) {
