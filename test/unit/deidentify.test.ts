@@ -327,6 +327,20 @@ function nameItem(p: Person): fc.Arbitrary<Item> {
     });
 }
 
+/** A person of another office: full names anywhere, a name alone with an honorific. */
+function otherOfficeNameItem(p: Person): fc.Arbitrary<Item> {
+  const all = [p.familyName, p.givenName, p.familyKana, p.givenKana];
+  const kanaForms = (k: string) => kanaScript.map((f) => f(k));
+  const part = (kanji: string, kana: string) => fc.oneof(fc.constant(kanji), fc.constant(oldForm(kanji)), kanaForms(kana));
+  const full = fc
+    .tuple(part(p.familyName, p.familyKana), fc.constantFrom('', ' ', '　', '・'), part(p.givenName, p.givenKana), fc.option(fc.constantFrom(...HONORIFICS)))
+    .map(([f, s, g, h]) => f + s + g + (h ?? ''));
+  const alone = fc
+    .tuple(fc.oneof(part(p.familyName, p.familyKana), part(p.givenName, p.givenKana)), fc.constantFrom(...HONORIFICS))
+    .map(([n, h]) => n + h);
+  return fc.tuple(fc.oneof(full, alone), fc.constantFrom(...PARTICLES)).map(([form, particle]) => item('name', form + particle, all.map(flat)));
+}
+
 // Phones --------------------------------------------------------------------------------------
 
 /** Groups of a phone number: area code, exchange, subscriber (landline area codes never start 0X0). */
@@ -480,11 +494,19 @@ describe('deidentify: properties', () => {
     });
   }
 
+  it(`names of persons of another office: full names and names with an honorific (${RUNS.perKind} runs)`, () => {
+    fc.assert(
+      fc.property(docArb((ps) => ps.map(otherOfficeNameItem)), (doc) => checkDoc({ ...doc, persons: doc.persons.map((p) => ({ ...p, otherOffice: true })) })),
+      { numRuns: RUNS.perKind },
+    );
+  });
+
   it(`text without identifiers comes back unchanged (${RUNS.clean} runs)`, () => {
     fc.assert(
       fc.property(fc.array(fragmentArb, { maxLength: 12 }), fc.uniqueArray(personArb, { maxLength: 3, selector: (p) => p.familyName + p.givenName }), (fs, persons) => {
         const text = fs.join('');
         expect(deidentify(text, persons, { today: TODAY })).toEqual({ text, removed: [] });
+        expect(deidentify(text, persons.map((p) => ({ ...p, otherOffice: true })), { today: TODAY })).toEqual({ text, removed: [] });
       }),
       { numRuns: RUNS.clean },
     );

@@ -5,10 +5,12 @@
  *     kanji / katakana (or else hiragana) just before it, less leading role or relation words
  *     (祖母大野さん → 大野) and, for hiragana, a leading particle (母のゆかりちゃん → ゆかり). It stays when
  *     it is a word that takes an honorific without being a name: a role, a relative, a place
- *     (ヘルパーさん, 相談員さん, お母さん, 大家さん, 包括さん, 皆さん: the list below, any dictionary
- *     word that is no name, a word ending in a suffix such as 員 師 所), a letter standing for a
- *     person (Aさん) or a mark (〇〇さん). The honorific must stand as one (様子, 氏名, たくさん,
- *     同様, ちゃんと are words of their own);
+ *     (ヘルパーさん, 相談員さん, お母さん, 大家さん, 包括さん, 皆さん: the list below, a dictionary
+ *     word of two or more characters with a kanji that is no name, a word ending in a suffix such
+ *     as 員 師 所), a letter standing for a person (Aさん) or a mark (〇〇さん). A kana word or a
+ *     single kanji is a name there even where the dictionary knows it as a word (さくらさん,
+ *     マリアさん, 空くん). The honorific must stand as one (様子, 氏名, たくさん, 同様, ちゃんと are
+ *     words of their own);
  *  2. relation (続柄: 母 父 妻 夫 祖母 … 長男 長女, 同居人, 隣人 …) followed by a name: after 「・」,
  *     a space, 「：」 or 「（」 any word that is not a common noun of the サ変 kind (母・京子, 長女 さくら,
  *     but 母 入院中); after 「の」 or directly, only what the analyzer reads as a person's name or
@@ -47,6 +49,8 @@ const NOT_NAMES = new Set([
   '後見人', '弁護士', '司法書士', '警察', 'お巡り', 'おまわり', '神', '仏', '王', 'お疲れ', 'ご苦労', 'お世話', '相手', '先方', '当方',
   '各位', '訪看', '訪問看護', 'ステーション', '薬局', '主治医', '担任', 'B型', 'A型', 'お嬢', 'お坊', 'おばあ', 'おじい', 'ばあ', 'じい',
   'おば', 'おじ', 'おにい', 'おねえ', '兄弟', '姉妹', '夫婦',
+  'デイ', 'ショート', 'ショートステイ', 'デイサービス', 'デイケア', '地域包括', '訪問介護', '生活介護', '相談支援', '行政', '保健センター',
+  'ガイヘル', 'サービス', 'センター', 'クリニック', 'スタッフ', 'ボランティア', 'パート', 'バイト', 'オーナー', 'マネージャー',
 ]);
 
 /** Suffixes that make a word a role or a place: 相談員, 保健師, 作業所, 八百屋. */
@@ -66,11 +70,20 @@ const isPersonToken = (t: Token) => t.pos1 === '固有名詞' && t.pos2 === '人
 const isParticle = (t: Token) => t.pos === '助詞';
 const isCommonSahen = (t: Token) => !t.unknown && t.pos1 === 'サ変接続';
 
-/** A word that is no name: in the list, or a dictionary word none of whose readings is a name. */
-function isNotName(word: string): boolean {
-  if (NOT_NAMES.has(word)) return true;
+/** A dictionary noun none of whose readings is a name (病院, パート; but not 京子, 大野). */
+function isCommonWord(word: string): boolean {
   const entries = entriesOf(word);
   return entries.length > 0 && !entries.some(isPersonName) && entries.some((f) => f[1] === '名詞');
+}
+
+/**
+ * A word before an honorific that is no name: in the list, or a common word of two or more
+ * characters with a kanji in it (病院, 学校). Kana words and single kanji are names there:
+ * さくらさん, ひかりちゃん, マリアさん, 空くん are names though the dictionary knows them as words.
+ */
+function isNotName(word: string): boolean {
+  if (NOT_NAMES.has(word)) return true;
+  return [...word].length >= 2 && /\p{sc=Han}/u.test(word) && isCommonWord(word);
 }
 
 /**
@@ -236,7 +249,7 @@ export function readingsAfter(t: string, names: readonly Span[]): Span[] {
   for (const s of names) {
     const m = /^\s?\(([\s・ぁ-ゖァ-ヺー]{2,24})\)/.exec(t.slice(s.end));
     // 京子（パート）: a word in brackets is no reading.
-    if (m && !isNotName(m[1]!.replace(/[\s・]/g, ''))) {
+    if (m && !isCommonWord(m[1]!.replace(/[\s・]/g, ''))) {
       const start = s.end + m[0].indexOf('(') + 1;
       out.push({ start, end: start + m[1]!.length, kind: 'name', label: '〔氏名〕', priority: 8 });
     }
