@@ -6,6 +6,7 @@ import { formatJpDate } from '../src/core/calendar/wareki';
 import { searchPersons } from '../src/core/cases/search';
 import { openPerson } from '../src/core/admin/grants';
 import type { CaseView } from '../src/core/cases/view';
+import { auditRefusedView } from '../src/core/audit/refusals';
 import { UserError } from '../src/core/errors';
 import { monthLabel, shortDate, shortDateTime } from '../src/chat/format/dates';
 
@@ -72,6 +73,7 @@ const idSchema = z.uuid();
 
 async function showCase(ctx: HandlerContext, personId: string): Promise<Reply[]> {
   if (!idSchema.safeParse(personId).success) {
+    await auditRefusedView(ctx.db, ctx.actor, personId, 'malformed_id', 'case_card');
     throw new UserError('unknown_person', '該当するケースが見つかりません。', 'malformed person id');
   }
   // openPerson applies admin grants and abuse-alert access on top of the ordinary rule.

@@ -7,6 +7,7 @@ import { hasScope } from '../src/core/access';
 import { breakGlassOpen, MIN_REASON } from '../src/core/abuse/break-glass';
 import { caseCode } from '../src/core/cases/search';
 import { NOT_FOUND_MESSAGE } from '../src/core/cases/view';
+import { auditRefusedView } from '../src/core/audit/refusals';
 import { UserError } from '../src/core/errors';
 import { renderCase } from './case';
 
@@ -47,7 +48,10 @@ export const kinkyuCommand: CommandSpec = {
       .select({ id: persons.id })
       .from(persons)
       .where(and(eq(persons.tenantId, ctx.actor.tenantId), eq(persons.code, form.context ?? '')));
-    if (!p) throw new UserError('unknown_person', NOT_FOUND_MESSAGE, 'break-glass: unknown code');
+    if (!p) {
+      await auditRefusedView(ctx.db, ctx.actor, null, 'not_found', 'break_glass');
+      throw new UserError('unknown_person', NOT_FOUND_MESSAGE, 'break-glass: unknown code');
+    }
     const view = await breakGlassOpen(ctx.db, ctx.actor, p.id, formText(form, 'reason'), ctx.now);
     const card = renderCase(view);
     card.blocks.push({ type: 'text', text: '⚠ 緊急閲覧として記録し、事業所の管理者に通知しました（24時間有効）。' });

@@ -8,6 +8,7 @@ import { createExportLink } from '../src/core/export/links';
 import { exportUrl } from '../src/platforms/export/routes';
 import { persons } from '../db/schema/index';
 import { and, eq } from 'drizzle-orm';
+import { auditRefusedView, refusalOf } from '../src/core/audit/refusals';
 import { UserError } from '../src/core/errors';
 
 async function links(ctx: HandlerContext, scope: 'person' | 'tenant', subjectId: string, what: string): Promise<Reply[]> {
@@ -45,7 +46,10 @@ export const shutsuryokuCommand: CommandSpec = {
     }
     const hit = await resolvePerson(ctx.db, ctx.actor, text);
     const [p] = await ctx.db.select().from(persons).where(and(eq(persons.id, hit.id), eq(persons.tenantId, ctx.actor.tenantId)));
-    if (!p || !decide(ctx.actor, 'person', 'view', personFacts(ctx.actor, p))) throw new UserError('unknown_person', '該当するケースが見つかりません。', 'export: not visible');
+    if (!p || !decide(ctx.actor, 'person', 'view', personFacts(ctx.actor, p))) {
+      await auditRefusedView(ctx.db, ctx.actor, hit.id, refusalOf(ctx.actor, p), 'export');
+      throw new UserError('unknown_person', '該当するケースが見つかりません。', 'export: not visible');
+    }
     authorize(ctx.actor, 'person', 'export', personFacts(ctx.actor, p), 'ケース記録の出力');
     return links(ctx, 'person', p.id, `${p.code} の記録`);
   },

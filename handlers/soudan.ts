@@ -2,6 +2,7 @@ import type { CommandSpec, HandlerContext } from '../src/chat/registry';
 import { formText } from '../src/chat/forms';
 import { button, card, reply } from '../src/chat/replies';
 import type { FormBlock, FormSubmission, Reply } from '../src/chat/types';
+import { auditRefusedPerson } from '../src/core/audit/refusals';
 import { jstToday } from '../src/core/calendar/jst';
 import { parseJapaneseDate } from '../src/core/calendar/parse-date';
 import { formatJpDate } from '../src/core/calendar/wareki';
@@ -158,7 +159,10 @@ async function submit(ctx: HandlerContext, form: FormSubmission): Promise<Reply[
 async function prefillPerson(ctx: HandlerContext, value: string): Promise<string> {
   if (!isPersonId(value)) return value;
   const code = await visibleCaseCode(ctx.db, ctx.actor, value);
-  if (!code) throw new UserError('unknown_person', '該当するケースが見つかりません。', 'soudan prefill: person not visible');
+  if (!code) {
+    await auditRefusedPerson(ctx.db, ctx.actor, value, 'record_form');
+    throw new UserError('unknown_person', '該当するケースが見つかりません。', 'soudan prefill: person not visible');
+  }
   return code;
 }
 

@@ -17,6 +17,8 @@ import { mountExport } from './platforms/export/routes';
 import { localSender } from './platforms/local/sender';
 import { schedulerSettingsOf, startScheduler } from './scheduler/index';
 import { appClock } from './core/clock';
+import { serverSecret } from './core/server-secret';
+import { useLinkCodeSecret } from './core/staff/link';
 
 export interface App {
   database: Database;
@@ -55,6 +57,8 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     const seedWanted = config.DEMO_DATA === 'on' || (config.DEMO_DATA === 'auto' && embedded !== null);
     if (seedWanted && (await seedDemo(database.db, now()))) log.info('demo tenant loaded (みどり市（デモ）)');
 
+    // Link codes are stored under an HMAC with this secret (src/core/staff/link.ts).
+    useLinkCodeSecret(serverSecret(config.LINK_SECRET));
     const registry = createRegistry();
     const http = new HttpServer();
     const senders = new SenderRegistry();

@@ -21,9 +21,9 @@ export const configSchema = z.object({
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   /** Load the fictional demo tenant into an empty database: auto = only with the embedded server. */
   DEMO_DATA: z.enum(['auto', 'on', 'off']).default('auto'),
-  /** The local web chat has no login: it is served only on a loopback HOST. */
+  /** The local web chat has no login: served only on a loopback HOST, and under NODE_ENV=production only when 'on'. */
   LOCAL_CHAT: z.enum(['auto', 'on', 'off']).default('auto'),
-  /** Secret for signed one-time links; generated per start when unset (links then die on restart). */
+  /** Secret for signed one-time links and the link-code HMAC; generated per start when unset (links and codes then die on restart). */
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** The bot's address as phones reach it (https://bot.example.jp): one-time form links point here. */
   PUBLIC_BASE_URL: url('https://bot.example.jp').optional(),

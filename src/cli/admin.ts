@@ -7,7 +7,8 @@ import { escalateAbuseAlerts } from '../core/abuse/alerts';
 import { addOffice, addStaff, addTenant, listStaff, officeByName, parseRoles, setActive, setRoles, setTenantSetting, staffByNameOrId, tenantByCode, type AdminContext } from '../core/admin/directory';
 import { importPersons, importPlans, type ImportResult } from '../core/admin/import';
 import { isUserError } from '../core/errors';
-import { createLinkCode, registerWorkspace } from '../core/staff/link';
+import { createLinkCode, LINK_SECRET_NEEDED, registerWorkspace } from '../core/staff/link';
+import { loadConfig } from '../config';
 import { listDeadDeliveries, retryDelivery } from '../scheduler/outbox';
 import { writeAccessTable } from './access-table';
 import { auditVerifyCommand } from './audit-verify';
@@ -30,6 +31,7 @@ Tenants, offices, staff
 Chat accounts
   workspace:add     --tenant <code> --platform slack|lineworks|line --workspace <id> [--channel purpose=channelId …]
   link-code         --tenant <code> --staff <氏名|id>     prints a one-time code (30 min) for 「連携 12345678」
+                    needs LINK_SECRET, the same as the bot's (codes are stored under an HMAC with it)
 Data
   import:persons    --tenant <code> --file <persons.csv> [--dry-run]
   import:plans      --tenant <code> --file <plans.csv> [--dry-run]
@@ -235,6 +237,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'access:table') {
     // No database needed to print help or the access table.
     process.exit(argv[0] === 'access:table' ? writeAccessTable(argv.includes('--write'), consoleOutput) : (console.log(ADMIN_HELP), argv.length === 0 ? 2 : 0));
+  }
+  if (argv[0] === 'link-code' && !loadConfig().LINK_SECRET) {
+    console.error(LINK_SECRET_NEEDED);
+    process.exit(2);
   }
   process.exit(await withDatabase(({ db }) => adminCommand(db, argv, consoleOutput)));
 }

@@ -1,5 +1,6 @@
 import { openDatabase } from '../app';
 import { loadConfig } from '../config';
+import { useLinkCodeSecret } from '../core/staff/link';
 import { connect, type Database } from '../../db/client';
 import { runMigrations } from '../../db/migrate';
 
@@ -9,6 +10,8 @@ import { runMigrations } from '../../db/migrate';
  */
 export async function withDatabase(run: (database: Database) => Promise<number>): Promise<number> {
   const config = loadConfig();
+  // Link codes made here must match the bot's: both hash them under LINK_SECRET.
+  if (config.LINK_SECRET) useLinkCodeSecret(config.LINK_SECRET);
   const { url, embedded } = await openDatabase(config);
   try {
     await runMigrations(url);

@@ -139,9 +139,9 @@ describe('operator commands', () => {
     expect(acc?.staffId).toBe(world.actors.b.staffId);
   });
 
-  it('guessing codes is limited per account (and per workspace) in PostgreSQL, even for the right code', async () => {
+  it('guessing codes is slowed per account in PostgreSQL, even for the right code; never for the whole workspace', async () => {
     const code = await (async () => /「連携 (\d{8})」/.exec((await run('link-code', '--tenant', 'test-a', '--staff', '職員A')).out)?.[1] ?? '')();
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 3; i++) {
       await expect(redeemLinkCode(tdb.db, 'slack', 'T123', 'U-guesser', String(10_000_000 + i), now)).rejects.toMatchObject({ code: 'bad_link_code' });
     }
     await expect(redeemLinkCode(tdb.db, 'slack', 'T123', 'U-guesser', code, now)).rejects.toMatchObject({ code: 'too_many_link_attempts' });

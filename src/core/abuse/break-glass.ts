@@ -1,10 +1,11 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../../../db/client';
+import type { Db, Tx } from '../../../db/client';
 import { accessGrants, persons, staff } from '../../../db/schema/index';
 import { reply } from '../../chat/replies';
 import type { Actor } from '../actor';
 import { enqueueDelivery } from '../../scheduler/outbox';
 import { decide } from '../access';
+import { auditRefusedView, type ViewRefusal } from '../audit/refusals';
 import { writeAudit } from '../audit/write';
 import { loadCaseView, NOT_FOUND_MESSAGE, type CaseView } from '../cases/view';
 import { UserError } from '../errors';
@@ -23,13 +24,23 @@ export async function breakGlassOpen(db: Db, actor: Actor, personId: string, rea
   if ([...why].length < MIN_REASON) {
     throw new UserError('reason_required', `緊急閲覧の理由を${MIN_REASON}文字以上で入力してください（事業所の管理者に通知されます）。`, 'break-glass without reason', { reason: '理由を入力してください。' });
   }
-  return db.transaction(async (tx) => {
+  // A refusal rolls the transaction back: it is audited afterwards, on its own (who, which id, why).
+  let refused: ViewRefusal | null = null;
+  try {
+    return await db.transaction(async (tx) => open(tx));
+  } catch (e) {
+    if (refused) await auditRefusedView(db, actor, personId, refused, 'break_glass');
+    throw e;
+  }
+
+  async function open(tx: Tx): Promise<CaseView> {
     const [person] = await tx
       .select({ id: persons.id, code: persons.code, tenantId: persons.tenantId, officeId: persons.officeId })
       .from(persons)
       .where(and(eq(persons.id, personId), eq(persons.tenantId, actor.tenantId)));
     const elevated: Actor = { ...actor, elevation: { personId, scope: 'break_glass' } };
     if (!person || !decide(elevated, 'person', 'view', { tenantId: person.tenantId, officeId: person.officeId, breakGlass: true })) {
+      refused = person ? 'not_permitted' : 'not_found';
       throw new UserError('unknown_person', NOT_FOUND_MESSAGE, 'break-glass refused');
     }
     const [grant] = await tx
@@ -72,6 +83,6 @@ export async function breakGlassOpen(db: Db, actor: Actor, personId: string, rea
       resourceId: personId,
       detail: { grantId: grant?.id, managersNotified: managers.length },
     });
-    return loadCaseView(tx, elevated, personId, now);
-  });
+    return loadCaseView(tx, elevated, personId, now, { via: 'break_glass' });
+  }
 }

@@ -11,6 +11,7 @@ import {
 } from '../../../db/schema/index';
 import type { Actor } from '../actor';
 import { personGrant, type Grant } from '../access';
+import { auditRefusedView, refusalOf } from '../audit/refusals';
 import { writeAudit } from '../audit/write';
 import { jstToday, monthOf } from '../calendar/jst';
 import { UserError } from '../errors';
@@ -52,7 +53,8 @@ export const NOT_FOUND_MESSAGE = '該当するケースが見つかりません�
 
 /**
  * Everything the case card shows, if the actor may see the person. A person the actor may not
- * see answers exactly like an unknown one, so the lookup reveals nothing. Audited.
+ * see answers exactly like an unknown one, so the lookup reveals nothing. Audited; so is a
+ * refusal (`view_refused`: which id, why), which the asker cannot tell from an unknown case.
  *
  * Three round trips whatever the pool: the person (with office and counselor) together with the
  * actor's elevation, if one is asked for; then the plan (with its done months), the recent
@@ -64,7 +66,7 @@ export async function loadCaseView(
   actor: Actor,
   personId: string,
   now: Date,
-  opts: { elevate?: (actor: Actor) => Promise<Actor> } = {},
+  opts: { elevate?: (actor: Actor) => Promise<Actor>; via?: 'case_card' | 'break_glass' } = {},
 ): Promise<CaseView> {
   const [found, asActor] = await Promise.all([
     db
@@ -77,7 +79,11 @@ export async function loadCaseView(
   ]);
   const person = found[0]?.person;
   const grant = person ? personGrant(asActor, person) : null;
-  if (!person || !grant) throw new UserError('unknown_person', NOT_FOUND_MESSAGE, 'person not found or not visible');
+  if (!person || !grant) {
+    // The refusal is audited (who, which id, why); the asker learns nothing: same answer as an unknown case.
+    await auditRefusedView(db, actor, personId, refusalOf(asActor, person), opts.via ?? 'case_card');
+    throw new UserError('unknown_person', NOT_FOUND_MESSAGE, 'person not found or not visible');
+  }
 
   const today = jstToday(now);
   const [planRows, recent, openSecondary, upcomingMeetings] = await Promise.all([

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../../../db/client';
 import { persons } from '../../../db/schema/index';
 import type { Actor } from '../actor';
 import { authorize, decide, personFacts } from '../access';
+import { auditRefusedView, refusalOf } from '../audit/refusals';
 import { writeAudit } from '../audit/write';
 import { jstDateOf } from '../calendar/jst';
 import { UserError } from '../errors';
@@ -28,7 +29,10 @@ function file(data: ExportData, base: string, format: ExportFormat): ExportFile 
 /** A person's full record, if the actor may export it (own office). Audited with the row count. */
 export async function exportPerson(db: DbOrTx, actor: Actor, personId: string, format: ExportFormat, now: Date): Promise<ExportFile> {
   const [p] = await db.select().from(persons).where(and(eq(persons.id, personId), eq(persons.tenantId, actor.tenantId)));
-  if (!p || !decide(actor, 'person', 'view', personFacts(actor, p))) throw new UserError('unknown_person', '該当するケースが見つかりません。', 'export: person not visible');
+  if (!p || !decide(actor, 'person', 'view', personFacts(actor, p))) {
+    await auditRefusedView(db, actor, personId, refusalOf(actor, p), 'export');
+    throw new UserError('unknown_person', '該当するケースが見つかりません。', 'export: person not visible');
+  }
   authorize(actor, 'person', 'export', personFacts(actor, p), 'ケース記録の出力');
   const rows = await collectPersons(db, actor.tenantId, [p.id]);
   await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'export', resourceType: 'person', resourceId: p.id, detail: { format, rows: rows.length } });

@@ -4,6 +4,7 @@ import { consultations, persons, recordVersions, staff } from '../../../db/schem
 import type { Actor } from '../actor';
 import { decide, personFacts } from '../access';
 import { actorFor } from '../admin/grants';
+import { auditRefusedView, refusalOf } from '../audit/refusals';
 import { writeAudit } from '../audit/write';
 import { UserError } from '../errors';
 
@@ -83,7 +84,10 @@ export interface ChangedRecord {
 export async function recordsOf(db: DbOrTx, actor: Actor, personId: string, now: Date): Promise<ChangedRecord[]> {
   const [p] = await db.select().from(persons).where(and(eq(persons.id, personId), eq(persons.tenantId, actor.tenantId)));
   const a = p ? await actorFor(db, actor, p.id, now) : actor;
-  if (!p || !decide(a, 'person', 'view', personFacts(a, p))) throw new UserError('unknown_person', '該当するケースが見つかりません。', 'person not visible');
+  if (!p || !decide(a, 'person', 'view', personFacts(a, p))) {
+    await auditRefusedView(db, actor, personId, refusalOf(a, p), 'history');
+    throw new UserError('unknown_person', '該当するケースが見つかりません。', 'person not visible');
+  }
   const rows = await db
     .select({ id: consultations.id, occurredOn: consultations.occurredOn, kind: consultations.kind, version: consultations.version, deletedAt: consultations.deletedAt })
     .from(consultations)

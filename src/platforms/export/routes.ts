@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../../db/client';
 import type { Platform } from '../../chat/types';
 import type { Config } from '../../config';
-import { asError, isUserError } from '../../core/errors';
+import { isUserError } from '../../core/errors';
 import { exportPerson, exportTenant, type ExportFormat } from '../../core/export/export';
 import { claimExportLink } from '../../core/export/links';
 import { actorForStaff } from '../../core/staff/actor';
@@ -49,6 +49,9 @@ export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Confi
       const now = deps.now();
       const id = readToken(secret, req.query.get('t') ?? '', now);
       if (!id) return text(404, GONE);
+      // HEAD is what link previewers (chat unfurlers, mail scanners) send: it must neither use the
+      // link up nor build (and audit) an export. The signature was checked; nothing else is told.
+      if (req.method === 'HEAD') return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } };
       const link = await claimExportLink(deps.db, id, now);
       if (!link) return text(410, GONE);
       const actor = await actorForStaff(deps.db, link.staffId, (link.platform ?? 'local') as Platform);
@@ -71,7 +74,7 @@ export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Confi
         };
       } catch (e) {
         if (isUserError(e)) return text(403, e.userMessage);
-        log.error({ link: link.id, err: asError(e).message }, 'export failed');
+        log.error({ link: link.id, err: e }, 'export failed');
         return text(500, 'internal error');
       }
     },

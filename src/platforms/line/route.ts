@@ -66,7 +66,7 @@ export async function routeEvent(deps: LineRouteDeps, destination: string, event
   const now = deps.now();
   if (code) {
     try {
-      await redeemLinkCode(deps.db, 'line', destination, userId, code, now);
+      await redeemLinkCode(deps.db, 'line', destination, userId, code, now, { source: event.source?.groupId ?? event.source?.roomId });
       return { replies: [textReply(LINKED_MESSAGE)] };
     } catch (e) {
       if (isUserError(e)) return { replies: [textReply(e.userMessage)] };

@@ -81,7 +81,7 @@ export async function repliesFor(deps: ProcessDeps, e: Callback): Promise<Reply[
     const code = text !== null ? parseLinkRequest(text) : null;
     if (!code) return [textReply(UNLINKED_MESSAGE)];
     try {
-      await redeemLinkCode(deps.db, 'lineworks', workspaceId, userId, code, now);
+      await redeemLinkCode(deps.db, 'lineworks', workspaceId, userId, code, now, { source: e.source.channelId });
     } catch (err) {
       if (isUserError(err)) return [textReply(err.userMessage)];
       throw err;

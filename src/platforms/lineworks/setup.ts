@@ -15,7 +15,7 @@ import { staff, tenants } from '../../../db/schema/index';
 import { createRegistry } from '../../../handlers/index';
 import { openDatabase } from '../../app';
 import { loadConfig } from '../../config';
-import { createLinkCode, registerWorkspace } from '../../core/staff/link';
+import { createLinkCode, LINK_SECRET_NEEDED, registerWorkspace, useLinkCodeSecret } from '../../core/staff/link';
 import { LineWorksApi } from './client';
 import { registerMenu } from './menu';
 import { RateBudget } from './rate';
@@ -52,6 +52,9 @@ async function main(args: string[]): Promise<number> {
     if (command === 'link-code') {
       const [staffId] = rest;
       if (!staffId) return fail('usage: link-code <staff id>');
+      // Codes are stored under an HMAC with LINK_SECRET: the bot must use the same one.
+      if (!config.LINK_SECRET) return fail(LINK_SECRET_NEEDED);
+      useLinkCodeSecret(config.LINK_SECRET);
       const [member] = await database.db.select({ tenantId: staff.tenantId }).from(staff).where(eq(staff.id, staffId));
       if (!member) return fail(`no staff member ${staffId}`);
       const code = await createLinkCode(database.db, member.tenantId, staffId, new Date());

@@ -1,14 +1,13 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../config';
+import { serverSecret } from '../../core/server-secret';
 
 /**
  * Without LINK_SECRET a random secret is made per process: links then die with the process and
  * do not work across instances (docs/line.md says so; multi-instance deployments must set it).
  */
-const processSecret = randomBytes(32).toString('base64url');
-
 export function linkSecret(config: Pick<Config, 'LINK_SECRET'>): string {
-  return config.LINK_SECRET ?? processSecret;
+  return serverSecret(config.LINK_SECRET);
 }
 
 const sign = (secret: string, body: string) => createHmac('sha256', secret).update(`form-link:v1:${body}`).digest('base64url');
