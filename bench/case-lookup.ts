@@ -61,14 +61,14 @@ try {
   // Warm-up: the first seconds after a restart read from disk, not from cache.
   await runLoops(concurrency, Math.min(5, seconds), async () => {
     const a = pick();
-    await searchPersons(database.db, a.actor, randomQuery(rng, a));
+    await searchPersons(database.db, a.actor, randomQuery(rng, a), new Date());
   });
 
   print(`\n${LATENCY_HEADER}`);
   for (const kind of Object.keys(QUERY_KINDS) as QueryKind[]) {
     const r = await runLoops(concurrency, seconds, async () => {
       const a = pick();
-      await searchPersons(database.db, a.actor, QUERY_KINDS[kind](a.person));
+      await searchPersons(database.db, a.actor, QUERY_KINDS[kind](a.person), new Date());
     }, thinkMs);
     print(latencyRow(`search (core): ${kind}`, r));
   }

@@ -66,7 +66,7 @@ try {
   for (const a of askers) {
     for (const [kind, q] of Object.entries(QUERY_KINDS)) {
       captured = [];
-      await searchPersons(db, a.actor, q(a.person));
+      await searchPersons(db, a.actor, q(a.person), new Date());
       await explain(`search: ${kind}`);
     }
     captured = [];

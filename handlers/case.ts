@@ -91,7 +91,7 @@ export const caseCommand: CommandSpec = {
     if (cmd.text === '') {
       return [textReply('探したい方の氏名（漢字・かなの一部でも可）かケース番号を続けて入力してください。\n例: ケース 山田　/　ケース やまだ　/　ケース C-0012')];
     }
-    const { hits, fuzzy } = await searchPersons(ctx.db, ctx.actor, cmd.text);
+    const { hits, fuzzy } = await searchPersons(ctx.db, ctx.actor, cmd.text, ctx.now);
     if (hits.length === 0) {
       return [textReply('該当するケースが見つかりません。氏名の一部・かな・ケース番号でもう一度お試しください。')];
     }

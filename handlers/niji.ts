@@ -89,7 +89,7 @@ async function readRequest(ctx: HandlerContext, form: FormSubmission): Promise<N
     if (situation === '') errors.situation = 'ケースを指定しない場合は、状況を匿名で入力してください。';
   } else if (Object.keys(errors).length === 0) {
     try {
-      personId = (await resolvePerson(ctx.db, ctx.actor, personText)).id;
+      personId = (await resolvePerson(ctx.db, ctx.actor, personText, ctx.now)).id;
     } catch (e) {
       if (!isUserError(e)) throw e;
       errors.person = e.fieldErrors?.person ?? e.userMessage;

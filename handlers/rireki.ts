@@ -33,7 +33,7 @@ function recordId(value: string | undefined): string {
 
 async function listFor(ctx: HandlerContext, text: string): Promise<Reply[]> {
   if (text === '') return [textReply('履歴を見たいケースの番号か氏名を続けて入力してください。例: 履歴 C-0012')];
-  const person = await resolvePerson(ctx.db, ctx.actor, text);
+  const person = await resolvePerson(ctx.db, ctx.actor, text, ctx.now);
   const rows = await recordsOf(ctx.db, ctx.actor, person.id, ctx.now);
   if (rows.length === 0) return [textReply('このケースの相談記録はまだありません。')];
   return [

@@ -103,7 +103,7 @@ async function readForm(ctx: HandlerContext, form: FormSubmission): Promise<NewC
   const personText = formText(form, 'person');
   let personId: string | null = null;
   if (personText !== '' && Object.keys(errors).length === 0) {
-    const person = await attemptAsync(errors, 'person', () => resolvePerson(ctx.db, ctx.actor, personText));
+    const person = await attemptAsync(errors, 'person', () => resolvePerson(ctx.db, ctx.actor, personText, ctx.now));
     personId = person?.id ?? null;
   }
   if (Object.keys(errors).length > 0 || !occurredOn) {

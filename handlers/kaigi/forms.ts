@@ -91,7 +91,7 @@ export async function readMeetingForm(ctx: HandlerContext, form: FormSubmission)
   else if (kind === PERSON_MEETING_KIND && personText === '') errors.person = 'サービス担当者会議の対象となるケースを指定してください。';
   else if (personText !== '' && Object.keys(errors).length === 0) {
     try {
-      personId = (await resolvePerson(ctx.db, ctx.actor, personText)).id;
+      personId = (await resolvePerson(ctx.db, ctx.actor, personText, ctx.now)).id;
     } catch (e) {
       if (!isUserError(e)) throw e;
       errors.person = e.fieldErrors?.person ?? e.userMessage;

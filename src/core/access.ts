@@ -47,8 +47,11 @@ export const POLICY: readonly Rule[] = [
   { resource: 'person', actions: ['view', 'search'], roles: CASE_STAFF, scopes: ['own_office'] },
   { resource: 'person', actions: ['view', 'search'], roles: ['kikan'], scopes: ['own_office', 'kikan_consent'] },
   { resource: 'person', actions: ['view'], roles: ['kikan'], scopes: ['break_glass'] },
-  { resource: 'person', actions: ['view'], roles: COUNCIL, scopes: ['granted'] },
+  // An admin's grant (管理 閲覧許可) opens one person's record to its grantee for its duration:
+  // found by search, shown, listed in 履歴 and exported, like their own office's.
+  { resource: 'person', actions: ['view', 'search', 'export'], roles: COUNCIL, scopes: ['granted'] },
   { resource: 'person', actions: ['view'], roles: ['abuse_contact'], scopes: ['abuse_alert', 'granted'] },
+  { resource: 'person', actions: ['search', 'export'], roles: ['abuse_contact'], scopes: ['granted'] },
   { resource: 'person', actions: ['create', 'update'], roles: CASE_STAFF, scopes: ['own_office'] },
   { resource: 'person', actions: ['create'], roles: ['admin'], scopes: ['tenant'] },
   { resource: 'person', actions: ['delete'], roles: ['office_manager'], scopes: ['own_office'] },

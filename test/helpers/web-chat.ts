@@ -48,10 +48,12 @@ export async function localChatApi(baseUrl: string): Promise<LocalChatApi> {
 /**
  * The local web chat on the demo tenant 「みどり市（デモ）」 in a real headless Chromium, on a
  * phone-sized screen (counselors use it between visits), against a database of its own.
+ * `now`, when given, is the app's clock (demo data, handlers, links): a test that depends on the
+ * date injects a fixed one and may move it.
  */
-export async function openWebChat(): Promise<WebChat> {
+export async function openWebChat(opts: { now?: () => Date } = {}): Promise<WebChat> {
   const tdb = await createTestDatabase();
-  const app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'on', LOCAL_CHAT: 'on', SCHEDULER: 'false' }));
+  const app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'on', LOCAL_CHAT: 'on', SCHEDULER: 'false' }), { now: opts.now });
   const { browser, close: closeBrowser } = await launchBrowser();
   const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'ja-JP' });
   await page.goto(app.url);

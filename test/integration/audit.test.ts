@@ -178,7 +178,7 @@ describe('searches follow the policy table and are audited', () => {
     for (const actor of Object.values(world.actors)) {
       for (const p of all) {
         const before = (await tdb.db.select().from(auditLog).where(eq(auditLog.tenantId, actor.tenantId))).length;
-        const { hits, fuzzy } = await searchPersons(tdb.db, actor, p.code);
+        const { hits, fuzzy } = await searchPersons(tdb.db, actor, p.code, new Date('2026-11-20T01:00:00Z'));
         const found = !fuzzy && hits.some((h) => h.id === p.id);
         const allowed = decide(actor, 'person', 'search', personFacts(actor, p)) !== null;
         expect(found, `${actor.name} → ${p.code}`).toBe(allowed);

@@ -66,7 +66,7 @@ const stored = async () => (await tdb.db.select({ id: consultations.id }).from(c
 describe('safeError', () => {
   it('keeps the SQL state and the statement kind of a failed query, never its params nor its message', async () => {
     // What drizzle throws: a wrapper whose message is the query and its params, around postgres.js's error.
-    const e = await searchPersons(tdb.db, world.actors.a, `山田\u0000`).then(
+    const e = await searchPersons(tdb.db, world.actors.a, `山田\u0000`, now).then(
       () => null,
       (x: unknown) => x,
     );

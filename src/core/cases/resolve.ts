@@ -24,12 +24,13 @@ export async function visibleCaseCode(db: DbOrTx, actor: Actor, personId: string
 
 /**
  * A person typed into a form's person field: an id (from a picker), a case code or a name.
- * Exactly one visible person must match; otherwise the field gets a Japanese message.
+ * Exactly one visible person must match (grants in force at `now` included); otherwise the field
+ * gets a Japanese message.
  */
-export async function resolvePerson(db: DbOrTx, actor: Actor, value: string, field = 'person'): Promise<PersonHit | { id: string }> {
+export async function resolvePerson(db: DbOrTx, actor: Actor, value: string, now: Date, field = 'person'): Promise<PersonHit | { id: string }> {
   const v = value.trim();
   if (UUID.test(v)) return { id: v };
-  const { hits, fuzzy } = await searchPersons(db, actor, v, 3);
+  const { hits, fuzzy } = await searchPersons(db, actor, v, now, 3);
   const first = hits[0];
   if (!first || fuzzy) {
     const msg = 'ケースが見つかりません。ケース番号（例: C-0012）か氏名を確認してください。';

@@ -1,8 +1,8 @@
-import { and, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
-import { persons } from '../../../db/schema/index';
+import { accessGrants, persons } from '../../../db/schema/index';
 import type { Actor } from '../actor';
-import { isKikan } from '../access';
+import { hasScope, isKikan } from '../access';
 import { writeAudit } from '../audit/write';
 import { UserError } from '../errors';
 import { normalizeForSearch } from '../kana';
@@ -33,13 +33,28 @@ export function caseCode(n: number): string {
 }
 
 /**
- * The persons the actor may see, as SQL: their own office's, and for the 基幹 the persons who
- * consented. The filter is in the query, so an invisible person is never even counted.
+ * The persons the actor may see, as SQL: their own office's, for the 基幹 the persons who
+ * consented, and, given `now`, the persons an admin's grant (管理 閲覧許可) opens to the actor at
+ * that instant, for roles the policy lets search under a grant. The filter is in the query, so an
+ * invisible person is never even counted.
  */
-export function visiblePersons(actor: Actor): SQL {
+export function visiblePersons(actor: Actor, now?: Date): SQL {
   const own = eq(persons.officeId, actor.officeId);
-  const scope = isKikan(actor) ? or(own, eq(persons.consentKikan, true)) : own;
+  const standing = isKikan(actor) ? or(own, eq(persons.consentKikan, true)) : own;
+  const scope = now && hasScope(actor, 'person', 'search', 'granted') ? or(standing, grantedTo(actor, now)) : standing;
   return and(eq(persons.tenantId, actor.tenantId), isNull(persons.deletedAt), scope) as SQL;
+}
+
+/** An admin's grant of this person to the actor, in force at `now` (not revoked, not expired). */
+function grantedTo(actor: Actor, now: Date): SQL {
+  return sql`exists (select 1 from ${accessGrants} where ${and(
+    eq(accessGrants.tenantId, actor.tenantId),
+    eq(accessGrants.staffId, actor.staffId),
+    eq(accessGrants.personId, persons.id),
+    eq(accessGrants.kind, 'granted'),
+    isNull(accessGrants.revokedAt),
+    gt(accessGrants.expiresAt, now),
+  )})`;
 }
 
 const hitColumns = {
@@ -53,8 +68,11 @@ const hitColumns = {
   consentKikan: persons.consentKikan,
 };
 
-/** Finds visible persons by case code, name or kana (partial), then fuzzily. Audited. */
-export async function searchPersons(db: DbOrTx, actor: Actor, query: string, limit = 8): Promise<SearchResult> {
+/**
+ * Finds visible persons by case code, name or kana (partial), then fuzzily. `now` decides which
+ * admin grants are in force (visiblePersons). Audited.
+ */
+export async function searchPersons(db: DbOrTx, actor: Actor, query: string, now: Date, limit = 8): Promise<SearchResult> {
   const q = normalizeForSearch(query);
   if (q === '') {
     throw new UserError('empty_query', '探したい方の氏名（漢字・かな）かケース番号を入力してください。例: ケース 山田');
@@ -62,7 +80,7 @@ export async function searchPersons(db: DbOrTx, actor: Actor, query: string, lim
   if (q.length > MAX_QUERY) {
     throw new UserError('query_too_long', `検索語が長すぎます（${MAX_QUERY}文字まで）。氏名の一部かケース番号で検索してください。`);
   }
-  const scope = visiblePersons(actor);
+  const scope = visiblePersons(actor, now);
   let hits: PersonHit[] = [];
   let fuzzy = false;
   const codeMatch = CODE_PATTERN.exec(q);

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../../../db/client';
 import { persons } from '../../../db/schema/index';
 import type { Actor } from '../actor';
 import { authorize, decide, personFacts } from '../access';
+import { actorFor } from '../admin/grants';
 import { auditRefusedView, refusalOf } from '../audit/refusals';
 import { writeAudit } from '../audit/write';
 import { jstDateOf } from '../calendar/jst';
@@ -26,16 +27,20 @@ function file(data: ExportData, base: string, format: ExportFormat): ExportFile 
     : { filename: `${base}.html`, contentType: 'text/html; charset=utf-8', body: toHtml(data), rows: data.rows.length };
 }
 
-/** A person's full record, if the actor may export it (own office). Audited with the row count. */
+/**
+ * A person's full record, if the actor may export it (own office, or an admin's grant in force
+ * at `now`). Audited with the row count and the scope that allowed it.
+ */
 export async function exportPerson(db: DbOrTx, actor: Actor, personId: string, format: ExportFormat, now: Date): Promise<ExportFile> {
   const [p] = await db.select().from(persons).where(and(eq(persons.id, personId), eq(persons.tenantId, actor.tenantId)));
-  if (!p || !decide(actor, 'person', 'view', personFacts(actor, p))) {
-    await auditRefusedView(db, actor, personId, refusalOf(actor, p), 'export');
+  const asker = p ? await actorFor(db, actor, p.id, now) : actor;
+  if (!p || !decide(asker, 'person', 'view', personFacts(asker, p))) {
+    await auditRefusedView(db, actor, personId, refusalOf(asker, p), 'export');
     throw new UserError('unknown_person', '該当するケースが見つかりません。', 'export: person not visible');
   }
-  authorize(actor, 'person', 'export', personFacts(actor, p), 'ケース記録の出力');
+  const grant = authorize(asker, 'person', 'export', personFacts(asker, p), 'ケース記録の出力');
   const rows = await collectPersons(db, actor.tenantId, [p.id]);
-  await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'export', resourceType: 'person', resourceId: p.id, detail: { format, rows: rows.length } });
+  await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'export', resourceType: 'person', resourceId: p.id, detail: { format, rows: rows.length, grant } });
   return file({ title: `ケース記録 ${p.code}`, tenantName: await tenantName(db, actor.tenantId), generatedAt: now, rows }, `${p.code}_${jstDateOf(now)}`, format);
 }
 

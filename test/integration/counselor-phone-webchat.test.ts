@@ -1,0 +1,101 @@
+import { and, eq } from 'drizzle-orm';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog, persons, staff } from '../../db/schema/index';
+import type { TestDatabase } from '../helpers/db';
+import { openWebChat, type WebChat } from '../helpers/web-chat';
+
+// Issue "A counselor's phone": what a user meets in the local web chat, in a real browser, on the
+// demo tenant 「みどり市（デモ）」. The app's clock is injected (a Thursday in December, 10:00 in
+// Japan) so that nothing depends on the day the suite runs; a test may move it.
+const START = new Date('2026-12-10T01:00:00Z');
+let at = START;
+let chat: WebChat;
+let tdb: TestDatabase;
+let page: Page;
+const chooseStaff = (name: string) => chat.chooseStaff(name);
+const send = (line: string) => chat.send(line);
+const lastBot = () => page.locator('#chat .msg.bot').last();
+/** Sends a line and waits for the answer to it (one more bot message); returns its text. */
+async function ask(line: string): Promise<string> {
+  const before = await page.locator('#chat .msg.bot').count();
+  await send(line);
+  await expect.poll(() => page.locator('#chat .msg.bot').count()).toBeGreaterThan(before);
+  return (await lastBot().innerText()).trim();
+}
+
+beforeAll(async () => {
+  chat = await openWebChat({ now: () => at });
+  ({ tdb, page } = chat);
+});
+
+afterAll(async () => {
+  await chat?.close();
+});
+
+/** Moves the app's clock; the page is opened again (its session token is only good for hours). */
+async function moveClock(to: Date): Promise<void> {
+  at = to;
+  await page.reload();
+  await page.waitForSelector('#staff option', { state: 'attached' });
+}
+
+async function staffId(name: string): Promise<string> {
+  const [row] = await tdb.db.select({ id: staff.id }).from(staff).where(eq(staff.name, name));
+  if (!row) throw new Error(`no staff ${name}`);
+  return row.id;
+}
+
+describe('item 4: 管理 閲覧許可 is honoured for its duration', () => {
+  it('the grantee finds, opens, lists the history of and exports the case; audited; not after it ends', async () => {
+    // 田中 一郎 (C-0006) is こもれび's, with no consent to share: the city official sees nothing of him.
+    await chooseStaff('小川');
+    expect(await ask('ケース C-0006')).toContain('見つかりません');
+
+    await chooseStaff('管理 担当');
+    expect(await ask('管理 閲覧許可 小川ゆい C-0006 7 虐待対応の事実確認のため')).toContain('閲覧を7日間許可しました');
+
+    await chooseStaff('小川');
+    // ケース: by code, by name and by kana, straight to the card.
+    for (const q of ['ケース C-0006', 'ケース 田中一郎', 'ケース たなか']) {
+      const text = await ask(q);
+      expect(text, q).toContain('田中 一郎');
+      expect(text, q).toContain('相談支援事業所こもれび');
+    }
+    // Other persons stay hidden.
+    expect(await ask('ケース 山田')).toContain('見つかりません');
+    // 履歴: the records list, and a record's versions.
+    const history = await ask('履歴 C-0006');
+    expect(history).toContain('相談記録（新しい順）');
+    await lastBot().getByRole('button', { name: '履歴' }).first().click();
+    await expect.poll(async () => (await lastBot().innerText()).includes('第1版（現在）')).toBe(true);
+    // 出力: the two one-time links, and the download itself works.
+    const exported = await ask('出力 C-0006');
+    expect(exported).toContain('C-0006 の記録の出力');
+    const link = /\/export\?t=[\w.-]+/.exec(exported)?.[0];
+    expect(link).toBeTruthy();
+    const res = await fetch(`${chat.app.url}${link}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('田中');
+
+    // Every use is audited for the grantee, with the grant named on the view.
+    const [tanaka] = await tdb.db.select({ id: persons.id }).from(persons).where(eq(persons.code, 'C-0006'));
+    const rows = await tdb.db.select().from(auditLog).where(eq(auditLog.actorStaffId, await staffId('小川 ゆい')));
+    const actions = rows.map((r) => `${r.action}:${r.resourceType}`);
+    for (const a of ['search:person', 'view:person', 'view:person_history', 'view:consultation_history', 'export_link:person', 'export:person']) expect(actions).toContain(a);
+    expect(rows.find((r) => r.action === 'view' && r.resourceType === 'person')).toMatchObject({ resourceId: tanaka?.id, detail: { grant: 'granted' } });
+    expect(rows.find((r) => r.action === 'export')?.detail).toMatchObject({ grant: 'granted' });
+    expect(JSON.stringify(rows.map((r) => r.detail))).not.toMatch(/田中|たなか/);
+
+    // Eight days later the grant has ended: the case is unknown again, everywhere.
+    await moveClock(new Date(START.getTime() + 8 * 86_400_000));
+    try {
+      await chooseStaff('小川');
+      for (const q of ['ケース C-0006', '履歴 C-0006', '出力 C-0006']) expect(await ask(q), q).toMatch(/見つかりません/);
+    } finally {
+      await moveClock(START);
+    }
+    const [grant] = await tdb.db.select().from(auditLog).where(and(eq(auditLog.action, 'grant'), eq(auditLog.resourceId, tanaka?.id ?? '')));
+    expect(grant?.detail).toMatchObject({ days: 7 });
+  });
+});
