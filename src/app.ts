@@ -4,8 +4,9 @@ import { runMigrations } from '../db/migrate';
 import { createRegistry } from '../handlers/index';
 import { SenderRegistry } from './chat/adapter';
 import type { CommandRegistry } from './chat/registry';
-import { isLoopback, type Config } from './config';
+import { ConfigError, isLoopback, type Config } from './config';
 import { seedDemo } from './demo/seed';
+import { checkReadiness, shippedMigrations } from './http/probes';
 import { HttpServer, json, text } from './http/server';
 import { log } from './log';
 import { mountLine } from './platforms/line/webhook';
@@ -30,9 +31,20 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** Where the database is: the configured server, or an embedded one under DATA_DIR. */
+/**
+ * Where the database is: the configured server, or an embedded one under DATA_DIR. The embedded
+ * server is for trying the bot and for development: under NODE_ENV=production it starts only
+ * when EMBEDDED_DB=on says so.
+ */
 export async function openDatabase(config: Config): Promise<{ url: string; embedded: EmbeddedServer | null }> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: null };
+  if (config.EMBEDDED_DB === 'off' || (config.EMBEDDED_DB === 'auto' && config.NODE_ENV === 'production')) {
+    throw new ConfigError([
+      config.EMBEDDED_DB === 'off'
+        ? 'DATABASE_URL is not set and EMBEDDED_DB=off: set DATABASE_URL to the PostgreSQL server (postgres://user:pass@host:5432/soudan)'
+        : 'DATABASE_URL is not set: under NODE_ENV=production the bot needs its PostgreSQL server (postgres://user:pass@host:5432/soudan); EMBEDDED_DB=on starts the embedded one anyway (trials only: no backups, no replicas)',
+    ]);
+  }
   log.info({ dir: config.DATA_DIR }, 'starting embedded PostgreSQL');
   const embedded = await startEmbedded(config.DATA_DIR);
   return { url: embedded.url, embedded };
@@ -46,7 +58,12 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
   const { url, embedded } = await openDatabase(config);
   try {
     await runMigrations(url);
-    const database = connect(url, { max: config.DB_POOL_MAX });
+    const database = connect(url, {
+      max: config.DB_POOL_MAX,
+      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    });
     // One clock for the whole process: handlers, platforms, the scheduler and housekeeping.
     const clock = appClock(config.SCHEDULER_CLOCK, () => database.db, opts.now);
     await clock.refresh();
@@ -54,7 +71,8 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     // The shared simulated clock is re-read here too, for processes that run no scheduler.
     const clockTimer = config.SCHEDULER_CLOCK === 'database' && !opts.now ? setInterval(() => void clock.refresh().catch(() => {}), 1000) : null;
     clockTimer?.unref();
-    const seedWanted = config.DEMO_DATA === 'on' || (config.DEMO_DATA === 'auto' && embedded !== null);
+    // The fictional demo tenant: with the embedded server, never by default in production.
+    const seedWanted = config.DEMO_DATA === 'on' || (config.DEMO_DATA === 'auto' && embedded !== null && config.NODE_ENV !== 'production');
     if (seedWanted && (await seedDemo(database.db, now()))) log.info('demo tenant loaded (みどり市（デモ）)');
 
     // Link codes are stored under an HMAC with this secret (src/core/staff/link.ts).
@@ -62,16 +80,16 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     const registry = createRegistry();
     const http = new HttpServer();
     const senders = new SenderRegistry();
+    // Liveness: the process answers (no database: a frozen server must not get the bot restarted).
+    http.add({ method: 'GET', path: '/healthz', handler: async () => json(200, { status: 'ok' }) });
+    // Readiness: the database answers within 1 s and holds every migration this build ships.
+    const migrations = shippedMigrations();
     http.add({
       method: 'GET',
-      path: '/healthz',
+      path: '/readyz',
       handler: async () => {
-        try {
-          await database.sql`select 1`;
-          return json(200, { status: 'ok' });
-        } catch {
-          return json(503, { status: 'database unreachable' });
-        }
+        const r = await checkReadiness(url, migrations, 1000);
+        return r.ready ? json(200, { status: 'ready' }) : json(503, { status: r.reason });
       },
     });
     // No login: loopback only, and never by default in production (LOCAL_CHAT=on there says so).
@@ -96,6 +114,13 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     const shownHost = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
     const appUrl = `http://${shownHost}:${addr.port}`;
     log.info({ url: appUrl, localChat }, 'listening');
+    if (config.NODE_ENV === 'production') {
+      const off = [
+        ...(localChat ? [] : ['local web chat (no login; LOCAL_CHAT=on on a loopback HOST enables it)']),
+        ...(seedWanted ? [] : ['demo tenant (DEMO_DATA=on loads it into an empty database)']),
+      ];
+      if (off.length > 0) log.info({ off }, 'production: off by default');
+    }
     return {
       database,
       registry,

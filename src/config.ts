@@ -19,6 +19,14 @@ export const configSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Opening a database connection gives up after this long (ms). */
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(5000),
+  /** statement_timeout of the bot's pool (ms): a lookup never hangs longer than this. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  /** idle_in_transaction_session_timeout of the bot's pool (ms): a stuck transaction frees its locks. */
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /** The embedded PostgreSQL when DATABASE_URL is unset: auto = yes, except under NODE_ENV=production (then 'on' is needed). */
+  EMBEDDED_DB: z.enum(['auto', 'on', 'off']).default('auto'),
   /** Load the fictional demo tenant into an empty database: auto = only with the embedded server. */
   DEMO_DATA: z.enum(['auto', 'on', 'off']).default('auto'),
   /** The local web chat has no login: served only on a loopback HOST, and under NODE_ENV=production only when 'on'. */

@@ -1,5 +1,6 @@
 import { startApp } from './app';
 import { ConfigError, loadConfig } from './config';
+import { warmAnalyzer } from './core/deidentify';
 import { log } from './log';
 
 /** Entry point: configuration → database → HTTP → (platforms, scheduler); graceful shutdown. */
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // The de-identifier's dictionary (about 2 s, once): loaded before the first post, not during it.
+  warmAnalyzer();
   const app = await startApp(config);
   console.log(`soudan-bot: ${app.url} で起動しました（Ctrl+C で終了） / listening on ${app.url}`);
   let stopping = false;
@@ -32,6 +35,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
+  if (e instanceof ConfigError) {
+    console.error(e.message);
+    process.exit(2);
+  }
   log.fatal({ err: e }, 'start-up failed');
   process.exit(1);
 });
