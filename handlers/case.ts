@@ -65,7 +65,8 @@ export function renderCase(view: CaseView): Reply {
   }
   const subtitle = `${p.code}　${p.familyKana} ${p.givenKana}${view.grant === 'kikan_consent' ? '　※同意に基づく閲覧' : ''}`;
   return reply(`${p.code} のケース情報`, [
-    card(`${p.familyName} ${p.givenName}`, fields, [button('記録する', 'soudan:new', p.id, 'primary')], subtitle),
+    // 「記録する」 only for those who may record about this person: never a form that will be refused.
+    card(`${p.familyName} ${p.givenName}`, fields, view.canRecord ? [button('記録する', 'soudan:new', p.id, 'primary')] : undefined, subtitle),
   ]);
 }
 

@@ -73,7 +73,8 @@ async function history(ctx: HandlerContext, value: string): Promise<Reply[]> {
         ];
     blocks.push(card(`第${v.version}版${current ? '（現在）' : ''}`, fields));
   }
-  const buttons = h.deleted ? [] : [button('編集する', 'rireki:edit', h.id), button('削除する', 'rireki:delete', h.id, 'danger')];
+  // Only what the asker may do: a grantee or another counselor reads the versions, nothing more.
+  const buttons = h.deleted ? [] : [...(h.canEdit ? [button('編集する', 'rireki:edit', h.id)] : []), ...(h.canDelete ? [button('削除する', 'rireki:delete', h.id, 'danger')] : [])];
   if (buttons.length > 0) blocks.push({ type: 'card', title: 'この記録を', fields: [], buttons });
   return [reply('相談記録の版の履歴', blocks)];
 }

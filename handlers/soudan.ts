@@ -2,6 +2,7 @@ import type { CommandSpec, HandlerContext } from '../src/chat/registry';
 import { formText } from '../src/chat/forms';
 import { button, card, reply } from '../src/chat/replies';
 import type { FormBlock, FormSubmission, Reply } from '../src/chat/types';
+import { canLogConsultations, canWritePerson } from '../src/core/access';
 import { auditRefusedPerson } from '../src/core/audit/refusals';
 import { jstToday } from '../src/core/calendar/jst';
 import { parseJapaneseDate } from '../src/core/calendar/parse-date';
@@ -105,6 +106,9 @@ async function readForm(ctx: HandlerContext, form: FormSubmission): Promise<NewC
   if (personText !== '' && Object.keys(errors).length === 0) {
     const person = await attemptAsync(errors, 'person', () => resolvePerson(ctx.db, ctx.actor, personText, ctx.now));
     personId = person?.id ?? null;
+    // A person the asker may see but not record about (the 基幹 and a consented person of another
+    // office, a grantee): said on the field, with everything typed kept.
+    if (person && 'officeId' in person && !canWritePerson(ctx.actor, { ...person, tenantId: ctx.actor.tenantId })) errors.person = NOT_WRITABLE;
   }
   if (Object.keys(errors).length > 0 || !occurredOn) {
     const first = Object.values(errors)[0] ?? '入力内容を確認してください。';
@@ -134,8 +138,18 @@ async function attemptAsync<T>(errors: Record<string, string>, field: string, f:
 }
 
 async function submit(ctx: HandlerContext, form: FormSubmission): Promise<Reply[]> {
+  if (!canLogConsultations(ctx.actor)) throw refusedOnForm(CANNOT_LOG, 'role cannot log consultations');
   const input = await readForm(ctx, form);
-  const saved = await logConsultation(ctx.db, ctx.actor, input, ctx.now);
+  let saved: Awaited<ReturnType<typeof logConsultation>>;
+  try {
+    saved = await logConsultation(ctx.db, ctx.actor, input, ctx.now);
+  } catch (e) {
+    // A refusal the form's checks did not foresee still keeps the form and what was typed in it:
+    // the message goes on a field (the web chat, a Slack modal and the browser form stay open; a
+    // dialogue asks that field again), never a bare message that closes the form.
+    if (isUserError(e) && !e.fieldErrors) throw refusedOnForm(e.userMessage, `soudan refused: ${e.code}`);
+    throw e;
+  }
   const who = saved.personCode ?? `一般相談（${saved.anonymousLabel}）`;
   const notes: string[] = [];
   if (saved.offMonth) notes.push('⚠ この日はモニタリング月ではないため、モニタリング実績には数えません。期間の変更が必要な場合は市町村に確認してください。');
@@ -151,19 +165,34 @@ async function submit(ctx: HandlerContext, form: FormSubmission): Promise<Reply[
   return [reply(`相談記録を登録しました（${who}）`, blocks)];
 }
 
+const CANNOT_LOG = '相談記録を登録する権限がありません（相談支援事業所・基幹相談支援センターの職員が登録します）。';
+const NOT_WRITABLE = 'このケースの相談記録は担当事業所の職員だけが登録できます。ケースを確認するか、空欄（一般相談）にしてください。';
+
+/** A refusal of a submitted form, said on its person field so that the form and its text stay. */
+function refusedOnForm(message: string, log: string): UserError {
+  return new UserError('refused', message, log, { person: message });
+}
+
+/** The form is offered only to those who may record consultations at all. */
+function requireLogger(ctx: HandlerContext): void {
+  if (!canLogConsultations(ctx.actor)) throw new UserError('forbidden', CANNOT_LOG, 'role cannot log consultations');
+}
+
 /**
  * The person field's initial text. A case card's 「記録する」 carries the person's id; the field
  * shows their case code instead (what the counselor reads and could type), which resolves back
- * to the same person on submit. An id the actor may not see answers like an unknown case.
+ * to the same person on submit. An id the actor may not see answers like an unknown case; a
+ * person they may see but not record about is refused before any text is typed.
  */
 async function prefillPerson(ctx: HandlerContext, value: string): Promise<string> {
   if (!isPersonId(value)) return value;
-  const code = await visibleCaseCode(ctx.db, ctx.actor, value);
-  if (!code) {
+  const found = await visibleCaseCode(ctx.db, ctx.actor, value);
+  if (!found) {
     await auditRefusedPerson(ctx.db, ctx.actor, value, 'record_form');
     throw new UserError('unknown_person', '該当するケースが見つかりません。', 'soudan prefill: person not visible');
   }
-  return code;
+  if (!found.writable) throw new UserError('not_writable', NOT_WRITABLE, 'soudan prefill: person not writable');
+  return found.code;
 }
 
 export const soudanCommand: CommandSpec = {
@@ -174,10 +203,14 @@ export const soudanCommand: CommandSpec = {
   usage: '記録　/　/soudan C-0012',
   menu: true,
   async onCommand(ctx, cmd) {
+    requireLogger(ctx);
     return [reply('相談記録の入力', [soudanForm(jstToday(ctx.now), await prefillPerson(ctx, cmd.text))])];
   },
   async onAction(ctx, action) {
-    if (action.id === SOUDAN_FORM) return [reply('相談記録の入力', [soudanForm(jstToday(ctx.now), await prefillPerson(ctx, action.value))])];
+    if (action.id === SOUDAN_FORM) {
+      requireLogger(ctx);
+      return [reply('相談記録の入力', [soudanForm(jstToday(ctx.now), await prefillPerson(ctx, action.value))])];
+    }
     throw new UserError('unknown_action', 'この操作には対応していません。', `unknown action ${action.id}`);
   },
   async onForm(ctx, form) {

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, persons, staff } from '../../db/schema/index';
+import { auditLog, consultations, persons, staff } from '../../db/schema/index';
 import type { TestDatabase } from '../helpers/db';
 import { openWebChat, type WebChat } from '../helpers/web-chat';
 
@@ -97,5 +97,61 @@ describe('item 4: 管理 閲覧許可 is honoured for its duration', () => {
     }
     const [grant] = await tdb.db.select().from(auditLog).where(and(eq(auditLog.action, 'grant'), eq(auditLog.resourceId, tanaka?.id ?? '')));
     expect(grant?.detail).toMatchObject({ days: 7 });
+  });
+});
+
+describe('item 5: 「記録する」 only for those who may record; a refused record keeps its text', () => {
+  const recordButtons = () => lastBot().getByRole('button', { name: '記録する' });
+
+  it('the card offers 「記録する」 to the case’s own office only: not to the 基幹, nor to a grantee', async () => {
+    await chooseStaff('青木');
+    expect(await ask('ケース C-0001')).toContain('山田 太郎');
+    expect(await recordButtons().count()).toBe(1);
+
+    // The 基幹 sees 山田 太郎 by his consent, but records are his office's to write.
+    await chooseStaff('江藤');
+    expect(await ask('ケース C-0001')).toContain('同意に基づく閲覧');
+    expect(await recordButtons().count()).toBe(0);
+
+    await chooseStaff('管理 担当');
+    expect(await ask('管理 閲覧許可 小川ゆい C-0008 3 事実確認のため')).toContain('許可しました');
+    await chooseStaff('小川');
+    expect(await ask('ケース C-0008')).toContain('渡辺 大輔');
+    expect(await recordButtons().count()).toBe(0);
+    // Nor a form that could only be refused; her 履歴 offers no 編集 / 削除 either.
+    const refused = await ask('記録');
+    expect(refused).toContain('相談記録を登録する権限がありません');
+    expect(await lastBot().locator('form').count()).toBe(0);
+    await ask('履歴 C-0008');
+    await lastBot().getByRole('button', { name: '履歴' }).first().click();
+    await expect.poll(async () => (await lastBot().innerText()).includes('第1版')).toBe(true);
+    expect(await lastBot().getByRole('button', { name: /編集する|削除する/ }).count()).toBe(0);
+  });
+
+  it('a record the asker may not write is refused on the form itself, with everything typed still there', async () => {
+    await chooseStaff('江藤');
+    const before = (await tdb.db.select({ id: persons.id }).from(persons)).length;
+    await send('記録');
+    const form = page.locator('#chat form.bot-form').last();
+    await form.waitFor();
+    const summary = '本人と面談。就労継続支援B型の見学を希望。来週に事業所へ同行予定。';
+    await form.locator('input[name=person]').fill('C-0001');
+    await form.locator('select[name=kind]').selectOption('福祉サービスの利用援助');
+    await form.locator('textarea[name=summary]').fill(summary);
+    await form.locator('input[name=nextAction]').fill('見学の日程調整');
+    await form.getByRole('button', { name: '記録する' }).click();
+    await expect.poll(() => form.locator('[data-error-for=person]').textContent()).toContain('担当事業所の職員だけが登録できます');
+    expect(await form.isVisible()).toBe(true);
+    expect(await form.locator('textarea[name=summary]').inputValue()).toBe(summary);
+    expect(await form.locator('input[name=nextAction]').inputValue()).toBe('見学の日程調整');
+    const stored = await tdb.db.select().from(consultations).where(eq(consultations.summary, summary));
+    expect(stored).toEqual([]);
+    expect((await tdb.db.select({ id: persons.id }).from(persons)).length).toBe(before);
+
+    // Left blank, it is a 一般相談 of the 基幹's own, and goes through with the same text.
+    await form.locator('input[name=person]').fill('');
+    await form.getByRole('button', { name: '記録する' }).click();
+    await page.locator('#chat .msg.bot', { hasText: '相談記録を登録しました' }).waitFor();
+    expect(await tdb.db.select().from(consultations).where(eq(consultations.summary, summary))).toHaveLength(1);
   });
 });

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { persons } from '../../../db/schema/index';
 import type { Actor } from '../actor';
+import { canWritePerson } from '../access';
 import { UserError } from '../errors';
 import { searchPersons, visiblePersons, type PersonHit } from './search';
 
@@ -14,12 +15,17 @@ export const isPersonId = (value: string): boolean => UUID.test(value.trim());
  * which the person reads and which resolvePerson turns back into the same person on submit.
  * Only a person the actor may see (the search rule, `visiblePersons`) has one; anyone else is
  * null, exactly like an unknown id. The code is an identifier, not a view of the record.
+ * `writable` says whether the actor may record about them (canWritePerson), so that a form that
+ * would be refused on submit is not offered.
  */
-export async function visibleCaseCode(db: DbOrTx, actor: Actor, personId: string): Promise<string | null> {
+export async function visibleCaseCode(db: DbOrTx, actor: Actor, personId: string): Promise<{ code: string; writable: boolean } | null> {
   const id = personId.trim();
   if (!UUID.test(id)) return null;
-  const [row] = await db.select({ code: persons.code }).from(persons).where(and(visiblePersons(actor), eq(persons.id, id)));
-  return row?.code ?? null;
+  const [row] = await db
+    .select({ id: persons.id, code: persons.code, tenantId: persons.tenantId, officeId: persons.officeId, consentKikan: persons.consentKikan })
+    .from(persons)
+    .where(and(visiblePersons(actor), eq(persons.id, id)));
+  return row ? { code: row.code, writable: canWritePerson(actor, row) } : null;
 }
 
 /**

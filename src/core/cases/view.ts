@@ -10,7 +10,7 @@ import {
   staff,
 } from '../../../db/schema/index';
 import type { Actor } from '../actor';
-import { personGrant, type Grant } from '../access';
+import { canWritePerson, personGrant, type Grant } from '../access';
 import { auditRefusedView, refusalOf } from '../audit/refusals';
 import { writeAudit } from '../audit/write';
 import { jstToday, monthOf } from '../calendar/jst';
@@ -22,6 +22,8 @@ import { MONITORING_KIND } from '../vocabulary';
 
 export interface CaseView {
   grant: Grant;
+  /** May the asker record a consultation about this person (their own office's staff)? The card offers 「記録する」 only then. */
+  canRecord: boolean;
   person: {
     id: string;
     code: string;
@@ -164,6 +166,7 @@ export async function loadCaseView(
 
   return {
     grant,
+    canRecord: canWritePerson(asActor, person),
     person: {
       id: person.id,
       code: person.code,

@@ -25,6 +25,9 @@ export interface ConsultationHistory {
   deleted: { at: Date; reason: string | null } | null;
   /** Oldest first, the current version last. */
   versions: VersionEntry[];
+  /** May the asker edit / delete it (the author, the office manager)? Buttons are offered only then. */
+  canEdit: boolean;
+  canDelete: boolean;
 }
 
 const SHOWN = ['occurredOn', 'method', 'kind', 'summary', 'minutes', 'nextAction', 'nextActionDue', 'abuseSuspected'];
@@ -66,7 +69,15 @@ export async function consultationHistory(db: DbOrTx, actor: Actor, id: string, 
   }));
   versions.push({ version: row.version, replacedAt: null, replacedBy: null, reason: null, changed: [], data: current });
   await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'view', resourceType: 'consultation_history', resourceId: id, detail: { versions: versions.length } });
-  return { id, personId: row.personId, deleted: row.deletedAt ? { at: row.deletedAt, reason: row.deletedReason } : null, versions };
+  const own = { tenantId: row.tenantId, officeId: row.officeId, authorId: row.staffId };
+  return {
+    id,
+    personId: row.personId,
+    deleted: row.deletedAt ? { at: row.deletedAt, reason: row.deletedReason } : null,
+    versions,
+    canEdit: decide(actor, 'consultation', 'update', own) !== null,
+    canDelete: decide(actor, 'consultation', 'delete', own) !== null,
+  };
 }
 
 export interface ChangedRecord {
