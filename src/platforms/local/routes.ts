@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../../../db/project-root';
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../../db/client';
@@ -18,7 +18,7 @@ import { log } from '../../log';
 import { channelPostsOf, inboxOf, markSent } from '../../scheduler/outbox';
 import { linkSecret } from '../webform/token';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+const here = projectPath('src', 'platforms', 'local');
 const asset = (name: string) => fs.readFileSync(path.join(here, 'web', name));
 
 const inputSchema = z.object({

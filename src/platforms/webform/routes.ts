@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../../../db/project-root';
 import { z } from 'zod';
 import type { Db } from '../../../db/client';
 import { cancelDialogue } from '../../chat/dialogue/engine';
@@ -20,7 +20,7 @@ import { log } from '../../log';
 import { claimFormLink, findFormLink, releaseFormLink } from './links';
 import { formPage, problemPage, PROBLEM_MESSAGES, SECURITY_HEADERS, type LinkProblem } from './page';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+const here = projectPath('src', 'platforms', 'webform');
 
 export interface WebFormDeps {
   db: Db;
