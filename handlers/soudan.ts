@@ -9,6 +9,7 @@ import { parseJapaneseDate } from '../src/core/calendar/parse-date';
 import { formatJpDate } from '../src/core/calendar/wareki';
 import { isPersonId, resolvePerson, visibleCaseCode } from '../src/core/cases/resolve';
 import { logConsultation, type NewConsultation } from '../src/core/consultations/log';
+import { pastDueMessage } from '../src/core/consultations/next-action';
 import { isUserError, UserError } from '../src/core/errors';
 import { CONSULTATION_KIND_GROUPS, CONSULTATION_KINDS, CONTACT_METHODS, LIMITS } from '../src/core/vocabulary';
 
@@ -98,6 +99,9 @@ async function readForm(ctx: HandlerContext, form: FormSubmission): Promise<NewC
   if (lengthOf(nextAction) > LIMITS.nextAction) errors.nextAction = `次の対応は${LIMITS.nextAction}文字以内で入力してください。`;
   const dueText = formText(form, 'nextActionDue');
   const nextActionDue = dueText === '' ? null : attempt('nextActionDue', () => parseJapaneseDate(dueText, today, { field: 'nextActionDue' }));
+  // A due date in the past is refused like a task in meeting minutes (relative to today in Japan).
+  const pastDue = nextActionDue ? pastDueMessage(nextActionDue, today) : null;
+  if (pastDue) errors.nextActionDue = pastDue;
   const abuse = formText(form, 'abuse');
   if (abuse !== '' && abuse !== 'yes' && abuse !== 'no') errors.abuse = '「なし」か「あり」を選んでください。';
 

@@ -155,3 +155,32 @@ describe('item 5: 「記録する」 only for those who may record; a refused re
     expect(await tdb.db.select().from(consultations).where(eq(consultations.summary, summary))).toHaveLength(1);
   });
 });
+
+describe('item 9: a next-action due date in the past is refused on its field', () => {
+  it('「８月１日」 typed on 10 December is refused like minutes refuse it, the rest kept; a date ahead is stored', async () => {
+    await chooseStaff('青木');
+    await send('記録 C-0001');
+    const form = page.locator('#chat form.bot-form').last();
+    await form.waitFor();
+    const summary = '通所先で面談。作業内容の変更を希望。';
+    await form.locator('select[name=kind]').selectOption('福祉サービスの利用援助');
+    await form.locator('textarea[name=summary]').fill(summary);
+    await form.locator('input[name=nextAction]').fill('通所先と作業内容を相談');
+    await form.locator('input[name=nextActionDue]').fill('８月１日');
+    await form.getByRole('button', { name: '記録する' }).click();
+    const error = form.locator('[data-error-for=nextActionDue]');
+    await expect.poll(() => error.textContent()).toContain('過去の日付です');
+    // Which date it was read as, today in Japan, and how to say next year's.
+    expect(await error.textContent()).toContain('2026年8月1日');
+    expect(await error.textContent()).toContain('今日（2026年12月10日(木)）以降');
+    expect(await error.textContent()).toContain('2027年8月1日');
+    expect(await form.locator('textarea[name=summary]').inputValue()).toBe(summary);
+    expect(await tdb.db.select().from(consultations).where(eq(consultations.summary, summary))).toEqual([]);
+
+    await form.locator('input[name=nextActionDue]').fill('12/20');
+    await form.getByRole('button', { name: '記録する' }).click();
+    await page.locator('#chat .msg.bot', { hasText: '相談記録を登録しました' }).waitFor();
+    const [row] = await tdb.db.select().from(consultations).where(eq(consultations.summary, summary));
+    expect(row?.nextActionDue).toBe('2026-12-20');
+  });
+});

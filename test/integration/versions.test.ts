@@ -123,6 +123,22 @@ describe('the history in chat', () => {
     expect(row).toMatchObject({ summary: 'フォームで訂正', deletedAt: null });
   });
 
+  it('a next-action due date moved into the past is refused on its field; an old past one left as it was is kept', async () => {
+    const saved = await logConsultation(tdb.db, world.actors.a, { personId: world.persons.yamadaTaro.id, occurredOn: '2026-11-20', method: '訪問', kind: '福祉サービスの利用援助', summary: '期限つき', nextAction: '日程調整', nextActionDue: '2026-11-30' }, now);
+    const form = (await send(world.actors.a, { kind: 'action', id: 'rireki:edit', value: saved.id })).replies[0]?.blocks[0] as FormBlock;
+    const values = Object.fromEntries(form.fields.map((f) => [f.name, typeof f.initial === 'string' ? f.initial : '']));
+    const past = await send(world.actors.a, { kind: 'form', formId: 'rireki:edit', context: saved.id, values: { ...values, nextActionDue: '8月1日' } });
+    expect(past.fieldErrors?.nextActionDue).toContain('過去の日付です');
+    // Ten days later the stored 11/30 is past: editing the summary alone still works.
+    const later = () => new Date(now.getTime() + 10 * 86_400_000);
+    const edited = await dispatch({ db: tdb.db, registry, now: later }, world.actors.a, { kind: 'form', formId: 'rireki:edit', context: saved.id, values: { ...values, summary: '期限つき（訂正）' } });
+    expect(edited.fieldErrors).toBeUndefined();
+    const [row] = await tdb.db.select().from(consultations).where(eq(consultations.id, saved.id));
+    expect(row).toMatchObject({ summary: '期限つき（訂正）', nextActionDue: '2026-11-30' });
+    // And the core refuses a past due date whatever the platform sent.
+    await expect(logConsultation(tdb.db, world.actors.a, { personId: null, occurredOn: '2026-11-20', method: '電話', kind: '福祉サービスの利用援助', summary: 'x', nextActionDue: '2026-11-21' }, now)).rejects.toMatchObject({ code: 'past_due', fieldErrors: { nextActionDue: expect.stringContaining('過去の日付') } });
+  });
+
   it('another office gets no history', async () => {
     const id = await newRecord();
     const res = await send(world.actors.b, { kind: 'action', id: 'rireki:show', value: id });

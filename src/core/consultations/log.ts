@@ -9,6 +9,7 @@ import { jstToday } from '../calendar/jst';
 import { UserError } from '../errors';
 import { MONITORING_KIND } from '../vocabulary';
 import { isMonitoringMonthFor } from './monitoring-check';
+import { checkNextActionDue } from './next-action';
 
 export interface NewConsultation {
   /** A registered person, or null for an anonymous first contact (一般相談). */
@@ -45,6 +46,7 @@ export async function logConsultation(db: Db, actor: Actor, input: NewConsultati
       occurredOn: '相談日に未来の日付は指定できません。',
     });
   }
+  checkNextActionDue(input.nextActionDue, jstToday(now));
   return db.transaction(async (tx) => {
     let personCode: string | null = null;
     let offMonth = false;

@@ -6,6 +6,7 @@ import { raiseAbuseAlert } from '../abuse/alerts';
 import { authorize, decide } from '../access';
 import { writeAudit } from '../audit/write';
 import { isIsoDate, jstToday } from '../calendar/jst';
+import { checkNextActionDue } from '../consultations/next-action';
 import { UserError } from '../errors';
 import { CONSULTATION_KINDS, CONTACT_METHODS, LIMITS } from '../vocabulary';
 
@@ -73,6 +74,8 @@ export async function editConsultation(db: Db, actor: Actor, id: string, patch: 
     const row = await lockForChange(tx, actor, id, 'update');
     const changed = EDITABLE.filter((k) => patch[k] !== undefined && patch[k] !== row[k]);
     if (changed.length === 0) throw new UserError('no_change', '変更された項目がありません。', 'edit without change');
+    // A new due date must not be in the past; an old record's past date, left as it was, may stay.
+    if (changed.includes('nextActionDue')) checkNextActionDue(patch.nextActionDue, jstToday(now));
     await keepVersion(tx, actor, row, reason?.trim() || null, now);
     const set: Partial<typeof consultations.$inferInsert> = { version: row.version + 1, updatedAt: now };
     for (const k of changed) Object.assign(set, { [k]: patch[k] });
