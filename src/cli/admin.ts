@@ -15,6 +15,7 @@ import { auditVerifyCommand } from './audit-verify';
 import { monitoringRecomputeCommand } from './monitoring-recompute';
 import { retentionCommand, tenantExportCommand } from './records';
 import { consoleOutput, withDatabase, type Output } from './with-db';
+import { safeErrorText } from '../log';
 
 export const ADMIN_HELP = `npm run admin -- <command> [options]
 
@@ -242,5 +243,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error(LINK_SECRET_NEEDED);
     process.exit(2);
   }
-  process.exit(await withDatabase(({ db }) => adminCommand(db, argv, consoleOutput)));
+  try {
+    process.exit(await withDatabase(({ db }) => adminCommand(db, argv, consoleOutput)));
+  } catch (e) {
+    // A message, never a stack: the database could not be reached or the command failed.
+    console.error(`admin: failed: ${safeErrorText(e)}`);
+    console.error('Check DATABASE_URL, or DATA_DIR for the embedded server (a running bot\'s server is found and used).');
+    process.exit(1);
+  }
 }
