@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client';
 import { isUserError } from '../core/errors';
 import { log } from '../log';
-import { enqueueDelivery } from '../scheduler/outbox';
+import { enqueueDelivery } from '../core/outbox';
 import type { CommandRegistry, HandlerContext } from './registry';
 import { textReply } from './replies';
 import { containsUnstorable, hasUnstorable, UNSTORABLE_FIELD_MESSAGE, UNSTORABLE_MESSAGE } from './unstorable';

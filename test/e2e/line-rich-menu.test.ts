@@ -3,7 +3,7 @@ import { tenants } from '../../db/schema/index';
 import { createRegistry } from '../../handlers/index';
 import { loadConfig } from '../../src/config';
 import { workspaceTenant } from '../../src/core/staff/link';
-import { runLineCli } from '../../src/platforms/line/cli';
+import { runLineCli } from '../../src/cli/line-setup';
 import { decodePostback } from '../../src/platforms/line/postback';
 import { richMenuDefinition, RICH_MENU_SIZE } from '../../src/platforms/line/rich-menu';
 import { FakeLineApi } from '../fakes/line';

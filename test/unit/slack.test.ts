@@ -111,7 +111,7 @@ describe('the app manifest', () => {
 
   it('has a slash command for every registered command', () => {
     // The generator is the source of truth; manifest.yaml is its output for the placeholder URL,
-    // regenerated when commands change (npx tsx src/platforms/slack/manifest.ts https://bot.example.jp).
+    // regenerated when commands change (npx tsx src/cli/slack-manifest.ts https://bot.example.jp).
     const generated = toYaml(slackManifest(createRegistry(), 'https://bot.example.jp'));
     for (const c of createRegistry().all()) expect(generated).toContain(`command: "/${c.id}"`);
     expect(generated).toContain('command: "/soudan-link"');

@@ -4,7 +4,7 @@ import { abuseAlerts, consultations, offices, persons, staff } from '../../../db
 import { button, card, reply } from '../../chat/replies';
 import type { Actor } from '../actor';
 import type { Reply } from '../../chat/types';
-import { enqueueDelivery } from '../../scheduler/outbox';
+import { enqueueDelivery } from '../outbox';
 import { log } from '../../log';
 import { authorize } from '../access';
 import { writeAudit } from '../audit/write';

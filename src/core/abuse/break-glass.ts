@@ -3,7 +3,7 @@ import type { Db, Tx } from '../../../db/client';
 import { accessGrants, persons, staff } from '../../../db/schema/index';
 import { reply } from '../../chat/replies';
 import type { Actor } from '../actor';
-import { enqueueDelivery } from '../../scheduler/outbox';
+import { enqueueDelivery } from '../outbox';
 import { decide } from '../access';
 import { auditRefusedView, type ViewRefusal } from '../audit/refusals';
 import { writeAudit } from '../audit/write';

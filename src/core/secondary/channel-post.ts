@@ -12,7 +12,7 @@ import { persons } from '../../../db/schema/index';
 import { truncate } from '../../chat/replies';
 import type { Block, Button, Field, Reply } from '../../chat/types';
 import { deidentify, type KnownPerson } from '../deidentify';
-import { enqueueDelivery } from '../../scheduler/outbox';
+import { enqueueDelivery } from '../outbox';
 
 export type ChannelPurpose = 'kikan-queue' | 'council';
 

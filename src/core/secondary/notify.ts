@@ -6,7 +6,7 @@
 import type { DbOrTx } from '../../../db/client';
 import { button, truncate } from '../../chat/replies';
 import type { Button, Field, Reply } from '../../chat/types';
-import { enqueueDelivery } from '../../scheduler/outbox';
+import { enqueueDelivery } from '../outbox';
 
 export interface Notice {
   tenantId: string;

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Db } from '../../../db/client';
-import { composeHome } from '../../../handlers/home';
+import { composeHome } from '../../chat/home';
 import { dispatch, type DispatchOptions, type DispatchResult } from '../../chat/dispatch';
 import { parseCommandLine } from '../../chat/parse';
 import type { CommandRegistry } from '../../chat/registry';

@@ -4,7 +4,6 @@
  *   npx tsx src/platforms/slack/manifest.ts https://bot.example.jp > src/platforms/slack/manifest.yaml
  * (a test fails when a registered command is missing from it).
  */
-import { pathToFileURL } from 'node:url';
 import type { CommandRegistry } from '../../chat/registry';
 import { BOT_SCOPES } from './scopes';
 
@@ -87,15 +86,4 @@ export function toYaml(value: unknown, indent = 0): string {
       .join('');
   }
   return `${pad}${scalar(value)}\n`;
-}
-
-async function main(): Promise<void> {
-  const { createRegistry } = await import('../../../handlers/index');
-  const url = process.argv[2] ?? 'https://bot.example.jp';
-  process.stdout.write(`# soudan-bot Slack app manifest: replace ${url} with your bot's public URL (docs/slack.md).\n`);
-  process.stdout.write(toYaml(slackManifest(createRegistry(), url)));
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  void main();
 }

@@ -1,6 +1,6 @@
-import { dispatch, type DispatchOptions } from '../src/chat/dispatch';
-import { reply, textReply } from '../src/chat/replies';
-import type { Actor, Command, Reply } from '../src/chat/types';
+import { dispatch, type DispatchOptions } from './dispatch';
+import { reply, textReply } from './replies';
+import type { Actor, Command, Reply } from './types';
 
 /**
  * The parts of a staff member's home page (Slack App Home, or any platform's start screen):

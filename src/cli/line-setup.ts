@@ -1,23 +1,23 @@
 /**
  * LINE operator commands (see docs/line.md):
- *   npx tsx src/platforms/line/cli.ts bot-info                     the bot's user id (webhook `destination`)
- *   npx tsx src/platforms/line/cli.ts register-channel <tenant-code>  map this LINE channel to a tenant
- *   npx tsx src/platforms/line/cli.ts rich-menu-json                print the rich menu definition
- *   npx tsx src/platforms/line/cli.ts rich-menu-image <out.png>     draw the menu image (needs Chromium)
- *   npx tsx src/platforms/line/cli.ts rich-menu <image.png>         create the menu, upload the image, make it the default
+ *   npx tsx src/cli/line-setup.ts bot-info                     the bot's user id (webhook `destination`)
+ *   npx tsx src/cli/line-setup.ts register-channel <tenant-code>  map this LINE channel to a tenant
+ *   npx tsx src/cli/line-setup.ts rich-menu-json                print the rich menu definition
+ *   npx tsx src/cli/line-setup.ts rich-menu-image <out.png>     draw the menu image (needs Chromium)
+ *   npx tsx src/cli/line-setup.ts rich-menu <image.png>         create the menu, upload the image, make it the default
  * Reads LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN, LINE_API_URL and DATABASE_URL like the bot.
  */
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { LineBotClient } from '@line/bot-sdk';
-import { tenants } from '../../../db/schema/index';
-import { createRegistry } from '../../../handlers/index';
-import { consoleOutput, withDatabase, type Output } from '../../cli/with-db';
-import { loadConfig, type Config } from '../../config';
-import { registerWorkspace } from '../../core/staff/link';
-import { lineSettings } from './client';
-import { menuTiles, RICH_MENU_SIZE, richMenuDefinition, richMenuHtml } from './rich-menu';
+import { tenants } from '../../db/schema/index';
+import { createRegistry } from '../../handlers/index';
+import { consoleOutput, withDatabase, type Output } from './with-db';
+import { loadConfig, type Config } from '../config';
+import { registerWorkspace } from '../core/staff/link';
+import { lineSettings } from '../platforms/line/client';
+import { menuTiles, RICH_MENU_SIZE, richMenuDefinition, richMenuHtml } from '../platforms/line/rich-menu';
 
 const DEFAULT_API_URL = 'https://api.line.me';
 
@@ -88,7 +88,7 @@ export async function runLineCli(args: string[], config: Config = loadConfig(), 
 }
 
 function usage(io: Output): number {
-  io.err('usage: line/cli.ts bot-info | register-channel <tenant-code> | rich-menu-json | rich-menu-image <out.png> | rich-menu <image.png>');
+  io.err('usage: line-setup.ts bot-info | register-channel <tenant-code> | rich-menu-json | rich-menu-image <out.png> | rich-menu <image.png>');
   return 2;
 }
 

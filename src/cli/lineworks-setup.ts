@@ -1,26 +1,26 @@
 /**
  * Setting up LINE WORKS from a shell (docs/lineworks.md):
  *
- *   npx tsx src/platforms/lineworks/setup.ts check
+ *   npx tsx src/cli/lineworks-setup.ts check
  *       reads the LINEWORKS_* variables, gets an access token, registers the persistent menu
- *   npx tsx src/platforms/lineworks/setup.ts register-domain <tenant code> [domain id]
+ *   npx tsx src/cli/lineworks-setup.ts register-domain <tenant code> [domain id]
  *       maps the LINE WORKS domain (default LINEWORKS_DOMAIN_ID) to a tenant
- *   npx tsx src/platforms/lineworks/setup.ts link-code <staff id>
+ *   npx tsx src/cli/lineworks-setup.ts link-code <staff id>
  *       a one-time code (30 minutes) the staff member sends as 「連携 12345678」
  */
 import { eq } from 'drizzle-orm';
-import { connect } from '../../../db/client';
-import { runMigrations } from '../../../db/migrate';
-import { staff, tenants } from '../../../db/schema/index';
-import { createRegistry } from '../../../handlers/index';
-import { openDatabase } from '../../app';
-import { loadConfig } from '../../config';
-import { createLinkCode, LINK_SECRET_NEEDED, registerWorkspace, useLinkCodeSecret } from '../../core/staff/link';
-import { LineWorksApi } from './client';
-import { registerMenu } from './menu';
-import { RateBudget } from './rate';
-import { lineWorksSettings } from './settings';
-import { TokenClient } from './token';
+import { connect } from '../../db/client';
+import { runMigrations } from '../../db/migrate';
+import { staff, tenants } from '../../db/schema/index';
+import { createRegistry } from '../../handlers/index';
+import { openDatabase } from '../app';
+import { loadConfig } from '../config';
+import { createLinkCode, LINK_SECRET_NEEDED, registerWorkspace, useLinkCodeSecret } from '../core/staff/link';
+import { LineWorksApi } from '../platforms/lineworks/client';
+import { registerMenu } from '../platforms/lineworks/menu';
+import { RateBudget } from '../platforms/lineworks/rate';
+import { lineWorksSettings } from '../platforms/lineworks/settings';
+import { TokenClient } from '../platforms/lineworks/token';
 
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
