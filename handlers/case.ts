@@ -4,7 +4,8 @@ import { button, card, reply, textReply, truncate } from '../src/chat/replies';
 import type { Field, Reply } from '../src/chat/types';
 import { formatJpDate } from '../src/core/calendar/wareki';
 import { searchPersons } from '../src/core/cases/search';
-import { openPerson } from '../src/core/admin/grants';
+import { mayLookUpCases, openPerson } from '../src/core/admin/grants';
+import { UNKNOWN_COMMAND_MESSAGE } from '../src/chat/parse';
 import type { CaseView } from '../src/core/cases/view';
 import { auditRefusedView } from '../src/core/audit/refusals';
 import { UserError } from '../src/core/errors';
@@ -72,6 +73,9 @@ export function renderCase(view: CaseView): Reply {
 
 const idSchema = z.uuid();
 
+/** Free text that is neither a command nor anyone's name or code. */
+const IMPLICIT_NOT_FOUND = 'コマンドが分かりませんでした。該当するケースも見つかりません（氏名・かな・ローマ字・ケース番号で探せます）。「ヘルプ」と送ると使えるコマンドが表示されます。';
+
 async function showCase(ctx: HandlerContext, personId: string): Promise<Reply[]> {
   if (!idSchema.safeParse(personId).success) {
     await auditRefusedView(ctx.db, ctx.actor, personId, 'malformed_id', 'case_card');
@@ -85,16 +89,18 @@ export const caseCommand: CommandSpec = {
   id: 'case',
   aliases: ['ケース', 'けーす', '検索'],
   label: 'ケース',
-  description: '担当ケースを氏名・かな・ケース番号で探します（本人にだけ表示）',
-  usage: 'ケース 山田　/　/case C-0012',
+  description: '担当ケースを氏名・かな・ローマ字・ケース番号で探します（本人にだけ表示）。氏名やケース番号だけを送っても探せます',
+  usage: 'ケース 山田　/　/case C-0012　/　山田　/　C-0012',
   menu: true,
   async onCommand(ctx, cmd) {
     if (cmd.text === '') {
       return [textReply('探したい方の氏名（漢字・かなの一部でも可）かケース番号を続けて入力してください。\n例: ケース 山田　/　ケース やまだ　/　ケース C-0012')];
     }
+    // Free text (「山田」 with no command word) is a lookup only for those who may search cases.
+    if (cmd.implicit && !(await mayLookUpCases(ctx.db, ctx.actor, ctx.now))) return [textReply(UNKNOWN_COMMAND_MESSAGE)];
     const { hits, fuzzy } = await searchPersons(ctx.db, ctx.actor, cmd.text, ctx.now);
     if (hits.length === 0) {
-      return [textReply('該当するケースが見つかりません。氏名の一部・かな・ケース番号でもう一度お試しください。')];
+      return [textReply(cmd.implicit ? IMPLICIT_NOT_FOUND : '該当するケースが見つかりません。氏名の一部・かな・ケース番号でもう一度お試しください。')];
     }
     const only = hits[0];
     if (hits.length === 1 && !fuzzy && only) return showCase(ctx, only.id);

@@ -14,6 +14,11 @@ export interface Command {
   name: string;
   /** Everything after the command word, trimmed. */
   text: string;
+  /**
+   * Typed with no command word at all (「山田」, 「C-0001」, 「yamada」): free text taken as a case
+   * lookup (see parseChatLine); the handler answers it as such or as an unknown command.
+   */
+  implicit?: boolean;
 }
 
 /** A button press or a menu choice. `id` names the action, `value` carries its argument. */

@@ -184,3 +184,55 @@ describe('item 9: a next-action due date in the past is refused on its field', (
     expect(row?.nextActionDue).toBe('2026-12-20');
   });
 });
+
+describe('item 13: a bare name, kana, romaji or case code is a case lookup', () => {
+  const listTitles = () => lastBot().locator('.list li').allInnerTexts();
+
+  it('「山田」, 「C-0001」, 「やまだ たろう」 and romaji find cases with no command word', async () => {
+    await chooseStaff('青木');
+    expect(await ask('山田')).toContain('2件見つかりました');
+    expect((await listTitles()).join('\n')).toMatch(/山田 太郎[\s\S]*山田 花子|山田 花子[\s\S]*山田 太郎/);
+    await lastBot().locator('li', { hasText: '山田 太郎' }).getByRole('button', { name: '開く' }).click();
+    await expect.poll(() => lastBot().locator('.card h3').textContent()).toBe('山田 太郎');
+
+    for (const [typed, name] of [['C-0001', '山田 太郎'], ['ｃ０００３', '佐藤 健一'], ['やまだ たろう', '山田 太郎'], ['yamada tarou', '山田 太郎'], ['Satō', '佐藤 健一'], ['SUZUKI', '鈴木 美咲']] as const) {
+      const text = await ask(typed);
+      expect(text, typed).toContain(name);
+      expect(await lastBot().locator('.card h3').textContent(), typed).toBe(name);
+    }
+    expect(await ask('yamada')).toContain('2件見つかりました');
+  });
+
+  it('near misses get 「もしかして」: a kanji typed as kana (山だ), a wrong kanji (山田太朗)', async () => {
+    await chooseStaff('青木');
+    for (const typed of ['山だ', 'やま田', '山田太朗']) {
+      const text = await ask(typed);
+      expect(text, typed).toContain('もしかして');
+      expect(await listTitles(), typed).toEqual(expect.arrayContaining([expect.stringContaining('山田 太郎')]));
+      // Only persons the asker may see: こもれび's are never suggested.
+      expect(text, typed).not.toMatch(/田中|伊藤|渡辺/);
+    }
+  });
+
+  it('anything else is still an unknown command, and so is a name for whoever may not search cases', async () => {
+    await chooseStaff('青木');
+    expect(await ask('こんにちは')).toContain('コマンドが分かりませんでした');
+    expect(await ask('今日の予定は？')).toContain('コマンドが分かりませんでした');
+    await chooseStaff('管理 担当');
+    const admin = await staffId('管理 担当');
+    const searches = async () => (await tdb.db.select().from(auditLog).where(and(eq(auditLog.actorStaffId, admin), eq(auditLog.action, 'search')))).length;
+    const before = await searches();
+    const text = await ask('山田');
+    expect(text).toContain('コマンドが分かりませんでした');
+    expect(text).not.toContain('見つかりません');
+    expect(await searches()).toBe(before);
+
+    // A city official looks up by free text only while a grant is in force, and only that case.
+    await chooseStaff('管理 担当');
+    expect(await ask('管理 閲覧許可 小川ゆい C-0007 1 事実確認のため')).toContain('許可しました');
+    await chooseStaff('小川');
+    expect(await ask('C-0007')).toContain('伊藤 さやか');
+    expect(await ask('いとう')).toContain('伊藤 さやか');
+    expect(await ask('山田')).not.toContain('山田 太郎');
+  });
+});

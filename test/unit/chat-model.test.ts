@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../../handlers/index';
-import { parseCommandLine } from '../../src/chat/parse';
+import { parseChatLine, parseCommandLine } from '../../src/chat/parse';
+import { romajiToHiragana, scriptRuns } from '../../src/core/kana';
 import { CommandRegistry, type CommandSpec } from '../../src/chat/registry';
 import { truncate } from '../../src/chat/replies';
 
@@ -23,6 +24,33 @@ describe('command lines typed in a chat', () => {
   it('ordinary words are not commands', () => {
     expect(parseCommandLine(registry, 'こんにちは')).toBeNull();
     expect(parseCommandLine(registry, '   ')).toBeNull();
+  });
+});
+
+describe('free text in a one-to-one chat', () => {
+  it.each(['山田', 'C-0001', 'ｃ－０００１', 'やまだ　たろう', 'ヤマダ', 'yamada tarou', 'Itō', '山だ'])('%s is an implicit case lookup', (line) => {
+    expect(parseChatLine(registry, line)).toEqual({ kind: 'command', name: 'case', text: line.trim(), implicit: true });
+  });
+
+  it('commands stay commands; sentences, questions and long text are not lookups', () => {
+    expect(parseChatLine(registry, 'ケース 山田')).toEqual({ kind: 'command', name: 'case', text: '山田' });
+    expect(parseChatLine(registry, '記録')).toEqual({ kind: 'command', name: 'soudan', text: '' });
+    for (const line of ['今日の予定は？', '了解です。', '山田さん、明日来所。', 'a'.repeat(41), '', '  ']) expect(parseChatLine(registry, line), line).toBeNull();
+  });
+
+  it('romaji reads as kana (Hepburn, kunrei, macrons, n\'), anything else is not romaji', () => {
+    expect(romajiToHiragana('yamada')).toBe('やまだ');
+    expect(romajiToHiragana('Yamada Tarou')).toBe('やまだたろう');
+    expect(romajiToHiragana('Itō')).toBe('いとう');
+    expect(romajiToHiragana('sinzyuku')).toBe(romajiToHiragana('shinjuku'));
+    expect(romajiToHiragana("kan'ichi")).toBe('かんいち');
+    for (const s of ['山田', 'C-0001', '0001', 'yamd', '']) expect(romajiToHiragana(s), s).toBeNull();
+  });
+
+  it('a name typed half in kanji, half in kana splits into its script runs', () => {
+    expect(scriptRuns('山だ')).toEqual(['山', 'だ']);
+    expect(scriptRuns('やま田たろう')).toEqual(['やま', '田', 'たろう']);
+    expect(scriptRuns('山田')).toEqual(['山田']);
   });
 });
 

@@ -6,7 +6,8 @@
  *
  * - A dialogue in progress takes the text as its next answer (or 「戻る」/「やめる」).
  * - Otherwise the text is parsed as a command (`ケース 山田`, `記録`, `/case C-0012`) and
- *   dispatched; an unknown word gets a hint to send 「ヘルプ」.
+ *   dispatched; a bare name or case code (`山田`, `C-0012`, `yamada`) is a case lookup
+ *   (parseChatLine); any other unknown word gets a hint to send 「ヘルプ」.
  * - Postbacks of the dialogue itself (`dialogue:answer`, `dialogue:date`) are answers; any other
  *   action is dispatched, and if the handler answers with a form (e.g. 「記録する」 on a case
  *   card), the form is asked step by step instead of being rendered.
@@ -17,7 +18,7 @@
  */
 import type { Db } from '../../../db/client';
 import { dispatch } from '../dispatch';
-import { parseCommandLine } from '../parse';
+import { parseChatLine, UNKNOWN_COMMAND_MESSAGE } from '../parse';
 import type { CommandRegistry } from '../registry';
 import { textReply } from '../replies';
 import type { Action, Actor, FormBlock, Input, Reply } from '../types';
@@ -30,7 +31,7 @@ export interface RouteDeps {
   now: () => Date;
 }
 
-export const UNKNOWN_COMMAND_MESSAGE = 'コマンドが分かりませんでした。「ヘルプ」と送ると使えるコマンドが表示されます。';
+export { UNKNOWN_COMMAND_MESSAGE };
 export const EXPIRED_DIALOGUE_MESSAGE = 'この質問は有効期限（30分）が切れたか、すでに終わっています。もう一度コマンドから始めてください。';
 
 /** Every inbound text: continue the dialogue if one is active, else run it as a command. */
@@ -38,7 +39,7 @@ export async function routeText(deps: RouteDeps, key: DialogueKey, actor: Actor,
   const now = deps.now();
   const continued = await continueDialogue(deps, key, actor, text, now);
   if (continued) return continued;
-  const cmd = parseCommandLine(deps.registry, text);
+  const cmd = parseChatLine(deps.registry, text);
   if (!cmd) return [textReply(UNKNOWN_COMMAND_MESSAGE)];
   return runInput(deps, key, actor, cmd, now);
 }

@@ -2,7 +2,7 @@ import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { abuseAlerts, accessGrants, persons, staff } from '../../../db/schema/index';
 import type { Actor } from '../actor';
-import { authorize, effectiveRoles } from '../access';
+import { authorize, effectiveRoles, hasScope } from '../access';
 import { writeAudit } from '../audit/write';
 import { loadCaseView, type CaseView } from '../cases/view';
 import { UserError } from '../errors';
@@ -63,6 +63,22 @@ export async function elevationFor(db: DbOrTx, actor: Actor, personId: string, n
     if (a) return { personId, scope: 'abuse_alert' };
   }
   return undefined;
+}
+
+/**
+ * May free text (a bare 「山田」) be taken as a case lookup for this actor? For roles that search
+ * cases by standing rules (the own office, the 基幹), and for a grantee while a grant is in force;
+ * anyone else gets the unknown-command answer, and no search is run or audited.
+ */
+export async function mayLookUpCases(db: DbOrTx, actor: Actor, now: Date): Promise<boolean> {
+  if (hasScope(actor, 'person', 'search', 'own_office') || hasScope(actor, 'person', 'search', 'kikan_consent')) return true;
+  if (!hasScope(actor, 'person', 'search', 'granted')) return false;
+  const [g] = await db
+    .select({ id: accessGrants.id })
+    .from(accessGrants)
+    .where(and(eq(accessGrants.tenantId, actor.tenantId), eq(accessGrants.staffId, actor.staffId), eq(accessGrants.kind, 'granted'), isNull(accessGrants.revokedAt), gt(accessGrants.expiresAt, now)))
+    .limit(1);
+  return g !== undefined;
 }
 
 /** The actor as the policy should see them for this person (standing rules plus any elevation). */

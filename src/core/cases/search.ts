@@ -5,7 +5,7 @@ import type { Actor } from '../actor';
 import { hasScope, isKikan } from '../access';
 import { writeAudit } from '../audit/write';
 import { UserError } from '../errors';
-import { normalizeForSearch } from '../kana';
+import { normalizeForSearch, romajiToHiragana, scriptRuns } from '../kana';
 
 export interface PersonHit {
   id: string;
@@ -57,6 +57,11 @@ function grantedTo(actor: Actor, now: Date): SQL {
   )})`;
 }
 
+/** `%text%` for LIKE, with LIKE's own characters escaped. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 const hitColumns = {
   id: persons.id,
   code: persons.code,
@@ -91,22 +96,28 @@ export async function searchPersons(db: DbOrTx, actor: Actor, query: string, now
       .where(and(scope, eq(persons.code, caseCode(Number(codeMatch[1])))))
       .limit(limit);
   }
+  // A name typed in romaji is looked for as the kana it reads as (「yamada」 → やまだ).
+  const text = codeMatch ? q : (romajiToHiragana(query) ?? q);
   if (hits.length === 0) {
-    const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     hits = await db
       .select(hitColumns)
       .from(persons)
-      .where(and(scope, sql`${persons.searchText} like ${pattern}`))
-      .orderBy(desc(sql`similarity(${persons.searchText}, ${q})`), persons.familyKana)
+      .where(and(scope, sql`${persons.searchText} like ${likePattern(text)}`))
+      .orderBy(desc(sql`similarity(${persons.searchText}, ${text})`), persons.familyKana)
       .limit(limit);
   }
-  if (hits.length === 0 && q.length >= 2) {
+  if (hits.length === 0 && text.length >= 2) {
+    // 「もしかして」: close by trigrams (「山田太朗」), or a name typed half in kanji, half in kana
+    // (「山だ」, 「やま田」), whose every script run is in the name or its reading.
     fuzzy = true;
+    const runs = scriptRuns(text);
+    const close = sql`similarity(${persons.searchText}, ${text}) > 0.2`;
+    const mixed = runs.length >= 2 ? and(...runs.map((r) => sql`${persons.searchText} like ${likePattern(r)}`)) : undefined;
     hits = await db
       .select(hitColumns)
       .from(persons)
-      .where(and(scope, sql`similarity(${persons.searchText}, ${q}) > 0.2`))
-      .orderBy(desc(sql`similarity(${persons.searchText}, ${q})`))
+      .where(and(scope, mixed ? or(close, mixed) : close))
+      .orderBy(desc(sql`similarity(${persons.searchText}, ${text})`), persons.familyKana)
       .limit(5);
   }
   await writeAudit(db, {

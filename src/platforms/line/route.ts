@@ -8,7 +8,7 @@ import { cancelDialogue, continueDialogue, type DialogueKey } from '../../chat/d
 import { DATE_PICKER_ACTION, DIALOGUE_ANSWER_ACTION } from '../../chat/dialogue/questions';
 import { EXPIRED_DIALOGUE_MESSAGE, formsAsDialogue, UNKNOWN_COMMAND_MESSAGE } from '../../chat/dialogue/route';
 import { dispatch } from '../../chat/dispatch';
-import { parseCommandLine } from '../../chat/parse';
+import { parseChatLine, parseCommandLine } from '../../chat/parse';
 import type { CommandRegistry } from '../../chat/registry';
 import { textReply } from '../../chat/replies';
 import { isMarkedUnstorable, UNSTORABLE_MESSAGE } from '../../chat/unstorable';
@@ -81,7 +81,8 @@ export async function routeEvent(deps: LineRouteDeps, destination: string, event
   if (isText) {
     const continued = inGroup ? null : await continueDialogue(deps, key, actor, text, now);
     if (continued) return { replies: continued };
-    const cmd = parseCommandLine(deps.registry, text);
+    // In the 1:1 chat a bare name or case code is a case lookup; in a group only commands count.
+    const cmd = inGroup ? parseCommandLine(deps.registry, text) : parseChatLine(deps.registry, text);
     if (!cmd) return { replies: [textReply(UNKNOWN_COMMAND_MESSAGE)] };
     return run(deps, key, actor, cmd, now);
   }

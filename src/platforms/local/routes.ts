@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Db } from '../../../db/client';
 import { offices, staff, tenants } from '../../../db/schema/index';
 import { dispatch } from '../../chat/dispatch';
-import { parseCommandLine } from '../../chat/parse';
+import { parseChatLine, UNKNOWN_COMMAND_MESSAGE } from '../../chat/parse';
 import type { CommandRegistry } from '../../chat/registry';
 import { textReply } from '../../chat/replies';
 import type { Input } from '../../chat/types';
@@ -193,10 +193,9 @@ export function mountLocalChat(server: HttpServer, deps: LocalChatDeps): void {
       const raw = parsed.data.input;
       let input: Input;
       if (raw.kind === 'line') {
-        const cmd = parseCommandLine(deps.registry, raw.line);
-        if (!cmd) {
-          return json(200, { replies: [textReply('コマンドが分かりませんでした。「ヘルプ」と送ると使えるコマンドが表示されます。')] });
-        }
+        // A bare name or case code is a case lookup (parseChatLine).
+        const cmd = parseChatLine(deps.registry, raw.line);
+        if (!cmd) return json(200, { replies: [textReply(UNKNOWN_COMMAND_MESSAGE)] });
         input = cmd;
       } else if (raw.kind === 'action') input = { kind: 'action', id: raw.id, value: raw.value };
       else input = { kind: 'form', formId: raw.formId, values: raw.values, context: raw.context };

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Db } from '../../../db/client';
 import { composeHome } from '../../chat/home';
 import { dispatch, type DispatchOptions, type DispatchResult } from '../../chat/dispatch';
-import { parseCommandLine } from '../../chat/parse';
+import { parseChatLine, UNKNOWN_COMMAND_MESSAGE } from '../../chat/parse';
 import type { CommandRegistry } from '../../chat/registry';
 import { textReply } from '../../chat/replies';
 import type { Actor, FormBlock, Input } from '../../chat/types';
@@ -237,9 +237,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       const text = (m.text ?? '').trim();
       const actor = await gate(deps, s, text, true);
       if (!actor) return;
-      const input = parseCommandLine(deps.registry, text);
+      // A bare name or case code is a case lookup (parseChatLine).
+      const input = parseChatLine(deps.registry, text);
       if (!input) {
-        await deliver(deps.api, s, [textReply('コマンドが分かりませんでした。「ヘルプ」と送ると使えるコマンドを表示します。')]);
+        await deliver(deps.api, s, [textReply(UNKNOWN_COMMAND_MESSAGE)]);
         return;
       }
       await run(deps, actor, { ...s, origin: originOf(input) }, input);
