@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { connect, type Database } from '../db/client';
 import { startEmbedded, type EmbeddedServer } from '../db/embedded';
 import { runMigrations } from '../db/migrate';
@@ -9,6 +10,7 @@ import { seedDemo } from './demo/seed';
 import { checkReadiness, shippedMigrations } from './http/probes';
 import { HttpServer, json, text } from './http/server';
 import { log } from './log';
+import { databaseGauges, METRICS_CONTENT_TYPE, metricsText } from './metrics';
 import { mountLine } from './platforms/line/webhook';
 import { mountLineWorks } from './platforms/lineworks/index';
 import { mountLocalChat } from './platforms/local/routes';
@@ -29,6 +31,13 @@ export interface App {
   senders: SenderRegistry;
   url: string;
   stop(): Promise<void>;
+}
+
+/** Constant-time comparison of two header values. */
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**
@@ -82,6 +91,25 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     const senders = new SenderRegistry();
     // Liveness: the process answers (no database: a frozen server must not get the bot restarted).
     http.add({ method: 'GET', path: '/healthz', handler: async () => json(200, { status: 'ok' }) });
+    // Metrics (Prometheus): route, command, platform and outcome labels only, never personal data.
+    databaseGauges(async () => {
+      const [outbox, connections] = await Promise.all([
+        database.sql<{ status: string; platform: string; n: number }[]>`select status, coalesce(platform, 'unrouted') as platform, count(*)::int as n
+          from deliveries where status in ('pending', 'dead') group by 1, 2`,
+        database.sql<{ app: string; n: number }[]>`select coalesce(nullif(application_name, ''), 'other') as app, count(*)::int as n
+          from pg_stat_activity where datname = current_database() group by 1`,
+      ]);
+      return { outbox: [...outbox], connections: [...connections] };
+    });
+    http.add({
+      method: 'GET',
+      path: '/metrics',
+      handler: async (req) => {
+        const auth = req.headers.authorization;
+        if (config.METRICS_TOKEN && !(typeof auth === 'string' && safeEqual(auth, `Bearer ${config.METRICS_TOKEN}`))) return text(401, 'unauthorized');
+        return { status: 200, headers: { 'content-type': METRICS_CONTENT_TYPE }, body: await metricsText() };
+      },
+    });
     // Readiness: the database answers within 1 s and holds every migration this build ships.
     const migrations = shippedMigrations();
     http.add({

@@ -7,6 +7,7 @@ import type { CommandRegistry, HandlerContext } from './registry';
 import { textReply } from './replies';
 import { containsUnstorable, hasUnstorable, UNSTORABLE_FIELD_MESSAGE, UNSTORABLE_MESSAGE } from './unstorable';
 import type { Actor, Input, Reply } from './types';
+import { dispatchDuration } from '../metrics';
 
 export interface DispatchResult {
   replies: Reply[];
@@ -47,6 +48,8 @@ export async function dispatch(opts: DispatchOptions, actor: Actor, input: Input
     log.info({ requestId, tenant: actor.tenantId, command: name, code: 'unstorable_input' }, 'user error');
     return unstorable;
   }
+  const endTimer = dispatchDuration.startTimer({ command: name });
+  let outcome: 'ok' | 'user_error' | 'error' = 'ok';
   try {
     let replies: Reply[];
     if (input.kind === 'command') replies = await spec.onCommand(ctx, input);
@@ -56,9 +59,11 @@ export async function dispatch(opts: DispatchOptions, actor: Actor, input: Input
     return { replies: await routeReplies(opts.db, actor, replies, requestId, ctx.now) };
   } catch (e) {
     if (isUserError(e)) {
+      outcome = 'user_error';
       log.info({ requestId, tenant: actor.tenantId, command: name, code: e.code }, 'user error');
       return { replies: [textReply(e.userMessage)], fieldErrors: e.fieldErrors };
     }
+    outcome = 'error';
     const errorId = requestId.slice(0, 8);
     // `err` goes through safeError (src/log.ts): SQL state and statement kind, never a query's params.
     log.error({ requestId, tenant: actor.tenantId, staff: actor.staffId, command: name, input: input.kind, err: e }, 'handler failed');
@@ -66,6 +71,8 @@ export async function dispatch(opts: DispatchOptions, actor: Actor, input: Input
       replies: [textReply(`申し訳ありません。処理中にエラーが発生しました。時間をおいてもう一度お試しください。（エラー番号: ${errorId}）`)],
       errorId,
     };
+  } finally {
+    endTimer({ outcome });
   }
 }
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { log } from '../log';
+import { httpDuration, WEBHOOK_ROUTES, webhookRefused } from '../metrics';
 
 export interface HttpRequest {
   method: string;
@@ -63,6 +64,16 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
  * The one HTTP server: local chat, platform webhooks and /healthz share it. Routes are exact
  * paths; anything else is 404. A handler that throws answers 500 with no detail.
  */
+/** Refused webhooks are logged at most once a minute per route (a flood of forgeries is a count, not 4 MB of log). */
+const refusedLoggedAt = new Map<string, number>();
+function refusedLog(route: string, status: number): void {
+  const now = performance.now();
+  const last = refusedLoggedAt.get(route);
+  if (last !== undefined && now - last < 60_000) return;
+  refusedLoggedAt.set(route, now);
+  log.warn({ route, status }, 'webhook refused (counted in soudan_webhook_refused_total; logged once a minute per route)');
+}
+
 export class HttpServer {
   private readonly routes = new Map<string, Route>();
   private server: http.Server | null = null;
@@ -79,6 +90,7 @@ export class HttpServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     const route = this.routes.get(`${method === 'HEAD' ? 'GET' : method} ${url.pathname}`);
@@ -100,12 +112,25 @@ export class HttpServer {
     }
     res.writeHead(out.status, { 'x-content-type-options': 'nosniff', ...out.headers });
     res.end(method === 'HEAD' ? undefined : out.body);
+    // The access log and metrics name the route, never the query string, a header or the body.
+    const routeLabel = route ? route.path : 'unmatched';
+    const ms = performance.now() - started;
+    httpDuration.observe({ route: routeLabel, method, status: String(out.status) }, ms / 1000);
+    if (route && WEBHOOK_ROUTES.has(route.path) && out.status >= 400 && out.status < 500) {
+      webhookRefused.inc({ route: route.path, status: String(out.status) });
+      refusedLog(route.path, out.status);
+    }
+    if (routeLabel !== '/metrics' && routeLabel !== '/healthz' && routeLabel !== '/readyz') {
+      log.info({ method, route: routeLabel, status: out.status, ms: Math.round(ms) }, 'request');
+    }
   }
 
   async listen(port: number, host: string): Promise<AddressInfo> {
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((e) => {
-        log.error({ err: e }, 'response failed');
+        // A client that went away (phone lost signal, proxy timeout) is routine: debug, not error.
+        if (req.destroyed || (e as NodeJS.ErrnoException).code === 'ECONNRESET' || (e as NodeJS.ErrnoException).code === 'EPIPE') log.debug({ err: e }, 'client disconnected');
+        else log.error({ err: e }, 'response failed');
         if (!res.headersSent) res.destroy();
       });
     });

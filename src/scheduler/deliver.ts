@@ -25,6 +25,7 @@ import type { Clock } from '../core/clock';
 import { resolveDestination, type Resolved } from './destination';
 import { withTimeout, type SchedulerConnection } from './connection';
 import { Semaphores } from './semaphore';
+import { deliverySends } from '../metrics';
 
 export interface DeliverOptions {
   conn: SchedulerConnection;
@@ -328,6 +329,7 @@ async function runClaimed(o: DeliverOptions, claimed: Claimed[], results: Map<st
           return 'throttled';
         }
         const result = await o.semaphores.run(platform, () => sendWithTimeout(() => dest.sender.send(dest.to, d.payload, d.idempotency_key)));
+        deliverySends.inc({ platform, outcome: result.ok ? 'sent' : result.retryAfterMs !== undefined ? 'rate_limited' : result.permanent || d.attempts >= o.maxAttempts ? 'dead' : 'retry' });
         if (result.ok) {
           sent.push({ id: d.id, platform, messageId: result.messageId ?? null, sentAt: o.clock.now() });
           sentRows.push(d);

@@ -15,6 +15,7 @@ import { runHousekeeping } from './housekeeping';
 import { planTenants } from './plan-tenant';
 import { DeliveryQueue } from './queue';
 import { Semaphores } from './semaphore';
+import { planningDuration } from '../metrics';
 
 export interface SchedulerSettings {
   /** How often to plan (digests are planned ahead, so this bounds nothing users see). */
@@ -80,6 +81,15 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
   let running: Promise<void> | null = null;
 
   async function planOnce(): Promise<void> {
+    const endTimer = planningDuration.startTimer();
+    try {
+      await planPass();
+    } finally {
+      endTimer();
+    }
+  }
+
+  async function planPass(): Promise<void> {
     await clock.refresh();
     const now = clock.now();
     const day = jstToday(now);

@@ -105,7 +105,7 @@ export function mountLine(server: HttpServer, senders: SenderRegistry, deps: Lin
     handler: async (req) => {
       const signature = req.headers['x-line-signature'];
       if (typeof signature !== 'string' || !validateSignature(req.body, settings.channelSecret, signature)) {
-        log.warn({ path: WEBHOOK_PATH }, 'LINE webhook with a bad signature refused');
+        log.debug({ path: WEBHOOK_PATH }, 'LINE webhook with a bad signature refused');
         return text(401, 'bad signature');
       }
       let raw: unknown;

@@ -28,11 +28,11 @@ export function callbackRoute(deps: { db: Db; botId: string; botSecret: string; 
     async handler(req) {
       // Node lower-cases header names, so X-WORKS-Signature arrives as x-works-signature.
       if (!verifySignature(req.body, header(req.headers, 'x-works-signature'), deps.botSecret)) {
-        log.warn({ path: CALLBACK_PATH }, 'lineworks callback with a bad signature refused');
+        log.debug({ path: CALLBACK_PATH }, 'lineworks callback with a bad signature refused');
         return json(401, { error: 'invalid signature' });
       }
       if (header(req.headers, 'x-works-botid') !== deps.botId) {
-        log.warn({ path: CALLBACK_PATH }, 'lineworks callback for another bot refused');
+        log.debug({ path: CALLBACK_PATH }, 'lineworks callback for another bot refused');
         return json(403, { error: 'unknown bot' });
       }
       let body: unknown;

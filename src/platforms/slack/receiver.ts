@@ -85,7 +85,7 @@ export class EventsReceiver implements Receiver {
       this.now(),
     );
     if (failure) {
-      log.warn({ reason: failure }, 'slack request refused');
+      log.debug({ reason: failure }, 'slack request refused');
       return text(401, 'invalid signature');
     }
     const body = parseBody(req);
