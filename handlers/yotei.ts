@@ -25,13 +25,18 @@ async function tenantSettings(ctx: HandlerContext) {
   return reminderSettingsOf(t?.settings);
 }
 
-/** My deadlines: today's digest content, plus my meetings of the next two weeks. Audited (it names persons). */
-async function myDeadlines(ctx: HandlerContext): Promise<Reply[]> {
+/**
+ * My deadlines: everything still to do (snoozed items too, marked with the day they come back),
+ * plus my meetings of the next two weeks. `note` (what a button just did) goes first. Audited
+ * (it names persons).
+ */
+async function myDeadlines(ctx: HandlerContext, note?: string): Promise<Reply[]> {
   const today = jstToday(ctx.now);
   const rows = await openReminders(ctx.db, ctx.actor.tenantId, [ctx.actor.staffId]);
   const items = await labelReminders(ctx.db, ctx.actor.tenantId, rows);
-  const sections = groupDigest(items, today);
-  const digest = renderDigest(sections, today, { visibility: 'ephemeral', heading: `${formatJpDate(today)}時点のあなたの予定です。` });
+  const sections = groupDigest(items, today, 'listing');
+  const heading = `${note ? `${note}\n` : ''}${formatJpDate(today)}時点のあなたの予定です。`;
+  const digest = renderDigest(sections, today, { visibility: 'ephemeral', heading });
   const until = new Date(ctx.now.getTime() + MEETING_DAYS * 86_400_000);
   const mine = await ctx.db
     .select({ title: meetings.title, startsAt: meetings.startsAt, place: meetings.place })
@@ -112,7 +117,13 @@ async function renderActResult(ctx: HandlerContext, r: ActResult): Promise<Reply
     ])];
   }
   const note = r.kind === 'snoozed' && r.until ? `（${formatJpDate(r.until)}の朝にもう一度お知らせします）` : '';
-  return [{ ...reply(`${ACT_TEXT[r.kind]}: ${r.item.title}`, [card(`${ACT_TEXT[r.kind]}${note}`, [{ label: r.item.detail || '予定', value: r.item.title }])]), replaceOriginal: true }];
+  const what = `${ACT_TEXT[r.kind]}${note}: ${r.item.title}${r.item.detail ? `（${r.item.detail}）` : ''}`;
+  // One's own reminder: the message pressed on (予定, the morning digest) becomes the updated list,
+  // in place where the platform can, so that nothing else on it disappears.
+  if (r.recipientId === ctx.actor.staffId) return (await myDeadlines(ctx, what)).map((x) => ({ ...x, replaceOriginal: true }));
+  // A manager acting on a colleague's reminder (from the escalation message): a new answer; the
+  // message with the office's other items stays.
+  return [reply(`${ACT_TEXT[r.kind]}: ${r.item.title}`, [card(`${ACT_TEXT[r.kind]}${note}`, [{ label: r.item.detail || '予定', value: r.item.title }])])];
 }
 
 export const yoteiCommand: CommandSpec = {

@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, consultations, persons, staff } from '../../db/schema/index';
+import { auditLog, consultations, persons, staff, tenants } from '../../db/schema/index';
+import { planTenant } from '../../src/scheduler/plan-tenant';
 import type { TestDatabase } from '../helpers/db';
 import { openWebChat, type WebChat } from '../helpers/web-chat';
 
@@ -234,5 +235,46 @@ describe('item 13: a bare name, kana, romaji or case code is a case lookup', () 
     expect(await ask('C-0007')).toContain('伊藤 さやか');
     expect(await ask('いとう')).toContain('伊藤 さやか');
     expect(await ask('山田')).not.toContain('山田 太郎');
+  });
+});
+
+describe('item 3: 予定 keeps snoozed items, and 完了 / スヌーズ update the list in place', () => {
+  it('a snoozed item stays in 予定 with 「再通知」; the list is updated where it was pressed, nothing else lost', async () => {
+    const [tenant] = await tdb.db.select({ id: tenants.id }).from(tenants);
+    await planTenant(tdb.db, tenant?.id ?? '', at, { syncReminders: true });
+    await chooseStaff('青木');
+    await ask('予定');
+    const list = lastBot();
+    const cards = list.locator('.card');
+    const titles = async () => (await cards.locator('h3').allInnerTexts()).sort();
+    const before = await titles();
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    const messages = await page.locator('#chat .msg').count();
+
+    // Snooze this month's monitoring of one person: the same message now says so and still lists it.
+    const target = cards.filter({ hasText: '令和8年12月' }).first();
+    const title = (await target.locator('h3').innerText()).trim();
+    await target.getByRole('button', { name: '翌営業日に再通知' }).click();
+    await expect.poll(() => list.innerText()).toContain('再通知を設定しました');
+    expect(await page.locator('#chat .msg').count()).toBe(messages);
+    expect(await titles()).toEqual(before);
+    const snoozed = cards.filter({ has: page.locator('h3', { hasText: title }) });
+    expect(await snoozed.innerText()).toMatch(/再通知\s*12\/11\(金\)/);
+
+    // Asked again, 予定 still lists it (the case card still says 今月・未実施).
+    await ask('予定');
+    expect(await lastBot().locator('.card', { hasText: title }).innerText()).toMatch(/再通知\s*12\/11\(金\)/);
+    const code = /C-\d{4}/.exec(title)?.[0] ?? '';
+    expect(await ask(`ケース ${code}`)).toContain('今月・未実施');
+
+    // 完了 on it: recorded, gone from the list, every other item still there.
+    await ask('予定');
+    const fresh = lastBot();
+    await fresh.locator('.card', { hasText: title }).getByRole('button', { name: '完了' }).click();
+    await expect.poll(() => fresh.innerText()).toContain('完了にしました');
+    expect((await fresh.locator('.card h3').allInnerTexts()).sort()).toEqual(before.filter((t) => t !== title));
+    const card = await ask(`ケース ${code}`);
+    expect(card).not.toContain('今月・未実施');
+    expect(card).toContain('モニタリングを実施した');
   });
 });

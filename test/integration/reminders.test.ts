@@ -67,7 +67,7 @@ describe('予定 (yotei)', () => {
     expect((await monitoringOf('2026-09'))?.status).toBe('open');
   });
 
-  it('snooze 1週間 hides the item until then; another counselor may not touch it, the office manager may', async () => {
+  it('snooze 1週間 keeps the item in 予定 marked 「再通知」 (the digest leaves it out until then); another counselor may not touch it, the office manager may', async () => {
     const jun = await monitoringOf('2026-06');
     const denied = await run(world.actors.b, { kind: 'action', id: 'yotei:snooze1w', value: jun?.id ?? '' });
     expect(denied.replies[0]?.summary).toContain('権限');
@@ -75,9 +75,11 @@ describe('予定 (yotei)', () => {
     expect(res.replies[0]?.summary).toContain('再通知');
     expect(await monitoringOf('2026-06')).toMatchObject({ status: 'snoozed', snoozedUntil: '2026-12-08' });
     const list = await run(world.actors.a, { kind: 'command', name: 'yotei', text: '' });
-    expect(cards(list.replies[0]).map((c) => c.subtitle)).toEqual(['モニタリング 令和8年9月']);
+    expect(cards(list.replies[0]).map((c) => c.subtitle)).toEqual(['モニタリング 令和8年6月', 'モニタリング 令和8年9月']);
+    expect(cards(list.replies[0])[0]?.fields).toContainEqual({ label: '再通知', value: '12/8(火)' });
     const later = await run(world.actors.a, { kind: 'command', name: 'yotei', text: '' }, new Date('2026-12-08T00:00:00Z'));
     expect(cards(later.replies[0]).map((c) => c.subtitle)).toContain('モニタリング 令和8年6月');
+    expect(cards(later.replies[0])[0]?.fields.map((f) => f.label)).not.toContain('再通知');
   });
 
   it('a malformed reminder id is answered politely', async () => {

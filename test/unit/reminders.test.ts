@@ -156,6 +156,20 @@ describe('the digest content', () => {
     expect(sectionOf(item({ status: 'done' }), '2026-12-08')).toBeNull();
   });
 
+  it('予定 (a listing) keeps a snoozed reminder, marked with the day it comes back', () => {
+    const snoozed = item({ status: 'snoozed', snoozedUntil: '2026-12-08' });
+    expect(sectionOf(snoozed, '2026-12-07', 'listing')).toBe('now');
+    expect(sectionOf(item({ status: 'done' }), '2026-12-07', 'listing')).toBeNull();
+    const listing = renderDigest(groupDigest([snoozed, item({ reminderId: 'r2', title: 'C-0002 山田 花子' })], '2026-12-07', 'listing'), '2026-12-07', { visibility: 'ephemeral' });
+    const cards = listing.blocks.flatMap((b) => (b.type === 'card' ? [b] : []));
+    expect(cards.map((c) => c.fields)).toEqual([
+      [{ label: '期限', value: '2026年12月28日(月)' }, { label: '再通知', value: '12/8(火)' }],
+      [{ label: '期限', value: '2026年12月28日(月)' }],
+    ]);
+    // The morning digest of that day leaves it out.
+    expect(renderDigest(groupDigest([snoozed], '2026-12-07'), '2026-12-07', { visibility: 'dm' }).blocks.some((b) => b.type === 'card')).toBe(false);
+  });
+
   it('carries 完了 and both snoozes for each item, and points to 予定 past the card limit', () => {
     const many = Array.from({ length: MAX_CARDS + 3 }, (_, i) => item({ reminderId: `r${i}` }));
     const r = renderDigest(groupDigest(many, '2026-12-01'), '2026-12-01', { visibility: 'dm', toStaffId: 's1' });

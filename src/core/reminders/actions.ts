@@ -45,7 +45,8 @@ export async function reminderForActor(db: Db, actor: Actor, reminderId: string)
 }
 
 export type ActResult =
-  | { kind: 'done' | 'snoozed' | 'already'; item: DigestItem; until?: string }
+  /** `recipientId`: whose reminder it is (the actor's own, or, for an office manager, a colleague's). */
+  | { kind: 'done' | 'snoozed' | 'already'; item: DigestItem; recipientId: string; until?: string }
   /** An overdue monitoring: the record needs its real date, so ask for it. */
   | { kind: 'needs_record'; item: DigestItem; personId: string };
 
@@ -65,7 +66,7 @@ async function personOfPlan(db: Db, tenantId: string, planId: string): Promise<s
 export async function completeReminder(db: Db, actor: Actor, reminderId: string, now: Date): Promise<ActResult> {
   const row = await reminderForActor(db, actor, reminderId);
   const item = await itemOf(db, actor, row);
-  if (row.status === 'done' || row.status === 'cancelled') return { kind: 'already', item };
+  if (row.status === 'done' || row.status === 'cancelled') return { kind: 'already', item, recipientId: row.recipientId };
   const today = jstToday(now);
   if (row.kind === 'monitoring' || row.kind === 'certificate') {
     const personId = await personOfPlan(db, actor.tenantId, row.subjectId);
@@ -90,18 +91,18 @@ export async function completeReminder(db: Db, actor: Actor, reminderId: string,
     }
     await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'reminder_done', resourceType: 'reminder', resourceId: row.id, detail: { kind: row.kind } });
   });
-  return { kind: 'done', item: { ...item, status: 'done' } };
+  return { kind: 'done', item: { ...item, status: 'done' }, recipientId: row.recipientId };
 }
 
 /** Snoozes a reminder to the next business day or a week later; it returns in that day's digest. */
 export async function snoozeReminder(db: Db, actor: Actor, reminderId: string, choice: SnoozeChoice, now: Date, cal?: BusinessCalendarOptions): Promise<ActResult> {
   const row = await reminderForActor(db, actor, reminderId);
   const item = await itemOf(db, actor, row);
-  if (row.status === 'done' || row.status === 'cancelled') return { kind: 'already', item };
+  if (row.status === 'done' || row.status === 'cancelled') return { kind: 'already', item, recipientId: row.recipientId };
   const until = snoozeUntil(jstToday(now), choice, cal);
   await db.transaction(async (tx) => {
     await tx.update(reminders).set({ status: 'snoozed', snoozedUntil: until }).where(eq(reminders.id, row.id));
     await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'reminder_snooze', resourceType: 'reminder', resourceId: row.id, detail: { kind: row.kind, until } });
   });
-  return { kind: 'snoozed', item: { ...item, status: 'snoozed', snoozedUntil: until }, until };
+  return { kind: 'snoozed', item: { ...item, status: 'snoozed', snoozedUntil: until }, recipientId: row.recipientId, until };
 }

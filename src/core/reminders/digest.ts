@@ -4,7 +4,7 @@
  */
 import { button, card } from '../../chat/replies';
 import type { Block, Button, Reply, Visibility } from '../../chat/types';
-import { addDays, compareDates, monthOf, addMonths, type IsoDate } from '../calendar/jst';
+import { addDays, compareDates, dateParts, monthOf, addMonths, weekdayOf, WEEKDAYS_JA, type IsoDate } from '../calendar/jst';
 import { formatJpDate, formatWareki } from '../calendar/wareki';
 
 export interface DigestItem {
@@ -31,15 +31,29 @@ export const SECTION_TITLES: Record<Section, string> = {
 export const MEETING_LOOKAHEAD_DAYS = 14;
 export const ACTION_LOOKAHEAD_DAYS = 7;
 
-/** Is a reminder visible today: open, or snoozed until today or earlier. */
-export function isVisible(item: Pick<DigestItem, 'status' | 'snoozedUntil'>, today: IsoDate): boolean {
+/**
+ * What a list is for. The morning `digest` (and the last call) leaves out what was snoozed until
+ * a later day: that is what snoozing is for. The `listing` (「予定」) is everything still to do, a
+ * snoozed item included and marked with the day it comes back (「再通知 12/11(金)」), so that it
+ * never vanishes while the case card still shows it as due.
+ */
+export type DigestMode = 'digest' | 'listing';
+
+/** Is a reminder visible today: open, or snoozed until today or earlier (any snoozed one in a listing). */
+export function isVisible(item: Pick<DigestItem, 'status' | 'snoozedUntil'>, today: IsoDate, mode: DigestMode = 'digest'): boolean {
   if (item.status === 'open') return true;
-  return item.status === 'snoozed' && (item.snoozedUntil === null || compareDates(item.snoozedUntil, today) <= 0);
+  if (item.status !== 'snoozed') return false;
+  return mode === 'listing' || item.snoozedUntil === null || compareDates(item.snoozedUntil, today) <= 0;
 }
 
-/** Where an item belongs in today's digest, or null when it is not worth a line today. */
-export function sectionOf(item: DigestItem, today: IsoDate): Section | null {
-  if (!isVisible(item, today)) return null;
+/** Snoozed to a day after today: the day it comes back, else null. */
+export function snoozedTill(item: Pick<DigestItem, 'status' | 'snoozedUntil'>, today: IsoDate): IsoDate | null {
+  return item.status === 'snoozed' && item.snoozedUntil !== null && compareDates(item.snoozedUntil, today) > 0 ? item.snoozedUntil : null;
+}
+
+/** Where an item belongs in today's digest (or listing), or null when it is not worth a line today. */
+export function sectionOf(item: DigestItem, today: IsoDate, mode: DigestMode = 'digest'): Section | null {
+  if (!isVisible(item, today, mode)) return null;
   const c = compareDates(item.dueOn, today);
   const thisMonth = monthOf(today);
   switch (item.kind) {
@@ -70,10 +84,10 @@ export interface DigestSections {
   coming: DigestItem[];
 }
 
-export function groupDigest(items: readonly DigestItem[], today: IsoDate): DigestSections {
+export function groupDigest(items: readonly DigestItem[], today: IsoDate, mode: DigestMode = 'digest'): DigestSections {
   const out: DigestSections = { overdue: [], now: [], coming: [] };
   for (const item of items) {
-    const s = sectionOf(item, today);
+    const s = sectionOf(item, today, mode);
     if (s) out[s].push(item);
   }
   for (const list of [out.overdue, out.now, out.coming]) list.sort((a: DigestItem, b: DigestItem) => compareDates(a.dueOn, b.dueOn) || a.title.localeCompare(b.title, 'ja'));
@@ -93,13 +107,21 @@ export function reminderButtons(item: Pick<DigestItem, 'reminderId' | 'kind'>): 
 /** Slack allows 50 blocks, LINE WORKS a few cards per message: more than this goes to `yotei`. */
 export const MAX_CARDS = 12;
 
-function itemCard(item: DigestItem, section: Section) {
+/** '12/11(金)': the day a snoozed item comes back. */
+function dayLabel(date: IsoDate): string {
+  const { month, day } = dateParts(date);
+  return `${month}/${day}(${WEEKDAYS_JA[weekdayOf(date)]})`;
+}
+
+function itemCard(item: DigestItem, section: Section, today: IsoDate) {
   const due = item.kind === 'certificate' ? `${formatWareki(item.dueOn)}まで` : formatJpDate(item.dueOn);
   const fields = [{ label: section === 'overdue' ? '期限（超過）' : '期限', value: due }];
+  const back = snoozedTill(item, today);
+  if (back) fields.push({ label: '再通知', value: dayLabel(back) });
   return card(item.title, fields, reminderButtons(item), item.detail);
 }
 
-function sectionBlocks(sections: DigestSections, max: number): { blocks: Block[]; shown: number } {
+function sectionBlocks(sections: DigestSections, max: number, today: IsoDate): { blocks: Block[]; shown: number } {
   const blocks: Block[] = [];
   let shown = 0;
   for (const key of ['overdue', 'now', 'coming'] as const) {
@@ -108,7 +130,7 @@ function sectionBlocks(sections: DigestSections, max: number): { blocks: Block[]
     blocks.push({ type: 'text', text: `${SECTION_TITLES[key]}（${list.length}件）` });
     for (const item of list) {
       if (shown >= max) break;
-      blocks.push(itemCard(item, key));
+      blocks.push(itemCard(item, key, today));
       shown++;
     }
   }
@@ -127,7 +149,7 @@ export function renderDigest(
     return { visibility: opts.visibility, toStaffId: opts.toStaffId, summary: `${heading}期限の近いものはありません。`, blocks: [{ type: 'text', text: `${heading}\n期限の近いものはありません。` }] };
   }
   const counts = `期限超過 ${sections.overdue.length}件・今月/今日 ${sections.now.length}件・今後 ${sections.coming.length}件`;
-  const { blocks, shown } = sectionBlocks(sections, MAX_CARDS);
+  const { blocks, shown } = sectionBlocks(sections, MAX_CARDS, today);
   const all: Block[] = [{ type: 'text', text: `${heading}\n${counts}` }, ...blocks];
   if (shown < total) all.push({ type: 'text', text: `ほか${total - shown}件は「予定」と送ると確認できます。` });
   return { visibility: opts.visibility, toStaffId: opts.toStaffId, summary: `${heading}${counts}`, blocks: all };
