@@ -5,6 +5,7 @@ import { shortDateTime } from '../src/chat/format/dates';
 import { authorize, decide, personFacts } from '../src/core/access';
 import { actorFor } from '../src/core/admin/grants';
 import { resolvePerson } from '../src/core/cases/resolve';
+import type { ExportFormat } from '../src/core/export/export';
 import { createExportLink } from '../src/core/export/links';
 import { exportUrl } from '../src/platforms/export/routes';
 import { persons } from '../db/schema/index';
@@ -12,21 +13,26 @@ import { and, eq } from 'drizzle-orm';
 import { auditRefusedView, refusalOf } from '../src/core/audit/refusals';
 import { UserError } from '../src/core/errors';
 
+/** What each link gives, in the order offered. A tenant's whole record has no PDF (thousands of pages). */
+const OFFERS: { format: ExportFormat; label: string; note: string; person: boolean; tenant: boolean }[] = [
+  { format: 'pdf', label: '印刷用PDF（A4）', note: 'ページ番号・出力日時・出力者入り。監査や保存用', person: true, tenant: false },
+  { format: 'html', label: 'スマートフォンで読む', note: 'ブラウザで開きます（印刷もできます）', person: true, tenant: true },
+  { format: 'csv-sjis', label: 'Excel用CSV（Shift_JIS）', note: 'どのExcelでもそのまま開けます。表せない文字は〓になります', person: true, tenant: true },
+  { format: 'csv', label: 'Excel用CSV（UTF-8）', note: 'Excel 2016以降。すべての文字をそのまま保存します', person: true, tenant: true },
+];
+
 async function links(ctx: HandlerContext, scope: 'person' | 'tenant', subjectId: string, what: string): Promise<Reply[]> {
-  const csv = await createExportLink(ctx.db, ctx.actor, scope, subjectId, 'csv', ctx.now);
-  const html = await createExportLink(ctx.db, ctx.actor, scope, subjectId, 'html', ctx.now);
+  const made: { label: string; url: string; note: string }[] = [];
+  let expiresAt: Date | null = null;
+  for (const o of OFFERS.filter((x) => x[scope])) {
+    const link = await createExportLink(ctx.db, ctx.actor, scope, subjectId, o.format, ctx.now);
+    expiresAt = link.expiresAt;
+    made.push({ label: o.label, url: exportUrl(link.id, link.expiresAt), note: o.note });
+  }
   return [
     reply(`${what}の出力`, [
-      {
-        type: 'card',
-        title: `${what}の出力（あなたにだけ表示）`,
-        fields: [
-          { label: 'Excel用（CSV）', value: exportUrl(csv.id, csv.expiresAt) },
-          { label: '印刷用（PDF保存もできます）', value: exportUrl(html.id, html.expiresAt) },
-          { label: '有効期限', value: `${shortDateTime(csv.expiresAt)}まで・各1回限り` },
-        ],
-      },
-      { type: 'text', text: 'リンクは他の人に転送しないでください。出力は監査ログに記録されます。' },
+      { type: 'links', title: `${what}の出力（あなたにだけ表示）`, links: made },
+      { type: 'text', text: `リンクは${expiresAt ? `${shortDateTime(expiresAt)}まで` : ''}有効で、それぞれ1回限りです。他の人に転送しないでください。出力は監査ログに記録されます。` },
     ]),
   ];
 }
@@ -36,7 +42,7 @@ export const shutsuryokuCommand: CommandSpec = {
   id: 'shutsuryoku',
   aliases: ['出力', 'エクスポート', 'export'],
   label: '出力',
-  description: 'ケース記録（計画・相談記録・旧版・二次相談）をCSVと印刷用文書で出力します（本人にだけリンクを表示）',
+  description: '支援経過記録（計画・相談記録・旧版・二次相談）を印刷用PDF・スマートフォン用・Excel用CSVで出力します（本人にだけリンクを表示）',
   usage: '出力 C-0012　/　出力 全件（管理者）',
   async onCommand(ctx, cmd) {
     const text = cmd.text.trim();

@@ -95,6 +95,12 @@ export interface FormField {
   placeholder?: string;
   hint?: string;
   maxLength?: number;
+  /**
+   * For `longtext`: a file may be chosen instead of typing (e.g. `.csv`). Browsers (web chat,
+   * one-time form pages) send the file's bytes as a `data:…;base64,` value, so that the server
+   * reads its encoding (Shift_JIS from Excel); other platforms keep the text box.
+   */
+  accept?: string;
 }
 
 export interface FormBlock {
@@ -109,7 +115,41 @@ export interface FormBlock {
   errors?: Record<string, string>;
 }
 
-export type Block = TextBlock | CardBlock | ListBlock | FormBlock;
+/** Links to open (a download, a printable record, a calendar): tappable on every platform. */
+export interface LinksBlock {
+  type: 'links';
+  title?: string;
+  /** Absolute http(s) or webcal URLs. */
+  links: { label: string; url: string; note?: string }[];
+}
+
+/** One bar of a chart: progress against a target, for platforms that draw it themselves. */
+export interface ChartBar {
+  label: string;
+  value: number;
+  target: number;
+  unit: string;
+  met: boolean;
+}
+
+/**
+ * A chart drawn on the server. The picture is behind signed, expiring URLs (SVG for the web
+ * chat, PNG where a platform needs an image); the numbers travel too, so LINE can draw Flex
+ * progress bars and every platform has the chart in words.
+ */
+export interface ChartBlock {
+  type: 'chart';
+  title: string;
+  /** The chart in words: alt text, and the fallback where no picture can be shown. */
+  alt: string;
+  svgUrl: string;
+  pngUrl: string;
+  width: number;
+  height: number;
+  bars: ChartBar[];
+}
+
+export type Block = TextBlock | CardBlock | ListBlock | FormBlock | LinksBlock | ChartBlock;
 
 /** One message to show. An input may produce several (e.g. an ephemeral answer and a DM). */
 export interface Reply {

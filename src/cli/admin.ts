@@ -7,6 +7,7 @@ import { escalateAbuseAlerts } from '../core/abuse/alerts';
 import { addOffice, addStaff, addTenant, listStaff, officeByName, parseRoles, setActive, setRoles, setTenantSetting, staffByNameOrId, tenantByCode, type AdminContext } from '../core/admin/directory';
 import { importPersons, importPlans, type ImportResult } from '../core/admin/import';
 import { isUserError } from '../core/errors';
+import { decodeCsv } from '../core/export/encoding';
 import { createLinkCode, LINK_SECRET_NEEDED, registerWorkspace } from '../core/staff/link';
 import { loadConfig } from '../config';
 import { listDeadDeliveries, retryDelivery } from '../scheduler/outbox';
@@ -37,7 +38,8 @@ Data
   import:persons    --tenant <code> --file <persons.csv> [--dry-run]
   import:plans      --tenant <code> --file <plans.csv> [--dry-run]
                     every bad row is reported by line; nothing is imported unless the file is clean
-  export:tenant     --tenant <code> --format csv|html --out <file>
+                    the file may be UTF-8 (with or without BOM) or Shift_JIS (CP932), as Excel saves CSV
+  export:tenant     --tenant <code> --format csv|csv-sjis|html|pdf --out <file>
   retention:purge   [--tenant <code>] [--dry-run]
   monitoring:recompute [--tenant <code>] [--dry-run]
                     once per tenant: monitoring months under the MHLW rule (last month of the
@@ -189,7 +191,8 @@ export async function adminCommand(db: Db, argv: string[], io: Output, now = new
       case 'import:plans': {
         need(v, 'file');
         const t = await tenant();
-        const csv = fs.readFileSync(v.file as string, 'utf8');
+        // Excel's CSV is Shift_JIS or UTF-8 with a BOM: the encoding is read from the bytes.
+        const csv = decodeCsv(fs.readFileSync(v.file as string)).text;
         const run = command === 'import:persons' ? importPersons : importPlans;
         return printImport(io, await run(db, OPERATOR, t.id, csv, { dryRun: v['dry-run'] === true, now }));
       }

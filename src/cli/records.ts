@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import type { Db } from '../../db/client';
-import { exportTenant, type ExportFormat } from '../core/export/export';
+import { EXPORT_FORMATS, exportTenant, isExportFormat } from '../core/export/export';
 import { purgeExpired } from '../core/retention/purge';
 import type { Output } from './with-db';
 
 /** `export:tenant`: a tenant's whole record to a file, for the operator. Audited. */
 export async function tenantExportCommand(db: Db, tenant: { id: string; code: string }, v: Record<string, unknown>, io: Output, now: Date): Promise<number> {
-  const format = v.format as ExportFormat;
-  if (format !== 'csv' && format !== 'html') throw new Error('--format must be csv or html');
+  const format = v.format;
+  if (!isExportFormat(format)) throw new Error(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
   if (typeof v.out !== 'string' || v.out === '') throw new Error('missing option(s): --out');
   const f = await exportTenant(db, null, tenant.id, format, now);
   fs.writeFileSync(v.out, f.body, { mode: 0o600 });

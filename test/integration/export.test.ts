@@ -3,12 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, staff } from '../../db/schema/index';
 import { startApp, type App } from '../../src/app';
 import { dispatch } from '../../src/chat/dispatch';
-import type { Actor, CardBlock } from '../../src/chat/types';
+import type { Actor, LinksBlock } from '../../src/chat/types';
 import { loadConfig } from '../../src/config';
 import { logConsultation } from '../../src/core/consultations/log';
 import { exportPerson } from '../../src/core/export/export';
 import { editConsultation } from '../../src/core/versions/consultations';
+import { decodeCsv } from '../../src/core/export/encoding';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { embeddedFonts, pdfPages } from '../helpers/pdf';
 import { makeWorld, type World } from '../helpers/world';
 
 let tdb: TestDatabase;
@@ -28,19 +30,21 @@ afterAll(async () => {
   await tdb.drop();
 });
 
-async function linksFor(actor: Actor, text: string): Promise<{ csv: string; html: string } | string> {
+type Links = { csv: string; sjis: string; html: string; pdf: string };
+async function linksFor(actor: Actor, text: string): Promise<Links | string> {
   const res = await dispatch({ db: tdb.db, registry: app.registry, now: () => now }, actor, { kind: 'command', name: 'shutsuryoku', text });
-  const card = res.replies[0]?.blocks[0] as CardBlock;
-  if (card.type !== 'card') return JSON.stringify(res.replies);
-  return { csv: card.fields[0]?.value ?? '', html: card.fields[1]?.value ?? '' };
+  const block = res.replies[0]?.blocks[0] as LinksBlock;
+  if (block.type !== 'links') return JSON.stringify(res.replies);
+  const url = (label: string) => block.links.find((l) => l.label.startsWith(label))?.url ?? '';
+  return { csv: url('Excel用CSV（UTF-8）'), sjis: url('Excel用CSV（Shift_JIS）'), html: url('スマートフォンで読む'), pdf: url('印刷用PDF') };
 }
 
 describe('exporting a person’s full record', () => {
   it('CSV in UTF-8 with BOM, every version and the plan, formulas defused; only once', async () => {
     const links = await linksFor(world.actors.a, world.persons.yamadaTaro.code);
     if (typeof links === 'string') throw new Error(links);
-    expect(links.csv).toMatch(/^\/export\?t=/);
-    const res = await fetch(`${app.url}${links.csv}`);
+    expect(links.csv).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/export\?t=/);
+    const res = await fetch(links.csv);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toContain('attachment');
     const bytes = Buffer.from(await res.arrayBuffer());
@@ -52,7 +56,7 @@ describe('exporting a person’s full record', () => {
     expect(text).toContain('訂正後: 本人と面談<script>');
     expect(text).toContain('"計画"');
     expect(text).toContain('山田 太郎');
-    const again = await fetch(`${app.url}${links.csv}`);
+    const again = await fetch(links.csv);
     expect(again.status).toBe(410);
     const audit = await tdb.db.select().from(auditLog).where(and(eq(auditLog.action, 'export'), eq(auditLog.resourceId, world.persons.yamadaTaro.id)));
     expect(audit.at(-1)?.detail).toMatchObject({ format: 'csv' });
@@ -61,7 +65,7 @@ describe('exporting a person’s full record', () => {
   it('a printable Japanese document, escaped, with no scripts', async () => {
     const links = await linksFor(world.actors.a, world.persons.yamadaTaro.code);
     if (typeof links === 'string') throw new Error(links);
-    const res = await fetch(`${app.url}${links.html}`);
+    const res = await fetch(links.html);
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
     const html = await res.text();
@@ -71,11 +75,59 @@ describe('exporting a person’s full record', () => {
     expect(html).not.toContain('<script>');
   });
 
+  it('Shift_JIS for Excel: the same cells, read back from the bytes', async () => {
+    const links = await linksFor(world.actors.a, world.persons.yamadaTaro.code);
+    if (typeof links === 'string') throw new Error(links);
+    const res = await fetch(links.sjis);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=Shift_JIS');
+    expect(res.headers.get('content-disposition')).toMatch(/attachment; filename=".+_sjis\.csv"/);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).not.toEqual([0xef, 0xbb, 0xbf]);
+    const read = decodeCsv(bytes);
+    expect(read.encoding).toBe('cp932');
+    expect(read.text).toContain('"ケース番号","区分"');
+    expect(read.text).toContain('山田 太郎');
+    expect(read.text).toContain('訂正後: 本人と面談<script>');
+  });
+
+  it('a paginated A4 PDF: tenant, case code, time of output in JST and who produced it on every page; fonts embedded', async () => {
+    const links = await linksFor(world.actors.a, world.persons.yamadaTaro.code);
+    if (typeof links === 'string') throw new Error(links);
+    const res = await fetch(links.pdf);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    expect(res.headers.get('content-disposition')).toMatch(/^inline; filename="C-\d+_2026-11-22\.pdf"$/);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(Buffer.from(bytes.subarray(0, 5)).toString()).toBe('%PDF-');
+    // A4 portrait: 595.28 × 841.89 points.
+    expect(Buffer.from(bytes).toString('latin1')).toMatch(/\/MediaBox \[0 0 595\.2\d* 841\.8\d*\]/);
+    const fonts = embeddedFonts(bytes);
+    expect(fonts.names.some((n) => n.startsWith('BIZUDPGothic'))).toBe(true);
+    expect(fonts.allEmbedded).toBe(true);
+    const pages = await pdfPages(bytes);
+    const all = pages.join('\n');
+    expect(all).toContain('支援経過記録');
+    expect(all).toContain(`${world.persons.yamadaTaro.code}`);
+    expect(all).toContain('山田 太郎');
+    expect(all).toContain('訂正後: 本人と面談<script>');
+    expect(all).toContain('第1版・変更前');
+    expect(all).not.toMatch(/生年月日=/);
+    pages.forEach((text, i) => {
+      expect(text).toContain(`${i + 1} / ${pages.length}`);
+      expect(text).toContain('出力 2026年11月22日(日) 10:00（日本時間）');
+      expect(text).toContain(`出力者 ${world.actors.a.name}`);
+      expect(text).toContain(`ケース番号 ${world.persons.yamadaTaro.code}`);
+    });
+    const audit = await tdb.db.select().from(auditLog).where(and(eq(auditLog.action, 'export'), eq(auditLog.resourceId, world.persons.yamadaTaro.id)));
+    expect(audit.at(-1)?.detail).toMatchObject({ format: 'pdf' });
+    expect(JSON.stringify(audit.at(-1)?.detail)).not.toContain('山田');
+  });
+
   it('a forged or altered link gets nothing', async () => {
     const links = await linksFor(world.actors.a, world.persons.yamadaTaro.code);
     if (typeof links === 'string') throw new Error(links);
     const forged = links.csv.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
-    expect((await fetch(`${app.url}${forged}`)).status).toBe(404);
+    expect((await fetch(forged)).status).toBe(404);
     expect((await fetch(`${app.url}/export?t=nonsense`)).status).toBe(404);
   });
 
@@ -94,13 +146,13 @@ describe('exporting a person’s full record', () => {
     const admin: Actor = { ...world.actors.city, staffId: row?.id ?? '', roles: ['admin'] };
     const links = await linksFor(admin, '全件');
     if (typeof links === 'string') throw new Error(links);
-    const text = Buffer.from(await (await fetch(`${app.url}${links.csv}`)).arrayBuffer()).toString('utf8');
+    const text = Buffer.from(await (await fetch(links.csv)).arrayBuffer()).toString('utf8');
     for (const p of [world.persons.yamadaTaro, world.persons.suzukiJiro]) expect(text).toContain(`"${p.code}"`);
     expect(text).not.toContain('山田 三郎'); // the other tenant's person
     // A link outlives nothing: after the admin role is withdrawn, the download is refused.
     const later = await linksFor(admin, '全件');
     if (typeof later === 'string') throw new Error(later);
     await tdb.db.update(staff).set({ roles: ['gyosei'] }).where(eq(staff.id, admin.staffId));
-    expect((await fetch(`${app.url}${later.csv}`)).status).toBe(403);
+    expect((await fetch(later.csv)).status).toBe(403);
   });
 });

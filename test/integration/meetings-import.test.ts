@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import iconv from 'iconv-lite';
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../handlers/index';
@@ -94,5 +95,27 @@ describe('importing a year plan', () => {
     const res = await importMeetingPlan(tdb.db, world.actors.kikan, '会議名,種別,日付,時間\n運営会議,運営会議,4月,10:00', { fiscalYear: 2027, dryRun: true }, now);
     expect(res.errors).toEqual([expect.stringMatching(/^2行目: 日付「4月」を読み取れませんでした/)]);
     expect(res.created).toBe(0);
+  });
+
+  it('a file saved by Japanese Excel (Shift_JIS) or as CSV UTF-8 is read from its bytes', async () => {
+    const dataUrl = (bytes: Buffer) => `data:text/csv;base64,${bytes.toString('base64')}`;
+    const sjis = iconv.encode(sample.replace(/\n/g, '\r\n'), 'cp932');
+    const check = await submit(world.actors.city, dataUrl(sjis), 'check');
+    expect(JSON.stringify(check.replies)).toContain(`2026年度の${sampleRows}件の会議に誤りはありません`);
+    // The form shown again keeps the chosen file (the page says so instead of showing base64).
+    const form = check.replies.flatMap((r) => r.blocks).find((b): b is FormBlock => b.type === 'form');
+    expect(form?.fields.find((f) => f.name === 'csv')).toMatchObject({ accept: '.csv,text/csv', initial: dataUrl(sjis) });
+    const bom = await submit(world.actors.city, dataUrl(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(sample)])), 'check');
+    expect(JSON.stringify(bom.replies)).toContain('件の会議に誤りはありません');
+  });
+
+  it('a file in another encoding, or Shift_JIS read as UTF-8, is named as such, not as a missing column', async () => {
+    const bad = await submit(world.actors.city, `data:text/csv;base64,${Buffer.from([0x89, 0xef, 0x8b]).toString('base64')}`, 'check');
+    expect(JSON.stringify(bad.replies)).toContain('文字コードを読み取れませんでした');
+    const mojibake = iconv.encode(sample, 'cp932').toString('utf8');
+    const pasted = await submit(world.actors.city, mojibake, 'check');
+    const text = JSON.stringify(pasted.replies);
+    expect(text).toContain('文字化けしています');
+    expect(text).not.toContain('がありません。見出しは');
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, exportLinks, linkCodes } from '../../db/schema/index';
 import { startApp, type App } from '../../src/app';
 import { dispatch } from '../../src/chat/dispatch';
-import type { Actor, CardBlock, Input } from '../../src/chat/types';
+import type { Actor, Input, LinksBlock } from '../../src/chat/types';
 import { loadConfig } from '../../src/config';
 import { breakGlassOpen } from '../../src/core/abuse/break-glass';
 import { delayAfter, FIRST_DELAY_MS, FREE_TRIES, MAX_DELAY_MS } from '../../src/core/admin/link-attempts';
@@ -42,8 +42,8 @@ const audits = (action: string, actor?: Actor) =>
 describe('HEAD on a one-time export link (link previewers)', () => {
   it('neither uses the link up nor builds or audits an export; the GET after it still works, once', async () => {
     const res = await run(world.actors.a, { kind: 'command', name: 'shutsuryoku', text: world.persons.yamadaTaro.code });
-    const card = res.replies[0]?.blocks[0] as CardBlock;
-    const csv = card.fields[0]?.value ?? '';
+    const block = res.replies[0]?.blocks[0] as LinksBlock;
+    const csv = (block.links.find((l) => l.label === 'Excel用CSV（UTF-8）')?.url ?? '').replace(app.url, '');
     expect(csv).toMatch(/^\/export\?t=/);
     const exportsBefore = (await audits('export')).length;
 

@@ -1,4 +1,5 @@
 import type { ExportRow } from './collect';
+import { encodeCp932 } from './encoding';
 
 export const CSV_COLUMNS: [keyof ExportRow, string][] = [
   ['caseCode', 'ケース番号'],
@@ -29,9 +30,22 @@ export function csvCell(value: unknown): string {
   return `"${s.replaceAll('"', '""')}"`;
 }
 
-/** UTF-8 with a BOM and CRLF line ends: what Excel on Japanese Windows opens without mojibake. */
-export function toCsv(rows: ExportRow[]): Buffer {
+function csvText(rows: ExportRow[]): string {
   const lines = [CSV_COLUMNS.map(([, label]) => csvCell(label)).join(',')];
   for (const r of rows) lines.push(CSV_COLUMNS.map(([k]) => csvCell(r[k])).join(','));
-  return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8')]);
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/**
+ * CRLF line ends, in one of the two encodings Excel on Japanese Windows opens without mojibake:
+ * UTF-8 with a BOM (every character kept; Excel 2016 and later), or Shift_JIS (CP932, what older
+ * Excel and most municipal systems expect; characters it lacks become 〓 and are counted).
+ */
+export function toCsv(rows: ExportRow[], encoding: 'utf-8-bom' | 'cp932' = 'utf-8-bom'): { body: Buffer; replaced: number } {
+  const text = csvText(rows);
+  if (encoding === 'cp932') {
+    const { bytes, replaced } = encodeCp932(text);
+    return { body: bytes, replaced };
+  }
+  return { body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]), replaced: 0 };
 }

@@ -8,23 +8,45 @@ import { auditRefusedView, refusalOf } from '../audit/refusals';
 import { writeAudit } from '../audit/write';
 import { jstDateOf } from '../calendar/jst';
 import { UserError } from '../errors';
-import { collectPersons, tenantName, tenantPersonIds, type ExportData } from './collect';
+import { collectRecords, rowsOf, tenantName, tenantPersonIds, type PersonRecord } from './collect';
 import { toCsv } from './csv';
+import type { DocMeta } from './document';
 import { toHtml } from './html';
+import { toPdf } from './pdf';
 
-export type ExportFormat = 'csv' | 'html';
+/** csv: UTF-8 with BOM; csv-sjis: Shift_JIS (CP932); html: the phone-readable record; pdf: the A4 record. */
+export const EXPORT_FORMATS = ['csv', 'csv-sjis', 'html', 'pdf'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export function isExportFormat(v: unknown): v is ExportFormat {
+  return typeof v === 'string' && (EXPORT_FORMATS as readonly string[]).includes(v);
+}
 
 export interface ExportFile {
   filename: string;
   contentType: string;
   body: Buffer;
   rows: number;
+  /** Shift_JIS only: characters CP932 lacks, written as 〓. */
+  replaced?: number;
+  /** Shown in the browser (inline) rather than saved (attachment). */
+  inline: boolean;
 }
 
-function file(data: ExportData, base: string, format: ExportFormat): ExportFile {
-  return format === 'csv'
-    ? { filename: `${base}.csv`, contentType: 'text/csv; charset=utf-8', body: toCsv(data.rows), rows: data.rows.length }
-    : { filename: `${base}.html`, contentType: 'text/html; charset=utf-8', body: toHtml(data), rows: data.rows.length };
+async function file(meta: DocMeta, records: PersonRecord[], base: string, format: ExportFormat): Promise<ExportFile> {
+  const rows = rowsOf(records);
+  switch (format) {
+    case 'csv':
+      return { filename: `${base}.csv`, contentType: 'text/csv; charset=utf-8', body: toCsv(rows).body, rows: rows.length, inline: false };
+    case 'csv-sjis': {
+      const { body, replaced } = toCsv(rows, 'cp932');
+      return { filename: `${base}_sjis.csv`, contentType: 'text/csv; charset=Shift_JIS', body, rows: rows.length, replaced, inline: false };
+    }
+    case 'html':
+      return { filename: `${base}.html`, contentType: 'text/html; charset=utf-8', body: toHtml(meta, records), rows: rows.length, inline: true };
+    case 'pdf':
+      return { filename: `${base}.pdf`, contentType: 'application/pdf', body: await toPdf(meta, records), rows: rows.length, inline: true };
+  }
 }
 
 /**
@@ -39,9 +61,11 @@ export async function exportPerson(db: DbOrTx, actor: Actor, personId: string, f
     throw new UserError('unknown_person', '該当するケースが見つかりません。', 'export: person not visible');
   }
   const grant = authorize(asker, 'person', 'export', personFacts(asker, p), 'ケース記録の出力');
-  const rows = await collectPersons(db, actor.tenantId, [p.id]);
-  await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'export', resourceType: 'person', resourceId: p.id, detail: { format, rows: rows.length, grant } });
-  return file({ title: `ケース記録 ${p.code}`, tenantName: await tenantName(db, actor.tenantId), generatedAt: now, rows }, `${p.code}_${jstDateOf(now)}`, format);
+  const records = await collectRecords(db, actor.tenantId, [p.id]);
+  const meta: DocMeta = { title: '支援経過記録', tenantName: await tenantName(db, actor.tenantId), subject: `ケース番号 ${p.code}`, generatedAt: now, producedBy: actor.name };
+  const f = await file(meta, records, `${p.code}_${jstDateOf(now)}`, format);
+  await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'export', resourceType: 'person', resourceId: p.id, detail: { format, rows: f.rows, grant } });
+  return f;
 }
 
 /**
@@ -50,8 +74,10 @@ export async function exportPerson(db: DbOrTx, actor: Actor, personId: string, f
  */
 export async function exportTenant(db: DbOrTx, actor: Actor | null, tenantId: string, format: ExportFormat, now: Date, platform = 'cli'): Promise<ExportFile> {
   if (actor) authorize(actor, 'tenant', 'export', { tenantId }, '自治体データの出力');
-  const rows = await collectPersons(db, tenantId, await tenantPersonIds(db, tenantId));
-  await writeAudit(db, { tenantId, actorStaffId: actor?.staffId ?? null, platform: actor?.platform ?? platform, action: 'export', resourceType: 'tenant', resourceId: tenantId, detail: { format, rows: rows.length } });
+  const records = await collectRecords(db, tenantId, await tenantPersonIds(db, tenantId));
   const name = await tenantName(db, tenantId);
-  return file({ title: `${name} 相談支援記録（全件）`, tenantName: name, generatedAt: now, rows }, `tenant_${jstDateOf(now)}`, format);
+  const meta: DocMeta = { title: `${name} 支援経過記録（全件）`, tenantName: name, subject: '全件', generatedAt: now, producedBy: actor?.name ?? 'システム運用者（コンソール）' };
+  const f = await file(meta, records, `tenant_${jstDateOf(now)}`, format);
+  await writeAudit(db, { tenantId, actorStaffId: actor?.staffId ?? null, platform: actor?.platform ?? platform, action: 'export', resourceType: 'tenant', resourceId: tenantId, detail: { format, rows: f.rows } });
+  return f;
 }

@@ -89,6 +89,9 @@ const ATTENDEE_SEPARATOR = /[、,，;；\n]/;
  */
 export function parsePlanCsv(text: string, fiscalYear: number, staff: readonly StaffOption[], today: IsoDate): { rows: PlanRow[]; errors: string[] } {
   if (text.trim() === '') return { rows: [], errors: ['CSVが空です。見出し行（会議名,種別,日付,時間,…）から貼り付けてください。'] };
+  if (text.includes('\uFFFD')) {
+    return { rows: [], errors: ['文字化けしています（Shift_JISのファイルを別の文字コードとして読んだときに起こります）。CSVファイルを「ファイルを選ぶ」から送るか、Excelで「CSV UTF-8（コンマ区切り）」で保存し直してください。'] };
+  }
   if (text.length > MAX_PLAN_CHARS) return { rows: [], errors: [`CSVが大きすぎます（${MAX_PLAN_CHARS.toLocaleString('ja-JP')}文字まで）。年度ごとに分けてください。`] };
   let records: { record: string[]; info: { lines: number } }[];
   try {

@@ -2,7 +2,8 @@ import type { Db } from '../../../db/client';
 import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import { jstInstant, jstToday } from '../calendar/jst';
-import { UserError } from '../errors';
+import { isUserError, UserError } from '../errors';
+import { csvFromUpload } from '../export/encoding';
 import { isCouncilStaff } from './kinds';
 import { parsePlanCsv, type PlanRow } from './plan-csv';
 import { createMeetingIn } from './schedule';
@@ -24,7 +25,7 @@ export function planSourceKey(r: PlanRow): string {
 }
 
 /**
- * Imports a year plan (CSV, see docs/meetings.md). Always checks the whole file first; with
+ * Imports a year plan (CSV text, or a chosen file's bytes as a `data:` URL; see docs/meetings.md). Always checks the whole file first; with
  * `dryRun`, or when any line is bad, nothing is written. A clean file is written in one
  * transaction, with reminders for every attendee, so a failure leaves no half-imported year.
  */
@@ -33,7 +34,15 @@ export async function importMeetingPlan(db: Db, actor: Actor, csv: string, opts:
     throw new UserError('forbidden', '年間計画を取り込めるのは協議会事務局・行政・基幹相談支援センターの職員です。', 'plan import by non-council staff');
   }
   const today = jstToday(now);
-  const { rows, errors } = parsePlanCsv(csv, opts.fiscalYear, await tenantStaff(db, actor.tenantId), today);
+  // A chosen file arrives as its bytes (UTF-8 with or without BOM, or Excel's Shift_JIS).
+  let text: string;
+  try {
+    text = csvFromUpload(csv).text;
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    return { errors: [e.userMessage], rows: [], dryRun: opts.dryRun, created: 0, skipped: 0 };
+  }
+  const { rows, errors } = parsePlanCsv(text, opts.fiscalYear, await tenantStaff(db, actor.tenantId), today);
   if (errors.length > 0 || opts.dryRun) return { errors, rows, dryRun: opts.dryRun, created: 0, skipped: 0 };
   return db.transaction(async (tx) => {
     let created = 0;

@@ -1,9 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../../db/client';
 import type { Platform } from '../../chat/types';
-import type { Config } from '../../config';
+import { isLoopback, type Config } from '../../config';
 import { isUserError } from '../../core/errors';
-import { exportPerson, exportTenant, type ExportFormat } from '../../core/export/export';
+import { exportPerson, exportTenant, isExportFormat } from '../../core/export/export';
 import { claimExportLink } from '../../core/export/links';
 import { actorForStaff } from '../../core/staff/actor';
 import { text, type HttpServer } from '../../http/server';
@@ -12,16 +12,37 @@ import { linkSecret } from '../webform/token';
 
 export const EXPORT_PATH = '/export';
 
-let current: { secret: string; base: string } | null = null;
+let current: { secret: string; base: () => string } | null = null;
 
 const sign = (secret: string, body: string) => createHmac('sha256', secret).update(`export-link:v1:${body}`).digest('base64url');
+
+/**
+ * Where links point: PUBLIC_BASE_URL (what phones reach), or, without one, the address this
+ * server listens on when that is loopback (the local web chat). Links are absolute so that a
+ * chat platform makes them tappable.
+ */
+export function publicBase(config: Pick<Config, 'PUBLIC_BASE_URL' | 'HOST'>, port: () => number | undefined): () => string {
+  return () => {
+    if (config.PUBLIC_BASE_URL) return config.PUBLIC_BASE_URL.replace(/\/$/, '');
+    const p = port();
+    if (p === undefined) return '';
+    const host = isLoopback(config.HOST) ? (config.HOST === 'localhost' ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST) : '127.0.0.1';
+    return `http://${host}:${p}`;
+  };
+}
+
+/** An absolute URL on this server (see publicBase). */
+export function publicUrl(pathAndQuery: string): string {
+  if (!current) throw new Error('output routes are not mounted');
+  return `${current.base()}${pathAndQuery}`;
+}
 
 /** The URL of a download: signed (id and expiry), short-lived; the database makes it single-use. */
 export function exportUrl(id: string, expiresAt: Date): string {
   const secret = current?.secret;
   if (!secret) throw new Error('export routes are not mounted');
   const body = `${id}.${Math.floor(expiresAt.getTime() / 1000)}`;
-  return `${current?.base ?? ''}${EXPORT_PATH}?t=${body}.${sign(secret, body)}`;
+  return publicUrl(`${EXPORT_PATH}?t=${body}.${sign(secret, body)}`);
 }
 
 function readToken(secret: string, token: string, now: Date): string | null {
@@ -39,9 +60,9 @@ const GONE = 'このリンクは使用済みか期限切れです。チャット
  * GET /export?t=<token>: the file an asker requested in chat. The export is made at download time
  * under the asker's rights at that moment (a staff member removed since gets nothing), audited.
  */
-export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Config, 'LINK_SECRET' | 'PUBLIC_BASE_URL'>; now: () => Date }): void {
+export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Config, 'LINK_SECRET' | 'PUBLIC_BASE_URL' | 'HOST'>; now: () => Date; port?: () => number | undefined }): void {
   const secret = linkSecret(deps.config);
-  current = { secret, base: (deps.config.PUBLIC_BASE_URL ?? '').replace(/\/$/, '') };
+  current = { secret, base: publicBase(deps.config, deps.port ?? (() => http.address()?.port)) };
   http.add({
     method: 'GET',
     path: EXPORT_PATH,
@@ -57,7 +78,8 @@ export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Confi
       const actor = await actorForStaff(deps.db, link.staffId, (link.platform ?? 'local') as Platform);
       if (!actor || actor.tenantId !== link.tenantId) return text(403, 'この出力を受け取る権限がありません。');
       try {
-        const format = link.format as ExportFormat;
+        const format = link.format;
+        if (!isExportFormat(format)) return text(410, GONE);
         const f = link.scope === 'person' && link.subjectId
           ? await exportPerson(deps.db, actor, link.subjectId, format, now)
           : await exportTenant(deps.db, actor, link.tenantId, format, now, actor.platform);
@@ -65,7 +87,7 @@ export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Confi
           status: 200,
           headers: {
             'content-type': f.contentType,
-            'content-disposition': `${format === 'csv' ? 'attachment' : 'inline'}; filename="${f.filename.replace(/[^\w.-]/g, '_')}"`,
+            'content-disposition': `${f.inline ? 'inline' : 'attachment'}; filename="${f.filename.replace(/[^\w.-]/g, '_')}"`,
             'cache-control': 'no-store',
             'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
             'referrer-policy': 'no-referrer',

@@ -5,7 +5,7 @@
  */
 import type { messagingApi } from '@line/bot-sdk';
 import { truncate } from '../../chat/replies';
-import type { Button, CardBlock, FormBlock, ListBlock, Reply } from '../../chat/types';
+import type { Button, CardBlock, ChartBlock, FormBlock, LinksBlock, ListBlock, Reply } from '../../chat/types';
 import { log } from '../../log';
 import { encodePostback } from './postback';
 
@@ -156,6 +156,61 @@ function formBubble(form: FormBlock, url: string | undefined): FlexBubble {
   return { type: 'bubble', body: { type: 'box', layout: 'vertical', contents: body }, footer: url ? uriBox(BROWSER_LABEL, url) : undefined };
 }
 
+/** LINE opens http(s) links only from a uri action (a calendar subscription goes by its https form). */
+const lineUri = (url: string) => (url.startsWith('webcal://') ? `https://${url.slice('webcal://'.length)}` : url);
+
+function linksBubble(block: LinksBlock): FlexBubble {
+  const body: FlexComponent[] = [];
+  if (block.title) body.push({ type: 'text', text: flexText(block.title), weight: 'bold', wrap: true });
+  const notes = block.links.filter((l) => l.note).map((l) => `${l.label}: ${l.note}`);
+  if (notes.length > 0) body.push({ type: 'text', text: flexText(notes.join('\n')), size: 'xs', color: '#5a6475', wrap: true, margin: 'md' });
+  const buttons: FlexComponent[] = block.links.map((l) => ({ type: 'button', style: 'link', height: 'sm', action: { type: 'uri', label: label(l.label), uri: lineUri(l.url) } }));
+  return {
+    type: 'bubble',
+    body: body.length > 0 ? { type: 'box', layout: 'vertical', contents: body } : undefined,
+    footer: { type: 'box', layout: 'vertical', spacing: 'sm', contents: buttons },
+  };
+}
+
+/** Progress against a target as Flex bars: the numbers need no picture. */
+function chartBubble(block: ChartBlock): FlexBubble {
+  const rows: FlexComponent[] = block.bars.map((b) => {
+    const pct = b.target > 0 ? Math.min(100, Math.round((b.value / b.target) * 100)) : b.value > 0 ? 100 : 0;
+    return {
+      type: 'box',
+      layout: 'vertical',
+      margin: 'md',
+      spacing: 'xs',
+      contents: [
+        { type: 'text', text: flexText(b.label), size: 'xs', color: '#5a6475', wrap: true },
+        {
+          type: 'box',
+          layout: 'horizontal',
+          contents: [
+            {
+              type: 'box',
+              layout: 'vertical',
+              flex: 4,
+              height: '8px',
+              backgroundColor: '#e3e7ee',
+              cornerRadius: '4px',
+              offsetTop: '5px',
+              contents: [{ type: 'box', layout: 'vertical', width: `${pct}%`, height: '8px', backgroundColor: b.met ? '#2e7d4f' : '#c77700', cornerRadius: '4px', contents: [] }],
+            },
+            { type: 'text', text: `${b.met ? '✓' : '⚠'} ${b.value}/${b.target}${b.unit}`, size: 'xs', flex: 3, align: 'end', color: b.met ? '#2e7d4f' : '#8a4b00' },
+          ],
+        },
+      ],
+    };
+  });
+  return {
+    type: 'bubble',
+    size: 'mega',
+    body: { type: 'box', layout: 'vertical', contents: [{ type: 'text', text: flexText(block.title), weight: 'bold', wrap: true }, ...rows] },
+    footer: { type: 'box', layout: 'vertical', contents: [{ type: 'button', style: 'link', height: 'sm', action: { type: 'uri', label: '月ごとの推移（グラフ）', uri: block.pngUrl } }] },
+  };
+}
+
 const flex = (altText: string, contents: messagingApi.FlexContainer): Message => ({
   type: 'flex',
   altText: cut(altText || 'メッセージ', LIMITS.altText),
@@ -180,6 +235,14 @@ export function renderReply(reply: Reply, opts: RenderOptions = {}): Message[] {
       if (bubbles.length > 0) out.push(flex(reply.summary || block.title || '一覧', { type: 'carousel', contents: bubbles }));
       const rest = block.items.length - bubbles.length;
       if (rest > 0) out.push({ type: 'text', text: `ほかに${rest}件あります。条件を絞ってもう一度お試しください。` });
+    } else if (block.type === 'links') {
+      out.push(flex(block.title || reply.summary || 'リンク', linksBubble(block)));
+    } else if (block.type === 'chart') {
+      // The picture itself only where LINE's servers can fetch it (https); the bars always.
+      if (block.pngUrl.startsWith('https://')) out.push({ type: 'image', originalContentUrl: block.pngUrl, previewImageUrl: block.pngUrl });
+      const bubble = chartBubble(block);
+      if (Buffer.byteLength(JSON.stringify(bubble)) <= LIMITS.bubbleBytes) out.push(flex(cut(block.alt, LIMITS.altText), bubble));
+      else for (const part of splitText(block.alt)) out.push({ type: 'text', text: part });
     } else {
       out.push(flex(reply.summary || block.title, formBubble(block, opts.formUrl?.(block))));
     }

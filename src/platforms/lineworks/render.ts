@@ -8,7 +8,7 @@
  * and measured in UTF-16 units, the strictest way the platform could count.
  */
 import { DATE_PICKER_ACTION } from '../../chat/dialogue/questions';
-import type { Block, Button, CardBlock, ListBlock, Reply } from '../../chat/types';
+import type { Block, Button, CardBlock, ChartBlock, LinksBlock, ListBlock, Reply } from '../../chat/types';
 import { encodeAction } from './postback';
 
 export const LIMITS = {
@@ -29,8 +29,9 @@ export const LIMITS = {
 export type LineWorksContent = Record<string, unknown> & { type: string };
 
 interface LwAction {
-  type: 'message' | 'postback';
+  type: 'message' | 'postback' | 'uri';
   label: string;
+  uri?: string;
   postback?: string;
   data?: string;
   displayText?: string;
@@ -148,10 +149,37 @@ function renderList(l: ListBlock): LineWorksContent[] {
   return splitText(listText(l)).map((t) => ({ type: 'text', text: t }));
 }
 
+/** Links as a button template of uri actions (a calendar subscription goes by its https form). */
+function renderLinks(l: LinksBlock): LineWorksContent[] {
+  const uri = (url: string) => (url.startsWith('webcal://') ? `https://${url.slice('webcal://'.length)}` : url);
+  const text = [l.title ?? 'リンク', ...l.links.filter((x) => x.note).map((x) => `${x.label}: ${x.note}`)].join('\n');
+  const out: LineWorksContent[] = [];
+  for (let i = 0; i < l.links.length; i += LIMITS.buttons) {
+    const actions: LwAction[] = l.links.slice(i, i + LIMITS.buttons).map((x) => ({ type: 'uri', label: cut(x.label, LIMITS.label), uri: uri(x.url) }));
+    out.push({ type: 'button_template', contentText: cut(i === 0 ? text : (l.title ?? 'リンク'), LIMITS.buttonText), actions });
+  }
+  return out;
+}
+
+/**
+ * The picture where LINE WORKS can fetch it (https, PUBLIC_BASE_URL), the chart in words, and a
+ * button that opens it in the browser.
+ */
+function renderChart(c: ChartBlock): LineWorksContent[] {
+  const out: LineWorksContent[] = [];
+  if (c.pngUrl.startsWith('https://')) out.push({ type: 'image', previewImageUrl: c.pngUrl, originalContentUrl: c.pngUrl });
+  const words = c.bars.map((b) => `${b.met ? '✓' : '⚠'} ${b.label}: ${b.value}/${b.target}${b.unit}`).join('\n');
+  for (const t of splitText(`${c.title}\n${words}`)) out.push({ type: 'text', text: t });
+  out.push({ type: 'button_template', contentText: cut(`${c.title}（月ごとの推移）`, LIMITS.buttonText), actions: [{ type: 'uri', label: 'グラフを開く', uri: c.pngUrl }] });
+  return out;
+}
+
 function renderBlock(b: Block, summary: string): LineWorksContent[] | string {
   if (b.type === 'text') return b.text;
   if (b.type === 'card') return renderCard(b, summary);
   if (b.type === 'list') return renderList(b);
+  if (b.type === 'links') return renderLinks(b);
+  if (b.type === 'chart') return renderChart(b);
   // Forms are asked as a dialogue before they get here; a form arriving by delivery names its command.
   return `「${b.title}」の入力は、このトークでメニューから始めてください。`;
 }

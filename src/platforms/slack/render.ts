@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { Action, Block, Button, CardBlock, Command, FormBlock, FormField, ListBlock, Reply } from '../../chat/types';
+import type { Action, Block, Button, CardBlock, ChartBlock, Command, FormBlock, FormField, LinksBlock, ListBlock, Reply } from '../../chat/types';
 import { cut, mrkdwn } from './text';
 
 type KnownBlock = types.KnownBlock;
@@ -150,6 +150,27 @@ function renderFormButton(form: FormBlock, c: Counter, opts: RenderOptions): Kno
   ];
 }
 
+/** Slack's own link syntax: `<url|label>`, with the characters it reserves kept out of the label. */
+const slackLink = (url: string, label: string) => `<${url.replace(/[<>|]/g, encodeURIComponent)}|${mrkdwn(label, 200).replace(/\|/g, ' ')}>`;
+
+function renderLinks(block: LinksBlock): KnownBlock[] {
+  const lines = block.links.map((l) => `• ${slackLink(l.url, l.label)}${l.note ? `　${mrkdwn(l.note, 300)}` : ''}`);
+  return [section(`${block.title ? `*${mrkdwn(block.title, 300)}*\n` : ''}${lines.join('\n')}`)];
+}
+
+/**
+ * Slack fetches an image block's picture from its own servers: only an https URL it can reach
+ * (PUBLIC_BASE_URL) is shown as the picture; otherwise the chart is a link and its words.
+ */
+function renderChart(block: ChartBlock): KnownBlock[] {
+  const out: KnownBlock[] = [];
+  if (block.pngUrl.startsWith('https://')) {
+    out.push({ type: 'image', image_url: block.pngUrl, alt_text: cut(block.alt, 2000), title: plain(block.title, 2000) });
+  } else out.push(section(`*${mrkdwn(block.title, 300)}*`));
+  out.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${slackLink(block.pngUrl, 'グラフを開く（PNG）')}　${slackLink(block.svgUrl, 'SVG')}` }] });
+  return out;
+}
+
 function renderBlock(block: Block, c: Counter, opts: RenderOptions): KnownBlock[] {
   switch (block.type) {
     case 'text':
@@ -160,6 +181,10 @@ function renderBlock(block: Block, c: Counter, opts: RenderOptions): KnownBlock[
       return renderList(block, c, opts);
     case 'form':
       return renderFormButton(block, c, opts);
+    case 'links':
+      return renderLinks(block);
+    case 'chart':
+      return renderChart(block);
   }
 }
 

@@ -64,13 +64,93 @@ function renderList(block, hooks) {
   );
 }
 
+// Links open in a new tab; only web and calendar addresses become links (never javascript: …).
+function safeUrl(url) {
+  try {
+    const u = new URL(url, location.href);
+    return ['http:', 'https:', 'webcal:'].includes(u.protocol) ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function renderLinks(block) {
+  return el(
+    'div',
+    { class: 'links' },
+    block.title ? el('div', { class: 'text' }, block.title) : null,
+    el(
+      'ul',
+      {},
+      block.links.map((l) => {
+        const href = safeUrl(l.url);
+        return el('li', {}, href ? el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, l.label) : l.label, l.note ? el('div', { class: 'desc' }, l.note) : null);
+      }),
+    ),
+  );
+}
+
+// The chart's picture is served by this same server: it is loaded from the page's own origin
+// (the page may be open as localhost while the link names 127.0.0.1).
+function sameOrigin(url) {
+  try {
+    const u = new URL(url, location.href);
+    return `${u.pathname}${u.search}`;
+  } catch {
+    return null;
+  }
+}
+
+function renderChart(block) {
+  const src = sameOrigin(block.svgUrl);
+  const png = safeUrl(block.pngUrl);
+  return el(
+    'figure',
+    { class: 'chart' },
+    src ? el('img', { src, alt: block.alt, width: block.width, height: block.height }) : null,
+    el('figcaption', {}, block.title, png ? [' ', el('a', { href: png, target: '_blank', rel: 'noopener noreferrer' }, '画像（PNG）')] : null),
+  );
+}
+
+// A longtext field that accepts a file: the file's bytes go to the server as a data: URL, so
+// that the server reads the encoding (Excel's Shift_JIS) instead of the browser guessing it.
+const MAX_FILE_VALUE = 20000;
+function fileChooser(f, textarea) {
+  const status = el('div', { class: 'hint file-status' });
+  const picker = el('input', { type: 'file', accept: f.accept, class: 'file', 'aria-label': `${f.label}をファイルから選ぶ` });
+  const choose = (name, dataUrl) => {
+    textarea.fileValue = dataUrl;
+    textarea.disabled = true;
+    textarea.value = '';
+    status.textContent = `ファイル「${name}」を送信します（文字コードは自動で判定します）。`;
+  };
+  if (typeof f.initial === 'string' && f.initial.startsWith('data:')) choose('前回選んだファイル', f.initial);
+  picker.addEventListener('change', () => {
+    const file = picker.files && picker.files[0];
+    if (!file) return;
+    const reader = new FileReader();
+    reader.onload = () => {
+      const dataUrl = String(reader.result);
+      if (dataUrl.length > MAX_FILE_VALUE) {
+        textarea.fileValue = undefined;
+        textarea.disabled = false;
+        status.textContent = 'ファイルが大きすぎます（約14KBまで）。分けて選ぶか、内容を貼り付けてください。';
+        return;
+      }
+      choose(file.name, dataUrl);
+    };
+    reader.readAsDataURL(file);
+  });
+  return el('div', { class: 'file-chooser' }, el('label', {}, 'またはファイルを選ぶ: ', picker), status);
+}
+
 function fieldInput(f) {
   const id = `f-${f.name}-${Math.random().toString(36).slice(2, 8)}`;
   const initial = f.initial ?? '';
   let input;
   if (f.type === 'longtext') {
     input = el('textarea', { id, name: f.name, maxlength: f.maxLength, placeholder: f.placeholder });
-    input.value = initial;
+    input.value = typeof initial === 'string' && initial.startsWith('data:') ? '' : initial;
   } else if (f.type === 'select' || f.type === 'multiselect') {
     input = el('select', { id, name: f.name, multiple: f.type === 'multiselect' });
     if (f.type === 'select' && !f.required) input.append(el('option', { value: '' }, '（選択なし）'));
@@ -100,6 +180,7 @@ function renderForm(block, hooks) {
       form,
       el('label', { for: id }, f.label, f.required ? ' *' : ''),
       input,
+      f.type === 'longtext' && f.accept ? fileChooser(f, input) : null,
       typeof f.hint === 'string' && f.hint !== '' ? el('div', { class: 'hint' }, f.hint) : null,
       el('div', { class: 'error', 'data-error-for': f.name }, error || ''),
     );
@@ -109,7 +190,7 @@ function renderForm(block, hooks) {
     ev.preventDefault();
     const values = {};
     for (const [name, input] of Object.entries(inputs)) {
-      values[name] = input.multiple ? [...input.selectedOptions].map((o) => o.value) : input.value;
+      values[name] = input.multiple ? [...input.selectedOptions].map((o) => o.value) : (input.fileValue ?? input.value);
     }
     const submitBtn = form.querySelector('button[type=submit]');
     submitBtn.disabled = true;
@@ -141,6 +222,10 @@ export function renderBlock(block, hooks = {}) {
       return renderList(block, hooks);
     case 'form':
       return renderForm(block, hooks);
+    case 'links':
+      return renderLinks(block);
+    case 'chart':
+      return renderChart(block);
     default:
       return el('div', { class: 'text' }, '（表示できない内容）');
   }
