@@ -1,13 +1,13 @@
-import { eq } from 'drizzle-orm';
-import { tenants } from '../db/schema/index';
 import type { CommandSpec } from '../src/chat/registry';
 import { card, reply } from '../src/chat/replies';
-import type { Field } from '../src/chat/types';
+import type { ChartBlock, Field } from '../src/chat/types';
 import { requireRole } from '../src/core/access';
 import { writeAudit } from '../src/core/audit/write';
 import { fiscalYearOf, jstToday } from '../src/core/calendar/jst';
 import { UserError } from '../src/core/errors';
-import { countIndicators, INDICATORS, type IndicatorKey } from '../src/core/indicators/count';
+import { indicatorChart } from '../src/core/indicators/chart';
+import { countIndicators, INDICATOR_ROLES, INDICATORS, indicatorTargetsOf } from '../src/core/indicators/count';
+import { chartUrls } from '../src/platforms/export/charts';
 
 /** `shihyo`, `shihyo 2025`, `shihyo 令和7年度`, `shihyo R7`: the fiscal year to report. */
 export function parseFiscalYear(text: string, today: string): number {
@@ -32,12 +32,10 @@ export const shihyoCommand: CommandSpec = {
   description: '基幹相談支援センターと協議会の活動指標（年度の実績と目標）',
   usage: '指標　/　指標 令和7年度',
   async onCommand(ctx, cmd) {
-    requireRole(ctx.actor, ['kikan', 'secretariat', 'gyosei', 'admin', 'chief'], '活動指標の閲覧');
+    requireRole(ctx.actor, [...INDICATOR_ROLES], '活動指標の閲覧');
     const today = jstToday(ctx.now);
     const fy = parseFiscalYear(cmd.text, today);
-    const [tenant] = await ctx.db.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, ctx.actor.tenantId));
-    const targets = (tenant?.settings.indicatorTargets ?? {}) as Partial<Record<IndicatorKey, number>>;
-    const values = await countIndicators(ctx.db, ctx.actor.tenantId, fy, ctx.now, targets);
+    const values = await countIndicators(ctx.db, ctx.actor.tenantId, fy, ctx.now, await indicatorTargetsOf(ctx.db, ctx.actor.tenantId));
     await writeAudit(ctx.db, {
       tenantId: ctx.actor.tenantId,
       actorStaffId: ctx.actor.staffId,
@@ -56,6 +54,22 @@ export const shihyoCommand: CommandSpec = {
       });
       return card(`${g}の活動指標`, fields, undefined, `${wareki(fy)}（${fy}年4月〜${fy + 1}年3月）${fy === fiscalYearOf(today) ? ' 本日時点' : ''}`);
     });
-    return [reply(`${wareki(fy)}の活動指標`, [...cards, { type: 'text', text: '集計のみ（個人を特定する情報は含みません）。目標値は管理者が市町村ごとに設定できます。' }])];
+    // The same numbers as a picture: the year against each target and the trend by month.
+    const drawn = indicatorChart(values, fy, ctx.now);
+    const urls = chartUrls(ctx.actor, fy, ctx.now, ctx.now);
+    const chart: ChartBlock | null = urls && {
+      type: 'chart',
+      title: `${drawn.title}（グラフ）`,
+      alt: drawn.alt,
+      svgUrl: urls.svgUrl,
+      pngUrl: urls.pngUrl,
+      width: drawn.width,
+      height: drawn.height,
+      bars: INDICATORS.map((ind) => {
+        const v = values.find((x) => x.key === ind.key);
+        return { label: ind.label, value: v?.value ?? 0, target: v?.target ?? ind.target, unit: ind.unit, met: v?.met ?? false };
+      }),
+    };
+    return [reply(`${wareki(fy)}の活動指標`, [...cards, ...(chart ? [chart] : []), { type: 'text', text: '集計のみ（個人を特定する情報は含みません）。目標値は管理者が市町村ごとに設定できます。グラフのリンクは24時間有効です。' }])];
   },
 };

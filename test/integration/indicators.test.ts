@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../handlers/index';
 import { parseFiscalYear } from '../../handlers/shihyo';
-import { councilBodies, meetingAttendees, meetings, secondaryConsultations } from '../../db/schema/index';
+import { eq } from 'drizzle-orm';
+import { councilBodies, meetingAttendees, meetings, secondaryConsultations, staff } from '../../db/schema/index';
+import { startApp, type App } from '../../src/app';
+import type { Actor, ChartBlock } from '../../src/chat/types';
+import { loadConfig } from '../../src/config';
 import { dispatch } from '../../src/chat/dispatch';
-import { countIndicators } from '../../src/core/indicators/count';
+import { countIndicators, INDICATORS } from '../../src/core/indicators/count';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeWorld, type World } from '../helpers/world';
 
@@ -94,4 +98,106 @@ describe('activity indicators', () => {
   it('a fiscal year it cannot read gets examples', () => {
     expect(() => parseFiscalYear('来年くらい', '2026-11-22')).toThrow(expect.objectContaining({ userMessage: expect.stringContaining('例') }));
   });
+
+  it.each(['令和99年度', '2099', 'R9', '2015'])('refuses "%s": outside the last ten fiscal years and this one', (text) => {
+    expect(() => parseFiscalYear(text, '2026-11-22')).toThrow(expect.objectContaining({ code: 'fiscal_year_out_of_range', userMessage: expect.stringContaining('2016年度から令和8年度（今年度）まで') }));
+  });
+
+  it('the range follows today: in April 2027 令和9年度 is this year', () => {
+    expect(parseFiscalYear('R9', '2027-04-01')).toBe(2027);
+    expect(parseFiscalYear('2017', '2027-04-01')).toBe(2017);
+    expect(() => parseFiscalYear('2016', '2027-04-01')).toThrow(expect.objectContaining({ code: 'fiscal_year_out_of_range' }));
+  });
 });
+
+describe('指標 as a picture', () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false' }), { now: () => now });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  const ask = async (actor: Actor) => (await dispatch({ db: tdb.db, registry: app.registry, now: () => now }, actor, { kind: 'command', name: 'shihyo', text: '' })).replies;
+
+  it('the chart holds the numbers of the text answer: the year against each target and each month', async () => {
+    const replies = await ask(world.actors.city);
+    const blocks = replies.flatMap((r) => r.blocks);
+    const chart = blocks.find((b): b is ChartBlock => b.type === 'chart');
+    if (!chart) throw new Error('no chart');
+    // The text answer, indicator by indicator: 「⚠ 2回（目標 39回以上）」.
+    const shown = new Map<string, { value: number; target: number; met: boolean }>();
+    for (const b of blocks) {
+      if (b.type !== 'card') continue;
+      for (const f of b.fields) {
+        const m = /^(✓|⚠) (\d+)\D+?（目標 (?:1事業所あたり)?(\d+)/.exec(f.value);
+        const ind = INDICATORS.find((i) => i.label === f.label);
+        if (m && ind) shown.set(ind.key, { met: m[1] === '✓', value: Number(m[2]), target: Number(m[3]) });
+      }
+    }
+    expect(shown.size).toBe(INDICATORS.length);
+
+    const res = await fetch(chart.svgUrl);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/svg+xml; charset=utf-8');
+    const svg = await res.text();
+    const rows = [...svg.matchAll(/<g class="indicator" data-key="(\w+)" data-value="(\d+)" data-target="(\d+)" data-met="(true|false)"[^>]*>(.*?)<\/g>/gs)];
+    expect(rows).toHaveLength(INDICATORS.length);
+    const counted = Object.fromEntries((await countIndicators(tdb.db, world.tenantId, 2026, now)).map((v) => [v.key, v]));
+    for (const [, key = '', value, target, met, body = ''] of rows) {
+      expect({ value: Number(value), target: Number(target), met: met === 'true' }, key).toEqual(shown.get(key));
+      // The label drawn is the one the picture's reader sees: 「2回 / 目標 39回」.
+      const ind = INDICATORS.find((i) => i.key === key);
+      expect(body).toContain(`${value}${ind?.unit} / 目標 ${target}${ind?.unit}`);
+      const months = [...body.matchAll(/data-month="(\d{4}-\d{2})" data-count="(\d+)"/g)].map((m) => [m[1], Number(m[2])] as const);
+      const expected = counted[key]?.monthly;
+      if (expected) {
+        expect(months.map(([, n]) => n)).toEqual(expected);
+        expect(months.reduce((a, [, n]) => a + n, 0)).toBe(Number(value));
+        expect(months[0]?.[0]).toBe('2026-04');
+        expect(months[11]?.[0]).toBe('2027-03');
+      } else expect(months).toHaveLength(0);
+    }
+    // 専門部会: May and June held; July cancelled, December not yet held.
+    expect(counted.bukaiHeld?.monthly).toEqual([0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    // The same numbers for LINE's Flex bars, and in words for every platform.
+    expect(chart.bars.map((b) => [b.value, b.target, b.met])).toEqual(INDICATORS.map((i) => [shown.get(i.key)?.value, shown.get(i.key)?.target, shown.get(i.key)?.met]));
+    expect(chart.alt).toContain('専門部会の実施回数: 2回（目標 39回以上）');
+  });
+
+  it('a PNG for the chat platforms, drawn with the bundled font at twice the size', async () => {
+    const chart = (await ask(world.actors.kikan)).flatMap((r) => r.blocks).find((b): b is ChartBlock => b.type === 'chart');
+    const res = await fetch(chart?.pngUrl ?? '');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    const png = Buffer.from(await res.arrayBuffer());
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBe((chart?.width ?? 0) * 2);
+    expect(png.readUInt32BE(20)).toBe((chart?.height ?? 0) * 2);
+  });
+
+  it('the link is signed, expires after a day and follows the asker’s rights', async () => {
+    const chart = (await ask(world.actors.city)).flatMap((r) => r.blocks).find((b): b is ChartBlock => b.type === 'chart');
+    const url = chart?.svgUrl ?? '';
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/chart\/indicators\.svg\?t=/);
+    expect((await fetch(url.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))).status).toBe(404);
+    expect((await fetch(url.replace(/\.2026\./, '.2025.'))).status).toBe(404);
+    // HEAD is answered without drawing anything.
+    expect((await fetch(url, { method: 'HEAD' })).status).toBe(200);
+    const later = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false' }), { now: () => new Date(now.getTime() + 24 * 3600_000 + 1000) });
+    try {
+      expect((await fetch(url.replace(app.url, later.url))).status).toBe(404);
+    } finally {
+      await later.stop();
+    }
+    // A counselor forging nothing still gets nothing: the role is checked when the picture is fetched.
+    await tdb.db.update(staff).set({ roles: ['counselor'] }).where(eq(staff.id, world.actors.city.staffId));
+    try {
+      expect((await fetch(url)).status).toBe(403);
+    } finally {
+      await tdb.db.update(staff).set({ roles: [...world.actors.city.roles] }).where(eq(staff.id, world.actors.city.staffId));
+    }
+  });
+});
+

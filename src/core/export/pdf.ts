@@ -1,18 +1,8 @@
-import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import type { PersonRecord } from './collect';
 import { documentOf, footerLine, type DocItem, type DocMeta } from './document';
 
-const require = createRequire(import.meta.url);
-
-/**
- * BIZ UDPGothic (Morisawa's universal-design gothic, SIL OFL), from an npm package so that every
- * machine embeds the same glyphs; only the glyphs a document uses are embedded (subset).
- */
-export const PDF_FONTS = {
-  regular: require.resolve('@expo-google-fonts/biz-udpgothic/400Regular/BIZUDPGothic_400Regular.ttf'),
-  bold: require.resolve('@expo-google-fonts/biz-udpgothic/700Bold/BIZUDPGothic_700Bold.ttf'),
-};
+import { FONTS } from './fonts';
 
 const INK = '#111111';
 const GREY = '#555555';
@@ -81,8 +71,9 @@ export async function toPdf(meta: DocMeta, records: PersonRecord[]): Promise<Buf
     doc.on('end', resolve);
     doc.on('error', reject);
   });
-  doc.registerFont('regular', PDF_FONTS.regular);
-  doc.registerFont('bold', PDF_FONTS.bold);
+  // BIZ UDPGothic; only the glyphs the document uses are embedded (subset).
+  doc.registerFont('regular', FONTS.regular);
+  doc.registerFont('bold', FONTS.bold);
 
   doc.fillColor(ACCENT).font('bold').fontSize(18).text(meta.title);
   doc.fillColor(GREY).font('regular').fontSize(9).text(footerLine(meta));

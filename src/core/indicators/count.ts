@@ -1,6 +1,6 @@
-import { and, count, countDistinct, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, count, countDistinct, eq, gte, inArray, isNull, lt, sql, type AnyColumn } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
-import { councilBodies, meetingAttendees, meetings, offices, secondaryConsultations, staff } from '../../../db/schema/index';
+import { councilBodies, meetingAttendees, meetings, offices, secondaryConsultations, staff, tenants } from '../../../db/schema/index';
 import { jstInstant } from '../calendar/jst';
 
 /**
@@ -22,6 +22,15 @@ export const INDICATORS = [
 
 export type IndicatorKey = (typeof INDICATORS)[number]['key'];
 
+/** Who may see the indicators (aggregates): the 基幹, the secretariat, city hall, admins, chiefs. */
+export const INDICATOR_ROLES = ['kikan', 'secretariat', 'gyosei', 'admin', 'chief'] as const;
+
+/** The tenant's own targets (`tenants.settings.indicatorTargets`), over the plan's defaults. */
+export async function indicatorTargetsOf(db: DbOrTx, tenantId: string): Promise<Partial<Record<IndicatorKey, number>>> {
+  const [tenant] = await db.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, tenantId));
+  return (tenant?.settings.indicatorTargets ?? {}) as Partial<Record<IndicatorKey, number>>;
+}
+
 export interface IndicatorValue {
   key: IndicatorKey;
   value: number;
@@ -29,6 +38,12 @@ export interface IndicatorValue {
   /** For per-office targets: how many counselor offices reached it, of how many. */
   offices?: { reached: number; total: number };
   met: boolean;
+  /**
+   * What happened in each month of the fiscal year, April first (12 numbers; months after "now"
+   * are 0): events held, guidance closed, offices taking part for the first time. Adds up to
+   * `value`. Null for headcounts that are a state, not events (主任相談支援専門員, 部会の設置数).
+   */
+  monthly: number[] | null;
 }
 
 const COUNSELOR_OFFICE_KINDS = ['tokutei', 'jido', 'itaku'];
@@ -39,9 +54,30 @@ export function fiscalYearRange(fy: number): { from: Date; to: Date } {
   return { from: jstInstant(`${fy}-04-01`, 0, 0), to: jstInstant(`${fy + 1}-04-01`, 0, 0) };
 }
 
+/** 4月 … 3月: the months of a fiscal year, as `YYYY-MM`. */
+export function fiscalMonths(fy: number): string[] {
+  return Array.from({ length: 12 }, (_, i) => (i < 9 ? `${fy}-${String(i + 4).padStart(2, '0')}` : `${fy + 1}-${String(i - 8).padStart(2, '0')}`));
+}
+
+/** The Japan-time month of an instant column, as `YYYY-MM`, in SQL. */
+const jstMonth = (col: AnyColumn) => sql<string>`to_char(${col} at time zone 'Asia/Tokyo', 'YYYY-MM')`;
+
+function series(fy: number, rows: { month: string; n: number | string }[]): number[] {
+  const months = fiscalMonths(fy);
+  const out = months.map(() => 0);
+  for (const r of rows) {
+    const i = months.indexOf(r.month);
+    if (i >= 0) out[i] = (out[i] ?? 0) + Number(r.n);
+  }
+  return out;
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
 /**
  * Counts every indicator for one tenant and fiscal year, up to `now` (a meeting is counted once
- * it has been held). Aggregates only: no row identifies a person.
+ * it has been held), with the month each count fell in. Aggregates only: no row identifies a
+ * person.
  */
 export async function countIndicators(
   db: DbOrTx,
@@ -54,20 +90,25 @@ export async function countIndicators(
   const until = now < to ? now : to;
   const held = (kinds: string[]) =>
     and(eq(meetings.tenantId, tenantId), inArray(meetings.kind, kinds), gte(meetings.startsAt, from), lt(meetings.startsAt, until), isNull(meetings.cancelledAt));
-  const heldCount = async (kinds: string[]) => Number((await db.select({ n: count() }).from(meetings).where(held(kinds)))[0]?.n ?? 0);
+  const heldByMonth = async (kinds: string[]) =>
+    series(fy, await db.select({ month: jstMonth(meetings.startsAt), n: count() }).from(meetings).where(held(kinds)).groupBy(jstMonth(meetings.startsAt)));
 
   // 指導・助言: each 二次相談 the 基幹 brought to a close is guidance given to the requesting office.
+  const closedIn = and(eq(secondaryConsultations.tenantId, tenantId), eq(secondaryConsultations.status, 'closed'), gte(secondaryConsultations.closedAt, from), lt(secondaryConsultations.closedAt, until));
   const guidance = await db
     .select({ office: secondaryConsultations.requesterOfficeId, n: count() })
     .from(secondaryConsultations)
-    .where(and(eq(secondaryConsultations.tenantId, tenantId), eq(secondaryConsultations.status, 'closed'), gte(secondaryConsultations.closedAt, from), lt(secondaryConsultations.closedAt, until)))
+    .where(closedIn)
     .groupBy(secondaryConsultations.requesterOfficeId);
+  const guidanceMonthly = series(
+    fy,
+    await db.select({ month: jstMonth(secondaryConsultations.closedAt), n: count() }).from(secondaryConsultations).where(closedIn).groupBy(jstMonth(secondaryConsultations.closedAt)),
+  );
   const counselorOffices = await db
     .select({ id: offices.id })
     .from(offices)
     .where(and(eq(offices.tenantId, tenantId), eq(offices.active, true), inArray(offices.kind, COUNSELOR_OFFICE_KINDS as never[])));
   const officeIds = new Set(counselorOffices.map((o) => o.id));
-  const guidanceTotal = guidance.reduce((s, g) => s + Number(g.n), 0);
   const reached = guidance.filter((g) => officeIds.has(g.office) && Number(g.n) >= (targets.kikanGuidance ?? 1)).length;
 
   const chiefs = Number(
@@ -75,49 +116,57 @@ export async function countIndicators(
   );
 
   // Case reviews "with the offices taking part": at least one attendee from a counselor office.
-  const councilReviews = Number(
-    (
-      await db
-        .select({ n: countDistinct(meetings.id) })
-        .from(meetings)
-        .innerJoin(meetingAttendees, eq(meetingAttendees.meetingId, meetings.id))
-        .innerJoin(staff, eq(staff.id, meetingAttendees.staffId))
-        .innerJoin(offices, eq(offices.id, staff.officeId))
-        .where(and(held(['jirei']), inArray(offices.kind, COUNSELOR_OFFICE_KINDS as never[])))
-    )[0]?.n ?? 0,
+  const councilReviews = series(
+    fy,
+    await db
+      .select({ month: jstMonth(meetings.startsAt), n: countDistinct(meetings.id) })
+      .from(meetings)
+      .innerJoin(meetingAttendees, eq(meetingAttendees.meetingId, meetings.id))
+      .innerJoin(staff, eq(staff.id, meetingAttendees.staffId))
+      .innerJoin(offices, eq(offices.id, staff.officeId))
+      .where(and(held(['jirei']), inArray(offices.kind, COUNSELOR_OFFICE_KINDS as never[])))
+      .groupBy(jstMonth(meetings.startsAt)),
   );
-  const participants = Number(
-    (
-      await db
-        .select({ n: countDistinct(staff.officeId) })
-        .from(meetings)
-        .innerJoin(meetingAttendees, eq(meetingAttendees.meetingId, meetings.id))
-        .innerJoin(staff, eq(staff.id, meetingAttendees.staffId))
-        .where(held(COUNCIL_KINDS))
-    )[0]?.n ?? 0,
+  // Offices taking part: each counted once, in the month it first attended.
+  const firstAttended = db
+    .select({ office: staff.officeId, first: sql<Date>`min(${meetings.startsAt})`.as('first') })
+    .from(meetings)
+    .innerJoin(meetingAttendees, eq(meetingAttendees.meetingId, meetings.id))
+    .innerJoin(staff, eq(staff.id, meetingAttendees.staffId))
+    .where(held(COUNCIL_KINDS))
+    .groupBy(staff.officeId)
+    .as('first_attended');
+  const participants = series(
+    fy,
+    await db
+      .select({ month: sql<string>`to_char(${firstAttended.first} at time zone 'Asia/Tokyo', 'YYYY-MM')`, n: count() })
+      .from(firstAttended)
+      .groupBy(sql`1`),
   );
   const bukaiEstablished = Number(
     (await db.select({ n: count() }).from(councilBodies).where(and(eq(councilBodies.tenantId, tenantId), eq(councilBodies.kind, 'bukai'))))[0]?.n ?? 0,
   );
 
-  const values: Record<IndicatorKey, number> = {
-    kikanGuidance: guidanceTotal,
-    kikanTraining: await heldCount(['renrakukai']),
-    kikanCooperation: await heldCount(['kobetsu', 'jusoteki']),
-    kikanCaseReview: await heldCount(['jirei']),
-    chiefCounselors: chiefs,
+  const monthly: Record<IndicatorKey, number[] | null> = {
+    kikanGuidance: guidanceMonthly,
+    kikanTraining: await heldByMonth(['renrakukai']),
+    kikanCooperation: await heldByMonth(['kobetsu', 'jusoteki']),
+    kikanCaseReview: await heldByMonth(['jirei']),
+    chiefCounselors: null,
     councilCaseReview: councilReviews,
     councilParticipants: participants,
-    bukaiEstablished,
-    bukaiHeld: await heldCount(['bukai']),
+    bukaiEstablished: null,
+    bukaiHeld: await heldByMonth(['bukai']),
   };
+  const states: Partial<Record<IndicatorKey, number>> = { chiefCounselors: chiefs, bukaiEstablished };
   return INDICATORS.map((ind) => {
     const target = targets[ind.key] ?? ind.target;
-    const value = values[ind.key];
+    const m = monthly[ind.key];
+    const value = m ? sum(m) : (states[ind.key] ?? 0);
     if ('perOffice' in ind && ind.perOffice) {
       const total = officeIds.size;
-      return { key: ind.key, value, target, offices: { reached, total }, met: total > 0 && reached >= total };
+      return { key: ind.key, value, target, offices: { reached, total }, met: total > 0 && reached >= total, monthly: m };
     }
-    return { key: ind.key, value, target, met: value >= target };
+    return { key: ind.key, value, target, met: value >= target, monthly: m };
   });
 }

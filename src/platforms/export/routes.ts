@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../../db/client';
 import type { Platform } from '../../chat/types';
-import { isLoopback, type Config } from '../../config';
+import type { Config } from '../../config';
 import { isUserError } from '../../core/errors';
 import { exportPerson, exportTenant, isExportFormat } from '../../core/export/export';
 import { claimExportLink } from '../../core/export/links';
@@ -9,33 +9,14 @@ import { actorForStaff } from '../../core/staff/actor';
 import { text, type HttpServer } from '../../http/server';
 import { log } from '../../log';
 import { linkSecret } from '../webform/token';
+import { mountCharts } from './charts';
+import { publicBase, publicUrl, setPublicBase } from './public-url';
 
 export const EXPORT_PATH = '/export';
 
-let current: { secret: string; base: () => string } | null = null;
+let current: { secret: string } | null = null;
 
 const sign = (secret: string, body: string) => createHmac('sha256', secret).update(`export-link:v1:${body}`).digest('base64url');
-
-/**
- * Where links point: PUBLIC_BASE_URL (what phones reach), or, without one, the address this
- * server listens on when that is loopback (the local web chat). Links are absolute so that a
- * chat platform makes them tappable.
- */
-export function publicBase(config: Pick<Config, 'PUBLIC_BASE_URL' | 'HOST'>, port: () => number | undefined): () => string {
-  return () => {
-    if (config.PUBLIC_BASE_URL) return config.PUBLIC_BASE_URL.replace(/\/$/, '');
-    const p = port();
-    if (p === undefined) return '';
-    const host = isLoopback(config.HOST) ? (config.HOST === 'localhost' ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST) : '127.0.0.1';
-    return `http://${host}:${p}`;
-  };
-}
-
-/** An absolute URL on this server (see publicBase). */
-export function publicUrl(pathAndQuery: string): string {
-  if (!current) throw new Error('output routes are not mounted');
-  return `${current.base()}${pathAndQuery}`;
-}
 
 /** The URL of a download: signed (id and expiry), short-lived; the database makes it single-use. */
 export function exportUrl(id: string, expiresAt: Date): string {
@@ -62,7 +43,10 @@ const GONE = 'このリンクは使用済みか期限切れです。チャット
  */
 export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Config, 'LINK_SECRET' | 'PUBLIC_BASE_URL' | 'HOST'>; now: () => Date; port?: () => number | undefined }): void {
   const secret = linkSecret(deps.config);
-  current = { secret, base: publicBase(deps.config, deps.port ?? (() => http.address()?.port)) };
+  current = { secret };
+  setPublicBase(publicBase(deps.config, deps.port ?? (() => http.address()?.port)));
+  // The other outputs people open from chat: indicator charts, calendars.
+  mountCharts(http, { db: deps.db, secret, now: deps.now });
   http.add({
     method: 'GET',
     path: EXPORT_PATH,

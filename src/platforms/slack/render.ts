@@ -155,7 +155,9 @@ const slackLink = (url: string, label: string) => `<${url.replace(/[<>|]/g, enco
 
 function renderLinks(block: LinksBlock): KnownBlock[] {
   const lines = block.links.map((l) => `• ${slackLink(l.url, l.label)}${l.note ? `　${mrkdwn(l.note, 300)}` : ''}`);
-  return [section(`${block.title ? `*${mrkdwn(block.title, 300)}*\n` : ''}${lines.join('\n')}`)];
+  // Built here, not through section(): that escapes every '<', and these are links on purpose.
+  const body = `${block.title ? `*${mrkdwn(block.title, 300)}*\n` : ''}${lines.join('\n')}`;
+  return [{ type: 'section', text: { type: 'mrkdwn', text: body.slice(0, LIMITS.sectionText) } }];
 }
 
 /**
