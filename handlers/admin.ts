@@ -13,7 +13,7 @@ import { createLinkCode } from '../src/core/staff/link';
 const USAGE = [
   '管理 職員 … 職員と役割・連携状況の一覧',
   '管理 連携コード 氏名 … 連携用の一回限りのコード（30分有効）',
-  '管理 役割 氏名 counselor,office_manager … 役割の変更',
+  '管理 役割 氏名 相談支援専門員・事業所管理者 … 役割の変更（主任、基幹、事務局、行政、虐待防止窓口、管理者も可）',
   '管理 閲覧許可 氏名 C-0012 日数 理由 … 行政などへの期間限定の閲覧許可',
   '管理 監査 … 監査ログの改ざん検査',
 ].join('\n');
@@ -62,7 +62,7 @@ export const adminCommand: CommandSpec = {
         if (!args[0]) return [textReply('職員の氏名を続けて入力してください。例: 管理 連携コード 青木さくら')];
         return linkCode(ctx, args.join(''));
       case '役割': {
-        if (args.length < 2) return [textReply('例: 管理 役割 青木さくら counselor,office_manager')];
+        if (args.length < 2) return [textReply('例: 管理 役割 青木さくら 相談支援専門員・事業所管理者')];
         const s = await staffByNameOrId(ctx.db, ctx.actor.tenantId, args.slice(0, -1).join(''));
         const roles = parseRoles(args.at(-1) ?? '');
         await setRoles(ctx.db, ctxOf(ctx), ctx.actor.tenantId, s.id, roles);

@@ -51,11 +51,18 @@ async function listFor(ctx: HandlerContext, text: string): Promise<Reply[]> {
   ];
 }
 
-function show(value: unknown): string {
+function show(value: unknown, max = 120): string {
   if (value === null || value === undefined || value === '') return '（なし）';
   if (typeof value === 'boolean') return value ? 'あり' : 'なし';
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return formatJpDate(value);
-  return truncate(String(value), 120);
+  return truncate(String(value), max);
+}
+
+/** What the record says now: every field, the summary in full (up to a phone's worth). */
+function currentFields(data: Record<string, unknown>): { label: string; value: string }[] {
+  return Object.keys(FIELD_LABELS)
+    .filter((k) => k === 'summary' || k === 'occurredOn' || (data[k] !== null && data[k] !== undefined && data[k] !== ''))
+    .map((k) => ({ label: FIELD_LABELS[k] ?? k, value: k === 'minutes' && typeof data[k] === 'number' ? `${data[k]}分` : show(data[k], k === 'summary' ? 800 : 120) }));
 }
 
 async function history(ctx: HandlerContext, value: string): Promise<Reply[]> {
@@ -64,7 +71,7 @@ async function history(ctx: HandlerContext, value: string): Promise<Reply[]> {
   for (const v of h.versions) {
     const current = v.replacedAt === null;
     const fields = current
-      ? [{ label: '状態', value: h.deleted ? `削除済み（${shortDateTime(h.deleted.at)}、理由: ${h.deleted.reason ?? ''}）` : '現在の版' }]
+      ? [{ label: '状態', value: h.deleted ? `削除済み（${shortDateTime(h.deleted.at)}、理由: ${h.deleted.reason ?? ''}）` : '現在の版' }, ...currentFields(v.data)]
       : [
           { label: '変更', value: `${shortDateTime(v.replacedAt as Date)} ${v.replacedBy ?? ''}` },
           { label: '変更された項目', value: v.changed.map((k) => FIELD_LABELS[k] ?? k).join('、') || '（削除）' },

@@ -9,8 +9,29 @@ import { indicatorChart } from '../src/core/indicators/chart';
 import { countIndicators, INDICATOR_ROLES, INDICATORS, indicatorTargetsOf } from '../src/core/indicators/count';
 import { chartUrls } from '../src/platforms/export/charts';
 
-/** `shihyo`, `shihyo 2025`, `shihyo 令和7年度`, `shihyo R7`: the fiscal year to report. */
+/** How many fiscal years back 指標 reports (records are kept about as long). */
+export const FISCAL_YEARS_BACK = 10;
+
+/**
+ * `shihyo`, `shihyo 2025`, `shihyo 令和7年度`, `shihyo R7`: the fiscal year to report, from
+ * FISCAL_YEARS_BACK years ago to this one (relative to today in Japan); a year it cannot read, or
+ * one outside that range (令和99年度, 2099), gets a polite refusal with the range.
+ */
 export function parseFiscalYear(text: string, today: string): number {
+  const fy = readFiscalYear(text, today);
+  const current = fiscalYearOf(today);
+  const first = current - FISCAL_YEARS_BACK;
+  if (fy > current || fy < first) {
+    throw new UserError(
+      'fiscal_year_out_of_range',
+      `${wareki(fy)}の指標は出せません。${wareki(first)}から${wareki(current)}（今年度）までの年度で指定してください。`,
+      'fiscal year out of range',
+    );
+  }
+  return fy;
+}
+
+function readFiscalYear(text: string, today: string): number {
   const words = text.normalize('NFKC').replace(/\s/g, '');
   if (words === '今年度') return fiscalYearOf(today);
   if (words === '昨年度' || words === '前年度') return fiscalYearOf(today) - 1;

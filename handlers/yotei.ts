@@ -38,13 +38,16 @@ async function myDeadlines(ctx: HandlerContext, note?: string): Promise<Reply[]>
   const heading = `${note ? `${note}\n` : ''}${formatJpDate(today)}時点のあなたの予定です。`;
   const digest = renderDigest(sections, today, { visibility: 'ephemeral', heading });
   const until = new Date(ctx.now.getTime() + MEETING_DAYS * 86_400_000);
-  const mine = await ctx.db
-    .select({ title: meetings.title, startsAt: meetings.startsAt, place: meetings.place })
+  const attending = await ctx.db
+    .select({ id: meetings.id, title: meetings.title, startsAt: meetings.startsAt, place: meetings.place })
     .from(meetingAttendees)
     .innerJoin(meetings, eq(meetings.id, meetingAttendees.meetingId))
     .where(and(eq(meetingAttendees.staffId, ctx.actor.staffId), eq(meetings.tenantId, ctx.actor.tenantId), isNull(meetings.cancelledAt), gte(meetings.startsAt, ctx.now), lte(meetings.startsAt, until)))
     .orderBy(meetings.startsAt);
   const blocks: Block[] = [...digest.blocks];
+  // A meeting with a reminder card above is not listed again.
+  const listed = new Set([...sections.overdue, ...sections.now, ...sections.coming].filter((i) => i.kind === 'meeting').map((i) => i.subjectId));
+  const mine = attending.filter((m) => !listed.has(m.id));
   if (mine.length > 0) {
     blocks.push({ type: 'list', title: `出席予定の会議（${MEETING_DAYS}日以内）`, items: mine.map((m) => ({ title: m.title, description: `${shortDateTime(m.startsAt)}${m.place ? `　${m.place}` : ''}` })) });
   }

@@ -1,7 +1,9 @@
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, consultations, persons, staff, tenants } from '../../db/schema/index';
+import { auditLog, consultations, persons, reminders, staff, tenants } from '../../db/schema/index';
+import { createMeeting } from '../../src/core/meetings/schedule';
+import { actorForStaff } from '../../src/core/staff/actor';
 import { planTenant } from '../../src/scheduler/plan-tenant';
 import type { TestDatabase } from '../helpers/db';
 import { openWebChat, type WebChat } from '../helpers/web-chat';
@@ -276,5 +278,62 @@ describe('item 3: 予定 keeps snoozed items, and 完了 / スヌーズ update t
     const card = await ask(`ケース ${code}`);
     expect(card).not.toContain('今月・未実施');
     expect(card).toContain('モニタリングを実施した');
+  });
+});
+
+describe('item 12: meetings once, 履歴 with its text, one set of role names, a sensible 年度', () => {
+  it('a meeting with a reminder the day before and one on the day is one line in 予定; 確認済み acknowledges both', async () => {
+    const eto = await actorForStaff(tdb.db, await staffId('江藤 まこと'));
+    const aoki = await staffId('青木 さくら');
+    if (!eto) throw new Error('no actor');
+    const m = await createMeeting(tdb.db, eto, { kind: 'teireikai', bodyName: null, title: '12月 定例会', date: '2026-12-15', start: { hour: 14, minute: 0 }, end: null, place: '市役所', attendeeIds: [aoki, eto.staffId] }, at);
+    const rows = await tdb.db.select().from(reminders).where(and(eq(reminders.subjectId, m.id), eq(reminders.recipientId, aoki)));
+    expect(rows).toHaveLength(2);
+    await chooseStaff('青木');
+    const text = await ask('予定');
+    expect(text.split('12月 定例会')).toHaveLength(2);
+    const card = lastBot().locator('.card', { hasText: '12月 定例会' });
+    expect(await card.innerText()).toContain('2026年12月15日');
+    await card.getByRole('button', { name: '確認済み' }).click();
+    await expect.poll(() => lastBot().innerText()).toContain('完了にしました');
+    expect(await lastBot().locator('.card', { hasText: '12月 定例会' }).count()).toBe(0);
+    const after = await tdb.db.select().from(reminders).where(and(eq(reminders.subjectId, m.id), eq(reminders.recipientId, aoki)));
+    expect(after.map((r) => r.status)).toEqual(['done', 'done']);
+    // Acknowledged, it is listed once among the meetings she attends.
+    expect((await ask('予定')).split('12月 定例会')).toHaveLength(2);
+  });
+
+  it('履歴 shows what the current version says', async () => {
+    await chooseStaff('青木');
+    await ask('履歴 C-0002');
+    await lastBot().getByRole('button', { name: '履歴' }).first().click();
+    await expect.poll(() => lastBot().innerText()).toContain('第1版（現在）');
+    const current = await lastBot().locator('.card', { hasText: '第1版（現在）' }).innerText();
+    for (const label of ['状態', '相談日', '方法', '種別', '内容']) expect(current).toContain(label);
+    const [row] = await tdb.db.select({ summary: consultations.summary }).from(consultations).innerJoin(persons, eq(persons.id, consultations.personId)).where(eq(persons.code, 'C-0002')).orderBy(desc(consultations.occurredOn)).limit(1);
+    expect(current).toContain(row?.summary.slice(0, 20));
+  });
+
+  it('the staff picker and 管理 職員 name roles alike; 管理 役割 takes the Japanese names', async () => {
+    const option = async (name: string) => page.$eval('#staff', (sel, n) => [...(sel as HTMLSelectElement).options].find((o) => o.text.includes(n))?.text ?? '', name);
+    expect(await option('石田')).toContain('相談支援専門員・主任相談支援専門員・事業所管理者');
+    expect(await option('管理 担当')).toContain('管理者');
+    await chooseStaff('管理 担当');
+    const list = await ask('管理 職員');
+    expect(list).toMatch(/石田 ひろし[\s\S]*相談支援専門員・主任相談支援専門員・事業所管理者/);
+    expect(await ask('管理 役割 上田みのり 相談支援専門員・主任・事業所管理者')).toContain('相談支援専門員・主任相談支援専門員・事業所管理者 にしました');
+    const [ueda] = await tdb.db.select({ roles: staff.roles }).from(staff).where(eq(staff.name, '上田 みのり'));
+    expect(ueda?.roles).toEqual(['counselor', 'chief', 'office_manager']);
+    expect(await ask('管理 役割 上田みのり counselor,office_manager')).toContain('相談支援専門員・事業所管理者 にしました');
+    expect(await ask('管理 役割 上田みのり 魔法使い')).toContain('不明: 魔法使い');
+  });
+
+  it('指標 refuses a fiscal year outside the last ten and this one', async () => {
+    await chooseStaff('江藤');
+    expect(await ask('指標 令和99年度')).toContain('令和99年度の指標は出せません');
+    expect(await ask('指標 令和99年度')).toContain('令和8年度（今年度）まで');
+    expect(await ask('指標 2099')).toContain('出せません');
+    expect(await ask('指標 令和8年度')).toContain('令和8年度（2026年4月〜2027年3月）');
+    expect(await ask('指標 2015')).toContain('2015年度の指標は出せません');
   });
 });

@@ -149,6 +149,15 @@ describe('the digest content', () => {
     expect(sectionOf(item({ kind: 'secondary_waiting', dueOn: today }), today)).toBe('overdue');
   });
 
+  it('a meeting (a reminder the day before and one on the day) is one line', () => {
+    const meeting = (reminderId: string) => item({ reminderId, kind: 'meeting', subjectId: 'm1', dueOn: '2026-12-15', title: '12月 定例会', detail: '会議 12/15(火) 14:00' });
+    const other = item({ reminderId: 'r3', kind: 'meeting', subjectId: 'm2', dueOn: '2026-12-16', title: '運営会議' });
+    for (const mode of ['digest', 'listing'] as const) {
+      const s = groupDigest([meeting('r1'), meeting('r2'), other], '2026-12-10', mode);
+      expect(s.coming.map((i) => i.reminderId), mode).toEqual(['r1', 'r3']);
+    }
+  });
+
   it('a snoozed reminder stays out until its day', () => {
     const snoozed = item({ status: 'snoozed', snoozedUntil: '2026-12-08' });
     expect(sectionOf(snoozed, '2026-12-07')).toBeNull();

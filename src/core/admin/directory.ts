@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { chatAccounts, offices, OFFICE_KINDS, staff, tenants, type OfficeKind } from '../../../db/schema/index';
-import { ROLES, type Role } from '../actor';
+import { ROLE_LABELS, ROLES, type Role } from '../actor';
 import { writeAudit } from '../audit/write';
 import { UserError } from '../errors';
 
@@ -53,13 +53,30 @@ export async function officeByName(db: DbOrTx, tenantId: string, nameOrId: strin
   return o;
 }
 
+/**
+ * One role as an admin types it: its Japanese label as shown everywhere (ROLE_LABELS: 相談支援専門員,
+ * 事業所管理者 …), a part of one label only (主任, 基幹, 事務局, 虐待防止), or its id (counselor).
+ */
+export function roleOf(word: string): Role | null {
+  const w = word.normalize('NFKC').trim();
+  const id = w.toLowerCase();
+  if ((ROLES as readonly string[]).includes(id)) return id as Role;
+  const exact = ROLES.find((r) => ROLE_LABELS[r] === w);
+  if (exact) return exact;
+  const partial = w.length >= 2 ? ROLES.filter((r) => ROLE_LABELS[r].includes(w)) : [];
+  return partial.length === 1 ? (partial[0] ?? null) : null;
+}
+
+/** A list of roles (comma, 、, ・ or spaces between): Japanese labels or ids. */
 export function parseRoles(text: string): Role[] {
-  const roles = text.split(/[,、\s]+/).filter(Boolean);
-  const bad = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
-  if (bad.length > 0 || roles.length === 0) {
-    throw new UserError('bad_roles', `役割は ${ROLES.join(', ')} から指定してください（不明: ${bad.join(', ') || 'なし'}）。`, 'bad roles');
+  const words = text.split(/[,、，・\s]+/).filter(Boolean);
+  const roles = words.map((w) => roleOf(w));
+  const bad = words.filter((_, i) => roles[i] === null);
+  if (bad.length > 0 || words.length === 0) {
+    const known = ROLES.map((r) => ROLE_LABELS[r]).join('、');
+    throw new UserError('bad_roles', `役割は ${known} から指定してください（「・」か「,」で区切って複数可。不明: ${bad.join('、') || 'なし'}）。`, 'bad roles');
   }
-  return [...new Set(roles)] as Role[];
+  return [...new Set(roles as Role[])];
 }
 
 export async function addStaff(db: DbOrTx, ctx: AdminContext, tenantId: string, input: { officeId: string; name: string; kana?: string; roles: Role[] }): Promise<string> {

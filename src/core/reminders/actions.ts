@@ -7,7 +7,7 @@
  *   renewal application was supported;
  * - action item: the item is marked done; meeting and 二次相談 reminders are acknowledged.
  */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { actionItems, reminders, servicePlans, staff } from '../../../db/schema/index';
 import type { Actor } from '../actor';
@@ -62,6 +62,23 @@ async function personOfPlan(db: Db, tenantId: string, planId: string): Promise<s
   return plan.personId;
 }
 
+/**
+ * The rows one press acts on: the reminder itself, and for a meeting every open reminder of the
+ * recipient about it (the day before and the morning are one line in the lists: 確認済み is for the
+ * meeting, and it must not come back under the other reminder).
+ */
+function sameSubject(row: ReminderRow, tenantId: string) {
+  if (row.kind !== 'meeting') return eq(reminders.id, row.id);
+  return and(
+    eq(reminders.tenantId, tenantId),
+    eq(reminders.recipientId, row.recipientId),
+    eq(reminders.kind, 'meeting'),
+    eq(reminders.subjectType, row.subjectType),
+    eq(reminders.subjectId, row.subjectId),
+    inArray(reminders.status, ['open', 'snoozed']),
+  );
+}
+
 /** Marks a reminder done, recording the work it stands for. */
 export async function completeReminder(db: Db, actor: Actor, reminderId: string, now: Date): Promise<ActResult> {
   const row = await reminderForActor(db, actor, reminderId);
@@ -85,7 +102,7 @@ export async function completeReminder(db: Db, actor: Actor, reminderId: string,
     }, now);
   }
   await db.transaction(async (tx) => {
-    await tx.update(reminders).set({ status: 'done', doneAt: now, doneBy: actor.staffId, snoozedUntil: null }).where(eq(reminders.id, row.id));
+    await tx.update(reminders).set({ status: 'done', doneAt: now, doneBy: actor.staffId, snoozedUntil: null }).where(sameSubject(row, actor.tenantId));
     if (row.kind === 'action_item') {
       await tx.update(actionItems).set({ doneAt: now }).where(and(eq(actionItems.id, row.subjectId), eq(actionItems.tenantId, actor.tenantId), isNull(actionItems.doneAt)));
     }
@@ -101,7 +118,7 @@ export async function snoozeReminder(db: Db, actor: Actor, reminderId: string, c
   if (row.status === 'done' || row.status === 'cancelled') return { kind: 'already', item, recipientId: row.recipientId };
   const until = snoozeUntil(jstToday(now), choice, cal);
   await db.transaction(async (tx) => {
-    await tx.update(reminders).set({ status: 'snoozed', snoozedUntil: until }).where(eq(reminders.id, row.id));
+    await tx.update(reminders).set({ status: 'snoozed', snoozedUntil: until }).where(sameSubject(row, actor.tenantId));
     await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'reminder_snooze', resourceType: 'reminder', resourceId: row.id, detail: { kind: row.kind, until } });
   });
   return { kind: 'snoozed', item: { ...item, status: 'snoozed', snoozedUntil: until }, recipientId: row.recipientId, until };

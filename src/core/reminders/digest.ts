@@ -10,6 +10,8 @@ import { formatJpDate, formatWareki } from '../calendar/wareki';
 export interface DigestItem {
   reminderId: string;
   kind: string;
+  /** What the reminder is about (a plan, a meeting …): a meeting's several reminders are one line. */
+  subjectId?: string;
   dueOn: IsoDate;
   status: string;
   snoozedUntil: string | null;
@@ -86,9 +88,16 @@ export interface DigestSections {
 
 export function groupDigest(items: readonly DigestItem[], today: IsoDate, mode: DigestMode = 'digest'): DigestSections {
   const out: DigestSections = { overdue: [], now: [], coming: [] };
+  const meetingsSeen = new Set<string>();
   for (const item of items) {
     const s = sectionOf(item, today, mode);
-    if (s) out[s].push(item);
+    if (!s) continue;
+    // A meeting has a reminder the day before and one on the day: listed once.
+    if (item.kind === 'meeting' && item.subjectId) {
+      if (meetingsSeen.has(item.subjectId)) continue;
+      meetingsSeen.add(item.subjectId);
+    }
+    out[s].push(item);
   }
   for (const list of [out.overdue, out.now, out.coming]) list.sort((a: DigestItem, b: DigestItem) => compareDates(a.dueOn, b.dueOn) || a.title.localeCompare(b.title, 'ja'));
   return out;

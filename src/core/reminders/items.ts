@@ -7,7 +7,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { actionItems, meetings, persons, reminders, secondaryConsultations, servicePlans } from '../../../db/schema/index';
 import { shortDateTime } from '../../chat/format/dates';
-import { monthOf } from '../calendar/jst';
+import { jstDateOf, monthOf } from '../calendar/jst';
 import { formatWarekiMonth } from '../calendar/wareki';
 import type { DigestItem } from './digest';
 import { pgArray } from '../../../db/array';
@@ -49,7 +49,8 @@ export async function openReminders(db: DbOrTx, tenantId: string, recipientIds?:
   return db.select(reminderRowColumns).from(reminders).where(and(...where));
 }
 
-type Labels = Map<string, { title: string; detail: string }>;
+/** Per subject: its title and detail line, and the date the list shows when it is not the reminder's. */
+type Labels = Map<string, { title: string; detail: string; dueOn?: string }>;
 
 async function planLabels(db: DbOrTx, tenantId: string, ids: string[]): Promise<Labels> {
   const out: Labels = new Map();
@@ -82,7 +83,8 @@ async function meetingLabels(db: DbOrTx, tenantId: string, ids: string[]): Promi
     .select({ id: meetings.id, title: meetings.title, startsAt: meetings.startsAt, place: meetings.place })
     .from(meetings)
     .where(and(eq(meetings.tenantId, tenantId), inArray(meetings.id, ids)));
-  for (const r of rows) out.set(r.id, { title: r.title, detail: `会議 ${shortDateTime(r.startsAt)}${r.place ? `　${r.place}` : ''}` });
+  // A meeting's reminders (the day before, the morning) are one line, dated the meeting's day.
+  for (const r of rows) out.set(r.id, { title: r.title, detail: `会議 ${shortDateTime(r.startsAt)}${r.place ? `　${r.place}` : ''}`, dueOn: jstDateOf(r.startsAt) });
   return out;
 }
 
@@ -121,7 +123,8 @@ export async function labelReminders(db: DbOrTx, tenantId: string, rows: readonl
       reminderId: r.id,
       recipientId: r.recipientId,
       kind: r.kind,
-      dueOn: r.dueOn,
+      subjectId: r.subjectId,
+      dueOn: label.dueOn ?? r.dueOn,
       status: r.status,
       snoozedUntil: r.snoozedUntil,
       title: label.title,

@@ -11,6 +11,7 @@ import { parseChatLine, UNKNOWN_COMMAND_MESSAGE } from '../../chat/parse';
 import type { CommandRegistry } from '../../chat/registry';
 import { textReply } from '../../chat/replies';
 import type { Input } from '../../chat/types';
+import { ROLE_LABELS, type Role } from '../../core/actor';
 import { actorForStaff } from '../../core/staff/actor';
 import { isLoopback, type Config } from '../../config';
 import { json, text, type HttpRequest, type HttpResponse, type HttpServer, type RouteHandler } from '../../http/server';
@@ -171,7 +172,8 @@ export function mountLocalChat(server: HttpServer, deps: LocalChatDeps): void {
         .where(eq(staff.active, true))
         .orderBy(asc(tenants.name), asc(offices.name), asc(staff.kana));
       const menu = deps.registry.all().filter((c) => c.menu).map((c) => ({ id: c.id, label: c.label }));
-      return json(200, { staff: rows, menu });
+      // Role names as everywhere else (ROLE_LABELS), not a second list in the page's script.
+      return json(200, { staff: rows.map((r) => ({ ...r, roleLabels: r.roles.map((x) => ROLE_LABELS[x as Role] ?? x) })), menu });
     }),
   });
 

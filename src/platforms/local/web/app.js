@@ -120,9 +120,9 @@ async function init() {
     return;
   }
   const { staff, menu } = await res.json();
-  const roleLabels = { counselor: '相談支援専門員', chief: '主任', kikan: '基幹', secretariat: '事務局', gyosei: '行政', office_manager: '管理者', abuse_contact: '虐待防止', admin: '管理' };
   for (const s of staff) {
-    const roles = s.roles.map((r) => roleLabels[r] || r).join('・');
+    // The server sends the role names used everywhere (ROLE_LABELS in src/core/actor.ts).
+    const roles = (s.roleLabels || s.roles).join('・');
     staffSelect.append(el('option', { value: s.id }, `${s.name}（${s.office}・${roles}）`));
   }
   const saved = localStorage.getItem('soudan-staff');
