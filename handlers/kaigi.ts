@@ -14,7 +14,7 @@ import { createMeeting } from '../src/core/meetings/schedule';
 import { tenantStaff } from '../src/core/meetings/staff';
 import { cancelMeeting, listUpcoming, loadMeetingFor, type MeetingDetail } from '../src/core/meetings/view';
 import { IMPORT_FORM, importForm, MINUTES_FORM, minutesForm, meetingForm, NEW_FORM, readMeetingForm } from './kaigi/forms';
-import { agendaReply, attendeeNotice, meetingCard, meetingList, minutesReply } from './kaigi/render';
+import { actionItemsNotice, agendaReply, attendeeNotice, meetingCard, meetingList, minutesReply } from './kaigi/render';
 
 /** A longtext value as typed: not trimmed, so that line numbers in messages match the user's lines. */
 function rawText(form: FormSubmission, name: string): string {
@@ -83,9 +83,10 @@ async function submitMinutes(ctx: HandlerContext, form: FormSubmission): Promise
   const meetingId = form.context ?? '';
   const saved = await recordMinutes(ctx.db, ctx.actor, meetingId, { summary: formText(form, 'summary'), decisions: formText(form, 'decisions'), actionItems: rawText(form, 'actionItems') }, ctx.now);
   const m = await loadMeetingFor(ctx.db, ctx.actor, meetingId);
+  // Each owner gets their own 宿題: what, and by when.
   const notices = [...new Set(saved.items.map((i) => i.ownerId))]
     .filter((id) => id !== ctx.actor.staffId)
-    .map((id) => ({ ...attendeeNotice(id, m, '会議の宿題が割り当てられました'), summary: `会議の宿題: ${m.title}` }));
+    .map((id) => actionItemsNotice(id, m, saved.items.filter((i) => i.ownerId === id)));
   return [textReply(`議事録を登録しました。宿題${saved.items.length}件を担当者に割り当て、期限のリマインドを設定しました。`), ...notices];
 }
 

@@ -62,6 +62,33 @@ export function attendeeNotice(toStaffId: string, m: { id: string; title: string
   };
 }
 
+const MAX_NOTICE_ITEMS = 10;
+
+/**
+ * To the owner of 宿題 from a meeting's minutes: what to do and by when, item by item (the
+ * meeting alone told them nothing of the task), and that 予定 and the morning digest will remind.
+ */
+export function actionItemsNotice(
+  toStaffId: string,
+  m: { id: string; title: string; startsAt: Date },
+  items: readonly { description: string; dueOn: string }[],
+): Reply {
+  const sorted = [...items].sort((a, b) => a.dueOn.localeCompare(b.dueOn));
+  const shown = sorted.slice(0, MAX_NOTICE_ITEMS);
+  const first = sorted[0];
+  const summary = sorted.length === 1 && first
+    ? `会議の宿題: ${truncate(first.description, 40)}（期限 ${shortDate(first.dueOn)}）`
+    : `会議の宿題${sorted.length}件: ${m.title}（最初の期限 ${first ? shortDate(first.dueOn) : ''}）`;
+  const fields = [
+    { label: '会議', value: `${m.title}（${shortDate(jstDateOf(m.startsAt))}）` },
+    ...shown.map((i, n) => ({ label: shown.length > 1 ? `宿題${n + 1}` : '宿題', value: `${truncate(i.description, 120)}\n期限: ${formatJpDate(i.dueOn)}` })),
+  ];
+  const blocks: Reply['blocks'] = [card('会議の宿題が割り当てられました', fields, [button('会議の詳細', 'kaigi:show', m.id)])];
+  if (sorted.length > shown.length) blocks.push({ type: 'text', text: `ほか${sorted.length - shown.length}件は「予定」で確認できます。` });
+  blocks.push({ type: 'text', text: '期限までは「予定」に表示され、期限が近づくと朝の通知でもお知らせします。' });
+  return { visibility: 'dm', toStaffId, summary, blocks };
+}
+
 /** Slack allows 50 blocks a message and LINE WORKS few items a list: a long list is cut with a count. */
 const MAX_LIST_ITEMS = 15;
 

@@ -6,7 +6,7 @@ import { createMeeting } from '../../src/core/meetings/schedule';
 import { actorForStaff } from '../../src/core/staff/actor';
 import { planTenant } from '../../src/scheduler/plan-tenant';
 import type { TestDatabase } from '../helpers/db';
-import { openWebChat, type WebChat } from '../helpers/web-chat';
+import { localChatApi, openWebChat, type WebChat } from '../helpers/web-chat';
 
 // Issue "A counselor's phone": what a user meets in the local web chat, in a real browser, on the
 // demo tenant 「みどり市（デモ）」. The app's clock is injected (a Thursday in December, 10:00 in
@@ -335,5 +335,35 @@ describe('item 12: meetings once, 履歴 with its text, one set of role names, a
     expect(await ask('指標 2099')).toContain('出せません');
     expect(await ask('指標 令和8年度')).toContain('令和8年度（2026年4月〜2027年3月）');
     expect(await ask('指標 2015')).toContain('2015年度の指標は出せません');
+  });
+});
+
+describe('item 8: a 宿題 says what and by when, and 予定 lists it however far its due date', () => {
+  it('the owner’s DM names each task and its due date; a task due in two weeks is in 予定', async () => {
+    const eto = await actorForStaff(tdb.db, await staffId('江藤 まこと'));
+    const aoki = await staffId('青木 さくら');
+    if (!eto) throw new Error('no actor');
+    const m = await createMeeting(tdb.db, eto, { kind: 'jimukyoku', bodyName: null, title: '12月 事務局会議', date: '2026-12-09', start: { hour: 10, minute: 0 }, end: null, place: null, attendeeIds: [aoki, eto.staffId] }, new Date('2026-12-01T01:00:00Z'));
+    // The minutes, as the web chat's form sends them (the page's own API and token).
+    const api = await localChatApi(chat.app.url);
+    const res = await api.post({
+      staffId: eto.staffId,
+      input: { kind: 'form', formId: 'kaigi:minutes', context: m.id, values: { summary: '就労部会の報告を受けた。', decisions: '', actionItems: '就労アンケートの集計 / 青木 さくら / 12/24\n研修案内の送付 / 青木 さくら / 12/14' } },
+    });
+    expect(JSON.stringify(await res.json())).toContain('宿題2件');
+
+    await chooseStaff('青木');
+    await page.locator('#tab-inbox').click();
+    const dm = page.locator('#inbox .msg.bot', { hasText: '会議の宿題が割り当てられました' }).last();
+    await dm.waitFor();
+    const text = await dm.innerText();
+    expect(text).toContain('12月 事務局会議（12/9(水)）');
+    expect(text).toMatch(/研修案内の送付\s*期限: 2026年12月14日\(月\)[\s\S]*就労アンケートの集計\s*期限: 2026年12月24日\(木\)/);
+
+    // 予定: the task due in four days and the one due in two weeks.
+    const listed = await ask('予定');
+    expect(listed).toContain('研修案内の送付');
+    expect(listed).toContain('就労アンケートの集計');
+    expect(await lastBot().locator('.card', { hasText: '就労アンケートの集計' }).innerText()).toContain('2026年12月24日');
   });
 });

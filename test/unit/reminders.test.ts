@@ -149,6 +149,13 @@ describe('the digest content', () => {
     expect(sectionOf(item({ kind: 'secondary_waiting', dueOn: today }), today)).toBe('overdue');
   });
 
+  it('a 宿題 more than a week ahead is in 予定 (a listing), not yet in the digest', () => {
+    const task = item({ kind: 'action_item', dueOn: '2026-12-24', title: '就労アンケートの集計', detail: '宿題（12月 事務局会議）' });
+    expect(sectionOf(task, '2026-12-10')).toBeNull();
+    expect(sectionOf(task, '2026-12-10', 'listing')).toBe('coming');
+    expect(sectionOf(task, '2026-12-17')).toBe('coming');
+  });
+
   it('a meeting (a reminder the day before and one on the day) is one line', () => {
     const meeting = (reminderId: string) => item({ reminderId, kind: 'meeting', subjectId: 'm1', dueOn: '2026-12-15', title: '12月 定例会', detail: '会議 12/15(火) 14:00' });
     const other = item({ reminderId: 'r3', kind: 'meeting', subjectId: 'm2', dueOn: '2026-12-16', title: '運営会議' });

@@ -29,7 +29,7 @@ function fieldFail(field: string, msg: string, code = 'invalid_minutes'): never 
  * Stores the minutes of a held meeting with its action items and their reminders, all or
  * nothing: one bad action line and nothing is stored, every bad line named by its number.
  */
-export async function recordMinutes(db: Db, actor: Actor, meetingId: string, input: MinutesInput, now: Date): Promise<{ minutesId: string; items: { id: string; ownerId: string; dueOn: IsoDate }[] }> {
+export async function recordMinutes(db: Db, actor: Actor, meetingId: string, input: MinutesInput, now: Date): Promise<{ minutesId: string; items: { id: string; ownerId: string; description: string; dueOn: IsoDate }[] }> {
   return db.transaction(async (tx) => {
     const m = await loadMeetingFor(tx, actor, meetingId);
     if (!mayRecordMinutes(actor, m.scope)) {
@@ -54,7 +54,7 @@ export async function recordMinutes(db: Db, actor: Actor, meetingId: string, inp
       .values({ tenantId: actor.tenantId, meetingId: m.id, summary, decisions: decisions || null, recordedBy: actor.staffId, createdAt: now })
       .returning({ id: minutes.id });
     if (!row) throw new Error('minutes insert returned no row');
-    const items: { id: string; ownerId: string; dueOn: IsoDate }[] = [];
+    const items: { id: string; ownerId: string; description: string; dueOn: IsoDate }[] = [];
     for (const it of parsed.items) {
       const [a] = await tx
         .insert(actionItems)
@@ -62,7 +62,7 @@ export async function recordMinutes(db: Db, actor: Actor, meetingId: string, inp
         .returning({ id: actionItems.id });
       if (!a) throw new Error('action item insert returned no row');
       await writeActionItemReminder(tx, { tenantId: actor.tenantId, id: a.id, ownerId: it.ownerId, dueOn: it.dueOn }, now);
-      items.push({ id: a.id, ownerId: it.ownerId, dueOn: it.dueOn });
+      items.push({ id: a.id, ownerId: it.ownerId, description: it.description, dueOn: it.dueOn });
     }
     await writeAudit(tx, {
       tenantId: actor.tenantId,

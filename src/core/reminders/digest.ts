@@ -76,7 +76,8 @@ export function sectionOf(item: DigestItem, today: IsoDate, mode: DigestMode = '
     default:
       if (c < 0) return 'overdue';
       if (c === 0) return 'now';
-      return compareDates(item.dueOn, addDays(today, ACTION_LOOKAHEAD_DAYS)) <= 0 ? 'coming' : null;
+      // The digest mentions a 宿題 from a week ahead; 予定 lists every one still open.
+      return mode === 'listing' || compareDates(item.dueOn, addDays(today, ACTION_LOOKAHEAD_DAYS)) <= 0 ? 'coming' : null;
   }
 }
 
