@@ -28,7 +28,7 @@ import { persons, planningJobs, servicePlans } from '../../db/schema/index';
 import { writeAuditBatch } from '../core/audit/write';
 import { jstToday } from '../core/calendar/jst';
 import type { CountFrom } from '../core/monitoring/months';
-import { scheduleOfPlan } from '../core/monitoring/plan-row';
+import { ACTIVE_PLAN_COLUMNS, activePlansOf, scheduleOfPlan } from '../core/monitoring/plan-row';
 import { monthMoves, renderMonthMoves, type MonitoringRecord, type MonthMoves } from '../core/monitoring/recompute';
 import { monitoringKey } from '../core/reminders/plan-due';
 import { MONITORING_KIND } from '../core/vocabulary';
@@ -74,23 +74,10 @@ export async function findMovedMonths(db: DbOrTx, tenantId: string, tenantCountF
   const today = jstToday(now);
   const [plans, records] = await Promise.all([
     db
-      .select({
-        id: servicePlans.id,
-        personId: servicePlans.personId,
-        counselorId: persons.counselorId,
-        code: persons.code,
-        familyName: persons.familyName,
-        givenName: persons.givenName,
-        periodStart: servicePlans.periodStart,
-        periodEnd: servicePlans.periodEnd,
-        frequencyMonths: servicePlans.frequencyMonths,
-        standardMonths: servicePlans.standardMonths,
-        segments: servicePlans.segments,
-        countFrom: servicePlans.countFrom,
-      })
+      .select({ ...ACTIVE_PLAN_COLUMNS, code: persons.code, familyName: persons.familyName, givenName: persons.givenName })
       .from(servicePlans)
-      .innerJoin(persons, eq(persons.id, servicePlans.personId))
-      .where(and(eq(servicePlans.tenantId, tenantId), eq(servicePlans.active, true), isNull(persons.deletedAt))),
+      .innerJoin(persons, activePlansOf(tenantId).join)
+      .where(activePlansOf(tenantId).where),
     // Every monitoring record, counted or not (the partial index holds the counted ones only).
     db.execute<{ id: string; person_id: string; occurred_on: string; off_month: boolean }>(sql`select id, person_id, occurred_on::text as occurred_on, off_month from consultations
       where tenant_id = ${tenantId} and kind = ${MONITORING_KIND} and deleted_at is null and person_id is not null`),

@@ -22,7 +22,7 @@ import { digestInstant, isDigestDay, isLastCallDay } from '../core/reminders/sch
 import { reminderSettingsOf, staffPrefsOf, type ReminderSettings } from '../core/reminders/settings';
 import { pgArray } from '../../db/array';
 import { completeRemindersByKey, upsertReminders } from '../core/reminders/store';
-import { countFromOf } from '../core/monitoring/plan-row';
+import { ACTIVE_PLAN_COLUMNS, activePlansOf, countFromOf } from '../core/monitoring/plan-row';
 import { MONITORING_KIND } from '../core/vocabulary';
 import { recomputeMonitoringOnce } from './monitoring-recompute';
 
@@ -53,21 +53,10 @@ export async function syncReminders(db: DbOrTx, tenantId: string, settings: Remi
   // Issued together: in a transaction postgres.js pipelines them on its one connection.
   const [plans, monitored, stored, waiting] = await Promise.all([
     db
-      .select({
-        id: servicePlans.id,
-        personId: servicePlans.personId,
-        counselorId: persons.counselorId,
-        periodStart: servicePlans.periodStart,
-        periodEnd: servicePlans.periodEnd,
-        frequencyMonths: servicePlans.frequencyMonths,
-        standardMonths: servicePlans.standardMonths,
-        segments: servicePlans.segments,
-        countFrom: servicePlans.countFrom,
-        certificateEnd: servicePlans.certificateEnd,
-      })
+      .select({ ...ACTIVE_PLAN_COLUMNS, certificateEnd: servicePlans.certificateEnd })
       .from(servicePlans)
-      .innerJoin(persons, eq(persons.id, servicePlans.personId))
-      .where(and(eq(servicePlans.tenantId, tenantId), eq(servicePlans.active, true), isNull(persons.deletedAt))),
+      .innerJoin(persons, activePlansOf(tenantId).join)
+      .where(activePlansOf(tenantId).where),
     // An index-only scan of consultations_monitoring_idx (the partial index of these rows). The
     // large reads are plain rows, not mapped through the query builder (a third of their cost).
     db.execute<{ person_id: string; month: string }>(sql`select distinct person_id, to_char(occurred_on, 'YYYY-MM') as month from consultations

@@ -1,4 +1,5 @@
-import type { PlanSegment } from '../../../db/schema/index';
+import { and, eq, isNull } from 'drizzle-orm';
+import { persons, servicePlans, type PlanSegment } from '../../../db/schema/index';
 import type { IsoDate, IsoMonth } from '../calendar/jst';
 import {
   COUNT_FROM_VALUES,
@@ -21,6 +22,23 @@ export interface PlanRow {
   /** The decision's own start convention; null: the tenant's (`tenants.settings.monitoringCountFrom`). */
   countFrom: string | null;
 }
+
+/** The columns that planning reads from an active plan and its person (select with `activePlansOf`). */
+export const ACTIVE_PLAN_COLUMNS = {
+  id: servicePlans.id,
+  personId: servicePlans.personId,
+  counselorId: persons.counselorId,
+  periodStart: servicePlans.periodStart,
+  periodEnd: servicePlans.periodEnd,
+  frequencyMonths: servicePlans.frequencyMonths,
+  standardMonths: servicePlans.standardMonths,
+  segments: servicePlans.segments,
+  countFrom: servicePlans.countFrom,
+} as const;
+
+/** A tenant's active plans of persons not deleted: the join and filter every planner uses. */
+export const activePlansOf = (tenantId: string) =>
+  ({ join: eq(persons.id, servicePlans.personId), where: and(eq(servicePlans.tenantId, tenantId), eq(servicePlans.active, true), isNull(persons.deletedAt)) }) as const;
 
 const isCountFrom = (v: unknown): v is CountFrom => typeof v === 'string' && (COUNT_FROM_VALUES as readonly string[]).includes(v);
 
