@@ -367,3 +367,55 @@ describe('item 8: a 宿題 says what and by when, and 予定 lists it however fa
     expect(await lastBot().locator('.card', { hasText: '就労アンケートの集計' }).innerText()).toContain('2026年12月24日');
   });
 });
+
+describe('item 7: the filer’s notices about a 地域課題 are sentences', () => {
+  const lastCard = () => page.locator('#chat .msg.bot .card').last();
+  const lastForm = () => page.locator('#chat form.bot-form').last();
+  const botSays = (words: string) => page.locator('#chat .msg.bot', { hasText: words }).last().waitFor();
+
+  it('「…」に「うちでも同じ」が登録されました, 「…」が「…」になりました, 「…」に記録が追加されました', async () => {
+    await chooseStaff('青木');
+    await send('地域課題');
+    await lastForm().waitFor();
+    await lastForm().locator('input[name=title]').fill('夜間に相談できる窓口がない');
+    await lastForm().locator('textarea[name=finding]').fill('夜間の不安の訴えに対応できる窓口が市内にない。');
+    await lastForm().getByRole('button', { name: '提出する' }).click();
+    const filed = /地域課題 #(\d+) を提出しました/.exec((await page.locator('#chat .msg.bot', { hasText: 'を提出しました' }).last().innerText()) ?? '');
+    const n = filed?.[1] ?? '';
+    expect(n).not.toBe('');
+
+    await chooseStaff('上田');
+    await send(`地域課題 #${n}`);
+    await lastCard().getByRole('button', { name: 'うちでも同じ' }).click();
+    await lastForm().locator('input[name=count]').fill('2');
+    await lastForm().getByRole('button', { name: '登録する' }).click();
+    await botSays('「うちでも同じ」（2件）を登録しました');
+
+    await chooseStaff('小川');
+    await send(`地域課題 #${n}`);
+    await lastCard().getByRole('button', { name: '整理（優先度・振り分け）' }).click();
+    await lastForm().locator('select[name=routing]').selectOption('bukai');
+    await lastForm().locator('select[name=councilBodyId]').selectOption({ label: '権利擁護部会' });
+    await lastForm().getByRole('button', { name: '記録する' }).click();
+    await botSays('運営会議での整理を記録しました');
+    // The first note moves it on (a status); a second one only adds to it.
+    for (const note of ['部会で事例を集めることにした。', '部会で夜間の相談件数を確認した。']) {
+      const done = page.locator('#chat .msg.bot', { hasText: '検討状況を記録しました' });
+      const before = await done.count();
+      await lastCard().getByRole('button', { name: '検討状況を記録' }).click();
+      await lastForm().locator('textarea[name=note]').fill(note);
+      await lastForm().getByRole('button', { name: '記録する' }).click();
+      await expect.poll(() => done.count()).toBe(before + 1);
+    }
+
+    await chooseStaff('青木');
+    await page.locator('#tab-inbox').click();
+    const head = `地域課題 #${n}「夜間に相談できる窓口がない」`;
+    await page.locator('#inbox .msg.bot', { hasText: `${head}に「うちでも同じ」が登録されました` }).waitFor();
+    await page.locator('#inbox .msg.bot', { hasText: `${head}に記録が追加されました` }).waitFor();
+    const inbox = await page.locator('#inbox').innerText();
+    expect(inbox).toMatch(new RegExp(`地域課題 #${n}「夜間に相談できる窓口がない」が「[^」]+」になりました`));
+    // No sentence with two subjects (…が「うちでも同じ」が…, …が記録が…).
+    expect(inbox).not.toMatch(/」が「うちでも同じ」が|」が記録が/);
+  });
+});

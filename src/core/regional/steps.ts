@@ -55,7 +55,12 @@ async function record(tx: Tx, actor: Actor, issue: RegionalRow, kind: string, to
     resourceId: issue.id,
     detail: { number: issue.number, step: kind, from: issue.status, to: toStatus },
   });
-  const what = toStatus && toStatus !== issue.status ? `「${labelOf(toStatus)}」になりました` : `${kind === 'endorsed' ? '「うちでも同じ」が登録されました' : '記録が追加されました'}`;
+  // One subject per sentence: the issue が becomes a status; otherwise something is added に the issue.
+  const head = `地域課題 #${issue.number}「${issue.title}」`;
+  const title =
+    toStatus && toStatus !== issue.status
+      ? `${head}が「${labelOf(toStatus)}」になりました`
+      : `${head}に${kind === 'endorsed' ? '「うちでも同じ」が登録されました' : '記録が追加されました'}`;
   if (issue.filedBy !== actor.staffId) {
     const fields = [{ label: '記録者', value: actor.name }];
     if (note) fields.push({ label: 'メモ', value: note });
@@ -64,7 +69,7 @@ async function record(tx: Tx, actor: Actor, issue: RegionalRow, kind: string, to
       toStaffId: issue.filedBy,
       idempotencyKey: `kadai:${issue.id}:event:${ev.id}`,
       kind: `kadai_${kind}`,
-      title: `地域課題 #${issue.number}「${issue.title}」が${what}`,
+      title,
       fields,
       buttons: [showIssueButton(issue.id)],
     }, now);
