@@ -15,6 +15,7 @@ import { tenantStaff } from '../src/core/meetings/staff';
 import { cancelMeeting, listUpcoming, loadMeetingFor, type MeetingDetail } from '../src/core/meetings/view';
 import { IMPORT_FORM, importForm, MINUTES_FORM, minutesForm, meetingForm, NEW_FORM, readMeetingForm } from './kaigi/forms';
 import { actionItemsNotice, agendaReply, attendeeNotice, meetingCard, meetingList, minutesReply } from './kaigi/render';
+import { calendarReply, renewCalendar, stopCalendar, withIcsLink } from './kaigi/calendar';
 
 /** A longtext value as typed: not trimmed, so that line numbers in messages match the user's lines. */
 function rawText(form: FormSubmission, name: string): string {
@@ -22,12 +23,13 @@ function rawText(form: FormSubmission, name: string): string {
   return Array.isArray(v) ? v.join('\n') : (v ?? '');
 }
 
-const USAGE = '使い方: 会議（今後の会議）／会議 新規／会議 議題（次の運営会議）／会議 取込（年間計画CSV）';
+const USAGE = '使い方: 会議（今後の会議）／会議 新規／会議 議題（次の運営会議）／会議 取込（年間計画CSV）／会議 カレンダー（スマートフォンのカレンダーで購読）';
 
 async function listReply(ctx: HandlerContext): Promise<Reply[]> {
   const items = await listUpcoming(ctx.db, ctx.actor, ctx.now);
   const buttons: Button[] = mayScheduleAny(ctx) ? [button('会議を登録', 'kaigi:new', '', 'primary')] : [];
   if (isCouncilStaff(ctx.actor)) buttons.push(button('運営会議の議題', 'kaigi:agenda', ''), button('年間計画を取り込む', 'kaigi:import', ''));
+  buttons.push(button('カレンダーで購読', 'kaigi:calendar', ''));
   return [meetingList(items, buttons)];
 }
 
@@ -51,7 +53,7 @@ function detailButtons(ctx: HandlerContext, m: MeetingDetail): Button[] {
 
 async function show(ctx: HandlerContext, id: string): Promise<Reply[]> {
   const m = await loadMeetingFor(ctx.db, ctx.actor, id);
-  return [meetingCard(m, detailButtons(ctx, m))];
+  return [withIcsLink(ctx, meetingCard(m, detailButtons(ctx, m)), m)];
 }
 
 async function agenda(ctx: HandlerContext, meetingId: string): Promise<Reply[]> {
@@ -65,7 +67,7 @@ async function submitNew(ctx: HandlerContext, form: FormSubmission): Promise<Rep
   const detail = await loadMeetingFor(ctx.db, ctx.actor, m.id);
   const note = `出席者${m.attendeeIds.length}人にお知らせし、リマインドを${m.reminders}件設定しました。`;
   const notices = m.attendeeIds.filter((id) => id !== ctx.actor.staffId).map((id) => attendeeNotice(id, { ...detail }, '会議のお知らせ'));
-  return [meetingCard(detail, detailButtons(ctx, detail), `会議を登録しました。${note}`), ...notices];
+  return [withIcsLink(ctx, meetingCard(detail, detailButtons(ctx, detail), `会議を登録しました。${note}`), detail), ...notices];
 }
 
 async function cancel(ctx: HandlerContext, id: string, confirmed: boolean): Promise<Reply[]> {
@@ -111,6 +113,7 @@ async function onSub(ctx: HandlerContext, text: string): Promise<Reply[]> {
   if (word === '') return listReply(ctx);
   if (['新規', '登録', 'new', 'しんき'].includes(word)) return newForm(ctx);
   if (['議題', 'agenda', 'ぎだい'].includes(word)) return agenda(ctx, '');
+  if (['カレンダー', 'かれんだー', 'calendar', 'ics'].includes(word.toLowerCase())) return calendarReply(ctx);
   if (['取込', '取り込み', '取込み', 'import', 'とりこみ'].includes(word)) {
     if (!isCouncilStaff(ctx.actor)) throw new UserError('forbidden', '年間計画を取り込めるのは協議会事務局・行政・基幹相談支援センターの職員です。', 'plan import by non-council staff');
     return [reply('年間計画の取り込み', [importForm(jstToday(ctx.now))])];
@@ -123,7 +126,7 @@ export const kaigiCommand: CommandSpec = {
   aliases: ['会議', 'かいぎ'],
   label: '会議',
   description: '会議の予定・登録・運営会議の議題・議事録と宿題（本人にだけ表示）',
-  usage: '会議　/　会議 新規　/　会議 議題　/　会議 取込',
+  usage: '会議　/　会議 新規　/　会議 議題　/　会議 取込　/　会議 カレンダー',
   menu: true,
   onCommand: (ctx, cmd) => onSub(ctx, cmd.text),
   async onAction(ctx, action) {
@@ -147,6 +150,12 @@ export const kaigiCommand: CommandSpec = {
         if (!v) return [textReply('この会議の議事録はまだ登録されていません。')];
         return [minutesReply(m.title, v, (ownerId) => ownerId === ctx.actor.staffId || mayManage(ctx.actor, m.scope))];
       }
+      case 'kaigi:calendar':
+        return calendarReply(ctx);
+      case 'kaigi:calrenew':
+        return renewCalendar(ctx);
+      case 'kaigi:calstop':
+        return stopCalendar(ctx);
       case 'kaigi:cancel':
         return cancel(ctx, action.value, false);
       case 'kaigi:cancelyes':

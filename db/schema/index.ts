@@ -1,4 +1,5 @@
 export * from './audit';
+export * from './calendar';
 export * from './consultations';
 export * from './line';
 export * from './lineworks';

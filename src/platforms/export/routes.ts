@@ -9,6 +9,7 @@ import { actorForStaff } from '../../core/staff/actor';
 import { text, type HttpServer } from '../../http/server';
 import { log } from '../../log';
 import { linkSecret } from '../webform/token';
+import { mountCalendar } from './calendar';
 import { mountCharts } from './charts';
 import { publicBase, publicUrl, setPublicBase } from './public-url';
 
@@ -47,6 +48,7 @@ export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Confi
   setPublicBase(publicBase(deps.config, deps.port ?? (() => http.address()?.port)));
   // The other outputs people open from chat: indicator charts, calendars.
   mountCharts(http, { db: deps.db, secret, now: deps.now });
+  mountCalendar(http, { db: deps.db, secret, now: deps.now });
   http.add({
     method: 'GET',
     path: EXPORT_PATH,
