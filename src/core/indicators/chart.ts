@@ -9,7 +9,8 @@ import { fiscalMonths, fiscalYearRange, INDICATORS, type IndicatorValue } from '
  * also in the markup as data attributes, so a test reads the same numbers the text answer gives.
  */
 
-export const CHART_WIDTH = 720;
+/** Narrow enough that a phone shows the labels at a readable size without zooming. */
+export const CHART_WIDTH = 560;
 const PAD = 20;
 const INNER = CHART_WIDTH - 2 * PAD;
 const FONT = `'BIZ UDPGothic', 'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic', sans-serif`;
@@ -64,7 +65,7 @@ export function indicatorChart(values: IndicatorValue[], fy: number, asOf: Date)
   y += 66;
   if (current) {
     parts.push(`<line x1="${PAD}" y1="${y + 6}" x2="${PAD + 16}" y2="${y + 6}" stroke="${INK}" stroke-width="2" stroke-dasharray="3 2"/>`);
-    parts.push(text(PAD + 22, y + 11, '＝ 年度の経過（この位置より右なら目標のペースを上回っています）', `font-size="12" fill="${GREY}"`));
+    parts.push(text(PAD + 22, y + 11, '年度の経過（棒がここより右なら目標のペース以上）', `font-size="12" fill="${GREY}"`));
     y += 22;
   }
 
@@ -78,11 +79,12 @@ export function indicatorChart(values: IndicatorValue[], fy: number, asOf: Date)
       if (!v) continue;
       const color = v.met ? GREEN : AMBER;
       const row: string[] = [];
-      row.push(text(PAD, y + 16, ind.label, `font-size="15" font-weight="bold" fill="${INK}"`));
-      const status = v.met ? '✓ 達成' : v.offices ? '⚠ 未達' : `⚠ あと${Math.max(0, v.target - v.value)}${ind.unit}`;
-      row.push(text(PAD + INNER, y + 16, `${v.value}${ind.unit} / 目標 ${v.target}${ind.unit}　${status}`, `font-size="15" text-anchor="end" fill="${color}" font-weight="bold" class="figure"`));
-      if (v.offices) row.push(text(PAD, y + 34, `目標は1事業所あたり${v.target}${ind.unit}以上: ${v.offices.reached}/${v.offices.total}事業所で達成`, `font-size="12" fill="${GREY}"`));
-      const by = y + (v.offices ? 42 : 26);
+      row.push(text(PAD, y + 16, ind.label, `font-size="16" font-weight="bold" fill="${INK}"`));
+      const status = v.met ? '✓ 達成' : v.offices ? '▲ 未達' : `▲ あと${Math.max(0, v.target - v.value)}${ind.unit}`;
+      row.push(text(PAD, y + 38, `${v.value}${ind.unit} / 目標 ${v.target}${ind.unit}`, `font-size="17" fill="${color}" font-weight="bold" class="figure"`));
+      row.push(text(PAD + INNER, y + 38, status, `font-size="15" text-anchor="end" fill="${color}" font-weight="bold"`));
+      if (v.offices) row.push(text(PAD, y + 56, `目標は1事業所あたり${v.target}${ind.unit}以上: ${v.offices.reached}/${v.offices.total}事業所で達成`, `font-size="12" fill="${GREY}"`));
+      const by = y + (v.offices ? 64 : 48);
       const ratio = v.target > 0 ? v.value / v.target : v.value > 0 ? 1 : 0;
       row.push(`<rect x="${PAD}" y="${by}" width="${INNER}" height="14" rx="7" fill="${TRACK}"/>`);
       if (ratio > 0) row.push(`<rect x="${PAD}" y="${by}" width="${(INNER * Math.min(1, ratio)).toFixed(1)}" height="14" rx="7" fill="${color}" class="progress"/>`);
@@ -104,7 +106,7 @@ export function indicatorChart(values: IndicatorValue[], fy: number, asOf: Date)
           if (h > 0) row.push(`<rect x="${(cx - slot * 0.3).toFixed(1)}" y="${(top + 14 + barMax - h).toFixed(1)}" width="${(slot * 0.6).toFixed(1)}" height="${h.toFixed(1)}" fill="#1f5f8b" data-month="${month}" data-count="${n}"/>`);
           else row.push(`<rect x="${(cx - slot * 0.3).toFixed(1)}" y="${top + 14 + barMax - 1}" width="${(slot * 0.6).toFixed(1)}" height="1" fill="${future ? 'none' : '#b8c1cf'}" data-month="${month}" data-count="0"/>`);
           if (n > 0) row.push(text(cx, top + 10 + barMax - h, String(n), `font-size="12" text-anchor="middle" fill="${INK}"`));
-          row.push(text(cx, top + barMax + 30, `${monthParts(month).month}月`, `font-size="11" text-anchor="middle" fill="${future ? '#b8c1cf' : GREY}"`));
+          row.push(text(cx, top + barMax + 30, `${monthParts(month).month}月`, `font-size="12" text-anchor="middle" fill="${future ? '#b8c1cf' : GREY}"`));
         });
         rowEnd = top + barMax + 36;
       } else {
