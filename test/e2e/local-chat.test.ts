@@ -47,14 +47,16 @@ describe('local web chat in a real browser', () => {
   });
 
   it('logs a consultation through the form, showing field errors in Japanese first', async () => {
+    // The new form, not an earlier one still on the page (a busy machine renders it later).
+    const before = await page.locator('form.bot-form').count();
     await page.locator('.msg.bot .card').last().getByRole('button', { name: '記録する' }).click();
-    const form = page.locator('form.bot-form').last();
-    await form.waitFor();
+    await expect.poll(() => page.locator('form.bot-form').count()).toBe(before + 1);
+    const form = page.locator('form.bot-form').nth(before);
     await form.locator('input[name=occurredOn]').fill('2026年2月30日');
     await form.locator('select[name=kind]').selectOption('福祉サービスの利用援助');
     await form.getByRole('button', { name: '記録する' }).click();
     await expect.poll(() => form.locator('[data-error-for=summary]').textContent()).toContain('入力してください');
-    expect(await form.locator('[data-error-for=occurredOn]').textContent()).toContain('日付');
+    await expect.poll(() => form.locator('[data-error-for=occurredOn]').textContent()).toContain('日付');
 
     await form.locator('input[name=occurredOn]').fill('今日');
     await form.locator('textarea[name=summary]').fill('ブラウザからの記録テスト。通所の様子を確認した。');
