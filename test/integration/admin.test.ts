@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
+import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, chatAccounts, offices, persons, servicePlans, staff, tenants } from '../../db/schema/index';
 import { createRegistry } from '../../handlers/index';
@@ -83,6 +84,21 @@ describe('importing persons from CSV', () => {
     const again = await run('import:persons', '--tenant', 'test-a', '--file', file);
     expect(again.code).toBe(1);
     expect(again.err).toContain('既に登録されている');
+  });
+
+  it('a person list saved by Japanese Excel (Shift_JIS) imports from its bytes; an .xlsx or other bytes are refused with what to do', async () => {
+    const sjis = path.join(dir, 'excel-sjis.csv');
+    fs.writeFileSync(sjis, iconv.encode([HEADER, '事業所A,職員A,髙橋,①子,たかはし,まるこ,S60.3.4,身体,,いいえ'].join('\r\n'), 'cp932'));
+    const real = await run('import:persons', '--tenant', 'test-a', '--file', sjis);
+    expect(real).toMatchObject({ code: 0 });
+    const [takahashi] = await tdb.db.select().from(persons).where(and(eq(persons.familyName, '髙橋'), eq(persons.tenantId, world.tenantId)));
+    expect(takahashi).toMatchObject({ givenName: '①子', birthDate: '1985-03-04' });
+    const xlsx = path.join(dir, 'book.xlsx');
+    fs.writeFileSync(xlsx, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]));
+    const refused = await run('import:persons', '--tenant', 'test-a', '--file', xlsx);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('Excelのブック（.xlsx）はそのまま読み込めません');
+    expect(refused.err).not.toContain('見出し');
   });
 
   it('plans import by case code with the same all-or-nothing rule', async () => {

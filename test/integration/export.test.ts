@@ -1,6 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, staff } from '../../db/schema/index';
+import { auditLog, regionalIssues, secondaryConsultations, secondaryPosts, staff } from '../../db/schema/index';
 import { startApp, type App } from '../../src/app';
 import { dispatch } from '../../src/chat/dispatch';
 import type { Actor, LinksBlock } from '../../src/chat/types';
@@ -121,6 +123,47 @@ describe('exporting a person’s full record', () => {
     const audit = await tdb.db.select().from(auditLog).where(and(eq(auditLog.action, 'export'), eq(auditLog.resourceId, world.persons.yamadaTaro.id)));
     expect(audit.at(-1)?.detail).toMatchObject({ format: 'pdf' });
     expect(JSON.stringify(audit.at(-1)?.detail)).not.toContain('山田');
+  });
+
+  it('a long record runs over pages: each page numbered with the furniture; the 二次相談 and the 地域課題 it raised are in it', async () => {
+    const hanako = world.persons.yamadaHanako;
+    const long = '本人の希望を聞き取り、生活リズムと通所の状況を確認した。'.repeat(40);
+    for (let i = 0; i < 40; i++) {
+      await logConsultation(tdb.db, world.actors.a, { personId: hanako.id, occurredOn: `2026-${String(4 + (i % 7)).padStart(2, '0')}-${String(1 + (i % 27)).padStart(2, '0')}`, method: '訪問', kind: 'モニタリング', summary: i === 0 ? long : `第${i + 1}回の面談。` }, now);
+    }
+    const at = new Date('2026-10-01T00:00:00Z');
+    const [sc] = await tdb.db
+      .insert(secondaryConsultations)
+      .values({ tenantId: world.tenantId, number: 7, requesterId: world.actors.a.staffId, requesterOfficeId: world.offices.a, personId: hanako.id, difficulties: ['支援方針'], tried: '家族と面談', question: '通所先の調整について', urgency: 'normal', status: 'closed', outcome: '基幹が同席して調整', closedAt: at, createdAt: at, updatedAt: at })
+      .returning({ id: secondaryConsultations.id });
+    const [issue] = await tdb.db
+      .insert(regionalIssues)
+      .values({ tenantId: world.tenantId, number: 3, title: '夕方の移動支援が足りない', finding: '地域に夕方の移動支援がない', filedBy: world.actors.kikan.staffId, filedByOffice: world.offices.kikan, status: 'in_review', sourceSecondaryId: sc?.id, createdAt: at, updatedAt: at })
+      .returning({ id: regionalIssues.id });
+    await tdb.db.update(secondaryConsultations).set({ regionalIssueId: issue?.id }).where(eq(secondaryConsultations.id, sc?.id ?? ''));
+    await tdb.db.insert(secondaryPosts).values({ tenantId: world.tenantId, secondaryId: sc?.id ?? '', authorId: world.actors.kikan.staffId, kind: 'advice', body: '来週同行します', createdAt: at });
+
+    const links = await linksFor(world.actors.a, hanako.code);
+    if (typeof links === 'string') throw new Error(links);
+    const pdf = new Uint8Array(await (await fetch(links.pdf)).arrayBuffer());
+    fs.mkdirSync(path.join(import.meta.dirname, '../../test-results'), { recursive: true });
+    fs.writeFileSync(path.join(import.meta.dirname, '../../test-results/record-long.pdf'), pdf); // to look at
+    const pages = await pdfPages(pdf);
+    expect(pages.length).toBeGreaterThanOrEqual(3);
+    pages.forEach((text, i) => {
+      expect(text).toContain(`${i + 1} / ${pages.length}`);
+      expect(text).toContain(`ケース番号 ${hanako.code}`);
+      expect(text).toContain('出力 2026年11月22日(日) 10:00（日本時間）');
+    });
+    const all = pages.join('\n').replace(/\n/g, '');
+    expect(all).toContain('第40回の面談。');
+    expect(all).toContain('二次相談 #7');
+    expect(all).toContain('通所先の調整について');
+    expect(all).toContain('#3 夕方の移動支援が足りない');
+    expect(all).toContain('来週同行します');
+    expect(all).toContain('助言・');
+    // The long summary is wrapped, not cut.
+    expect(all.split('生活リズムと通所の状況を確認した。').length - 1).toBe(40);
   });
 
   it('a forged or altered link gets nothing', async () => {

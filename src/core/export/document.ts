@@ -1,7 +1,7 @@
 import { formatJpDate, formatWareki } from '../calendar/wareki';
 import { isIsoDate, jstDateOf } from '../calendar/jst';
 import { REGIONAL_STATUS_LABELS, type RegionalStatus } from '../regional/policy';
-import { SECONDARY_STATUS_LABELS, type SecondaryStatus } from '../secondary/policy';
+import { POST_KINDS, SECONDARY_STATUS_LABELS, type SecondaryStatus } from '../secondary/policy';
 import { URGENCY } from '../vocabulary';
 import type { PersonRecord } from './collect';
 
@@ -65,6 +65,7 @@ function birth(date: string): string {
 const secondaryStatus = (s: string) => SECONDARY_STATUS_LABELS[s as SecondaryStatus] ?? s;
 const regionalStatus = (s: string) => REGIONAL_STATUS_LABELS[s as RegionalStatus] ?? s;
 const urgency = (u: string) => URGENCY[u as keyof typeof URGENCY] ?? u;
+const postKind = (k: string) => (k === 'transition' ? '経過' : (POST_KINDS[k as keyof typeof POST_KINDS] ?? k));
 
 export function documentOf(p: PersonRecord): DocPerson {
   const profile: [string, string][] = [
@@ -116,7 +117,7 @@ export function documentOf(p: PersonRecord): DocPerson {
     return {
       title: `二次相談 #${s.number}（${jpDate(s.date)}）`,
       fields,
-      children: s.posts.map((post) => ({ title: jpDate(post.date), meta: [post.kind, post.author].filter(Boolean).join('・'), fields: [], body: post.body })),
+      children: s.posts.map((post) => ({ title: jpDate(post.date), meta: [postKind(post.kind), post.author].filter(Boolean).join('・'), fields: [], body: post.body })),
     };
   });
 

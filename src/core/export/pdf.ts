@@ -41,7 +41,7 @@ function entry(doc: Doc, it: DocItem, indent = 0): void {
   const width = doc.page.width - MARGIN.right - x;
   const color = it.state === 'old' ? GREY : INK;
   if (doc.y > doc.page.height - MARGIN.bottom - 50) doc.addPage();
-  doc.moveDown(0.4);
+  doc.moveDown(indent > 0 ? 0.3 : 0.7);
   doc.fillColor(color).font('bold').fontSize(10.5).text(it.title, x, doc.y, { width });
   if (it.meta) doc.fillColor(GREY).font('regular').fontSize(9).text(it.meta, x, doc.y, { width });
   if (it.body) doc.fillColor(color).font('regular').fontSize(10).text(it.body, x, doc.y + 2, { width, strike: it.state === 'deleted', lineGap: 1.5 });
