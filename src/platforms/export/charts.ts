@@ -49,6 +49,10 @@ function readToken(key: string, token: string, now: Date): { tenantId: string; s
   return { tenantId, staffId, fy: Number(fy), asOf: new Date(Number(asOf)) };
 }
 
+/** Drawings kept per process: a picture is fetched a few times right after it is sent. */
+const PNG_CACHE_SIZE = 16;
+const pngCache = new Map<string, { svg: string; body: Buffer }>();
+
 const GONE = 'このグラフのリンクは期限切れです。チャットでもう一度「指標」と送ってください。';
 
 /**
@@ -57,17 +61,27 @@ const GONE = 'このグラフのリンクは期限切れです。チャットで
  */
 export function mountCharts(http: HttpServer, deps: { db: Db; secret: string; now: () => Date }): void {
   secret = deps.secret;
-  const serve = (format: 'svg' | 'png') => async (req: { query: URLSearchParams }): Promise<HttpResponse> => {
+  const serve = (format: 'svg' | 'png') => async (req: { method: string; query: URLSearchParams }): Promise<HttpResponse> => {
     const t = readToken(deps.secret, req.query.get('t') ?? '', deps.now());
     if (!t) return text(404, GONE);
     const actor = await actorForStaff(deps.db, t.staffId);
     if (!actor || actor.tenantId !== t.tenantId || !actor.roles.some((r) => (INDICATOR_ROLES as readonly string[]).includes(r))) return text(403, 'このグラフを見る権限がありません。');
+    const headers = { 'cache-control': 'private, max-age=3600', 'referrer-policy': 'no-referrer', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" };
+    if (req.method === 'HEAD') return { status: 200, headers: { ...headers, 'content-type': format === 'svg' ? 'image/svg+xml; charset=utf-8' : 'image/png' } };
     try {
+      const key = `${t.tenantId}.${t.fy}.${t.asOf.getTime()}`;
       const values = await countIndicators(deps.db, t.tenantId, t.fy, t.asOf, await indicatorTargetsOf(deps.db, t.tenantId));
       const chart = indicatorChart(values, t.fy, t.asOf);
-      const headers = { 'cache-control': 'private, max-age=3600', 'referrer-policy': 'no-referrer', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" };
       if (format === 'svg') return { status: 200, headers: { ...headers, 'content-type': 'image/svg+xml; charset=utf-8' }, body: chart.svg };
-      return { status: 200, headers: { ...headers, 'content-type': 'image/png' }, body: svgToPng(chart.svg) };
+      // LINE fetches the same picture as preview and original: the last few drawings are kept
+      // (per process, by the numbers' SVG, so a changed count is drawn again).
+      let png = pngCache.get(key);
+      if (!png || png.svg !== chart.svg) {
+        png = { svg: chart.svg, body: await svgToPng(chart.svg) };
+        pngCache.set(key, png);
+        if (pngCache.size > PNG_CACHE_SIZE) pngCache.delete(pngCache.keys().next().value ?? '');
+      }
+      return { status: 200, headers: { ...headers, 'content-type': 'image/png' }, body: png.body };
     } catch (e) {
       log.error({ err: e }, 'chart failed');
       return text(500, 'internal error');
