@@ -35,7 +35,7 @@ export const configSchema = z.object({
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** When set, GET /metrics wants `Authorization: Bearer <this>`; unset, /metrics is open (restrict it at the proxy). */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** The bot's address as phones reach it (https://bot.example.jp): one-time form links point here. */
+  /** The bot's address as phones reach it (https://bot.example.jp): form, export, chart and calendar links point here. */
   PUBLIC_BASE_URL: url('https://bot.example.jp').optional(),
 
   SLACK_SIGNING_SECRET: optionalText,
