@@ -1,11 +1,11 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
-import { jstDateOf } from '../calendar/jst';
 import { consultations, offices, persons, recordVersions, regionalIssues, secondaryConsultations, secondaryPosts, servicePlans, staff, tenants } from '../../../db/schema/index';
+import { jstDateOf } from '../calendar/jst';
 
 /**
- * One line of an export: every kind of record in one shape, so that a person's whole file (or a
- * tenant's) is one table that Excel opens and one document a person can read.
+ * One line of the CSV export: every kind of record in one shape, so that a person's whole file
+ * (or a tenant's) is one table that Excel opens. The printable record is drawn from PersonRecord.
  */
 export interface ExportRow {
   caseCode: string;
@@ -42,7 +42,6 @@ function jstMinute(d: Date): string {
 }
 
 type ConsultationRow = typeof consultations.$inferSelect;
-
 
 /** One consultation entry of the 支援経過: the current text, an earlier version or a deleted one. */
 export interface RecordEntry {
