@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserError } from '../core/errors';
+import { UserError, type UserErrorCode } from '../core/errors';
 import type { FormSubmission } from './types';
 
 /** One value of a submitted form as a trimmed string ('' when absent). */
@@ -32,6 +32,6 @@ export function parseForm<T extends z.ZodType>(schema: T, data: unknown): z.infe
 }
 
 /** Merges field errors from several checks into one UserError. */
-export function fieldError(field: string, message: string, code = 'invalid_form'): UserError {
+export function fieldError(field: string, message: string, code: UserErrorCode = 'invalid_form'): UserError {
   return new UserError(code, message, `invalid field ${field}`, { [field]: message });
 }

@@ -23,7 +23,7 @@ const probe: CommandSpec = {
     return [];
   },
   async onForm(_ctx, form) {
-    if (form.values.count === '13') throw new UserError('unlucky', '13は使えません。', 'unlucky', { count: '13は使えません。' });
+    if (form.values.count === '13') throw new UserError('invalid_form', '13は使えません。', 'unlucky', { count: '13は使えません。' });
     submitted.push(form);
     return [textReply('受け付けました')];
   },

@@ -1,5 +1,5 @@
 import iconv from 'iconv-lite';
-import { UserError } from '../errors';
+import { UserError, type UserErrorCode } from '../errors';
 
 /**
  * CSV as Japanese Excel reads and writes it. 「CSV UTF-8（コンマ区切り）」 is UTF-8 with a BOM;
@@ -13,7 +13,7 @@ export const ENCODING_LABEL: Record<CsvEncoding, string> = { 'utf-8': 'UTF-8', '
 const SAVE_AS = 'Excelの「名前を付けて保存」で「CSV UTF-8（コンマ区切り）」か「CSV（コンマ区切り）」を選んで保存し直してください。';
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function refuse(code: string, message: string, log: string): never {
+function refuse(code: UserErrorCode, message: string, log: string): never {
   throw new UserError(code, message, log);
 }
 

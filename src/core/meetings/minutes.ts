@@ -4,7 +4,7 @@ import { actionItems, minutes, staff } from '../../../db/schema/index';
 import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import { jstDateOf, jstToday, type IsoDate } from '../calendar/jst';
-import { UserError } from '../errors';
+import { UserError, type UserErrorCode } from '../errors';
 import { completeRemindersByKey } from '../reminders/store';
 import { mayManage, mayRecordMinutes } from './access';
 import { parseActionItemLines } from './action-lines';
@@ -21,7 +21,7 @@ export interface MinutesInput {
 
 export const MAX_MINUTES_TEXT = 4000;
 
-function fieldFail(field: string, msg: string, code = 'invalid_minutes'): never {
+function fieldFail(field: string, msg: string, code: UserErrorCode = 'invalid_minutes'): never {
   throw new UserError(code, `入力内容を確認してください。${msg}`, `invalid minutes field ${field}`, { [field]: msg });
 }
 

@@ -18,7 +18,7 @@
  * - a decision taking effect mid-month counts from that month or the next, as the municipality
  *   decides (Q&A 2012 and 2017: どちらでも良い): `countFrom`, per tenant with a per-decision override.
  */
-import { UserError } from '../errors';
+import { UserError, type UserErrorCode } from '../errors';
 import { addMonths, compareDates, dateParts, monthOf, monthParts, monthsBetween, type IsoDate, type IsoMonth } from '../calendar/jst';
 
 export type MonitoringFrequency = 1 | 2 | 3 | 6 | 12;
@@ -96,7 +96,7 @@ export interface MonitoringCalendar {
   warnings: MonitoringWarning[];
 }
 
-function invalid(code: string, userMessage: string, log: string): UserError {
+function invalid(code: UserErrorCode, userMessage: string, log: string): UserError {
   return new UserError(code, userMessage, log);
 }
 
