@@ -55,28 +55,25 @@ expect_one_line() {
   ok "$what: exit code $rc, no stack trace, no test run, one line: $want"
 }
 
-# (a) Nothing findable and installing impossible, through `npm test` itself (vitest would run the
-# named file if the preflight let it through).
-set +e
-out=$(env -u CHROMIUM_PATH SOUDAN_PREFLIGHT_CHROMIUM_CANDIDATES="$tmp/chromium" SOUDAN_PREFLIGHT_FONT_DIRS="$tmp/ja-fonts" \
-  SOUDAN_PREFLIGHT_NO_INSTALL=1 npm test -- test/unit/calendar.test.ts 2>&1)
-rc=$?
-set -e
+# `npm test` on one unit file with the environment given as arguments (`env` syntax); sets $out
+# and $rc. Vitest would run the named file if the preflight let it through.
+npm_test_with() {
+  set +e
+  out=$(env "$@" npm test -- test/unit/calendar.test.ts 2>&1)
+  rc=$?
+  set -e
+}
+
+# (a) Nothing findable and installing impossible, through `npm test` itself.
+npm_test_with -u CHROMIUM_PATH SOUDAN_PREFLIGHT_CHROMIUM_CANDIDATES="$tmp/chromium" SOUDAN_PREFLIGHT_FONT_DIRS="$tmp/ja-fonts" SOUDAN_PREFLIGHT_NO_INSTALL=1
 expect_one_line "(a) no chromium, cannot install" "$rc" "$out" \
   "npm test: Debian's chromium is missing (the browser tests drive the web chat in headless Chromium) and cannot be installed here (SOUDAN_PREFLIGHT_NO_INSTALL=1): run 'apt-get install chromium' as root, or set CHROMIUM_PATH to a Chromium or Chrome binary."
 
-set +e
-out=$(env -u CHROMIUM_PATH SOUDAN_PREFLIGHT_CHROMIUM_CANDIDATES="$tmp/chromium" SOUDAN_PREFLIGHT_FONT_DIRS="$tmp/no-fonts" \
-  SOUDAN_PREFLIGHT_NO_INSTALL=1 npm test -- test/unit/calendar.test.ts 2>&1)
-rc=$?
-set -e
+npm_test_with -u CHROMIUM_PATH SOUDAN_PREFLIGHT_CHROMIUM_CANDIDATES="$tmp/chromium" SOUDAN_PREFLIGHT_FONT_DIRS="$tmp/no-fonts" SOUDAN_PREFLIGHT_NO_INSTALL=1
 expect_one_line "(a) no chromium and no Japanese font, cannot install" "$rc" "$out" \
   "npm test: Debian's chromium and fonts-noto-cjk are missing (the browser tests drive the web chat in headless Chromium; their screenshots show Japanese text) and cannot be installed here (SOUDAN_PREFLIGHT_NO_INSTALL=1): run 'apt-get install chromium fonts-noto-cjk' as root, or set CHROMIUM_PATH to a Chromium or Chrome binary and install any font with Japanese glyphs."
 
-set +e
-out=$(env CHROMIUM_PATH="$tmp/chromium" SOUDAN_PREFLIGHT_FONT_DIRS="$tmp/ja-fonts" npm test -- test/unit/calendar.test.ts 2>&1)
-rc=$?
-set -e
+npm_test_with CHROMIUM_PATH="$tmp/chromium" SOUDAN_PREFLIGHT_FONT_DIRS="$tmp/ja-fonts"
 expect_one_line "(a) CHROMIUM_PATH pointing at nothing" "$rc" "$out" \
   "npm test: CHROMIUM_PATH is set to '$tmp/chromium', which is not an executable file: point CHROMIUM_PATH at a Chromium or Chrome binary, or unset it to use Debian's chromium (/usr/bin/chromium)."
 

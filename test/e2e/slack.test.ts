@@ -52,6 +52,27 @@ async function slash(command: string, text = '', p: { user?: string; team?: stri
   return { res, hook };
 }
 
+/** Presses a button of an ephemeral message in C0PUBLIC; returns the HTTP answer and the hook its answers go to. */
+async function press(button: { action_id?: string; value?: string } | undefined, triggerId: string, messageTs: string, hookName = 'press') {
+  const hook = `${hookName}${hookN++}`;
+  const res = await postSigned(
+    app.url,
+    SECRET,
+    interactionBody({
+      type: 'block_actions',
+      team: { id: TEAM },
+      user: { id: USER, team_id: TEAM },
+      trigger_id: triggerId,
+      response_url: fake.hook(hook),
+      container: { type: 'message', channel_id: 'C0PUBLIC', message_ts: messageTs, is_ephemeral: true },
+      channel: { id: 'C0PUBLIC' },
+      actions: [{ type: 'button', action_id: button?.action_id, value: button?.value, block_id: 'b' }],
+    }),
+    FORM,
+  );
+  return { res, hook };
+}
+
 const answerTo = (hook: string) => fake.waitFor((c) => c.method === 'response_url' && c.hook === hook);
 const toChannel = (c: SlackCall) => c.method === 'chat.postMessage' && String(c.body.channel).startsWith('C');
 const text = (c: SlackCall) => JSON.stringify(c.body);
@@ -104,22 +125,7 @@ describe('slash commands', () => {
     const blocks = list.body.blocks as { accessory?: { action_id: string; value: string } }[];
     const button = blocks.find((b) => b.accessory?.action_id.startsWith('case:show'))?.accessory;
     expect(button).toBeDefined();
-    const pressHook = `press${hookN++}`;
-    const res = await postSigned(
-      app.url,
-      SECRET,
-      interactionBody({
-        type: 'block_actions',
-        team: { id: TEAM },
-        user: { id: USER, team_id: TEAM },
-        trigger_id: 'trig-press',
-        response_url: fake.hook(pressHook),
-        container: { type: 'message', channel_id: 'C0PUBLIC', message_ts: '1.1', is_ephemeral: true },
-        channel: { id: 'C0PUBLIC' },
-        actions: [{ type: 'button', action_id: button?.action_id, value: button?.value, block_id: 'b' }],
-      }),
-      FORM,
-    );
+    const { res, hook: pressHook } = await press(button, 'trig-press', '1.1');
     expect(res.status).toBe(200);
     const card = await answerTo(pressHook);
     expect(card.body.response_type).toBe('ephemeral');
@@ -198,21 +204,7 @@ describe('「記録する」 on a case card', () => {
     const buttons = (card.body.blocks as { elements?: { action_id?: string; value?: string }[] }[]).flatMap((b) => b.elements ?? []);
     const record = buttons.find((e) => e.action_id?.startsWith('soudan:new'));
     expect(record).toBeDefined();
-    const res = await postSigned(
-      app.url,
-      SECRET,
-      interactionBody({
-        type: 'block_actions',
-        team: { id: TEAM },
-        user: { id: USER, team_id: TEAM },
-        trigger_id: 'trig-record',
-        response_url: fake.hook(`record${hookN++}`),
-        container: { type: 'message', channel_id: 'C0PUBLIC', message_ts: '1.2', is_ephemeral: true },
-        channel: { id: 'C0PUBLIC' },
-        actions: [{ type: 'button', action_id: record?.action_id, value: record?.value, block_id: 'b' }],
-      }),
-      FORM,
-    );
+    const { res } = await press(record, 'trig-record', '1.2', 'record');
     expect(res.status).toBe(200);
     const open = await fake.waitFor((c) => c.method === 'views.open');
     expect(open.body.trigger_id).toBe('trig-record');
