@@ -9,7 +9,7 @@ import { UNKNOWN_COMMAND_MESSAGE } from '../src/chat/parse';
 import type { CaseView } from '../src/core/cases/view';
 import { auditRefusedView } from '../src/core/audit/refusals';
 import { UserError } from '../src/core/errors';
-import { monthLabel, shortDate, shortDateTime } from '../src/chat/format/dates';
+import { monthLabel, shortDate, shortDateTime } from '../src/core/calendar/format';
 
 const MONITORING_STATUS: Record<string, string> = {
   due: '今月・未実施',

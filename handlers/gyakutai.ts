@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CommandSpec, HandlerContext } from '../src/chat/registry';
 import { button, reply, textReply } from '../src/chat/replies';
 import type { Reply } from '../src/chat/types';
-import { shortDate, shortDateTime } from '../src/chat/format/dates';
+import { shortDate, shortDateTime } from '../src/core/calendar/format';
 import { acknowledgeAlert, alertPerson, listAlerts } from '../src/core/abuse/alerts';
 import { openPerson } from '../src/core/admin/grants';
 import { UserError } from '../src/core/errors';

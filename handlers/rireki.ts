@@ -3,7 +3,7 @@ import { formText } from '../src/chat/forms';
 import type { CommandSpec, HandlerContext } from '../src/chat/registry';
 import { button, card, reply, textReply, truncate } from '../src/chat/replies';
 import type { FormBlock, FormSubmission, Reply } from '../src/chat/types';
-import { shortDate, shortDateTime } from '../src/chat/format/dates';
+import { shortDate, shortDateTime } from '../src/core/calendar/format';
 import { jstToday } from '../src/core/calendar/jst';
 import { parseJapaneseDate } from '../src/core/calendar/parse-date';
 import { formatJpDate } from '../src/core/calendar/wareki';

@@ -1,7 +1,7 @@
 import type { CommandSpec, HandlerContext } from '../src/chat/registry';
 import { reply, textReply } from '../src/chat/replies';
 import type { Reply } from '../src/chat/types';
-import { shortDateTime } from '../src/chat/format/dates';
+import { shortDateTime } from '../src/core/calendar/format';
 import { authorize, decide, personFacts } from '../src/core/access';
 import { actorFor } from '../src/core/admin/grants';
 import { resolvePerson } from '../src/core/cases/resolve';

@@ -1,7 +1,7 @@
 import { and, eq, gte, isNull, lte } from 'drizzle-orm';
 import { meetingAttendees, meetings, persons, staff, tenants } from '../db/schema/index';
 import { formList, formText } from '../src/chat/forms';
-import { shortDateTime } from '../src/chat/format/dates';
+import { shortDateTime } from '../src/core/calendar/format';
 import type { CommandSpec, HandlerContext } from '../src/chat/registry';
 import { card, reply } from '../src/chat/replies';
 import type { Block, FormBlock, Reply } from '../src/chat/types';

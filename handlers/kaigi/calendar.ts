@@ -1,6 +1,6 @@
 import type { HandlerContext } from '../../src/chat/registry';
 import { button, card, reply, textReply } from '../../src/chat/replies';
-import { shortDateTime } from '../../src/chat/format/dates';
+import { shortDateTime } from '../../src/core/calendar/format';
 import type { Reply } from '../../src/chat/types';
 import { ensureFeed, renewFeed, stopFeed, type Feed } from '../../src/core/meetings/feeds';
 import { FEED_DAYS_AHEAD, FEED_DAYS_BACK } from '../../src/core/meetings/ics';

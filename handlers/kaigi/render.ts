@@ -1,4 +1,4 @@
-import { shortDate, shortDateTime } from '../../src/chat/format/dates';
+import { shortDate, shortDateTime } from '../../src/core/calendar/format';
 import { button, card, reply, truncate } from '../../src/chat/replies';
 import type { Block, Button, ListBlock, Reply } from '../../src/chat/types';
 import { formatJpDate } from '../../src/core/calendar/wareki';

@@ -1,5 +1,5 @@
 /** How a 地域課題 looks in chat: the issue card with the buttons of its next steps, and the lists. */
-import { shortDateTime } from '../../chat/format/dates';
+import { shortDateTime } from '../calendar/format';
 import { button, card, reply, truncate } from '../../chat/replies';
 import type { Button, Field, ListBlock, Reply } from '../../chat/types';
 import { labelOf, PRIORITIES, PROPOSAL_KINDS, ROUTINGS, STEP_LABELS } from './policy';

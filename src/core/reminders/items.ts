@@ -6,7 +6,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { actionItems, meetings, persons, reminders, secondaryConsultations, servicePlans } from '../../../db/schema/index';
-import { shortDateTime } from '../../chat/format/dates';
+import { shortDateTime } from '../calendar/format';
 import { jstDateOf, monthOf } from '../calendar/jst';
 import { formatWarekiMonth } from '../calendar/wareki';
 import type { DigestItem } from './digest';

@@ -1,5 +1,5 @@
 /** How a 二次相談 looks in chat: the request card with its buttons, and the lists. */
-import { shortDate, shortDateTime } from '../../chat/format/dates';
+import { shortDate, shortDateTime } from '../calendar/format';
 import { button, card, reply, truncate } from '../../chat/replies';
 import type { Button, Field, ListBlock, Reply } from '../../chat/types';
 import { jstDateOf } from '../calendar/jst';

@@ -1,4 +1,4 @@
-import { dateParts, jstDateOf, monthParts, WEEKDAYS_JA, weekdayOf } from '../../core/calendar/jst';
+import { dateParts, jstDateOf, monthParts, WEEKDAYS_JA, weekdayOf } from './jst';
 
 /** '11/22(日)': short enough for a phone line. */
 export function shortDate(date: string): string {
