@@ -3,7 +3,7 @@ import { formText } from '../src/chat/forms';
 import { button, card, reply } from '../src/chat/replies';
 import type { FormBlock, FormField, FormSubmission, Reply } from '../src/chat/types';
 import { UserError } from '../src/core/errors';
-import { issueCard, issueList } from '../src/core/regional/cards';
+import { issueCard, issueList } from './views/regional';
 import { fileRegionalIssue, type NewRegionalIssue } from '../src/core/regional/file';
 import { PRIORITIES, PROPOSAL_KINDS, ROUTINGS, STEP_LABELS, type Priority, type ProposalKind, type Routing } from '../src/core/regional/policy';
 import { bukaiOf, listIssues, loadIssueView, type ListMode } from '../src/core/regional/read';

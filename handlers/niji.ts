@@ -4,7 +4,7 @@ import { button, card, reply } from '../src/chat/replies';
 import type { Block, FormBlock, FormSubmission, Reply } from '../src/chat/types';
 import { resolvePerson } from '../src/core/cases/resolve';
 import { isUserError, UserError } from '../src/core/errors';
-import { secondaryCard, secondaryList } from '../src/core/secondary/cards';
+import { secondaryCard, secondaryList } from './views/secondary';
 import { myOpenRequests, waitingQueue } from '../src/core/secondary/lists';
 import { isSecondaryResponder, POST_KINDS, type PostKind } from '../src/core/secondary/policy';
 import { requestSecondary, type NewSecondary } from '../src/core/secondary/request';

@@ -1,12 +1,12 @@
 /** How a 二次相談 looks in chat: the request card with its buttons, and the lists. */
-import { shortDate, shortDateTime } from '../calendar/format';
-import { button, card, reply, truncate } from '../../chat/replies';
-import type { Button, Field, ListBlock, Reply } from '../../chat/types';
-import { jstDateOf } from '../calendar/jst';
-import { URGENCY } from '../vocabulary';
-import type { SecondaryListItem } from './lists';
-import { POST_KINDS, SECONDARY_STATUS_LABELS, type SecondaryStatus } from './policy';
-import type { SecondaryView } from './view';
+import { shortDate, shortDateTime } from '../../src/core/calendar/format';
+import { button, card, reply, truncate } from '../../src/chat/replies';
+import type { Button, Field, ListBlock, Reply } from '../../src/chat/types';
+import { jstDateOf } from '../../src/core/calendar/jst';
+import { URGENCY } from '../../src/core/vocabulary';
+import type { SecondaryListItem } from '../../src/core/secondary/lists';
+import { POST_KINDS, SECONDARY_STATUS_LABELS, type SecondaryStatus } from '../../src/core/secondary/policy';
+import type { SecondaryView } from '../../src/core/secondary/view';
 
 const statusLabel = (s: string) => SECONDARY_STATUS_LABELS[s as SecondaryStatus] ?? s;
 const urgencyLabel = (u: string) => URGENCY[u as keyof typeof URGENCY] ?? u;

@@ -1,9 +1,9 @@
 /** How a 地域課題 looks in chat: the issue card with the buttons of its next steps, and the lists. */
-import { shortDateTime } from '../calendar/format';
-import { button, card, reply, truncate } from '../../chat/replies';
-import type { Button, Field, ListBlock, Reply } from '../../chat/types';
-import { labelOf, PRIORITIES, PROPOSAL_KINDS, ROUTINGS, STEP_LABELS } from './policy';
-import type { IssueListItem, IssueView, ListMode } from './read';
+import { shortDateTime } from '../../src/core/calendar/format';
+import { button, card, reply, truncate } from '../../src/chat/replies';
+import type { Button, Field, ListBlock, Reply } from '../../src/chat/types';
+import { labelOf, PRIORITIES, PROPOSAL_KINDS, ROUTINGS, STEP_LABELS } from '../../src/core/regional/policy';
+import type { IssueListItem, IssueView, ListMode } from '../../src/core/regional/read';
 
 const EVENT_LABELS: Record<string, string> = {
   filed: '提出',
