@@ -2,6 +2,7 @@ import type { CommandSpec, HandlerContext } from '../src/chat/registry';
 import { formText } from '../src/chat/forms';
 import { button, card, reply, textReply } from '../src/chat/replies';
 import type { Button, FormSubmission, Reply } from '../src/chat/types';
+import { shortDate } from '../src/core/calendar/format';
 import { jstDateOf, jstToday } from '../src/core/calendar/jst';
 import { UserError } from '../src/core/errors';
 import { mayManage, mayRecordMinutes } from '../src/core/meetings/access';
@@ -95,17 +96,38 @@ async function submitMinutes(ctx: HandlerContext, form: FormSubmission): Promise
 async function submitImport(ctx: HandlerContext, form: FormSubmission): Promise<Reply[]> {
   const today = jstToday(ctx.now);
   const fiscalYear = parseFiscalYear(formText(form, 'fiscalYear'), today);
-  const dryRun = formText(form, 'mode') !== 'import';
-  const res = await importMeetingPlan(ctx.db, ctx.actor, rawText(form, 'csv'), { fiscalYear, dryRun }, ctx.now);
+  const mode = formText(form, 'mode');
+  const dryRun = mode !== 'import' && mode !== 'import-past';
+  const res = await importMeetingPlan(ctx.db, ctx.actor, rawText(form, 'csv'), { fiscalYear, dryRun, includePast: mode === 'import-past' }, ctx.now);
   if (res.errors.length > 0) {
     const text = `誤りが${res.errors.length}件あります。何も登録していません。直してからもう一度送信してください。\n${res.errors.join('\n')}`;
     return [reply(`年間計画: 誤り${res.errors.length}件`, [{ type: 'text', text }, importForm(today, { ...form.values, mode: 'check' }, { csv: res.errors.join('\n') })])];
   }
+  const skipped = res.skipped > 0 ? `登録済みの${res.skipped}件は取り込みません（同じ種別・会議名・日時の会議がすでにあります）。` : '';
+  const pastWarning = res.past.length > 0 ? pastText(res.past) : '';
+  const next = res.past.length > 0 ? 'import-past' : 'import';
   if (dryRun) {
-    const text = `${fiscalYear}年度の${res.rows.length}件の会議に誤りはありません。取り込むには「確認して取り込む」を選んで送信してください。`;
-    return [reply('年間計画: 誤りなし', [{ type: 'text', text }, importForm(today, { ...form.values, mode: 'import' })])];
+    const text = [
+      `${fiscalYear}年度の${res.rows.length}件の会議に誤りはありません。`,
+      skipped,
+      pastWarning,
+      res.rows.length === res.skipped ? '新しく登録する会議はありません。' : `取り込むには「${next === 'import' ? '確認して取り込む' : '過去の会議も含めて取り込む'}」を選んで送信してください。`,
+    ].filter(Boolean).join('\n');
+    return [reply('年間計画: 誤りなし', [{ type: 'text', text }, importForm(today, { ...form.values, mode: next })])];
   }
-  return [textReply(`${fiscalYear}年度の年間計画を取り込みました。新しい会議${res.created}件${res.skipped > 0 ? `（取り込み済みの${res.skipped}件は変更なし）` : ''}。出席者へのリマインドも設定しました。`)];
+  if (res.created === 0 && res.past.length > 0) {
+    // Asked to import, but the file has past meetings: nothing is written without a clear yes.
+    const text = `${pastWarning}\n何も登録していません。過去の会議も登録してよければ「過去の会議も含めて取り込む」を選んで送信してください。${skipped ? `\n${skipped}` : ''}`;
+    return [reply('年間計画: 過去の会議があります', [{ type: 'text', text }, importForm(today, { ...form.values, mode: 'import-past' })])];
+  }
+  const pastDone = res.past.length > 0 ? `（うち過去の日付の会議${res.past.length}件は記録として登録し、リマインドは送りません）` : '';
+  return [textReply(`${fiscalYear}年度の年間計画を取り込みました。新しい会議${res.created}件${pastDone}。${skipped}出席者へのリマインドも設定しました。`)];
+}
+
+/** The warning about past meetings in a plan: how many and which lines. */
+function pastText(past: { line: number; date: string }[]): string {
+  const shown = past.slice(0, 10).map((r) => `${r.line}行目（${shortDate(r.date)}）`).join('、');
+  return `⚠ 今日より前の日付の会議が${past.length}件あります: ${shown}${past.length > 10 ? ' ほか' : ''}。取り込むと過去の会議として登録されます（リマインドは送りません）。`;
 }
 
 async function onSub(ctx: HandlerContext, text: string): Promise<Reply[]> {

@@ -155,6 +155,7 @@ export function importForm(today: string, values?: Values, errors?: Record<strin
         options: [
           { value: 'check', label: '確認だけ（何も登録しません）' },
           { value: 'import', label: '確認して取り込む（誤りが1行でもあれば何も登録しません）' },
+          { value: 'import-past', label: '過去の会議も含めて取り込む' },
         ],
       },
       { name: 'csv', label: 'CSV（見出し行から貼り付け）', type: 'longtext', required: true, initial: val(values, 'csv'), placeholder: '会議名,種別,会議体,日付,時間,場所,参加者', hint: '形式は docs/meetings.md を参照。ブラウザではCSVファイルも選べます（Excelの「CSV（コンマ区切り）」= Shift_JIS も「CSV UTF-8」も可）', accept: '.csv,text/csv' },

@@ -34,7 +34,7 @@ describe('meetings in the running app (local web chat, demo tenant)', () => {
     expect(await send('小川 ゆい', { kind: 'line', line: '会議 取込' })).toContain('年間計画の取り込み');
     const checked = await send('小川 ゆい', { kind: 'form', formId: 'kaigi:import', values: { fiscalYear: '2026', mode: 'check', csv: sample } });
     expect(checked).toContain('誤りはありません');
-    const imported = await send('小川 ゆい', { kind: 'form', formId: 'kaigi:import', values: { fiscalYear: '2026', mode: 'import', csv: sample } });
+    const imported = await send('小川 ゆい', { kind: 'form', formId: 'kaigi:import', values: { fiscalYear: '2026', mode: 'import-past', csv: sample } });
     expect(imported).toContain('年間計画を取り込みました');
     const list = await send('上田 みのり', { kind: 'line', line: 'かいぎ' });
     expect(list).toContain('2/4(木) 10:00 災害対策部会');

@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 const run = (actor: Actor, input: Input): Promise<DispatchResult> => dispatch({ db: tdb.db, registry, now: () => now }, actor, input);
-const submit = (actor: Actor, csv: string, mode: 'check' | 'import', fiscalYear = '令和8年度') =>
+const submit = (actor: Actor, csv: string, mode: 'check' | 'import' | 'import-past', fiscalYear = '令和8年度') =>
   run(actor, { kind: 'form', formId: 'kaigi:import', values: { fiscalYear, mode, csv } });
 const countMeetings = async () => (await tdb.db.select().from(meetings).where(eq(meetings.tenantId, world.tenantId))).length;
 
@@ -50,16 +50,44 @@ describe('importing a year plan', () => {
     expect(form?.fields.find((f) => f.name === 'mode')?.initial).toBe('check');
   });
 
-  it('a clean file is checked first without storing anything', async () => {
+  it('several errors of one line are listed separately, each with its line number', async () => {
+    const csv = '会議名,種別,日付,時間,参加者\n運営会議,打ち合わせ,6/31,25:00,江藤 まさと\n定例会,定例会,7/1,10:00,';
+    const res = await submit(world.actors.city, csv, 'check');
+    const text = res.replies.flatMap((r) => r.blocks).find((b) => b.type === 'text');
+    const lines = (text && 'text' in text ? text.text : '').split('\n').filter((l) => l.startsWith('2行目'));
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^2行目: 種別「打ち合わせ」は使えません/);
+    expect(lines[1]).toMatch(/^2行目: 日付「6\/31」はありません。$/);
+    expect(lines[2]).toMatch(/^2行目: 時間「25:00」: /);
+    expect(lines[3]).toMatch(/^2行目: 参加者「江藤 まさと」が職員として登録されていません/);
+    expect(JSON.stringify(res.replies)).toContain('誤りが4件あります');
+  });
+
+  it('a clean file is checked first without storing anything, with a clear warning about past meetings', async () => {
     const res = await submit(world.actors.city, sample, 'check');
-    expect(JSON.stringify(res.replies)).toContain(`2026年度の${sampleRows}件の会議に誤りはありません`);
+    const text = JSON.stringify(res.replies);
+    expect(text).toContain(`2026年度の${sampleRows}件の会議に誤りはありません`);
+    // "Now" is 22 November: April to mid-November are past.
+    expect(text).toMatch(/⚠ 今日より前の日付の会議が\d+件あります: 2行目（4\/\d+\([日月火水木金土]\)）/);
+    expect(text).toContain('過去の会議も含めて取り込む');
     expect(await countMeetings()).toBe(0);
     const form = res.replies.flatMap((r) => r.blocks).find((b): b is FormBlock => b.type === 'form');
-    expect(form?.fields.find((f) => f.name === 'mode')?.initial).toBe('import');
+    expect(form?.fields.find((f) => f.name === 'mode')?.initial).toBe('import-past');
+  });
+
+  it('importing a file with past meetings writes nothing until past meetings are confirmed', async () => {
+    const res = await submit(world.actors.city, sample, 'import');
+    const text = JSON.stringify(res.replies);
+    expect(text).toContain('今日より前の日付の会議が');
+    expect(text).toContain('何も登録していません');
+    expect(await countMeetings()).toBe(0);
+    const form = res.replies.flatMap((r) => r.blocks).find((b): b is FormBlock => b.type === 'form');
+    expect(form?.fields.find((f) => f.name === 'mode')?.initial).toBe('import-past');
   });
 
   it('then imported: meetings in Japan time, bodies per 部会, reminders for future meetings only', async () => {
-    const res = await submit(world.actors.city, sample, 'import');
+    const res = await submit(world.actors.city, sample, 'import-past');
+    expect(JSON.stringify(res.replies)).toMatch(/うち過去の日付の会議\d+件は記録として登録し、リマインドは送りません/);
     expect(JSON.stringify(res.replies)).toContain(`新しい会議${sampleRows}件`);
     expect(await countMeetings()).toBe(sampleRows);
     const [zentai] = await tdb.db.select().from(meetings).where(and(eq(meetings.title, 'みどり市協議会 全体会'), eq(meetings.kind, 'zentai'))).orderBy(meetings.startsAt);
@@ -79,10 +107,19 @@ describe('importing a year plan', () => {
     expect(audit[0]?.detail).toMatchObject({ fiscalYear: 2026, rows: sampleRows, created: sampleRows });
   });
 
-  it('importing the same file again adds nothing', async () => {
+  it('importing the same file again adds nothing and says how many were already registered', async () => {
+    const check = await submit(world.actors.city, sample, 'check');
+    expect(JSON.stringify(check.replies)).toContain(`登録済みの${sampleRows}件は取り込みません`);
+    expect(JSON.stringify(check.replies)).toContain('新しく登録する会議はありません');
+    expect(JSON.stringify(check.replies)).not.toContain('今日より前');
     const res = await submit(world.actors.city, sample, 'import');
-    expect(JSON.stringify(res.replies)).toContain(`新しい会議0件（取り込み済みの${sampleRows}件は変更なし）`);
+    expect(JSON.stringify(res.replies)).toContain(`新しい会議0件。登録済みの${sampleRows}件は取り込みません`);
     expect(await countMeetings()).toBe(sampleRows);
+    // A file with one more (future) meeting adds only that one.
+    const more = `${sample.trim()}\n臨時運営会議,運営会議,運営会議,2027/2/26,14:00-15:00,市役所,\n`;
+    const res2 = await submit(world.actors.city, more, 'import');
+    expect(JSON.stringify(res2.replies)).toContain(`新しい会議1件。登録済みの${sampleRows}件は取り込みません`);
+    expect(await countMeetings()).toBe(sampleRows + 1);
   });
 
   it('a counselor may not import a plan, by command or by function', async () => {

@@ -84,8 +84,8 @@ function planDate(text: string, fiscalYear: number, today: IsoDate): IsoDate | s
 const ATTENDEE_SEPARATOR = /[、,，;；\n]/;
 
 /**
- * Parses and checks a whole plan file. Every problem is reported with its line number in
- * Japanese; the caller imports nothing unless `errors` is empty (a dry run is the same call).
+ * Parses and checks a whole plan file. Every problem is reported on its own, with its line
+ * number, in Japanese; the caller imports nothing unless `errors` is empty (a dry run is the same call).
  */
 export function parsePlanCsv(text: string, fiscalYear: number, staff: readonly StaffOption[], today: IsoDate): { rows: PlanRow[]; errors: string[] } {
   if (text.trim() === '') return { rows: [], errors: ['CSVが空です。見出し行（会議名,種別,日付,時間,…）から貼り付けてください。'] };
@@ -158,7 +158,8 @@ export function parsePlanCsv(text: string, fiscalYear: number, staff: readonly S
       seen.set(key, line);
     }
     if (problems.length > 0 || !kind || !time || !isIsoDate(date)) {
-      errors.push(`${line}行目: ${problems.join('')}`);
+      // One entry per problem, each with its line: several errors of one line read apart.
+      for (const p of problems) errors.push(`${line}行目: ${p}`);
       continue;
     }
     const bodyName = cell('body') || (BODY_FROM_TITLE.includes(kind) ? title : kindLabel(kind));

@@ -1,4 +1,6 @@
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
+import { meetings } from '../../../db/schema/index';
 import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import { jstInstant, jstToday } from '../calendar/jst';
@@ -17,6 +19,11 @@ export interface PlanImportResult {
   /** Meetings added, and rows already imported before (same kind, name and start). */
   created: number;
   skipped: number;
+  /**
+   * Rows not yet registered whose date is before today (Japan time). They are imported only
+   * when asked for (`includePast`); otherwise nothing is written and the caller warns.
+   */
+  past: PlanRow[];
 }
 
 /** The natural key of a plan row: importing the same file twice adds nothing. */
@@ -29,7 +36,13 @@ export function planSourceKey(r: PlanRow): string {
  * `dryRun`, or when any line is bad, nothing is written. A clean file is written in one
  * transaction, with reminders for every attendee, so a failure leaves no half-imported year.
  */
-export async function importMeetingPlan(db: Db, actor: Actor, csv: string, opts: { fiscalYear: number; dryRun: boolean }, now: Date): Promise<PlanImportResult> {
+export async function importMeetingPlan(
+  db: Db,
+  actor: Actor,
+  csv: string,
+  opts: { fiscalYear: number; dryRun: boolean; includePast?: boolean },
+  now: Date,
+): Promise<PlanImportResult> {
   if (!isCouncilStaff(actor)) {
     throw new UserError('forbidden', '年間計画を取り込めるのは協議会事務局・行政・基幹相談支援センターの職員です。', 'plan import by non-council staff');
   }
@@ -40,10 +53,15 @@ export async function importMeetingPlan(db: Db, actor: Actor, csv: string, opts:
     text = csvFromUpload(csv).text;
   } catch (e) {
     if (!isUserError(e)) throw e;
-    return { errors: [e.userMessage], rows: [], dryRun: opts.dryRun, created: 0, skipped: 0 };
+    return { errors: [e.userMessage], rows: [], dryRun: opts.dryRun, created: 0, skipped: 0, past: [] };
   }
   const { rows, errors } = parsePlanCsv(text, opts.fiscalYear, await tenantStaff(db, actor.tenantId), today);
-  if (errors.length > 0 || opts.dryRun) return { errors, rows, dryRun: opts.dryRun, created: 0, skipped: 0 };
+  if (errors.length > 0) return { errors, rows, dryRun: opts.dryRun, created: 0, skipped: 0, past: [] };
+  const registered = await registeredKeys(db, actor.tenantId, rows.map(planSourceKey));
+  const fresh = rows.filter((r) => !registered.has(planSourceKey(r)));
+  const past = fresh.filter((r) => r.date < today);
+  const skipped = rows.length - fresh.length;
+  if (opts.dryRun || (past.length > 0 && !opts.includePast)) return { errors, rows, dryRun: opts.dryRun, created: 0, skipped, past };
   return db.transaction(async (tx) => {
     let created = 0;
     for (const r of rows) {
@@ -56,8 +74,18 @@ export async function importMeetingPlan(db: Db, actor: Actor, csv: string, opts:
       platform: actor.platform,
       action: 'import',
       resourceType: 'meeting_plan',
-      detail: { fiscalYear: opts.fiscalYear, rows: rows.length, created },
+      detail: { fiscalYear: opts.fiscalYear, rows: rows.length, created, past: past.length },
     });
-    return { errors: [], rows, dryRun: false, created, skipped: rows.length - created };
+    return { errors: [], rows, dryRun: false, created, skipped: rows.length - created, past };
   });
+}
+
+/** Which of these source keys the tenant's meetings already carry (the file imported before). */
+async function registeredKeys(db: Db, tenantId: string, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const found = await db
+    .select({ key: meetings.sourceKey })
+    .from(meetings)
+    .where(and(eq(meetings.tenantId, tenantId), inArray(meetings.sourceKey, keys)));
+  return new Set(found.map((f) => f.key ?? ''));
 }
