@@ -1,5 +1,6 @@
 export * from './audit';
 export * from './calendar';
+export * from './consents';
 export * from './consultations';
 export * from './line';
 export * from './lineworks';

@@ -82,6 +82,14 @@ export const servicePlans = pgTable(
      */
     countFrom: text('count_from'),
     certificateEnd: date('certificate_end', { mode: 'string' }),
+    /** 受給者証番号 of this decision's certificate. */
+    recipientNumber: text('recipient_number'),
+    /** Services the decision grants (居宅介護, 生活介護 …), as the notice lists them. */
+    serviceKinds: text('service_kinds').array().notNull().default(sql`'{}'::text[]`),
+    /** The municipality's notice date (支給決定通知書の日付). */
+    noticeDate: date('notice_date', { mode: 'string' }),
+    /** new (新規) | renewal (更新); null for plans imported before the chat lifecycle. */
+    decisionKind: text('decision_kind'),
     active: boolean('active').notNull().default(true),
     version: integer('version').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   index,
   integer,
   jsonb,
@@ -24,6 +25,12 @@ export const secondaryConsultations = pgTable(
     requesterOfficeId: uuid('requester_office_id').notNull().references(() => offices.id),
     personId: uuid('person_id').references(() => persons.id),
     /** De-identified profile when there is no consent: age band, disability category, situation. */
+    /**
+     * Had the person consented to sharing with the 基幹 when the request was sent? A request sent
+     * de-identified stays so for the 基幹 even if consent is given later (false); null: sent
+     * before this was kept, follows the person's consent now.
+     */
+    consentAtRequest: boolean('consent_at_request'),
     profile: jsonb('profile').$type<{ ageBand?: string; category?: string; situation?: string }>(),
     difficulties: text('difficulties').array().notNull().default(sql`'{}'::text[]`),
     tried: text('tried').notNull(),

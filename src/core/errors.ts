@@ -53,6 +53,7 @@ export const USER_ERROR_CODES = [
   'segment_order',
   'title_too_long',
   'too_many_link_attempts',
+  'undo_expired',
   'unknown_action',
   'unknown_action_item',
   'unknown_alert',

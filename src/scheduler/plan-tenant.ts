@@ -47,27 +47,38 @@ export interface PlanStats {
   escalations: number;
 }
 
-/** Reminder rows of a tenant as of now (monitoring, certificate, 二次相談 waiting). */
-export async function syncReminders(db: DbOrTx, tenantId: string, settings: ReminderSettings, now: Date): Promise<{ planned: number; written: number }> {
+/**
+ * Reminder rows of a tenant as of now (monitoring, certificate, 二次相談 waiting). With `scope`,
+ * only one person's plan reminders: a 支給決定 entered from chat recomputes them in its own
+ * transaction, so that the case card and 予定 show the new months at once, not at the next pass.
+ */
+export async function syncReminders(db: DbOrTx, tenantId: string, settings: ReminderSettings, now: Date, scope?: { personId: string }): Promise<{ planned: number; written: number }> {
   const today = jstToday(now);
+  const personOnly = scope ? sql` and person_id = ${scope.personId}` : sql``;
   // Issued together: in a transaction postgres.js pipelines them on its one connection.
   const [plans, monitored, stored, waiting] = await Promise.all([
     db
       .select({ ...ACTIVE_PLAN_COLUMNS, certificateEnd: servicePlans.certificateEnd })
       .from(servicePlans)
       .innerJoin(persons, activePlansOf(tenantId).join)
-      .where(activePlansOf(tenantId).where),
+      .where(and(activePlansOf(tenantId).where, scope ? eq(servicePlans.personId, scope.personId) : undefined)),
     // An index-only scan of consultations_monitoring_idx (the partial index of these rows). The
     // large reads are plain rows, not mapped through the query builder (a third of their cost).
     db.execute<{ person_id: string; month: string }>(sql`select distinct person_id, to_char(occurred_on, 'YYYY-MM') as month from consultations
-      where tenant_id = ${tenantId} and kind = ${MONITORING_LITERAL} and deleted_at is null and off_month = false and person_id is not null`),
+      where tenant_id = ${tenantId} and kind = ${MONITORING_LITERAL} and deleted_at is null and off_month = false and person_id is not null${personOnly}`),
     // What is stored, so that only what changed is written (most days: next to nothing).
-    db.execute<{ key: string; recipient_id: string; due_on: string; status: string }>(sql`select key, recipient_id, due_on, status from reminders
+    scope
+      ? db.execute<{ key: string; recipient_id: string; due_on: string; status: string }>(sql`select key, recipient_id, due_on, status from reminders
+      where tenant_id = ${tenantId} and kind in ('monitoring', 'certificate') and subject_type = 'service_plan'
+        and subject_id in (select id from service_plans where tenant_id = ${tenantId} and person_id = ${scope.personId})`)
+      : db.execute<{ key: string; recipient_id: string; due_on: string; status: string }>(sql`select key, recipient_id, due_on, status from reminders
       where tenant_id = ${tenantId} and kind in ('monitoring', 'certificate', 'secondary_waiting')`),
-    db
-      .select({ id: secondaryConsultations.id, urgency: secondaryConsultations.urgency, createdAt: secondaryConsultations.createdAt })
-      .from(secondaryConsultations)
-      .where(and(eq(secondaryConsultations.tenantId, tenantId), eq(secondaryConsultations.status, 'requested'))),
+    scope
+      ? Promise.resolve([])
+      : db
+          .select({ id: secondaryConsultations.id, urgency: secondaryConsultations.urgency, createdAt: secondaryConsultations.createdAt })
+          .from(secondaryConsultations)
+          .where(and(eq(secondaryConsultations.tenantId, tenantId), eq(secondaryConsultations.status, 'requested'))),
   ]);
   const doneByPerson = new Map<string, string[]>();
   for (const m of monitored) {

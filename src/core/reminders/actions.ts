@@ -13,7 +13,7 @@ import { actionItems, reminders, servicePlans, staff } from '../../../db/schema/
 import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import type { BusinessCalendarOptions } from '../calendar/business-days';
-import { compareDates, jstToday, monthOf } from '../calendar/jst';
+import { compareDates, jstToday, monthOf, type IsoDate } from '../calendar/jst';
 import { logConsultation } from '../consultations/log';
 import { UserError } from '../errors';
 import { MONITORING_KIND } from '../vocabulary';
@@ -46,7 +46,7 @@ export async function reminderForActor(db: Db, actor: Actor, reminderId: string)
 
 export type ActResult =
   /** `recipientId`: whose reminder it is (the actor's own, or, for an office manager, a colleague's). */
-  | { kind: 'done' | 'snoozed' | 'already'; item: DigestItem; recipientId: string; until?: string }
+  | { kind: 'done' | 'snoozed' | 'already'; item: DigestItem; recipientId: string; until?: string; consultationId?: string }
   /** An overdue monitoring: the record needs its real date, so ask for it. */
   | { kind: 'needs_record'; item: DigestItem; personId: string };
 
@@ -79,27 +79,38 @@ function sameSubject(row: ReminderRow, tenantId: string) {
   );
 }
 
-/** Marks a reminder done, recording the work it stands for. */
-export async function completeReminder(db: Db, actor: Actor, reminderId: string, now: Date): Promise<ActResult> {
+/** The date and method a 完了 on a monitoring reminder records (asked for before it is written). */
+export interface DoneRecord {
+  occurredOn: IsoDate;
+  method: string;
+}
+
+/** Marks a reminder done, recording the work it stands for (for a monitoring: on `record`'s date, by its method). */
+export async function completeReminder(db: Db, actor: Actor, reminderId: string, now: Date, record?: DoneRecord): Promise<ActResult> {
   const row = await reminderForActor(db, actor, reminderId);
   const item = await itemOf(db, actor, row);
   if (row.status === 'done' || row.status === 'cancelled') return { kind: 'already', item, recipientId: row.recipientId };
   const today = jstToday(now);
+  let consultationId: string | undefined;
   if (row.kind === 'monitoring' || row.kind === 'certificate') {
     const personId = await personOfPlan(db, actor.tenantId, row.subjectId);
     if (row.kind === 'monitoring') {
       const c = compareDates(monthOf(row.dueOn), monthOf(today));
       if (c > 0) throw new UserError('not_yet', 'まだモニタリング月ではありません。実施月になってから記録してください。', 'monitoring month not started');
-      if (c < 0) return { kind: 'needs_record', item, personId };
+      if (record && monthOf(record.occurredOn) !== monthOf(row.dueOn)) {
+        const msg = `モニタリング月（${Number(monthOf(row.dueOn).slice(5))}月）の日付を入力してください。別の月の実施はその月のモニタリングに数えられません。`;
+        throw new UserError('bad_date', msg, 'monitoring done outside its month', { occurredOn: msg });
+      }
+      if (c < 0 && !record) return { kind: 'needs_record', item, personId };
     }
     const monitoring = row.kind === 'monitoring';
-    await logConsultation(db, actor, {
+    consultationId = (await logConsultation(db, actor, {
       personId,
-      occurredOn: today,
-      method: 'その他',
+      occurredOn: record?.occurredOn ?? today,
+      method: record?.method ?? 'その他',
       kind: monitoring ? MONITORING_KIND : RENEWAL_STEP_KIND,
       summary: monitoring ? MONITORING_DONE_SUMMARY : RENEWAL_STEP_SUMMARY,
-    }, now);
+    }, now)).id;
   }
   await db.transaction(async (tx) => {
     await tx.update(reminders).set({ status: 'done', doneAt: now, doneBy: actor.staffId, snoozedUntil: null }).where(sameSubject(row, actor.tenantId));
@@ -108,7 +119,7 @@ export async function completeReminder(db: Db, actor: Actor, reminderId: string,
     }
     await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'reminder_done', resourceType: 'reminder', resourceId: row.id, detail: { kind: row.kind } });
   });
-  return { kind: 'done', item: { ...item, status: 'done' }, recipientId: row.recipientId };
+  return { kind: 'done', item: { ...item, status: 'done' }, recipientId: row.recipientId, consultationId };
 }
 
 /** Snoozes a reminder to the next business day or a week later; it returns in that day's digest. */

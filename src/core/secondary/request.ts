@@ -83,6 +83,7 @@ export async function requestSecondary(db: Db, actor: Actor, input: NewSecondary
   return db.transaction(async (tx) => {
     let profile: NewSecondary['profile'];
     let consentedProfile: QueuePostFacts['consentedProfile'] = null;
+    let consentAtRequest: boolean | null = null;
     if (input.personId) {
       const p = await personForRequest(tx, actor, input.personId);
       profile = {
@@ -91,6 +92,7 @@ export async function requestSecondary(db: Db, actor: Actor, input: NewSecondary
         situation: input.profile.situation,
       };
       if (p.consentKikan) consentedProfile = { ageBand: profile.ageBand, category: profile.category };
+      consentAtRequest = p.consentKikan;
     } else {
       // The description is meant to be anonymous: strip any name that slipped in (every registered
       // person of the tenant, and names nobody registered).
@@ -107,6 +109,7 @@ export async function requestSecondary(db: Db, actor: Actor, input: NewSecondary
         requesterId: actor.staffId,
         requesterOfficeId: actor.officeId,
         personId: input.personId,
+        consentAtRequest,
         profile,
         difficulties: input.difficulties,
         tried: input.tried,

@@ -40,7 +40,12 @@ export interface PersonFacts {
   disabilityCategories: string[];
 }
 
-export async function personOf(db: DbOrTx, row: Pick<SecondaryRow, 'personId' | 'tenantId'>): Promise<PersonFacts | null> {
+/**
+ * The person behind a request. A request sent without consent stays de-identified for the 基幹
+ * (consent given later opens the person's case, not what was sent before): its facts read as
+ * not consented.
+ */
+export async function personOf(db: DbOrTx, row: Pick<SecondaryRow, 'personId' | 'tenantId'> & { consentAtRequest?: boolean | null }): Promise<PersonFacts | null> {
   if (!row.personId) return null;
   const [p] = await db
     .select({
@@ -58,7 +63,8 @@ export async function personOf(db: DbOrTx, row: Pick<SecondaryRow, 'personId' | 
     })
     .from(persons)
     .where(and(eq(persons.id, row.personId), eq(persons.tenantId, row.tenantId)));
-  return p ?? null;
+  if (!p) return null;
+  return row.consentAtRequest === false ? { ...p, consentKikan: false } : p;
 }
 
 /** May this reader see who the person is? Own office always; the 基幹 only with consent. */
