@@ -8,7 +8,9 @@ import { writeAudit } from '../audit/write';
 import { jstToday } from '../calendar/jst';
 import { UserError } from '../errors';
 import { MONITORING_KIND } from '../vocabulary';
-import { isMonitoringMonthFor } from './monitoring-check';
+import { completeRemindersByKey } from '../reminders/store';
+import { monitoringKey } from '../reminders/plan-due';
+import { monitoringMonthOf } from './monitoring-check';
 import { checkNextActionDue } from './next-action';
 
 export interface NewConsultation {
@@ -50,6 +52,7 @@ export async function logConsultation(db: Db, actor: Actor, input: NewConsultati
   return db.transaction(async (tx) => {
     let personCode: string | null = null;
     let offMonth = false;
+    let monitoringDone: string | null = null;
     if (input.personId) {
       const [person] = await tx
         .select({ id: persons.id, code: persons.code, tenantId: persons.tenantId, officeId: persons.officeId, consentKikan: persons.consentKikan })
@@ -59,7 +62,11 @@ export async function logConsultation(db: Db, actor: Actor, input: NewConsultati
         throw new UserError('unknown_person', '指定されたケースが見つかりません。ケース番号か氏名を確認してください。', 'person not found or not writable');
       }
       personCode = person.code;
-      if (input.kind === MONITORING_KIND) offMonth = !(await isMonitoringMonthFor(tx, actor.tenantId, person.id, input.occurredOn));
+      if (input.kind === MONITORING_KIND) {
+        const counted = await monitoringMonthOf(tx, actor.tenantId, person.id, input.occurredOn);
+        offMonth = counted === null;
+        if (counted && counted !== 'no_plan') monitoringDone = monitoringKey(counted.planId, counted.month);
+      }
     }
     const anonymousLabel = input.personId ? null : (input.anonymousLabel?.trim() || (await nextAnonymousLabel(tx, actor, input.occurredOn)));
     const [row] = await tx
@@ -93,6 +100,9 @@ export async function logConsultation(db: Db, actor: Actor, input: NewConsultati
       resourceId: row.id,
       detail: { personId: input.personId, kind: input.kind, abuseSuspected: input.abuseSuspected ?? false },
     });
+    // The month's monitoring reminders are done now, not at the next reminder sync: every
+    // surface (予定, App Home, the digest) stops offering 完了 for it at once.
+    if (monitoringDone) await completeRemindersByKey(tx, actor.tenantId, [monitoringDone], now);
     // 虐待の疑い: the alert to the 虐待防止センター is stored with the record, or neither is.
     if (input.abuseSuspected) await raiseAbuseAlert(tx, actor, { consultationId: row.id, personId: input.personId, occurredOn: input.occurredOn }, now);
     return { id: row.id, personCode, anonymousLabel, offMonth, abuseSuspected: input.abuseSuspected ?? false };

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { servicePlans } from '../../../db/schema/index';
-import { monthOf } from '../calendar/jst';
+import { monthOf, type IsoMonth } from '../calendar/jst';
 import { planMonitoringMonths, tenantCountFrom } from '../monitoring/plan-row';
 
 /**
@@ -9,6 +9,15 @@ import { planMonitoringMonths, tenantCountFrom } from '../monitoring/plan-row';
  * there is nothing to judge against, so the visit is not flagged.
  */
 export async function isMonitoringMonthFor(db: DbOrTx, tenantId: string, personId: string, date: string): Promise<boolean> {
+  const found = await monitoringMonthOf(db, tenantId, personId, date);
+  return found === 'no_plan' || found !== null;
+}
+
+/**
+ * The plan in force on `date` and the monitoring month `date` counts for: `null` when `date` is
+ * off-month, `'no_plan'` when no plan is in force.
+ */
+export async function monitoringMonthOf(db: DbOrTx, tenantId: string, personId: string, date: string): Promise<{ planId: string; month: IsoMonth } | 'no_plan' | null> {
   const [row] = await db
     .select({
       plan: servicePlans,
@@ -28,6 +37,7 @@ export async function isMonitoringMonthFor(db: DbOrTx, tenantId: string, personI
     )
     .orderBy(desc(servicePlans.periodStart))
     .limit(1);
-  if (!row) return true;
-  return planMonitoringMonths(row.plan, tenantCountFrom(row.tenantSettings)).includes(monthOf(date));
+  if (!row) return 'no_plan';
+  const month = monthOf(date);
+  return planMonitoringMonths(row.plan, tenantCountFrom(row.tenantSettings)).includes(month) ? { planId: row.plan.id, month } : null;
 }

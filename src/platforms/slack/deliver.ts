@@ -18,6 +18,8 @@ export interface Surface {
   dmChannel?: string;
   origin?: Origin;
   page?: number;
+  /** The input came from App Home (a button there): a modal it opens remembers that. */
+  fromHome?: boolean;
 }
 
 const INTERACTIVE_WAIT_MS = 1_500;
@@ -47,7 +49,7 @@ export async function deliver(api: SlackApi, s: Surface, replies: Reply[]): Prom
       if (form && s.triggerId && !triggerUsed) {
         triggerUsed = true;
         const intro: Block[] = reply.blocks.filter((b) => b !== form);
-        const view = renderModal(form, { f: form.formId, c: form.context, r: s.responseUrl }, intro);
+        const view = renderModal(form, { f: form.formId, c: form.context, r: s.responseUrl, ...(s.fromHome ? { h: 1 as const } : {}) }, intro);
         try {
           await api.call(s.team, s.token, 'views.open', { trigger_id: s.triggerId, view }, { maxWaitMs: 500 });
           continue;

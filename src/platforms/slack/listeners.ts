@@ -81,6 +81,21 @@ async function gate(deps: ListenerDeps, s: Surface, text: string, linkWanted = f
 async function run(deps: ListenerDeps, actor: Actor, s: Surface, input: Input): Promise<void> {
   const result = await dispatch(opts(deps), actor, input);
   await deliver(deps.api, s, result.replies);
+  if (s.fromHome) await publishHome(deps, s, actor);
+}
+
+/**
+ * Publishes the viewer's App Home as it is now. Called after anything done from the home (a
+ * button, a modal it opened), so that a 完了 is reflected at once: no stale 期限超過 with a 完了
+ * button until the user reopens the tab or the next reminder sync.
+ */
+async function publishHome(deps: ListenerDeps, s: Surface, actor: Actor): Promise<void> {
+  try {
+    const replies = await composeHome(opts(deps), actor);
+    await deps.api.call(s.team, s.token, 'views.publish', { user_id: s.userId, view: renderHome(replies) }, { maxWaitMs: 5_000 });
+  } catch (e) {
+    failed('home refresh', s.team, e);
+  }
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
@@ -131,6 +146,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       triggerId: body.trigger_id,
       message: container?.type === 'message' && container.channel_id && container.message_ts ? { channel: container.channel_id, ts: container.message_ts, ephemeral: container.is_ephemeral === true } : undefined,
       dmChannel: channelId?.startsWith('D') ? channelId : undefined,
+      fromHome: (body as { view?: { type?: string } }).view?.type === 'home',
     };
     try {
       if (!(await firstTime(deps, body.trigger_id))) return;
@@ -196,6 +212,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       const result = early ?? (await work);
       if (result.fieldErrors) await releaseInboundEvent(deps.db, 'slack', key);
       await deliver(deps.api, s, result.replies);
+      if (meta.h) await publishHome(deps, s, who.actor);
     } catch (e) {
       failed('view', s.team, e);
       await ack();

@@ -219,6 +219,8 @@ export interface ModalMetadata {
   c?: string;
   /** Where to answer after the submission: the response_url of the command that opened it. */
   r?: string;
+  /** Opened from App Home: the home is published again after the submission. */
+  h?: 1;
 }
 
 function element(field: FormField): types.InputBlock['element'] {
@@ -282,7 +284,7 @@ export function renderModal(form: FormBlock, meta: ModalMetadata, intro: Block[]
 export function encodeMetadata(meta: ModalMetadata): string {
   const full = JSON.stringify(meta);
   if (full.length <= LIMITS.privateMetadata) return full;
-  return JSON.stringify({ f: meta.f, c: meta.c }).slice(0, LIMITS.privateMetadata);
+  return JSON.stringify({ f: meta.f, c: meta.c, h: meta.h }).slice(0, LIMITS.privateMetadata);
 }
 
 /** A read-only modal (an answer to a button on App Home, where there is no message to reply in). */
