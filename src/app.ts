@@ -20,6 +20,7 @@ import { mountExport } from './platforms/export/routes';
 import { localSender } from './platforms/local/sender';
 import { schedulerSettingsOf, startScheduler } from './scheduler/index';
 import { appClock } from './core/clock';
+import { anchorSettingsOf } from './core/audit/anchors';
 import { serverSecret } from './core/server-secret';
 import { useLinkCodeSecret } from './core/staff/link';
 
@@ -66,7 +67,9 @@ export async function openDatabase(config: Config): Promise<{ url: string; embed
 export async function startApp(config: Config, opts: { now?: () => Date } = {}): Promise<App> {
   const { url, embedded } = await openDatabase(config);
   try {
-    await runMigrations(url);
+    // The bot's role (soudan_app) has no DDL: migrations are the owner's separate step
+    // (`npm run db:migrate`), except on the embedded default or when MIGRATE_ON_START says so.
+    if (config.MIGRATE_ON_START ?? embedded !== null) await runMigrations(url);
     const database = connect(url, {
       max: config.DB_POOL_MAX,
       connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
@@ -136,7 +139,9 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     const line = mountLine(http, senders, { db: database.db, registry, config }, { now });
     mountWebForm(http, { db: database.db, registry, config, now });
     mountExport(http, { db: database.db, config, now });
-    const scheduler = config.SCHEDULER ? await startScheduler({ url, senders, settings: schedulerSettingsOf(config), clock }) : null;
+    const anchors = { ...anchorSettingsOf(config), intervalMs: config.AUDIT_ANCHOR_INTERVAL_MS };
+    if (config.SCHEDULER && !anchors.key) log.warn('AUDIT_ANCHOR_KEY is not set: no audit anchors are written, so audit:verify cannot detect a re-hashed chain');
+    const scheduler = config.SCHEDULER ? await startScheduler({ url, senders, settings: schedulerSettingsOf(config), clock, anchors }) : null;
 
     const addr = await http.listen(config.PORT, config.HOST);
     const shownHost = addr.address.includes(':') ? `[${addr.address}]` : addr.address;

@@ -25,6 +25,17 @@ export const configSchema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** idle_in_transaction_session_timeout of the bot's pool (ms): a stuck transaction frees its locks. */
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /**
+   * Apply migrations at start-up. Unset: only with the embedded server; with DATABASE_URL the bot
+   * runs as soudan_app, which has no DDL, and `npm run db:migrate` is a separate step as the owner.
+   */
+  MIGRATE_ON_START: bool.optional(),
+  /** Key of the signed audit anchors (HMAC-SHA256; at least 32 characters). Never stored in the database. */
+  AUDIT_ANCHOR_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+  /** File the audit anchors are appended to, one signed line each (default DATA_DIR/audit-anchors.jsonl). */
+  AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
+  /** How often a scheduler instance writes an anchor of every tenant's chain head (ms; default 1 h). */
+  AUDIT_ANCHOR_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(3_600_000),
   /** The embedded PostgreSQL when DATABASE_URL is unset: auto = yes, except under NODE_ENV=production (then 'on' is needed). */
   EMBEDDED_DB: z.enum(['auto', 'on', 'off']).default('auto'),
   /** Load the fictional demo tenant into an empty database: auto = only with the embedded server. */

@@ -12,7 +12,7 @@ import { createLinkCode, LINK_SECRET_NEEDED, registerWorkspace } from '../core/s
 import { loadConfig } from '../config';
 import { listDeadDeliveries, retryDelivery } from '../scheduler/outbox';
 import { writeAccessTable } from './access-table';
-import { auditVerifyCommand } from './audit-verify';
+import { auditAnchorCommand, auditVerifyCommand } from './audit-verify';
 import { monitoringRecomputeCommand } from './monitoring-recompute';
 import { retentionCommand, tenantExportCommand } from './records';
 import { consoleOutput, withDatabase, type Output } from './with-db';
@@ -49,7 +49,8 @@ Operations
   deliveries:dead   --tenant <code>
   deliveries:retry  --tenant <code> --id <delivery id>
   abuse:escalate    re-send unacknowledged abuse alerts that are due
-  audit:verify      [--tenant <code>] [--anchors f] [--write-anchors f]   (same as npm run audit:verify)
+  audit:verify      [--tenant <code>] [--anchors f] [--no-anchors] [--write-anchors]   (same as npm run audit:verify)
+  audit:anchor      append a signed anchor of every tenant's chain head to AUDIT_ANCHOR_FILE (and the log)
   access:table      [--write]   print the access table (or write it into docs/security.md)
 
 Roles: counselor chief kikan secretariat gyosei office_manager abuse_contact admin`;
@@ -79,6 +80,7 @@ export async function adminCommand(db: Db, argv: string[], io: Output, now = new
     return command ? 0 : 2;
   }
   if (command === 'audit:verify') return auditVerifyCommand(db, rest, io);
+  if (command === 'audit:anchor') return auditAnchorCommand(db, io, now);
   const { values: v } = parseArgs({
     args: rest,
     options: {

@@ -5,8 +5,8 @@ import { connect, type Database } from '../../db/client';
 import { runMigrations } from '../../db/migrate';
 
 /**
- * Runs an operator command against DATABASE_URL (or the embedded server under DATA_DIR), with
- * the schema up to date, and closes everything afterwards. Returns the command's exit code.
+ * Runs an operator command against DATABASE_URL (or the embedded server under DATA_DIR, whose
+ * schema it brings up to date), and closes everything afterwards. Returns the command's exit code.
  */
 export async function withDatabase(run: (database: Database) => Promise<number>): Promise<number> {
   const config = loadConfig();
@@ -14,7 +14,8 @@ export async function withDatabase(run: (database: Database) => Promise<number>)
   if (config.LINK_SECRET) useLinkCodeSecret(config.LINK_SECRET);
   const { url, embedded } = await openDatabase(config);
   try {
-    await runMigrations(url);
+    // As the bot: the schema is migrated by the owner's own step, except on the embedded default.
+    if (config.MIGRATE_ON_START ?? embedded !== null) await runMigrations(url);
     const database = connect(url, { max: 2, applicationName: 'soudan-admin' });
     try {
       return await run(database);

@@ -16,6 +16,7 @@ import { planTenants } from './plan-tenant';
 import { DeliveryQueue } from './queue';
 import { Semaphores } from './semaphore';
 import { planningDuration } from '../metrics';
+import { writeAnchors, type AnchorSettings } from '../core/audit/anchors';
 
 export interface SchedulerSettings {
   /** How often to plan (digests are planned ahead, so this bounds nothing users see). */
@@ -46,6 +47,8 @@ export interface SchedulerDeps {
   clock?: Clock;
   /** An injected "now" (tests that start the scheduler alone); wins over settings.clock. */
   now?: () => Date;
+  /** Signed audit anchors every `intervalMs` (src/core/audit/anchors.ts); none without a key. */
+  anchors?: AnchorSettings & { intervalMs: number };
 }
 
 export interface Scheduler {
@@ -109,6 +112,20 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
       },
     });
     if (!stopped) await runHousekeeping(conn.db, now, day);
+    if (!stopped) await anchorIfDue(now);
+  }
+
+  // Monotonic time decides when the next anchor is due; the anchor itself carries the app clock's "now".
+  let lastAnchor = -Infinity;
+  async function anchorIfDue(now: Date): Promise<void> {
+    const a = deps.anchors;
+    if (!a?.key || performance.now() - lastAnchor < a.intervalMs) return;
+    lastAnchor = performance.now();
+    try {
+      for (const anchor of await writeAnchors(conn.db, { key: a.key, file: a.file }, now)) log.info({ anchor }, 'audit anchor');
+    } catch (e) {
+      log.error({ err: e, file: a.file }, 'writing audit anchors failed; next interval retries');
+    }
   }
 
   const tick = () => {

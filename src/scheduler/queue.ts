@@ -49,6 +49,10 @@ export class DeliveryQueue {
     this.boss = new PgBoss({
       connectionString: o.url,
       schema: 'pgboss',
+      // The schema is the owner's to install and upgrade (db/migrate.ts): the bot's role has no
+      // DDL, so it neither migrates nor rebuilds indexes (REINDEX needs the table's owner).
+      migrate: false,
+      reindex: false,
       // One connection per fetch loop, plus completion, heartbeats and maintenance.
       max: Math.max(4, o.concurrency + 2),
       application_name: 'soudan-bot-queue',

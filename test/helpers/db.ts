@@ -4,7 +4,12 @@ import { inject } from 'vitest';
 import { connect, type Database } from '../../db/client';
 
 export interface TestDatabase extends Database {
+  /** The database as the bot's login role (a member of soudan_app): what startApp and the scheduler get. */
   url: string;
+  /** The same database as its owner (migrations, tampering with the audit log, ANALYZE, triggers). */
+  ownerUrl: string;
+  /** An owner connection, for fixtures that need owner rights; `db` and `sql` are the bot's role. */
+  owner: Database;
   name: string;
   drop(): Promise<void>;
 }
@@ -15,7 +20,11 @@ function withDatabase(url: string, db: string): string {
   return u.toString();
 }
 
-/** A fresh, migrated database of its own (cloned from the run's template). */
+/**
+ * A fresh, migrated database of its own (cloned from the run's template, migrated by the owner).
+ * `db`, `sql` and `url` are the bot's role, so every test proves the app works without owner
+ * rights; `owner` and `ownerUrl` are for what only the owner may do.
+ */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = inject('pgAdminUrl');
   const template = inject('pgTemplate');
@@ -35,14 +44,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   } finally {
     await admin.end();
   }
-  const url = withDatabase(adminUrl, name);
+  const ownerUrl = withDatabase(adminUrl, name);
+  const url = withDatabase(inject('pgAppUrl'), name);
   const database = connect(url, { max: 5 });
+  const owner = connect(ownerUrl, { max: 2 });
   return {
     ...database,
     url,
+    ownerUrl,
+    owner,
     name,
     async drop() {
       await database.close();
+      await owner.close();
       const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
       try {
         await a.unsafe(`drop database if exists ${name} with (force)`);

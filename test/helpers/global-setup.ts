@@ -12,6 +12,8 @@ declare module 'vitest' {
     pgAdminUrl: string;
     /** A migrated database to clone per test file. */
     pgTemplate: string;
+    /** Like pgAdminUrl, but as the login role the bot runs as (a member of soudan_app). */
+    pgAppUrl: string;
   }
 }
 
@@ -51,6 +53,30 @@ export async function setup(project: TestProject): Promise<void> {
   await runMigrations(withDatabase(adminUrl, template));
   project.provide('pgAdminUrl', adminUrl);
   project.provide('pgTemplate', template);
+  project.provide('pgAppUrl', await appRoleUrl(adminUrl));
+}
+
+/** The bot's login role in tests: not a secret (a test server), the same on every run. */
+export const TEST_APP_LOGIN = 'soudan_test_bot';
+
+/**
+ * Every test connects the app (startApp, the scheduler, the product's db client) as a login member
+ * of soudan_app, as docs/operations.md tells an operator to: what the role may not do fails the
+ * suite. Roles are per server; a role left by an earlier run is reused.
+ */
+async function appRoleUrl(url: string): Promise<string> {
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`do $$ begin create role ${TEST_APP_LOGIN} login; exception when duplicate_object then null; end $$`);
+    await admin.unsafe(`alter role ${TEST_APP_LOGIN} login password '${TEST_APP_LOGIN}'`);
+    await admin.unsafe(`grant soudan_app to ${TEST_APP_LOGIN}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(url);
+  u.username = TEST_APP_LOGIN;
+  u.password = TEST_APP_LOGIN;
+  return u.toString();
 }
 
 export async function teardown(): Promise<void> {

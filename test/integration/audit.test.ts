@@ -8,7 +8,10 @@ import { decide, personFacts } from '../../src/core/access';
 import { searchPersons } from '../../src/core/cases/search';
 import { makeWorld } from '../helpers/world';
 import { auditVerifyCommand } from '../../src/cli/audit-verify';
-import { writeAudit } from '../../src/core/audit/write';
+import { chainHash, writeAudit, writeAuditBatch } from '../../src/core/audit/write';
+import { auditAnchorCommand } from '../../src/cli/audit-verify';
+import { SenderRegistry } from '../../src/chat/adapter';
+import { startScheduler } from '../../src/scheduler/index';
 import { verifyAuditChain } from '../../src/core/audit/verify';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
@@ -35,51 +38,150 @@ async function tenantWithRows(n: number): Promise<{ id: string; code: string }> 
   return { id: t.id, code };
 }
 
-/** Runs statements as a superuser with the append-only triggers off, as an attacker with full rights could. */
+/** Runs statements as the database owner with the append-only trigger off, as the owner (or a DBA) could. */
 async function tamper(statements: (sql: TestDatabase['sql']) => Promise<unknown>): Promise<void> {
-  await tdb.sql.begin(async (sql) => {
+  await tdb.owner.sql.begin(async (sql) => {
     await sql`alter table audit_log disable trigger audit_log_no_update`;
     await statements(sql as unknown as TestDatabase['sql']);
     await sql`alter table audit_log enable trigger audit_log_no_update`;
   });
 }
 
-async function asAppRole<T>(f: (sql: TestDatabase['sql']) => Promise<T>): Promise<T> {
-  // SET ROLE: the tests connect as a superuser; this is the role the application runs as.
-  return tdb.sql.begin(async (sql) => {
-    await sql`set local role soudan_app`;
-    return f(sql as unknown as TestDatabase['sql']);
-  }) as Promise<T>;
+/** The owner rewrites row `seq` and re-hashes every row after it, so that the chain alone verifies. */
+async function rewriteAndRehash(tenantId: string, seq: number): Promise<void> {
+  await tamper(async (sql) => {
+    await sql`update audit_log set resource_id = 'someone-else' where tenant_id = ${tenantId} and seq = ${seq}`;
+    const rows = await sql<{ seq: number; at: Date; actor_staff_id: string | null; platform: string | null; action: string; resource_type: string; resource_id: string | null; detail: Record<string, unknown>; prev_hash: string }[]>`
+      select * from audit_log where tenant_id = ${tenantId} and seq >= ${seq} order by seq`;
+    let prev = rows[0]!.prev_hash;
+    for (const r of rows) {
+      const hash = chainHash(prev, { tenantId, seq: r.seq, at: new Date(r.at), actorStaffId: r.actor_staff_id, platform: r.platform, action: r.action, resourceType: r.resource_type, resourceId: r.resource_id, detail: r.detail });
+      await sql`update audit_log set prev_hash = ${prev}, hash = ${hash} where tenant_id = ${tenantId} and seq = ${r.seq}`;
+      prev = hash;
+    }
+  });
 }
 
-describe('the audit log cannot be edited', () => {
-  it('the application role may append and read audit rows', async () => {
+const KEY = 'k'.repeat(40);
+const anchorSettings = () => ({ key: KEY, file: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'anchors-')), 'audit-anchors.jsonl') });
+const quiet = { out: () => {}, err: () => {} };
+/** What an operator sees: every line the command printed. */
+async function verifyOutput(argv: string[], settings: { key: string | undefined; file: string }): Promise<{ code: number; text: string }> {
+  const lines: string[] = [];
+  const code = await auditVerifyCommand(tdb.db, argv, { out: (l) => lines.push(l), err: (l) => lines.push(l) }, settings);
+  return { code, text: lines.join('\n') };
+}
+
+describe('the bot\'s role (a login member of soudan_app) cannot change history', () => {
+  // tdb.sql is the role every test's app runs as (test/helpers/db.ts); these statements are refused by privilege.
+  it('is not the owner: DDL is refused', async () => {
+    const [who] = await tdb.sql<{ u: string; member: boolean }[]>`select current_user as u, pg_has_role(current_user, 'soudan_app', 'member') as member`;
+    expect(who).toMatchObject({ member: true });
+    await expect(tdb.sql`create table intruder (id int)`).rejects.toThrow(/permission denied/);
+    await expect(tdb.sql`alter table audit_log disable trigger audit_log_no_update`).rejects.toThrow(/must be owner/);
+    await expect(tdb.sql`drop table record_versions`).rejects.toThrow(/must be owner/);
+    await expect(tdb.sql`create or replace function audit_append_batch() returns int language sql as 'select 1'`).rejects.toThrow(/permission denied/);
+  });
+
+  it('TRUNCATE is refused on every table', async () => {
+    for (const table of ['audit_log', 'record_versions', 'persons', 'deliveries']) {
+      await expect(tdb.sql.unsafe(`truncate ${table}`)).rejects.toThrow(/permission denied/);
+    }
+  });
+
+  it('UPDATE and DELETE on audit_log and record_versions are refused', async () => {
+    const t = await tenantWithRows(2);
+    await expect(tdb.sql`update audit_log set action = 'x' where tenant_id = ${t.id}`).rejects.toThrow(/permission denied/);
+    await expect(tdb.sql`delete from audit_log where tenant_id = ${t.id}`).rejects.toThrow(/permission denied/);
+    await expect(tdb.sql`update record_versions set reason = 'x'`).rejects.toThrow(/permission denied/);
+    await expect(tdb.sql`delete from record_versions`).rejects.toThrow(/permission denied/);
+  });
+
+  it('a direct INSERT into audit_log is refused: rows come only through audit_append()', async () => {
     const t = await tenantWithRows(1);
-    const rows = await asAppRole(async (sql) => {
-      await sql`insert into audit_log (tenant_id, seq, at, action, resource_type, prev_hash, hash) values (${t.id}, 99, ${new Date().toISOString()}::timestamptz, 'view', 'person', 'x', 'y')`;
-      return sql`select count(*)::int as n from audit_log where tenant_id = ${t.id}`;
-    });
-    expect(rows[0]?.n).toBe(2);
+    await expect(
+      tdb.sql`insert into audit_log (tenant_id, seq, at, action, resource_type, prev_hash, hash) values (${t.id}, 99, ${new Date().toISOString()}::timestamptz, 'view', 'person', 'x', 'y')`,
+    ).rejects.toThrow(/permission denied/);
   });
 
-  it('UPDATE audit_log fails for the application role: it lacks the privilege', async () => {
-    const t = await tenantWithRows(2);
-    await expect(asAppRole((sql) => sql`update audit_log set action = 'x' where tenant_id = ${t.id}`)).rejects.toThrow(/permission denied/);
+  it('appends through the SECURITY DEFINER functions, one row or a batch, and the chain stays whole', async () => {
+    const t = await tenantWithRows(3);
+    await writeAuditBatch(tdb.db, t.id, Array.from({ length: 4 }, (_, i) => ({ actorStaffId: null, platform: 'job', action: 'notify', resourceType: 'delivery', resourceId: `d${i}`, detail: { i } })));
+    await writeAudit(tdb.db, { tenantId: t.id, actorStaffId: null, platform: 'local', action: 'view', resourceType: 'person', resourceId: 'p9' });
+    const res = await verifyAuditChain(tdb.db, { tenantId: t.id });
+    expect(res.problems).toEqual([]);
+    expect(res.heads[0]).toMatchObject({ rows: 8, seq: 8 });
+    const [fn] = await tdb.owner.sql<{ n: number }[]>`select count(*)::int as n from pg_proc where proname in ('audit_append', 'audit_append_batch', 'purge_record_versions') and prosecdef`;
+    expect(fn?.n).toBe(3);
   });
 
-  it('DELETE FROM audit_log and TRUNCATE fail for the application role', async () => {
+  it('the owner is refused UPDATE, DELETE and TRUNCATE too while the trigger is on', async () => {
     const t = await tenantWithRows(2);
-    await expect(asAppRole((sql) => sql`delete from audit_log where tenant_id = ${t.id}`)).rejects.toThrow(/permission denied/);
-    await expect(asAppRole((sql) => sql`truncate audit_log`)).rejects.toThrow(/permission denied/);
-  });
-
-  it('UPDATE and DELETE fail for everyone else too, the owner included (trigger)', async () => {
-    const t = await tenantWithRows(2);
-    await expect(tdb.sql`update audit_log set action = 'x' where tenant_id = ${t.id}`).rejects.toThrow(/append-only/);
-    await expect(tdb.sql`delete from audit_log where tenant_id = ${t.id}`).rejects.toThrow(/append-only/);
-    await expect(tdb.sql`truncate audit_log`).rejects.toThrow(/append-only/);
+    await expect(tdb.owner.sql`update audit_log set action = 'x' where tenant_id = ${t.id}`).rejects.toThrow(/append-only/);
+    await expect(tdb.owner.sql`delete from audit_log where tenant_id = ${t.id}`).rejects.toThrow(/append-only/);
+    await expect(tdb.owner.sql`truncate audit_log`).rejects.toThrow(/append-only/);
     const n = await tdb.db.select().from(auditLog).where(eq(auditLog.tenantId, t.id));
     expect(n).toHaveLength(2);
+  });
+});
+
+describe('anchors outside the database', () => {
+  it('a chain rewritten and re-hashed by the owner fails audit:verify against the signed anchors; untouched it passes', async () => {
+    const t = await tenantWithRows(5);
+    const settings = anchorSettings();
+    const now = new Date('2026-12-03T00:00:00Z');
+    expect(await auditAnchorCommand(tdb.db, quiet, now, settings)).toBe(0);
+    const lines = fs.readFileSync(settings.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toContainEqual(expect.objectContaining({ type: 'audit_anchor', tenantId: t.id, seq: 5, at: now.toISOString() }));
+    const intact = await verifyOutput(['--tenant', t.code], settings);
+    expect(intact.code).toBe(0);
+    expect(intact.text).toContain('audit log intact');
+    await rewriteAndRehash(t.id, 2);
+    // The chain alone looks whole: only the anchor shows what happened.
+    expect((await verifyAuditChain(tdb.db, { tenantId: t.id })).ok).toBe(true);
+    const after = await verifyOutput(['--tenant', t.code], settings);
+    expect(after.code).toBe(1);
+    expect(after.text).toContain(`FAIL tenant ${t.code} (${t.id}) seq 5: altered: hash differs from the recorded anchor (the chain was rewritten and re-hashed)`);
+  });
+
+  it('an anchor line edited to match a rewritten chain is refused by its signature', async () => {
+    const t = await tenantWithRows(3);
+    const settings = anchorSettings();
+    await auditAnchorCommand(tdb.db, quiet, new Date(), settings);
+    await rewriteAndRehash(t.id, 1);
+    const [head] = await tdb.sql<{ hash: string }[]>`select hash from audit_log where tenant_id = ${t.id} and seq = 3`;
+    const forged = fs.readFileSync(settings.file, 'utf8').replace(/"seq":3,"hash":"[0-9a-f]+"/, `"seq":3,"hash":"${head!.hash}"`);
+    fs.writeFileSync(settings.file, forged);
+    const res = await verifyOutput(['--tenant', t.code], settings);
+    expect(res.code).toBe(1);
+    expect(res.text).toMatch(/line \d+: signature does not match/);
+  });
+
+  it('without an anchor file audit:verify says what to do, instead of passing', async () => {
+    const res = await verifyOutput([], { key: KEY, file: path.join(os.tmpdir(), 'no-such-dir-anchors', 'a.jsonl') });
+    expect(res.code).toBe(2);
+    expect(res.text).toContain('no anchor file at');
+    const alone = await verifyOutput(['--no-anchors'], { key: undefined, file: '/nonexistent' });
+    expect(alone.text).toContain('a chain rewritten and re-hashed by the database owner would pass');
+  });
+
+  it('the scheduler writes anchors by itself, to the file and the log stream', async () => {
+    const t = await tenantWithRows(2);
+    const settings = anchorSettings();
+    const scheduler = await startScheduler({
+      url: tdb.url,
+      senders: new SenderRegistry(),
+      now: () => new Date('2026-12-03T01:00:00Z'),
+      settings: { planIntervalMs: 60_000, syncIntervalMs: 0, maxAttempts: 3, retryBaseMs: 100, retryMaxMs: 1000, concurrencyPerPlatform: 1, workers: 1, clock: 'system' },
+      anchors: { ...settings, intervalMs: 60_000 },
+    });
+    try {
+      await expect.poll(() => fs.existsSync(settings.file) && fs.readFileSync(settings.file, 'utf8').includes(t.id), { timeout: 20_000 }).toBe(true);
+    } finally {
+      await scheduler.stop();
+    }
+    expect(fs.readFileSync(settings.file, 'utf8')).toContain('"at":"2026-12-03T01:00:00.000Z"');
+    expect((await verifyOutput(['--tenant', t.code], settings)).code).toBe(0);
   });
 });
 
@@ -95,7 +197,7 @@ describe('audit:verify', () => {
     const t = await tenantWithRows(5);
     await tamper((sql) => sql`update audit_log set resource_id = 'someone-else' where tenant_id = ${t.id} and seq = 3`);
     const lines: string[] = [];
-    const code = await auditVerifyCommand(tdb.db, ['--tenant', t.code], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await auditVerifyCommand(tdb.db, ['--tenant', t.code, '--no-anchors'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
     expect(code).toBe(1);
     expect(lines.join('\n')).toContain(`FAIL tenant ${t.code} (${t.id}) seq 3: altered`);
   });
@@ -121,15 +223,14 @@ describe('audit:verify', () => {
     expect(res.problems.map((p) => p.seq)).toEqual(expect.arrayContaining([2, 4]));
   });
 
-  it('catches a rewritten chain end against an anchor kept outside the database', async () => {
+  it('catches a cut chain end against an anchor kept outside the database', async () => {
     const t = await tenantWithRows(4);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'anchors-')), 'a.json');
-    const io = { out: () => {}, err: () => {} };
-    expect(await auditVerifyCommand(tdb.db, ['--tenant', t.code, '--write-anchors', file], io)).toBe(0);
+    const settings = anchorSettings();
+    expect(await auditVerifyCommand(tdb.db, ['--tenant', t.code, '--write-anchors'], quiet, settings)).toBe(0);
     await tamper((sql) => sql`delete from audit_log where tenant_id = ${t.id} and seq = 4`);
     // Without the anchor the shorter chain looks whole; with it, the cut shows.
     expect((await verifyAuditChain(tdb.db, { tenantId: t.id })).ok).toBe(true);
-    expect(await auditVerifyCommand(tdb.db, ['--tenant', t.code, '--anchors', file], io)).toBe(1);
+    expect(await auditVerifyCommand(tdb.db, ['--tenant', t.code], quiet, settings)).toBe(1);
   });
 
   it('concurrent writers never fork the chain', async () => {

@@ -41,7 +41,7 @@ beforeAll(async () => {
   world = await makeWorld(tdb.db);
   app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'off', LOCAL_CHAT: 'on', SCHEDULER: 'false' }), { now: () => now });
   chat = await localChatApi(app.url);
-  admin = postgres(tdb.url, { max: 1, onnotice: () => {} });
+  admin = postgres(tdb.ownerUrl, { max: 1, onnotice: () => {} });
 });
 afterAll(async () => {
   await admin?.end();

@@ -130,7 +130,7 @@ describe('hot queries use indexes on the city dataset', () => {
       insert into reminders (tenant_id, key, kind, recipient_id, subject_type, subject_id, due_on, created_at)
       select sp.tenant_id, 'monitoring:' || sp.id || ':2026-11', 'monitoring', p.counselor_id, 'service_plan', sp.id, '2026-11-30', ${NOW.toISOString()}::timestamptz
       from service_plans sp join persons p on p.id = sp.person_id`;
-    await tdb.sql`analyze reminders`;
+    await tdb.owner.sql`analyze reminders`;
     const r = await scansOf(async () => {
       const rows = await openReminders(db, a.actor.tenantId, [a.actor.staffId]);
       await labelReminders(db, a.actor.tenantId, rows);
@@ -154,7 +154,7 @@ describe('hot queries use indexes on the city dataset', () => {
       select ${a.actor.tenantId}, 'qp:' || g, ${a.actor.staffId}, 'notice', '{"visibility":"dm","blocks":[],"summary":"qp"}'::jsonb,
         case when g > 50 then 'sent' else 'pending' end, ${NOW.toISOString()}::timestamptz, ${NOW.toISOString()}::timestamptz, 'qp-job-' || g
       from generate_series(1, 20000) g`;
-    await tdb.sql`analyze deliveries`;
+    await tdb.owner.sql`analyze deliveries`;
     const jobs = (await tdb.sql<{ id: string; job_id: string }[]>`select id, job_id from deliveries where idempotency_key like 'qp:%' and status = 'pending'`).map((j) => ({ deliveryId: j.id, jobId: j.job_id }));
     const senders = new SenderRegistry();
     senders.add({ platform: 'slack', send: async (_to, _reply, key) => ({ ok: true, messageId: `m-${key}` }) });

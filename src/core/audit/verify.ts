@@ -50,7 +50,9 @@ export async function verifyAuditChain(db: DbOrTx, opts: { tenantId?: string; an
   const problems: ChainProblem[] = [];
   const heads: TenantHead[] = [];
   for (const t of ts) {
-    const anchors = new Map((opts.anchors ?? []).filter((a) => a.tenantId === t.id).map((a) => [a.seq, a.hash]));
+    // Several anchors may name one seq (written at different moments, or by several instances): each must match.
+    const anchors = new Map<number, Set<string>>();
+    for (const a of opts.anchors ?? []) if (a.tenantId === t.id) anchors.set(a.seq, (anchors.get(a.seq) ?? new Set()).add(a.hash));
     const problem = (seq: number, kind: ChainProblemKind, message: string) =>
       problems.push({ tenantId: t.id, tenantCode: t.code, seq, kind, message });
     let expectedSeq = 1;
@@ -81,7 +83,7 @@ export async function verifyAuditChain(db: DbOrTx, opts: { tenantId?: string; an
         });
         if (recomputed !== row.hash) problem(row.seq, 'altered', 'content does not match its hash');
         const anchored = anchors.get(row.seq);
-        if (anchored !== undefined && anchored !== row.hash) problem(row.seq, 'altered', 'hash differs from the recorded anchor');
+        if (anchored !== undefined && [...anchored].some((h) => h !== row.hash)) problem(row.seq, 'altered', 'hash differs from the recorded anchor (the chain was rewritten and re-hashed)');
         anchors.delete(row.seq);
         expectedSeq = row.seq + 1;
         prevHash = row.hash;

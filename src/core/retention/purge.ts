@@ -14,6 +14,7 @@ import { jstToday } from '../calendar/jst';
  * the rows themselves stay so that counts (活動指標) and the audit trail keep their references.
  * A tenant without the setting is never purged.
  */
+// Both markers are repeated in purge_record_versions() (migration 0011): change them with a migration.
 export const PURGED_REASON = '保存期間経過';
 const ERASED = '（保存期間経過により消去）';
 
@@ -65,14 +66,15 @@ async function purgeTenant(db: Db, t: { id: string; code: string; settings: Reco
     const [s] = await tx.execute<{ n: number }>(sql`select count(*)::int as n from secondary_consultations where tenant_id = ${t.id} and person_id in (${idList})`);
     const counts: PurgeCounts = { tenantId: t.id, tenantCode: t.code, retentionYears: years, cutoff, persons: ids.length, consultations: c?.n ?? 0, versions: v?.n ?? 0, secondary: s?.n ?? 0 };
     if (dryRun) return counts;
-    // Versions first: they are found through the consultations before those are erased.
-    await tx.execute(sql`delete from record_versions where ${versionWhere}`);
     await tx.execute(sql`update consultations set summary = ${ERASED}, next_action = null where ${consultationWhere}`);
     await tx.execute(sql`update secondary_posts set body = ${ERASED} where secondary_id in (select id from secondary_consultations where tenant_id = ${t.id} and person_id in (${idList}))`);
     await tx.execute(sql`update secondary_consultations set tried = ${ERASED}, question = ${ERASED}, profile = null where tenant_id = ${t.id} and person_id in (${idList})`);
     await tx.execute(sql`update persons set family_name = ${ERASED}, given_name = '', family_kana = '', given_kana = '', search_text = '',
       birth_date = null, recipient_number = null, deleted_at = coalesce(deleted_at, ${now.toISOString()}::timestamptz), deleted_reason = ${PURGED_REASON}
       where tenant_id = ${t.id} and id in (${idList})`);
+    // Earlier versions last: purge_record_versions (migration 0011; the bot's role may not delete
+    // versions itself) removes only those of what was just marked purged or erased.
+    await tx.execute(sql`select purge_record_versions(${t.id}::uuid)`);
     await writeAudit(tx, {
       tenantId: t.id,
       actorStaffId: null,
