@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client';
 import { isUserError } from '../core/errors';
 import { log } from '../log';
-import { enqueueDelivery } from '../core/outbox';
+import { enqueueReply } from './outbox';
 import type { CommandRegistry, HandlerContext } from './registry';
 import { textReply } from './replies';
 import { containsUnstorable, hasUnstorable, UNSTORABLE_FIELD_MESSAGE, UNSTORABLE_MESSAGE } from './unstorable';
@@ -107,7 +107,7 @@ async function routeReplies(db: Db, actor: Actor, replies: Reply[], requestId: s
   for (const [i, r] of replies.entries()) {
     if (isForAsker(actor, r)) mine.push(r);
     else {
-      await enqueueDelivery(db, {
+      await enqueueReply(db, {
         tenantId: actor.tenantId,
         idempotencyKey: `reply:${requestId}:${i}`,
         recipientId: r.visibility === 'dm' ? r.toStaffId : null,

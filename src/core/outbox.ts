@@ -6,7 +6,6 @@
  */
 import type { DbOrTx } from '../../db/client';
 import { deliveries } from '../../db/schema/index';
-import type { Reply } from '../chat/types';
 
 export interface NewDelivery {
   tenantId: string;
@@ -15,7 +14,11 @@ export interface NewDelivery {
   recipientId?: string | null;
   channel?: string | null;
   kind: string;
-  reply: Reply;
+  /**
+   * What to send, as JSON: a notice of the domain (`sendNotice`, src/core/notices.ts), or a
+   * message the conversation side already rendered. The sender turns it into a platform message.
+   */
+  payload: object;
   runAt?: Date;
 }
 
@@ -29,7 +32,7 @@ export async function enqueueDelivery(tx: DbOrTx, d: NewDelivery, now: Date): Pr
       recipientId: d.recipientId ?? null,
       channel: d.channel ?? null,
       kind: d.kind,
-      payload: d.reply,
+      payload: d.payload,
       runAt: d.runAt ?? now,
       createdAt: now,
     })

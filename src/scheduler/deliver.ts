@@ -6,10 +6,13 @@
  *
  *   claim (lease, attempts + 1) → resolve platform → throttle check → send (timeout) → record
  *
- * A batch makes each step one round trip for all its deliveries (one UPDATE … FROM unnest for
- * the leases, one query for the chat accounts, one per platform for throttles, one UPDATE for
- * every "sent"); sends run concurrently within the per-platform semaphore. Retries, dead
- * letters and throttle holds are rare and stay one statement per delivery.
+ * A batch makes the lease, the chat accounts and the throttles one round trip each for all its
+ * deliveries; sends run concurrently within the per-platform semaphore. "Sent" is recorded per
+ * message, before its semaphore slot is released: a process killed mid-batch leaves at most the
+ * messages in flight (DELIVERY_CONCURRENCY_PER_PLATFORM per platform) sent but unrecorded, which
+ * the next attempt sends again (absorbed by the platform's retry key where it has one; Slack and
+ * LINE WORKS would show them twice). Measured in test/multiprocess/three-instances.test.ts.
+ * Retries, dead letters and throttle holds are rare and stay one statement per delivery.
  *
  * The record step is retried until PostgreSQL answers (within the lease), so a restart of the
  * database between "sent" and "recorded" does not make a second attempt send it again.
@@ -19,6 +22,7 @@ import { pgArray } from '../../db/array';
 import type { Db } from '../../db/client';
 import type { PlatformSender, SenderRegistry, SendResult, Destination } from '../chat/adapter';
 import type { Platform, Reply } from '../chat/types';
+import { deliveryReply } from '../../handlers/notices/render';
 import { asError } from '../core/errors';
 import { log, safeErrorText } from '../log';
 import type { Clock } from '../core/clock';
@@ -76,7 +80,8 @@ type Claimed = {
   tenant_id: string;
   recipient_id: string | null;
   channel: string | null;
-  payload: Reply;
+  /** A domain notice or a rendered message: `deliveryReply` makes it the message to send. */
+  payload: unknown;
   attempts: number;
   idempotency_key: string;
 };
@@ -168,7 +173,7 @@ async function bury(o: DeliverOptions, id: string, error: string): Promise<void>
 
 type Sent = { id: string; platform: string; messageId: string | null; sentAt: Date };
 
-/** Every "sent" of a batch in one statement, fenced by our lease row by row. */
+/** "Sent" of one delivery (or several), fenced by our lease row by row. */
 async function recordSent(o: DeliverOptions, sent: Sent[]): Promise<void> {
   if (sent.length === 0) return;
   await persist(o, 'sent', sent.length === 1 ? sent[0]!.id : `${sent.length} deliveries`, (db) =>
@@ -312,8 +317,6 @@ async function runClaimed(o: DeliverOptions, claimed: Claimed[], results: Map<st
   const dests = await resolveAll(o, claimed);
   const platforms = [...new Set([...dests.values()].flatMap((r) => ('sender' in r ? [r.sender.platform] : [])))];
   const held = await throttledUntil(o, platforms);
-  const sent: Sent[] = [];
-  const sentRows: Claimed[] = [];
   await Promise.all(
     claimed.map((d) =>
       one(d, async () => {
@@ -328,11 +331,24 @@ async function runClaimed(o: DeliverOptions, claimed: Claimed[], results: Map<st
           await reschedule(o, d.id, new Date(o.clock.now().getTime() + (until.getTime() - Date.now())), `waiting for ${platform} rate limit`, false);
           return 'throttled';
         }
-        const result = await o.semaphores.run(platform, () => sendWithTimeout(() => dest.sender.send(dest.to, d.payload, d.idempotency_key)));
+        // The send and its record share the slot: what a crash leaves unrecorded is what was in flight.
+        let recordError: unknown = null;
+        const result = await o.semaphores.run(platform, async () => {
+          const r = await sendWithTimeout(() => dest.sender.send(dest.to, deliveryReply(d.payload, { recipientId: d.recipient_id, channel: d.channel }), d.idempotency_key));
+          if (r.ok) {
+            try {
+              await recordSent(o, [{ id: d.id, platform, messageId: r.messageId ?? null, sentAt: o.clock.now() }]);
+            } catch (e) {
+              recordError = e;
+            }
+          }
+          return r;
+        });
         deliverySends.inc({ platform, outcome: result.ok ? 'sent' : result.retryAfterMs !== undefined ? 'rate_limited' : result.permanent || d.attempts >= o.maxAttempts ? 'dead' : 'retry' });
         if (result.ok) {
-          sent.push({ id: d.id, platform, messageId: result.messageId ?? null, sentAt: o.clock.now() });
-          sentRows.push(d);
+          // Not recorded within the lease: the job library runs this job again, whose next attempt
+          // sends again (absorbed by the platform where it honours the key).
+          if (recordError !== null) throw asError(recordError);
           return 'sent';
         }
         if (result.retryAfterMs !== undefined) {
@@ -351,11 +367,4 @@ async function runClaimed(o: DeliverOptions, claimed: Claimed[], results: Map<st
       }),
     ),
   );
-  try {
-    await recordSent(o, sent);
-  } catch (e) {
-    // Not recorded within the lease: the job library runs these jobs again, whose next attempt
-    // sends again (absorbed by the platform where it honours the key).
-    for (const d of sentRows) set(d, asError(e));
-  }
 }

@@ -29,10 +29,10 @@ import { writeAuditBatch } from '../core/audit/write';
 import { jstToday } from '../core/calendar/jst';
 import type { CountFrom } from '../core/monitoring/months';
 import { ACTIVE_PLAN_COLUMNS, activePlansOf, scheduleOfPlan } from '../core/monitoring/plan-row';
-import { monthMoves, renderMonthMoves, type MonitoringRecord, type MonthMoves } from '../core/monitoring/recompute';
+import { monthMoves, monthMovesNotice, type MonitoringRecord, type MonthMoves } from '../core/monitoring/recompute';
 import { monitoringKey } from '../core/reminders/plan-due';
 import { MONITORING_KIND } from '../core/vocabulary';
-import { enqueueDelivery } from './outbox';
+import { sendNotice } from '../core/notices';
 
 /** The planning_jobs row of this recomputation. */
 export const MONITORING_RULE_JOB = 'monitoring-months-2012qa';
@@ -186,7 +186,7 @@ export async function recomputeMonitoringOnce<T>(
   let notified = 0;
   for (const [staffId, plans] of byCounselor) {
     const key = movedMessageKey(staffId);
-    const fresh = await enqueueDelivery(tx, { tenantId, idempotencyKey: key, recipientId: staffId, kind: 'monitoring_moved', reply: renderMonthMoves(plans, staffId) }, now);
+    const fresh = await sendNotice(tx, { tenantId, kind: 'monitoring_moved', idempotencyKey: key, to: { staffId }, notice: monthMovesNotice(plans) }, now);
     if (!fresh) continue;
     notified++;
     // Sending persons' names to their counselor is a disclosure: audited, counts only.

@@ -1,8 +1,9 @@
 import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { deliveries } from '../../db/schema/index';
+import { deliveryReply } from '../../handlers/notices/render';
 
-export { enqueueDelivery, type NewDelivery } from '../core/outbox';
+export { enqueueReply } from '../chat/outbox';
 
 /** The latest messages addressed to a staff member, oldest first (the local chat's inbox). */
 export async function inboxOf(db: DbOrTx, tenantId: string, staffId: string, limit = 30) {
@@ -12,7 +13,7 @@ export async function inboxOf(db: DbOrTx, tenantId: string, staffId: string, lim
     .where(and(eq(deliveries.tenantId, tenantId), eq(deliveries.recipientId, staffId)))
     .orderBy(desc(deliveries.createdAt))
     .limit(limit);
-  return rows.reverse();
+  return rows.reverse().map((r) => ({ ...r, payload: deliveryReply(r.payload, { recipientId: staffId, channel: null }) }));
 }
 
 /** The latest channel posts of a tenant, oldest first (the local chat's channel view). */
@@ -23,7 +24,7 @@ export async function channelPostsOf(db: DbOrTx, tenantId: string, limit = 30) {
     .where(and(eq(deliveries.tenantId, tenantId), isNotNull(deliveries.channel)))
     .orderBy(desc(deliveries.createdAt))
     .limit(limit);
-  return rows.reverse();
+  return rows.reverse().map((r) => ({ ...r, payload: deliveryReply(r.payload, { recipientId: null, channel: r.channel }) }));
 }
 
 export async function markSent(db: DbOrTx, ids: string[], now: Date): Promise<void> {

@@ -15,7 +15,8 @@ import { deliveries, offices, persons, reminders, secondaryConsultations, servic
 import { writeAuditBatch } from '../core/audit/write';
 import { isBusinessDay } from '../core/calendar/business-days';
 import { jstToday, monthOf } from '../core/calendar/jst';
-import { groupDigest, digestCount, renderDigest, renderEscalations, renderLastCall, type DigestItem, type EscalationEntry } from '../core/reminders/digest';
+import { groupDigest, digestCount, type DigestItem } from '../core/reminders/digest';
+import { renderDigest, renderEscalations, renderLastCall, type EscalationEntry } from '../../handlers/notices/digest';
 import { labelReminders, openReminders } from '../core/reminders/items';
 import { createPlanMemo, needsEscalation, planForPlan, planSecondaryWaiting, type PlannedReminder } from '../core/reminders/plan-due';
 import { digestInstant, isDigestDay, isLastCallDay } from '../core/reminders/schedule';

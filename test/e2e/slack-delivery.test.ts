@@ -5,7 +5,7 @@ import { startApp, type App } from '../../src/app';
 import { button, card, reply } from '../../src/chat/replies';
 import { loadConfig } from '../../src/config';
 import { createLinkCode, redeemLinkCode, registerWorkspace } from '../../src/core/staff/link';
-import { enqueueDelivery } from '../../src/scheduler/outbox';
+import { enqueueReply } from '../../src/scheduler/outbox';
 import { FakeSlack } from '../fakes/slack';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeWorld, type World } from '../helpers/world';
@@ -63,7 +63,7 @@ describe('the delivery queue on Slack', () => {
   it('a reminder for a linked staff member arrives as a DM with its buttons, after a 429 is waited out', async () => {
     fake.rateLimit('chat.postMessage', 1);
     const reminder = reply('モニタリングの期限', [card('モニタリング期限', [{ label: 'ケース', value: 'C-0001' }], [button('完了', 'yotei:done', 'r1'), button('スヌーズ', 'yotei:snooze', 'r1')])], 'dm');
-    await enqueueDelivery(tdb.db, { tenantId: world.tenantId, idempotencyKey: 'slack-e2e:reminder', recipientId: world.actors.a.staffId, kind: 'reminder', reply: reminder }, new Date());
+    await enqueueReply(tdb.db, { tenantId: world.tenantId, idempotencyKey: 'slack-e2e:reminder', recipientId: world.actors.a.staffId, kind: 'reminder', reply: reminder }, new Date());
     const sent = await until(() => statusOf('slack-e2e:reminder'), (r) => r?.status === 'sent');
     const posts = fake.of('chat.postMessage').filter((c) => c.body.channel === 'D0DELIV');
     expect(posts.length).toBe(2);
@@ -73,7 +73,7 @@ describe('the delivery queue on Slack', () => {
   });
 
   it('a channel notice goes to the channel mapped to its purpose', async () => {
-    await enqueueDelivery(tdb.db, { tenantId: world.tenantId, idempotencyKey: 'slack-e2e:queue', channel: 'kikan-queue', kind: 'notice', reply: reply('新しい二次相談', [{ type: 'text', text: '新しい二次相談があります（#1）' }], 'channel') }, new Date());
+    await enqueueReply(tdb.db, { tenantId: world.tenantId, idempotencyKey: 'slack-e2e:queue', channel: 'kikan-queue', kind: 'notice', reply: reply('新しい二次相談', [{ type: 'text', text: '新しい二次相談があります（#1）' }], 'channel') }, new Date());
     await until(() => statusOf('slack-e2e:queue'), (r) => r?.status === 'sent');
     expect(fake.of('chat.postMessage').some((c) => c.body.channel === 'C0QUEUE')).toBe(true);
   });

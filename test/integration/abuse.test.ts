@@ -9,6 +9,7 @@ import { breakGlassOpen } from '../../src/core/abuse/break-glass';
 import { logConsultation } from '../../src/core/consultations/log';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeWorld, type World } from '../helpers/world';
+import { asSent } from '../helpers/outbox';
 
 let tdb: TestDatabase;
 let world: World;
@@ -41,7 +42,7 @@ describe('a consultation flagged 虐待の疑い', () => {
     const id = await flagged();
     const [alert] = await tdb.db.select().from(abuseAlerts).where(eq(abuseAlerts.consultationId, id));
     expect(alert).toBeDefined();
-    const msgs = await tdb.db.select().from(deliveries).where(and(eq(deliveries.kind, 'abuse_alert'), like(deliveries.idempotencyKey, `abuse:${alert?.id}:%`)));
+    const msgs = asSent(await tdb.db.select().from(deliveries).where(and(eq(deliveries.kind, 'abuse_alert'), like(deliveries.idempotencyKey, `abuse:${alert?.id}:%`))));
     expect(msgs.map((m) => m.recipientId)).toEqual([contact.staffId]);
     const payload = JSON.stringify(msgs[0]?.payload);
     expect(payload).toContain('"visibility":"dm"');
@@ -86,7 +87,7 @@ describe('a consultation flagged 虐待の疑い', () => {
     const later = new Date(created.getTime() + ESCALATE_AFTER_MS + 1000);
     const [n1, n2] = await Promise.all([escalateAbuseAlerts(tdb.db, later), escalateAbuseAlerts(tdb.db, later)]);
     expect((n1 ?? 0) + (n2 ?? 0)).toBeGreaterThanOrEqual(1);
-    const round1 = await tdb.db.select().from(deliveries).where(like(deliveries.idempotencyKey, `abuse:${alert?.id}:%:1`));
+    const round1 = asSent(await tdb.db.select().from(deliveries).where(like(deliveries.idempotencyKey, `abuse:${alert?.id}:%:1`)));
     expect(round1.map((d) => d.recipientId).sort()).toEqual([contact.staffId, world.actors.a2.staffId].sort());
     expect(JSON.stringify(round1[0]?.payload)).toContain('再通知1回目');
     const toManager = JSON.stringify(round1.find((d) => d.recipientId === world.actors.a2.staffId)?.payload);
@@ -103,7 +104,7 @@ describe('break-glass', () => {
     await expect(breakGlassOpen(tdb.db, world.actors.kikan, person, '緊急', now)).rejects.toMatchObject({ code: 'reason_required' });
     const view = await breakGlassOpen(tdb.db, world.actors.kikan, person, '虐待の疑いで本日中の訪問判断が必要なため', now);
     expect(view.grant).toBe('break_glass');
-    const notices = await tdb.db.select().from(deliveries).where(eq(deliveries.kind, 'break_glass'));
+    const notices = asSent(await tdb.db.select().from(deliveries).where(eq(deliveries.kind, 'break_glass')));
     expect(notices.map((n) => n.recipientId)).toEqual([world.actors.a2.staffId]);
     expect(JSON.stringify(notices[0]?.payload)).toContain('虐待の疑いで本日中の訪問判断が必要なため');
     const audit = await tdb.db.select().from(auditLog).where(and(eq(auditLog.resourceId, person), eq(auditLog.actorStaffId, world.actors.kikan.staffId)));
@@ -134,7 +135,7 @@ describe('with no 虐待防止センター contact registered', () => {
     const [admin] = await tdb.db.insert(staff).values({ tenantId: world.tenantId, officeId: world.offices.city, name: '管理者', roles: ['admin'] }).returning({ id: staff.id });
     const id = await flagged('別件');
     const [alert] = await tdb.db.select().from(abuseAlerts).where(eq(abuseAlerts.consultationId, id));
-    const msgs = await tdb.db.select().from(deliveries).where(like(deliveries.idempotencyKey, `abuse:${alert?.id}:%:0`));
+    const msgs = asSent(await tdb.db.select().from(deliveries).where(like(deliveries.idempotencyKey, `abuse:${alert?.id}:%:0`)));
     expect(msgs.map((m) => m.recipientId)).toEqual([admin?.id]);
     const rows = await tdb.db.select().from(consultations).where(eq(consultations.id, id));
     expect(rows).toHaveLength(1);

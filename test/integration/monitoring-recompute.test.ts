@@ -19,6 +19,7 @@ import { MONITORING_RULE_JOB, movedMessageKey } from '../../src/scheduler/monito
 import { planTenant } from '../../src/scheduler/plan-tenant';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeWorld, WORLD_CREATED_AT, type World } from '../helpers/world';
+import { asSent } from '../helpers/outbox';
 
 let tdb: TestDatabase;
 let world: World;
@@ -34,7 +35,7 @@ const rowsOf = async (planId: string) =>
   Object.fromEntries(
     (await tdb.db.select().from(reminders).where(and(eq(reminders.tenantId, world.tenantId), like(reminders.key, `monitoring:${planId}:%`)))).map((r) => [r.key.slice(-7), r]),
   );
-const moved = () => tdb.db.select().from(deliveries).where(eq(deliveries.kind, 'monitoring_moved'));
+const moved = async () => asSent(await tdb.db.select().from(deliveries).where(eq(deliveries.kind, 'monitoring_moved')));
 const record = (personId: string, occurredOn: string, offMonth: boolean, staffId = world.actors.a.staffId, officeId = world.offices.a) =>
   tdb.db
     .insert(consultations)

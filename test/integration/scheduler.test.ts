@@ -4,7 +4,7 @@ import { chatAccounts, deliveries, platformThrottles, reminders } from '../../db
 import { SenderRegistry } from '../../src/chat/adapter';
 import { listDeadDeliveries, retryDelivery } from '../../src/scheduler/outbox';
 import { startScheduler, type Scheduler, type SchedulerSettings } from '../../src/scheduler/index';
-import { enqueueDelivery } from '../../src/scheduler/outbox';
+import { enqueueReply } from '../../src/scheduler/outbox';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeWorld, type World } from '../helpers/world';
 import { FakePlatform, httpSender } from '../multiprocess/fake-platform';
@@ -98,7 +98,7 @@ describe('escalation and dead letters', () => {
 describe('platform failures', () => {
   it('a 429 holds every send to that platform for Retry-After, then the message goes once', async () => {
     platform.addRule({ status: 429, times: 1, retryAfterSeconds: 1, match: (b) => b.key === 'test:429' });
-    await enqueueDelivery(tdb.db, { tenantId: world.tenantId, idempotencyKey: 'test:429', recipientId: world.actors.a.staffId, kind: 'notice', reply: { visibility: 'dm', blocks: [], summary: '429のテスト' }, runAt: now }, now);
+    await enqueueReply(tdb.db, { tenantId: world.tenantId, idempotencyKey: 'test:429', recipientId: world.actors.a.staffId, kind: 'notice', reply: { visibility: 'dm', blocks: [], summary: '429のテスト' }, runAt: now }, now);
     await until('throttle recorded', async () => (await tdb.db.select().from(platformThrottles).where(eq(platformThrottles.platform, 'slack')))[0]);
     const sent = await until('sent after 429', async () => {
       const d = await statusOf('test:429');
@@ -112,7 +112,7 @@ describe('platform failures', () => {
     platform.addRule({ status: 500, times: 2, match: (b) => b.key === 'test:500-once' });
     platform.addRule({ status: 500, times: Number.POSITIVE_INFINITY, match: (b) => b.key === 'test:500-always' });
     for (const k of ['test:500-once', 'test:500-always']) {
-      await enqueueDelivery(tdb.db, { tenantId: world.tenantId, idempotencyKey: k, recipientId: world.actors.a.staffId, kind: 'notice', reply: { visibility: 'dm', blocks: [], summary: k }, runAt: now }, now);
+      await enqueueReply(tdb.db, { tenantId: world.tenantId, idempotencyKey: k, recipientId: world.actors.a.staffId, kind: 'notice', reply: { visibility: 'dm', blocks: [], summary: k }, runAt: now }, now);
     }
     const ok = await until('retried to success', async () => {
       const d = await statusOf('test:500-once');

@@ -5,6 +5,7 @@ import { deliveries, staff } from '../../db/schema/index';
 import type { CommandRegistry } from '../../src/chat/registry';
 import { dispatch, type DispatchResult } from '../../src/chat/dispatch';
 import type { Actor, CardBlock, FormSubmission, ListBlock, Reply } from '../../src/chat/types';
+import { asSent } from '../helpers/outbox';
 
 export interface Driver {
   command(actor: Actor, name: string, text: string): Promise<DispatchResult>;
@@ -48,9 +49,9 @@ export function buttonsOf(c: CardBlock | undefined): string[] {
 
 export async function dmsTo(db: Db, staffId: string, kind?: string) {
   const rows = await db.select().from(deliveries).where(kind ? and(eq(deliveries.recipientId, staffId), eq(deliveries.kind, kind)) : eq(deliveries.recipientId, staffId));
-  return rows;
+  return asSent(rows);
 }
 
 export async function channelPosts(db: Db, channel: string) {
-  return db.select().from(deliveries).where(eq(deliveries.channel, channel));
+  return asSent(await db.select().from(deliveries).where(eq(deliveries.channel, channel)));
 }

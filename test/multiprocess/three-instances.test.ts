@@ -21,7 +21,7 @@ import { isLastCallDay } from '../../src/core/reminders/schedule';
 import { createPerson, createPlan } from '../../src/core/cases/create';
 import { addDays, jstInstant } from '../../src/core/calendar/jst';
 import { setSimulatedTime } from '../../src/core/clock';
-import { enqueueDelivery } from '../../src/scheduler/outbox';
+import { enqueueReply } from '../../src/scheduler/outbox';
 import { FakePlatform } from './fake-platform';
 
 const COUNSELORS = 12;
@@ -173,7 +173,7 @@ describe('three scheduler processes over a simulated December', () => {
         for (let n = 0; n < EXTRA_NOTICES; n++) {
           const key = `notice:${day}:${n}`;
           expected.push(key);
-          await enqueueDelivery(database.db, { tenantId, idempotencyKey: key, recipientId: counselorIds[n % COUNSELORS]!, kind: 'notice', reply: { visibility: 'dm', blocks: [], summary: key }, runAt: morning(day) }, morning(day));
+          await enqueueReply(database.db, { tenantId, idempotencyKey: key, recipientId: counselorIds[n % COUNSELORS]!, kind: 'notice', reply: { visibility: 'dm', blocks: [], summary: key }, runAt: morning(day) }, morning(day));
         }
         await until('first sends of the day', () => platform.received.some((r) => r.key.endsWith(`:${day}`)));
         await pg.stop();

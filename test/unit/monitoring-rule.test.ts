@@ -19,7 +19,8 @@ import {
   type MonitoringSegment,
 } from '../../src/core/monitoring/months';
 import { countFromOf, planMonitoringCalendar, planMonitoringMonths, tenantCountFrom, type PlanRow } from '../../src/core/monitoring/plan-row';
-import { legacyMonitoringMonths, monthMoves, renderMonthMoves, type MonitoringRecord } from '../../src/core/monitoring/recompute';
+import { legacyMonitoringMonths, monthMoves, monthMovesNotice, type MonitoringRecord } from '../../src/core/monitoring/recompute';
+import { deliveryReply } from '../../handlers/notices/render';
 
 const YEAR = { periodStart: '2026-05-01', periodEnd: '2027-04-30' } as const;
 
@@ -289,7 +290,7 @@ describe('what a counselor is told after the recomputation', () => {
   it('one direct message listing every person, the first twelve as cards', () => {
     if (!moves) throw new Error('moves expected');
     const plans = Array.from({ length: 14 }, (_, i) => ({ personId: `p${i}`, title: `C-${String(i).padStart(4, '0')} 山田 太郎`, moves }));
-    const r = renderMonthMoves(plans, 'staff-1');
+    const r = deliveryReply({ notice: monthMovesNotice(plans) }, { recipientId: 'staff-1', channel: null });
     expect(r.visibility).toBe('dm');
     expect(r.toStaffId).toBe('staff-1');
     expect(r.summary).toBe('モニタリング月が変わった方が14名います（うち14名は過ぎた月が未記録になりました）。');

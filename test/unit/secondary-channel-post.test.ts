@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildChannelReply } from '../../src/core/secondary/channel-post';
+import { deliveryReply } from '../../handlers/notices/render';
+import { buildChannelNotice } from '../../src/core/secondary/channel-post';
 import { queuePostFields } from '../../src/core/secondary/request';
 
 // The one path to a channel: whatever the counselor typed, the post holds none of the
@@ -46,10 +47,12 @@ describe('the channel post of a 二次相談', () => {
           consentedProfile: null,
           question,
         });
-        const reply = buildChannelReply(
+        const notice = buildChannelNotice(
           { tenantId: 't', channel: 'kikan-queue', kind: 'niji_posted', idempotencyKey: 'k', title: post.title, facts: post.facts, freeText: post.free, today: '2026-11-24' },
           [{ familyName: fk, givenName: gk, familyKana: fr, givenKana: gr }],
         );
+        // What the channel shows: the notice as the sender renders it.
+        const reply = deliveryReply({ notice }, { recipientId: null, channel: 'kikan-queue' });
         const out = JSON.stringify(reply);
         for (const secret of [fk, gk, fr, gr, kata(fr), kata(gr), c.phone, c.postal.slice(1), c.address, c.cert.slice(6)]) {
           expect(out, `${secret} in ${question}`).not.toContain(secret);

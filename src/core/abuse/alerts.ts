@@ -1,10 +1,8 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { abuseAlerts, consultations, offices, persons, staff } from '../../../db/schema/index';
-import { button, card, reply } from '../../chat/replies';
 import type { Actor } from '../actor';
-import type { Reply } from '../../chat/types';
-import { enqueueDelivery } from '../outbox';
+import { sendNotice, type Notice } from '../notices';
 import { log } from '../../log';
 import { authorize } from '../access';
 import { writeAudit } from '../audit/write';
@@ -40,33 +38,31 @@ function alertLabel(n: number): string {
  * The DM. Contacts get 記録を開く / 確認しました; others reached by escalation (office managers,
  * admins) get the case card button their own rights allow, and a request to reach the contact.
  */
-function alertMessage(label: string, officeName: string, occurredOn: string, alertId: string, escalation: number, forContact = true, personId: string | null = null): Reply {
+function alertNotice(label: string, officeName: string, occurredOn: string, alertId: string, escalation: number, forContact = true, personId: string | null = null): Notice {
   const title = escalation === 0 ? '虐待の疑いの記録があります' : `【未確認・再通知${escalation}回目】虐待の疑いの記録があります`;
-  return reply(
-    `${title}（${label}）`,
-    [
-      card(
+  return {
+    summary: `${title}（${label}）`,
+    items: [
+      {
         title,
-        [
+        facts: [
           { label: '番号', value: label },
           { label: '記録した事業所', value: officeName },
           { label: '相談日', value: formatJpDate(occurredOn) },
         ],
-        forContact
-          ? [button('記録を開く', 'gyakutai:open', alertId, 'primary'), button('確認しました', 'gyakutai:ack', alertId)]
+        actions: forContact
+          ? [{ intent: 'abuse.open', ref: alertId }, { intent: 'abuse.acknowledge', ref: alertId }]
           : personId
-            ? [button('ケースを見る', 'case:show', personId)]
+            ? [{ intent: 'case.open', ref: personId }]
             : undefined,
-      ),
-      {
-        type: 'text',
-        text: forContact
-          ? '内容を確認し「確認しました」を押してください。確認されるまで再通知されます。'
-          : '虐待防止センターの窓口がまだ確認していません。窓口への連絡をお願いします。',
       },
     ],
-    'dm',
-  );
+    notes: [
+      forContact
+        ? '内容を確認し「確認しました」を押してください。確認されるまで再通知されます。'
+        : '虐待防止センターの窓口がまだ確認していません。窓口への連絡をお願いします。',
+    ],
+  };
 }
 
 /**
@@ -94,12 +90,12 @@ export async function raiseAbuseAlert(tx: DbOrTx, actor: Actor, src: AlertSource
   const [office] = await tx.select({ name: offices.name }).from(offices).where(eq(offices.id, actor.officeId));
   const label = alertLabel(number);
   for (const staffId of recipients) {
-    await enqueueDelivery(tx, {
+    await sendNotice(tx, {
       tenantId: actor.tenantId,
-      idempotencyKey: `abuse:${row.id}:${staffId}:0`,
-      recipientId: staffId,
       kind: 'abuse_alert',
-      reply: { ...alertMessage(label, office?.name ?? '', src.occurredOn, row.id, 0), toStaffId: staffId },
+      idempotencyKey: `abuse:${row.id}:${staffId}:0`,
+      to: { staffId },
+      notice: alertNotice(label, office?.name ?? '', src.occurredOn, row.id, 0),
     }, now);
   }
   await writeAudit(tx, {
@@ -203,8 +199,8 @@ export async function escalateAbuseAlerts(db: DbOrTx, now: Date): Promise<number
       ...(await staffWithRole(db, claimed.tenantId, 'admin')),
     ]);
     for (const staffId of recipients) {
-      const msg = alertMessage(alertLabel(claimed.number), c?.officeName ?? '', c?.occurredOn ?? '', claimed.id, claimed.escalations, contacts.has(staffId), claimed.personId);
-      await enqueueDelivery(db, { tenantId: claimed.tenantId, idempotencyKey: `abuse:${claimed.id}:${staffId}:${claimed.escalations}`, recipientId: staffId, kind: 'abuse_alert', reply: { ...msg, toStaffId: staffId } }, now);
+      const notice = alertNotice(alertLabel(claimed.number), c?.officeName ?? '', c?.occurredOn ?? '', claimed.id, claimed.escalations, contacts.has(staffId), claimed.personId);
+      await sendNotice(db, { tenantId: claimed.tenantId, kind: 'abuse_alert', idempotencyKey: `abuse:${claimed.id}:${staffId}:${claimed.escalations}`, to: { staffId }, notice }, now);
     }
     await writeAudit(db, { tenantId: claimed.tenantId, actorStaffId: null, platform: null, action: 'escalate', resourceType: 'abuse_alert', resourceId: claimed.id, detail: { round: claimed.escalations, recipients: recipients.size } });
     sent++;

@@ -1,9 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../../db/client';
 import { accessGrants, persons, staff } from '../../../db/schema/index';
-import { reply } from '../../chat/replies';
 import type { Actor } from '../actor';
-import { enqueueDelivery } from '../outbox';
+import { sendNotice } from '../notices';
 import { decide } from '../access';
 import { auditRefusedView, type ViewRefusal } from '../audit/refusals';
 import { writeAudit } from '../audit/write';
@@ -52,25 +51,24 @@ export async function breakGlassOpen(db: Db, actor: Actor, personId: string, rea
       .from(staff)
       .where(and(eq(staff.tenantId, actor.tenantId), eq(staff.officeId, person.officeId), eq(staff.active, true), sql`'office_manager' = any(${staff.roles})`));
     for (const m of managers) {
-      await enqueueDelivery(tx, {
+      await sendNotice(tx, {
         tenantId: actor.tenantId,
-        idempotencyKey: `break_glass:${grant?.id}:${m.id}`,
-        recipientId: m.id,
         kind: 'break_glass',
-        reply: {
-          ...reply(`${person.code} が緊急閲覧されました`, [
+        idempotencyKey: `break_glass:${grant?.id}:${m.id}`,
+        to: { staffId: m.id },
+        notice: {
+          summary: `${person.code} が緊急閲覧されました`,
+          items: [
             {
-              type: 'card',
               title: '緊急閲覧（同意なし）の通知',
-              fields: [
+              facts: [
                 { label: 'ケース', value: person.code },
                 { label: '閲覧者', value: actor.name },
                 { label: '理由', value: why },
               ],
             },
-            { type: 'text', text: '基幹相談支援センターが緊急時の手続きで記録を開きました。この閲覧は監査ログに記録されています。' },
-          ], 'dm'),
-          toStaffId: m.id,
+          ],
+          notes: ['基幹相談支援センターが緊急時の手続きで記録を開きました。この閲覧は監査ログに記録されています。'],
         },
       }, now);
     }

@@ -7,8 +7,7 @@
  * 2f, … of the period), so a period that is not a whole multiple of the frequency lost its last
  * month (6/1–3/31 every 6 months gave 11 alone; the rule gives 9 and 3).
  */
-import { button, card } from '../../chat/replies';
-import type { Block, Reply } from '../../chat/types';
+import type { Notice, NoticeItem } from '../notices';
 import { addMonths, compareDates, monthOf, monthParts, type IsoDate, type IsoMonth } from '../calendar/jst';
 import { formatJpMonth } from '../calendar/wareki';
 import { countingStartMonth, planMonitoring, type MonitoringRule, type MonitoringSchedule, type MonitoringSegment } from './months';
@@ -116,12 +115,13 @@ function moveNotes(m: MonthMoves): string[] {
  * The message to one counselor: which of their persons' monitoring months moved with the rule
  * (one message, every person in it: the first ones as cards, the rest as lines).
  */
-export function renderMonthMoves(plans: readonly MovedPlan[], staffId: string): Reply {
+export function monthMovesNotice(plans: readonly MovedPlan[]): Notice {
   const sorted = [...plans].sort((a, b) => a.title.localeCompare(b.title, 'ja'));
   const heading =
     `モニタリング月の数え方を厚生労働省の取扱い（支給決定期間の終期月を必ずモニタリング月とし、そこから遡って設定する。相談支援関係Q&A 平成24年3月6日）に合わせました。` +
     `担当の方のうち${sorted.length}名のモニタリング月が変わりました。受給者証の記載と違うときは、計画の登録内容（期間・頻度・起算）を確認してください。`;
-  const blocks: Block[] = [{ type: 'text', text: heading }];
+  const items: NoticeItem[] = [];
+  const notes: string[] = [];
   for (const p of sorted.slice(0, MAX_MOVE_CARDS)) {
     const fields = [
       ...(p.moves.added.length > 0 ? [{ label: '加わった月', value: monthsText(p.moves.added) }] : []),
@@ -129,7 +129,7 @@ export function renderMonthMoves(plans: readonly MovedPlan[], staffId: string): 
       { label: 'モニタリング月', value: monthsText(p.moves.after) },
       ...moveNotes(p.moves).map((n) => ({ label: '注意', value: n })),
     ];
-    blocks.push(card(p.title, fields, [button('ケースを開く', 'case:show', p.personId)]));
+    items.push({ title: p.title, facts: fields, actions: [{ intent: 'case.open', ref: p.personId }] });
   }
   const rest = sorted.slice(MAX_MOVE_CARDS);
   if (rest.length > 0) {
@@ -137,9 +137,9 @@ export function renderMonthMoves(plans: readonly MovedPlan[], staffId: string): 
       `${p.title}: ${[p.moves.added.length > 0 ? `加わった月 ${monthsText(p.moves.added)}` : '', p.moves.removed.length > 0 ? `なくなった月 ${monthsText(p.moves.removed)}` : '', p.moves.pastUnrecorded.length > 0 ? `⚠ 過ぎた月で未記録 ${monthsText(p.moves.pastUnrecorded)}` : '']
         .filter(Boolean)
         .join('／')}`;
-    blocks.push({ type: 'text', text: `ほか${rest.length}名:\n${rest.map(line).join('\n')}` });
+    notes.push(`ほか${rest.length}名:\n${rest.map(line).join('\n')}`);
   }
   const pastUnrecorded = sorted.filter((p) => p.moves.pastUnrecorded.length > 0).length;
   const summary = `モニタリング月が変わった方が${sorted.length}名います${pastUnrecorded > 0 ? `（うち${pastUnrecorded}名は過ぎた月が未記録になりました）` : ''}。`;
-  return { visibility: 'dm', toStaffId: staffId, summary, blocks };
+  return { summary, lead: heading, items, notes };
 }

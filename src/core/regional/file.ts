@@ -6,7 +6,7 @@
  */
 import type { Db, Tx } from '../../../db/client';
 import { regionalEvents, regionalIssues } from '../../../db/schema/index';
-import { button } from '../../chat/replies';
+import type { NoticeAction } from '../notices';
 import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import { jstToday } from '../calendar/jst';
@@ -33,7 +33,7 @@ export interface KnownScope {
   personIds: string[];
 }
 
-export const showIssueButton = (id: string) => button('詳細を見る', 'kadai:show', id);
+export const openIssue = (id: string): NoticeAction => ({ intent: 'regional.open', ref: id });
 
 /** Files an issue inside the caller's transaction (also used when a 二次相談 is closed). */
 export async function fileRegionalIssueTx(tx: Tx, actor: Actor, input: NewRegionalIssue, now: Date, scope: KnownScope): Promise<RegionalRow> {
@@ -84,7 +84,7 @@ export async function fileRegionalIssueTx(tx: Tx, actor: Actor, input: NewRegion
       { label: '不足している資源', text: row.resourceGap ?? '' },
       { label: '考えられる方向性', text: row.suggestedDirection ?? '' },
     ],
-    buttons: [button('うちでも同じ', 'kadai:endorse', row.id, 'primary'), showIssueButton(row.id)],
+    actions: [{ intent: 'regional.endorse', ref: row.id }, openIssue(row.id)],
     known: { officeIds: [actor.officeId, ...scope.officeIds], personIds: scope.personIds },
     today,
   }, now);

@@ -15,7 +15,7 @@ import { deidentify } from '../deidentify';
 import { UserError } from '../errors';
 import { loadKnownPersons, postToChannel } from '../secondary/channel-post';
 import { notify } from '../secondary/notify';
-import { showIssueButton, type RegionalRow } from './file';
+import { openIssue, type RegionalRow } from './file';
 import {
   canEndorse,
   isCouncilMember,
@@ -71,7 +71,7 @@ async function record(tx: Tx, actor: Actor, issue: RegionalRow, kind: string, to
       kind: `kadai_${kind}`,
       title,
       fields,
-      buttons: [showIssueButton(issue.id)],
+      actions: [openIssue(issue.id)],
     }, now);
   }
   if (toStatus && toStatus !== issue.status) {
@@ -83,7 +83,7 @@ async function record(tx: Tx, actor: Actor, issue: RegionalRow, kind: string, to
       title: `地域課題 #${issue.number}: ${labelOf(toStatus)}`,
       facts: [{ label: '課題', value: issue.title }],
       freeText: note ? [{ label: 'メモ', text: note }] : [],
-      buttons: [showIssueButton(issue.id)],
+      actions: [openIssue(issue.id)],
       known: { officeIds: [actor.officeId, issue.filedByOffice], personIds: [] },
       today: jstToday(now),
     }, now);

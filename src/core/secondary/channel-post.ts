@@ -9,10 +9,9 @@
 import { eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { persons } from '../../../db/schema/index';
-import { truncate } from '../../chat/replies';
-import type { Block, Button, Field, Reply } from '../../chat/types';
 import { deidentify, type KnownPerson } from '../deidentify';
-import { enqueueDelivery } from '../outbox';
+import { sendNotice, type Notice, type NoticeAction, type NoticeFact } from '../notices';
+import { truncate } from '../text';
 
 export type ChannelPurpose = 'kikan-queue' | 'council';
 
@@ -25,10 +24,10 @@ export interface ChannelPost {
   idempotencyKey: string;
   title: string;
   /** Values from closed lists and numbers (request number, office, urgency …). */
-  facts: Field[];
+  facts: NoticeFact[];
   /** Free text written by staff: de-identified and shortened. */
   freeText?: { label: string; text: string; max?: number }[];
-  buttons?: Button[];
+  actions?: NoticeAction[];
   /**
    * The persons the writer works with: these offices' and these persons (matched with the
    * strictest rules). Every other registered person of the tenant is looked for too.
@@ -41,20 +40,19 @@ export interface ChannelPost {
 const DEFAULT_MAX = 200;
 
 /**
- * Pure: the Reply of a channel post, with every text de-identified against `known`. Facts are
+ * Pure: the notice of a channel post, with every text de-identified against `known`. Facts are
  * composed by the system (closed values, the staff member who took a request), so in them only
  * registered persons and numbers are looked for, not names by their shape.
  */
-export function buildChannelReply(post: Omit<ChannelPost, 'known'>, known: readonly KnownPerson[]): Reply {
+export function buildChannelNotice(post: Omit<ChannelPost, 'known'>, known: readonly KnownPerson[]): Notice {
   const clean = (s: string) => deidentify(s, known, { today: post.today }).text;
-  const fields: Field[] = post.facts.map((f) => ({ label: f.label, value: deidentify(f.value, known, { today: post.today, shapes: false }).text }));
+  const fields: NoticeFact[] = post.facts.map((f) => ({ label: f.label, value: deidentify(f.value, known, { today: post.today, shapes: false }).text }));
   for (const t of post.freeText ?? []) {
     const text = t.text.trim();
     if (text !== '') fields.push({ label: t.label, value: truncate(clean(text), t.max ?? DEFAULT_MAX) });
   }
   const title = clean(post.title);
-  const blocks: Block[] = [{ type: 'card', title, fields, buttons: post.buttons }];
-  return { visibility: 'channel', channel: post.channel, blocks, summary: truncate(title, 100) };
+  return { summary: title, items: [{ title, facts: fields, actions: post.actions }] };
 }
 
 /**
@@ -102,13 +100,11 @@ export async function deidentifyFor(
 /** Builds the post and puts it in the outbox in the caller's transaction. */
 export async function postToChannel(tx: DbOrTx, post: ChannelPost, now: Date): Promise<boolean> {
   const known = await loadKnownPersons(tx, post.tenantId, post.known);
-  const reply = buildChannelReply(post, known);
-  return enqueueDelivery(tx, {
+  return sendNotice(tx, {
     tenantId: post.tenantId,
-    idempotencyKey: post.idempotencyKey,
-    recipientId: null,
-    channel: post.channel,
     kind: post.kind,
-    reply,
+    idempotencyKey: post.idempotencyKey,
+    to: { channel: post.channel },
+    notice: buildChannelNotice(post, known),
   }, now);
 }

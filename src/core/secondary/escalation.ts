@@ -12,7 +12,7 @@ import { offices, secondaryConsultations, staff, tenants } from '../../../db/sch
 import { log } from '../../log';
 import { writeAudit } from '../audit/write';
 import { businessHoursBetween, type BusinessCalendarOptions } from '../calendar/business-days';
-import { notify, showSecondaryButton } from './notify';
+import { notify, openSecondary } from './notify';
 
 export const DEFAULT_ESCALATION_HOURS = 2;
 
@@ -81,7 +81,7 @@ export async function escalateWaitingUrgent(db: Db, now: Date): Promise<number> 
             { label: '困りごと', value: c.difficulties.join('・') },
             { label: '待ち時間', value: `業務時間で${hours}時間` },
           ],
-          buttons: [showSecondaryButton(c.id)],
+          actions: [openSecondary(c.id)],
         }, now);
       }
       await writeAudit(tx, {

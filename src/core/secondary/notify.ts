@@ -4,37 +4,26 @@
  * may not see the person has already been de-identified by the caller.
  */
 import type { DbOrTx } from '../../../db/client';
-import { button, truncate } from '../../chat/replies';
-import type { Button, Field, Reply } from '../../chat/types';
-import { enqueueDelivery } from '../outbox';
+import { sendNotice, type NoticeAction, type NoticeFact } from '../notices';
 
-export interface Notice {
+export interface DirectNotice {
   tenantId: string;
   toStaffId: string;
   idempotencyKey: string;
   kind: string;
   title: string;
-  fields: Field[];
-  buttons?: Button[];
+  fields: NoticeFact[];
+  actions?: NoticeAction[];
 }
 
-export function noticeReply(n: Notice): Reply {
-  return {
-    visibility: 'dm',
-    toStaffId: n.toStaffId,
-    blocks: [{ type: 'card', title: n.title, fields: n.fields, buttons: n.buttons }],
-    summary: truncate(n.title, 100),
-  };
-}
-
-export async function notify(tx: DbOrTx, n: Notice, now: Date): Promise<boolean> {
-  return enqueueDelivery(tx, {
+export async function notify(tx: DbOrTx, n: DirectNotice, now: Date): Promise<boolean> {
+  return sendNotice(tx, {
     tenantId: n.tenantId,
-    idempotencyKey: n.idempotencyKey,
-    recipientId: n.toStaffId,
     kind: n.kind,
-    reply: noticeReply(n),
+    idempotencyKey: n.idempotencyKey,
+    to: { staffId: n.toStaffId },
+    notice: { summary: n.title, items: [{ title: n.title, facts: n.fields, actions: n.actions }] },
   }, now);
 }
 
-export const showSecondaryButton = (id: string) => button('詳細を見る', 'niji:show', id);
+export const openSecondary = (id: string): NoticeAction => ({ intent: 'secondary.open', ref: id });

@@ -2,10 +2,10 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client';
 import { offices, persons, secondaryConsultations, secondaryPosts } from '../../../db/schema/index';
-import { button } from '../../chat/replies';
 import type { Actor } from '../actor';
-import type { Field } from '../../chat/types';
+import type { NoticeFact } from '../notices';
 import { canWritePerson } from '../access';
+import { openSecondary } from './notify';
 import { writeAudit } from '../audit/write';
 import { jstToday } from '../calendar/jst';
 import { ageBand, deidentify } from '../deidentify';
@@ -41,8 +41,8 @@ export interface QueuePostFacts {
   question: string;
 }
 
-export function queuePostFields(f: QueuePostFacts): { title: string; facts: Field[]; free: { label: string; text: string; max: number }[] } {
-  const facts: Field[] = [
+export function queuePostFields(f: QueuePostFacts): { title: string; facts: NoticeFact[]; free: { label: string; text: string; max: number }[] } {
+  const facts: NoticeFact[] = [
     { label: '依頼元', value: f.officeName },
     { label: '困りごと', value: f.difficulties.join('・') },
     { label: '緊急度', value: URGENCY[f.urgency] },
@@ -150,7 +150,7 @@ export async function requestSecondary(db: Db, actor: Actor, input: NewSecondary
       title: post.title,
       facts: post.facts,
       freeText: post.free,
-      buttons: [button('受付', 'niji:accept', row.id, 'primary'), button('詳細', 'niji:show', row.id)],
+      actions: [{ intent: 'secondary.accept', ref: row.id }, openSecondary(row.id)],
       known: knownScopeOf(row),
       today,
     }, now);

@@ -14,7 +14,7 @@ import { UserError } from '../errors';
 import { SECONDARY_OUTCOMES } from '../vocabulary';
 import { fileRegionalIssueTx, type NewRegionalIssue } from '../regional/file';
 import { deidentifyFor, postToChannel } from './channel-post';
-import { notify, showSecondaryButton } from './notify';
+import { notify, openSecondary } from './notify';
 import { canClose, canPost, canStart, canTake, POST_KINDS, postKindsFor, refusalMessage, type PostKind, type Refusal } from './policy';
 import { findSecondary, identityVisibleTo, knownScopeOf, namesOf, personOf, readerActor, type SecondaryRow } from './store';
 
@@ -87,7 +87,7 @@ export async function acceptSecondary(db: Db, actor: Actor, ref: string, now: Da
       kind: 'niji_accepted',
       title: `二次相談 #${row.number} を受付しました`,
       fields: [{ label: '担当', value: actor.name }],
-      buttons: [showSecondaryButton(row.id)],
+      actions: [openSecondary(row.id)],
     }, now);
     await postToChannel(tx, {
       tenantId: row.tenantId,
@@ -131,7 +131,7 @@ async function moveToInProgress(tx: Tx, actor: Actor, before: SecondaryRow, now:
     kind: 'niji_in_progress',
     title: `二次相談 #${row.number} の対応が始まりました`,
     fields: [{ label: '担当', value: actor.name }],
-    buttons: [showSecondaryButton(row.id)],
+    actions: [openSecondary(row.id)],
   }, now);
   return row;
 }
@@ -158,7 +158,7 @@ export async function postToThread(db: Db, actor: Actor, ref: string, kind: Post
         kind: 'niji_post',
         title: `二次相談 #${row.number}: ${POST_KINDS[kind]}（${actor.name}）`,
         fields: [{ label: POST_KINDS[kind], value: await textFor(tx, row, other, body, now) }],
-        buttons: [showSecondaryButton(row.id)],
+        actions: [openSecondary(row.id)],
       }, now);
     }
     return row;
@@ -202,7 +202,7 @@ export async function closeSecondary(db: Db, actor: Actor, ref: string, input: C
       kind: 'niji_closed',
       title: `二次相談 #${row.number} を終結しました`,
       fields,
-      buttons: [showSecondaryButton(row.id)],
+      actions: [openSecondary(row.id)],
     }, now);
     await postToChannel(tx, {
       tenantId: row.tenantId,
