@@ -35,7 +35,7 @@ export interface SchedulerSettings {
   clock: 'system' | 'database';
 }
 
-/** Why 50: one lease query and one "sent" update carry 50 deliveries; a batch still sends in well under a lease. */
+/** Why 50: one lease query carries 50 deliveries ("sent" is recorded per message); a batch still sends in well under a lease. */
 export const DEFAULT_BATCH_SIZE = 50;
 
 export interface SchedulerDeps {
