@@ -67,7 +67,13 @@ export function renderCase(view: CaseView): Reply {
   const subtitle = `${p.code}　${p.familyKana} ${p.givenKana}${view.grant === 'kikan_consent' ? '　※同意に基づく閲覧' : ''}`;
   return reply(`${p.code} のケース情報`, [
     // 「記録する」 only for those who may record about this person: never a form that will be refused.
-    card(`${p.familyName} ${p.givenName}`, fields, view.canRecord ? [button('記録する', 'soudan:new', p.id, 'primary')] : undefined, subtitle),
+    // 支給決定 and 同意 likewise: only the person's own office enters them.
+    card(
+      `${p.familyName} ${p.givenName}`,
+      fields,
+      view.canRecord ? [button('記録する', 'soudan:new', p.id, 'primary'), button('支給決定', 'shikyu:menu', p.id), button('同意', 'doui:show', p.id)] : undefined,
+      subtitle,
+    ),
   ]);
 }
 

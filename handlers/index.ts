@@ -12,6 +12,9 @@ import { gyakutaiCommand } from './gyakutai';
 import { kinkyuCommand } from './kinkyu';
 import { shutsuryokuCommand } from './shutsuryoku';
 import { adminCommand } from './admin';
+import { shikyuCommand } from './shikyu';
+import { riyoushaCommand } from './riyousha';
+import { douiCommand } from './doui';
 
 /** Every command the bot knows: adding a command is one handler file and one line here. */
 export function createRegistry(): CommandRegistry {
@@ -28,6 +31,9 @@ export function createRegistry(): CommandRegistry {
     shutsuryokuCommand,
     adminCommand,
     yoteiCommand,
+    shikyuCommand,
+    riyoushaCommand,
+    douiCommand,
     helpCommand(() => registry),
   ]);
   return registry;

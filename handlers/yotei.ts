@@ -3,14 +3,17 @@ import { meetingAttendees, meetings, persons, staff, tenants } from '../db/schem
 import { formList, formText } from '../src/chat/forms';
 import { shortDateTime } from '../src/core/calendar/format';
 import type { CommandSpec, HandlerContext } from '../src/chat/registry';
-import { card, reply } from '../src/chat/replies';
+import { button, card, reply } from '../src/chat/replies';
 import type { Block, FormBlock, Reply } from '../src/chat/types';
 import { writeAudit } from '../src/core/audit/write';
 import { isIsoDate, jstToday, WEEKDAYS_JA } from '../src/core/calendar/jst';
 import { parseJapaneseDate } from '../src/core/calendar/parse-date';
 import { formatJpDate } from '../src/core/calendar/wareki';
 import { UserError } from '../src/core/errors';
-import { completeReminder, snoozeReminder, type ActResult } from '../src/core/reminders/actions';
+import { completeReminder, reminderForActor, snoozeReminder, type ActResult } from '../src/core/reminders/actions';
+import { UNDO_MINUTES, undoCompletion, undoValue } from '../src/core/reminders/undo';
+import { CONTACT_METHODS } from '../src/core/vocabulary';
+import { monthOf } from '../src/core/calendar/jst';
 import { groupDigest } from '../src/core/reminders/digest';
 import { renderDigest } from './notices/digest';
 import { labelReminders, openReminders } from '../src/core/reminders/items';
@@ -19,6 +22,7 @@ import { MONITORING_KIND } from '../src/core/vocabulary';
 import { soudanForm } from './soudan';
 
 const SETTINGS_FORM = 'yotei:settings';
+const DONE_FORM = 'yotei:done';
 const MEETING_DAYS = 14;
 
 async function tenantSettings(ctx: HandlerContext) {
@@ -122,12 +126,64 @@ async function renderActResult(ctx: HandlerContext, r: ActResult): Promise<Reply
   }
   const note = r.kind === 'snoozed' && r.until ? `（${formatJpDate(r.until)}の朝にもう一度お知らせします）` : '';
   const what = `${ACT_TEXT[r.kind]}${note}: ${r.item.title}${r.item.detail ? `（${r.item.detail}）` : ''}`;
+  // A 完了 that wrote a record can be taken back from the same message for a few minutes.
+  const undo = r.kind === 'done' && r.consultationId
+    ? card(`${ACT_TEXT.done}`, [{ label: '押し間違いの場合', value: `${UNDO_MINUTES}分以内なら取り消せます（記録も取り消します）` }], [button('取り消す', 'yotei:undo', undoValue(r.item.reminderId, r.consultationId), 'danger')])
+    : null;
   // One's own reminder: the message pressed on (予定, the morning digest) becomes the updated list,
   // in place where the platform can, so that nothing else on it disappears.
-  if (r.recipientId === ctx.actor.staffId) return (await myDeadlines(ctx, what)).map((x) => ({ ...x, replaceOriginal: true }));
+  if (r.recipientId === ctx.actor.staffId) {
+    return (await myDeadlines(ctx, what)).map((x) => ({ ...x, blocks: undo ? [undo, ...x.blocks] : x.blocks, replaceOriginal: true }));
+  }
   // A manager acting on a colleague's reminder (from the escalation message): a new answer; the
   // message with the office's other items stays.
   return [reply(`${ACT_TEXT[r.kind]}: ${r.item.title}`, [card(`${ACT_TEXT[r.kind]}${note}`, [{ label: r.item.detail || '予定', value: r.item.title }])])];
+}
+
+/**
+ * 完了 on a monitoring of this month asks first for the date and method (prefilled: today in
+ * Japan, 訪問), so that the record says what happened. Other reminders complete at once; an
+ * overdue month asks for its record through the record form (completeReminder).
+ */
+async function doneForm(ctx: HandlerContext, reminderId: string): Promise<Reply[] | null> {
+  const row = await reminderForActor(ctx.db, ctx.actor, reminderId);
+  const today = jstToday(ctx.now);
+  if (row.kind !== 'monitoring' || (row.status !== 'open' && row.status !== 'snoozed') || monthOf(row.dueOn) !== monthOf(today)) return null;
+  return [doneFormReply(row.id, today)];
+}
+
+function doneFormReply(reminderId: string, today: string, values?: Record<string, string | string[] | undefined>): Reply {
+  const v = (name: string, fallback: string) => (typeof values?.[name] === 'string' ? (values[name] as string) : fallback);
+  return reply('モニタリングの実施を記録', [{
+    type: 'form',
+    formId: DONE_FORM,
+    title: 'モニタリングの実施',
+    submitLabel: '完了にする',
+    context: reminderId,
+    fields: [
+      { name: 'occurredOn', label: '実施日', type: 'date', required: true, initial: v('occurredOn', today), hint: 'モニタリング月の日付（例: 今日 / 12/3 / 令和8年12月3日）' },
+      { name: 'method', label: '方法', type: 'select', required: true, initial: v('method', '訪問'), options: CONTACT_METHODS.map((m) => ({ value: m, label: m })) },
+    ],
+  }]);
+}
+
+async function submitDone(ctx: HandlerContext, form: Parameters<NonNullable<CommandSpec['onForm']>>[1]): Promise<Reply[]> {
+  const today = jstToday(ctx.now);
+  const errors: Record<string, string> = {};
+  let occurredOn = '';
+  try {
+    occurredOn = parseJapaneseDate(formText(form, 'occurredOn'), today, { field: 'occurredOn' });
+    if (occurredOn > today) errors.occurredOn = '実施日に未来の日付は指定できません。';
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    errors.occurredOn = e.fieldErrors?.occurredOn ?? e.userMessage;
+  }
+  const method = formText(form, 'method');
+  if (!(CONTACT_METHODS as readonly string[]).includes(method)) errors.method = '方法を選んでください。';
+  if (Object.keys(errors).length > 0) {
+    throw new UserError('invalid_form', `入力内容を確認してください。${Object.values(errors)[0]}`, `invalid done form: ${Object.keys(errors).join(',')}`, errors);
+  }
+  return renderActResult(ctx, await completeReminder(ctx.db, ctx.actor, form.context ?? '', ctx.now, { occurredOn, method }));
 }
 
 export const yoteiCommand: CommandSpec = {
@@ -147,7 +203,11 @@ export const yoteiCommand: CommandSpec = {
     const tenant = await tenantSettings(ctx);
     switch (action.id) {
       case 'yotei:done':
-        return renderActResult(ctx, await completeReminder(ctx.db, ctx.actor, action.value, ctx.now));
+        return (await doneForm(ctx, action.value)) ?? renderActResult(ctx, await completeReminder(ctx.db, ctx.actor, action.value, ctx.now));
+      case 'yotei:undo': {
+        await undoCompletion(ctx.db, ctx.actor, action.value, ctx.now);
+        return (await myDeadlines(ctx, '↩ 完了を取り消しました（記録も取り消しました）。')).map((x) => ({ ...x, replaceOriginal: true }));
+      }
       case 'yotei:snooze1d':
       case 'yotei:snooze':
         return renderActResult(ctx, await snoozeReminder(ctx.db, ctx.actor, action.value, '1d', ctx.now, tenant.calendar));
@@ -160,6 +220,7 @@ export const yoteiCommand: CommandSpec = {
     }
   },
   async onForm(ctx, form) {
+    if (form.formId === DONE_FORM) return submitDone(ctx, form);
     if (form.formId !== SETTINGS_FORM) throw new UserError('unknown_form', 'このフォームには対応していません。', `unknown form ${form.formId}`);
     return saveSettings(ctx, form);
   },

@@ -44,9 +44,12 @@ describe('予定 (yotei)', () => {
     expect(res.replies[0]?.summary).toContain('期限の近いものはありません');
   });
 
-  it('完了 on this month records the monitoring consultation and updates the message in place', async () => {
+  it('完了 on this month asks for the date and method, records the monitoring consultation and updates the message in place', async () => {
     const dec = await monitoringOf('2026-12');
-    const res = await run(world.actors.a, { kind: 'action', id: 'yotei:done', value: dec?.id ?? '' });
+    const asked = await run(world.actors.a, { kind: 'action', id: 'yotei:done', value: dec?.id ?? '' });
+    const form = asked.replies[0]?.blocks.find((b): b is FormBlock => b.type === 'form');
+    expect(form?.fields.map((f) => f.initial)).toEqual(['2026-12-01', '訪問']);
+    const res = await run(world.actors.a, { kind: 'form', formId: 'yotei:done', values: { occurredOn: '2026-12-01', method: '訪問' }, context: form?.context });
     expect(res.replies[0]?.replaceOriginal).toBe(true);
     expect(res.replies[0]?.summary).toContain('完了にしました');
     expect((await monitoringOf('2026-12'))?.status).toBe('done');

@@ -67,6 +67,20 @@ export async function personForDecision(db: DbOrTx, actor: Actor, personId: stri
   return p;
 }
 
+/**
+ * The person a form names, for entering their decision: a case code is looked up in the tenant
+ * (so that a refusal of another office's person is audited with its reason by personForDecision),
+ * anything else through the ordinary visible search.
+ */
+export async function decisionPersonId(db: DbOrTx, actor: Actor, text: string, resolve: (text: string) => Promise<{ id: string }>): Promise<string> {
+  const code = text.normalize('NFKC').trim().toUpperCase();
+  if (/^C-\d{1,8}$/.test(code)) {
+    const [p] = await db.select({ id: persons.id }).from(persons).where(and(eq(persons.tenantId, actor.tenantId), eq(persons.code, code), isNull(persons.deletedAt)));
+    if (p) return (await personForDecision(db, actor, p.id)).id;
+  }
+  return (await resolve(text)).id;
+}
+
 async function currentPlan(db: DbOrTx, tenantId: string, personId: string) {
   const [row] = await db
     .select()
