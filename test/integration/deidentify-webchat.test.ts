@@ -77,10 +77,10 @@ describe('a person of another office named in the web chat never reaches a chann
     await form.waitFor();
     await form.locator('select[name=ageBand]').selectOption({ index: 4 });
     await form.locator('textarea[name=situation]').fill(NAMED);
-    await form.locator('select[name=difficulties]').selectOption(['家族関係']);
+    await form.locator('fieldset[data-name=difficulties]').getByRole('checkbox', { name: '家族関係', exact: true }).check();
     await form.locator('textarea[name=tried]').fill('こもれびの上田さんと情報交換した。');
     await form.locator('textarea[name=question]').fill('田中一郎さん（タナカイチロウ）の母・京子（70代）との関わり方を相談したい。');
-    await form.locator('select[name=helpWanted]').selectOption(['助言']);
+    await form.locator('fieldset[data-name=helpWanted]').getByRole('checkbox', { name: '助言', exact: true }).check();
     await form.getByRole('button', { name: '依頼する' }).click();
     await botSays('二次相談 #1 を依頼しました');
 

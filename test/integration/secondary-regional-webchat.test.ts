@@ -31,11 +31,13 @@ describe('二次相談 in the local web chat', () => {
     await send('二次相談 山田花子');
     const form = lastForm();
     await form.waitFor();
-    await form.locator('select[name=difficulties]').selectOption(['支援拒否', '家族関係']);
+    await form.locator('fieldset[data-name=difficulties]').getByRole('checkbox', { name: '支援拒否', exact: true }).check();
+    await form.locator('fieldset[data-name=difficulties]').getByRole('checkbox', { name: '家族関係', exact: true }).check();
     await form.locator('textarea[name=tried]').fill('自宅訪問を3回試みた。');
     await form.locator('textarea[name=question]').fill('山田花子さん（090-1111-2222）が訪問を拒む。関わり方を相談したい。');
     await form.locator('select[name=urgency]').selectOption('urgent');
-    await form.locator('select[name=helpWanted]').selectOption(['助言', '同行訪問']);
+    await form.locator('fieldset[data-name=helpWanted]').getByRole('checkbox', { name: '助言', exact: true }).check();
+    await form.locator('fieldset[data-name=helpWanted]').getByRole('checkbox', { name: '同行訪問', exact: true }).check();
     await form.getByRole('button', { name: '依頼する' }).click();
     await botSays('二次相談 #1 を依頼しました');
 

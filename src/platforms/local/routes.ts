@@ -17,6 +17,7 @@ import { isLoopback, type Config } from '../../config';
 import { json, text, type HttpRequest, type HttpResponse, type HttpServer, type RouteHandler } from '../../http/server';
 import { log } from '../../log';
 import { channelPostsOf, inboxOf, markSent } from '../../scheduler/outbox';
+import { inboxView } from './inbox-view';
 import { linkSecret } from '../webform/token';
 
 const here = projectPath('src', 'platforms', 'local');
@@ -217,7 +218,7 @@ export function mountLocalChat(server: HttpServer, deps: LocalChatDeps): void {
       const items = await inboxOf(deps.db, actor.tenantId, actor.staffId);
       // Shown here is delivered here: the local chat is this staff member's platform.
       await markSent(deps.db, items.filter((i) => i.status === 'pending').map((i) => i.id), deps.now());
-      return json(200, { items });
+      return json(200, { items: await inboxView(deps.db, actor.tenantId, items, deps.now()) });
     }),
   });
 

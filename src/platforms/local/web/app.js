@@ -8,7 +8,6 @@ const chat = $('#chat');
 const inbox = $('#inbox');
 const channel = $('#channel');
 const staffSelect = $('#staff');
-let seenInbox = 0;
 
 // The session token this page was served with: every API call sends it in a header, which a page
 // of another origin can neither read nor send (src/platforms/local/routes.ts).
@@ -34,7 +33,7 @@ async function post(input) {
 
 // Form submissions go to the bot as this staff member; buttons run their action.
 const hooks = {
-  onAction: (action, label, sourceMsg) => act(action, label, sourceMsg),
+  onAction: (action, label, sourceMsg, button) => act(action, label, sourceMsg, button),
   onSubmit: (block, values) => post({ kind: 'form', formId: block.formId, values, context: block.context }),
   onSubmitted: (_block, result) => showReplies(result),
 };
@@ -51,8 +50,13 @@ function showReplies(result) {
 }
 
 // A reply marked replaceOriginal (a reminder marked 完了) takes the place of the message whose
-// button was pressed; anything else continues the conversation in the chat tab.
-async function act(action, label, sourceMsg) {
+// button was pressed; anything else continues the conversation in the chat tab. The pressed
+// button is marked as chosen; its label is not posted as if the user had typed it.
+async function act(action, _label, sourceMsg, button) {
+  if (button) {
+    for (const b of button.parentElement?.querySelectorAll('button.chosen') || []) b.classList.remove('chosen');
+    button.classList.add('chosen');
+  }
   const result = await post({ kind: 'action', id: action.id, value: action.value });
   const replies = result.replies || [];
   const replacing = sourceMsg && replies.find((r) => r.replaceOriginal);
@@ -63,7 +67,6 @@ async function act(action, label, sourceMsg) {
     if (result.replies.length === 0) return;
   }
   if (chat.hidden) showTab('chat');
-  chat.append(el('div', { class: 'msg me' }, label));
   showReplies(result);
 }
 
@@ -74,18 +77,68 @@ async function send(line) {
   showReplies(await post({ kind: 'line', line }));
 }
 
+// Which notices this browser has shown in the 通知 tab (ids only; per staff member). An entry not
+// yet seen is marked unread until the tab is opened again.
+const seenKey = () => `soudan-seen-${staffSelect.value}`;
+function seenIds() {
+  try {
+    return new Set(JSON.parse(localStorage.getItem(seenKey()) || '[]'));
+  } catch {
+    return new Set();
+  }
+}
+let inboxItems = [];
+let seenAtOpen = null;
+
+// Newest first, a separator per day (the server names the day in Japan time), the notices of one
+// 二次相談 / 地域課題 together as its thread, unread ones marked.
+function renderInbox(items, seen) {
+  inbox.replaceChildren();
+  if (items.length === 0) inbox.append(el('div', { class: 'note' }, '通知はまだありません'));
+  const threads = new Map();
+  for (const item of items) if (item.thread && !threads.has(item.thread)) threads.set(item.thread, items.filter((i) => i.thread === item.thread));
+  const placed = new Set();
+  let day = null;
+  for (const item of items) {
+    if (placed.has(item.id)) continue;
+    if (item.day !== day) {
+      day = item.day;
+      inbox.append(el('div', { class: 'day-sep', role: 'separator', 'data-day': item.day }, item.dayLabel));
+    }
+    const group = item.thread ? threads.get(item.thread) : [item];
+    const box = item.thread ? el('div', { class: 'thread', 'data-thread': item.thread }, el('div', { class: 'thread-head' }, `${item.threadLabel}（${group.length}件）`)) : inbox;
+    for (const one of group) {
+      placed.add(one.id);
+      const unread = !seen.has(one.id);
+      const node = renderReply(one.payload, box);
+      node.dataset.id = one.id;
+      if (unread) node.classList.add('unread');
+      node.prepend(el('div', { class: 'meta' }, unread ? el('span', { class: 'unread-mark' }, '未読') : null, one.day === item.day ? one.time : `${one.dayLabel} ${one.time}`));
+    }
+    if (box !== inbox) inbox.append(box);
+  }
+}
+
 async function refreshInbox() {
   if (!staffSelect.value) return;
   const res = await api(`/local/api/inbox?staffId=${encodeURIComponent(staffSelect.value)}`);
   if (!res.ok) return;
   const { items } = await res.json();
-  inbox.replaceChildren();
-  if (items.length === 0) inbox.append(el('div', { class: 'note' }, '通知はまだありません'));
-  for (const item of items) renderReply(item.payload, inbox);
-  const fresh = items.length - seenInbox;
+  inboxItems = items;
+  // While the tab is open, the marks stay as they were when it was opened (read under the
+  // reader's eyes would be gone before they are seen); what is shown counts as read next time.
+  renderInbox(items, seenAtOpen ?? seenIds());
+  if (!inbox.hidden) markInboxRead();
+  const seen = seenIds();
+  const fresh = items.filter((i) => !seen.has(i.id)).length;
   const badge = $('#badge');
   badge.hidden = inbox.hidden === false || fresh <= 0;
   badge.textContent = String(Math.max(fresh, 0));
+}
+
+function markInboxRead() {
+  const seen = seenIds();
+  localStorage.setItem(seenKey(), JSON.stringify([...new Set([...seen, ...inboxItems.map((i) => i.id)])].slice(-500)));
 }
 
 async function refreshChannel() {
@@ -108,7 +161,8 @@ function showTab(name) {
     $(`#tab-${key}`).classList.toggle('active', key === name);
     $(`#tab-${key}`).setAttribute('aria-pressed', String(key === name));
   }
-  if (name === 'inbox') refreshInbox().then(() => (seenInbox = inbox.querySelectorAll('.msg').length));
+  seenAtOpen = name === 'inbox' ? seenIds() : null;
+  if (name === 'inbox') refreshInbox();
   if (name === 'channel') refreshChannel();
 }
 
@@ -130,7 +184,6 @@ async function init() {
   staffSelect.addEventListener('change', () => {
     localStorage.setItem('soudan-staff', staffSelect.value);
     chat.replaceChildren(el('div', { class: 'note' }, `${staffSelect.selectedOptions[0].textContent} として操作します`));
-    seenInbox = 0;
     refreshInbox();
   });
   const menuBox = $('#menu');

@@ -2,7 +2,7 @@
 // (/form?t=…): text, card, list and form blocks, built with DOM APIs only (textContent, never
 // innerHTML), so nothing a user typed can become markup.
 //
-// hooks: { onAction?(action, label, sourceMsg), onSubmit(block, values) → Promise<{ fieldErrors?, replies? }>,
+// hooks: { onAction?(action, label, sourceMsg, button), onSubmit(block, values) → Promise<{ fieldErrors?, replies? }>,
 //          onSubmitted?(block, result) }. Without onAction, buttons are left out.
 
 // Children go through add(), never the DOM's own append(): append(null) inserts the text
@@ -29,7 +29,7 @@ export function el(tag, attrs = {}, ...children) {
 
 function renderButton(b, hooks) {
   if (!hooks.onAction) return null;
-  return el('button', { type: 'button', class: b.style || '', onclick: (ev) => hooks.onAction(b.action, b.label, ev.target.closest('.msg')) }, b.label);
+  return el('button', { type: 'button', class: b.style || '', onclick: (ev) => hooks.onAction(b.action, b.label, ev.target.closest('.msg'), ev.currentTarget) }, b.label);
 }
 
 function renderCard(block, hooks) {
@@ -144,6 +144,33 @@ function fileChooser(f, textarea) {
   return el('div', { class: 'file-chooser' }, el('label', {}, 'またはファイルを選ぶ: ', picker), status);
 }
 
+// A multiselect is a row of checkbox chips (a phone shows every choice; a list box hides them).
+function chipsInput(f, id, initial) {
+  const chosen = Array.isArray(initial) ? initial : [initial];
+  const box = el('fieldset', { id, class: 'chips', 'data-name': f.name }, el('legend', {}, f.label, f.required ? ' *' : ''));
+  for (const o of f.options || []) {
+    box.append(el('label', { class: 'chip' }, el('input', { type: 'checkbox', name: f.name, value: o.value, checked: chosen.includes(o.value) }), el('span', {}, o.label)));
+  }
+  box.values = () => [...box.querySelectorAll('input[type=checkbox]:checked')].map((c) => c.value);
+  return box;
+}
+
+// A date: the text box takes what people type (今日, 11/22, 令和8年11月22日: the bot reads them),
+// and the phone's own date picker beside it fills the box with the chosen day.
+function dateInput(f, id, initial) {
+  const text = el('input', { id, name: f.name, type: 'text', maxlength: f.maxLength, placeholder: f.placeholder || '例: 今日 / 11/22', autocomplete: 'off' });
+  text.value = typeof initial === 'string' ? initial : '';
+  const picker = el('input', { type: 'date', class: 'date-picker', 'aria-label': `${f.label}をカレンダーから選ぶ`, 'data-picker-for': f.name });
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text.value)) picker.value = text.value;
+  picker.addEventListener('change', () => {
+    if (picker.value) text.value = picker.value;
+  });
+  text.addEventListener('input', () => {
+    picker.value = /^\d{4}-\d{2}-\d{2}$/.test(text.value) ? text.value : '';
+  });
+  return { input: text, extra: el('div', { class: 'date-field' }, text, picker) };
+}
+
 function fieldInput(f) {
   const id = `f-${f.name}-${Math.random().toString(36).slice(2, 8)}`;
   const initial = f.initial ?? '';
@@ -151,20 +178,23 @@ function fieldInput(f) {
   if (f.type === 'longtext') {
     input = el('textarea', { id, name: f.name, maxlength: f.maxLength, placeholder: f.placeholder });
     input.value = typeof initial === 'string' && initial.startsWith('data:') ? '' : initial;
-  } else if (f.type === 'select' || f.type === 'multiselect') {
-    input = el('select', { id, name: f.name, multiple: f.type === 'multiselect' });
-    if (f.type === 'select' && !f.required) input.append(el('option', { value: '' }, '（選択なし）'));
-    if (f.type === 'select' && f.required && !initial) input.append(el('option', { value: '' }, '選んでください'));
-    const chosen = Array.isArray(initial) ? initial : [initial];
+  } else if (f.type === 'multiselect') {
+    input = chipsInput(f, id, initial);
+  } else if (f.type === 'select') {
+    input = el('select', { id, name: f.name });
+    if (!f.required) input.append(el('option', { value: '' }, '（選択なし）'));
+    if (f.required && !initial) input.append(el('option', { value: '' }, '選んでください'));
     for (const o of f.options || []) {
-      input.append(el('option', { value: o.value, selected: chosen.includes(o.value) }, o.label));
+      input.append(el('option', { value: o.value, selected: initial === o.value }, o.label));
     }
+  } else if (f.type === 'date') {
+    const { input: text, extra } = dateInput(f, id, initial);
+    return { id, input: text, shown: extra };
   } else {
-    // Dates are typed as text: the bot reads 今日, 11/22, 令和8年11月22日 and more.
     input = el('input', { id, name: f.name, type: 'text', maxlength: f.maxLength, placeholder: f.placeholder, inputmode: f.type === 'number' ? 'numeric' : undefined });
     input.value = initial;
   }
-  return { id, input };
+  return { id, input, shown: input };
 }
 
 function renderForm(block, hooks) {
@@ -172,14 +202,14 @@ function renderForm(block, hooks) {
   form.append(el('h3', {}, block.title));
   const inputs = {};
   for (const f of block.fields) {
-    const { id, input } = fieldInput(f);
+    const { id, input, shown } = fieldInput(f);
     inputs[f.name] = input;
     const error = block.errors && block.errors[f.name];
     if (error) input.classList.add('invalid');
     add(
       form,
-      el('label', { for: id }, f.label, f.required ? ' *' : ''),
-      input,
+      f.type === 'multiselect' ? null : el('label', { for: id }, f.label, f.required ? ' *' : ''),
+      shown,
       f.type === 'longtext' && f.accept ? fileChooser(f, input) : null,
       typeof f.hint === 'string' && f.hint !== '' ? el('div', { class: 'hint' }, f.hint) : null,
       el('div', { class: 'error', 'data-error-for': f.name }, error || ''),
@@ -190,7 +220,7 @@ function renderForm(block, hooks) {
     ev.preventDefault();
     const values = {};
     for (const [name, input] of Object.entries(inputs)) {
-      values[name] = input.multiple ? [...input.selectedOptions].map((o) => o.value) : (input.fileValue ?? input.value);
+      values[name] = input.values ? input.values() : (input.fileValue ?? input.value);
     }
     const submitBtn = form.querySelector('button[type=submit]');
     submitBtn.disabled = true;
