@@ -17,6 +17,7 @@ import { registerListeners } from './listeners';
 import { mountOAuth } from './oauth';
 import { EventsReceiver } from './receiver';
 import { SlackSender, type TokenLookup } from './sender';
+import { threadRootFrom } from './threads';
 import { slackSettings, type SlackSettings } from './settings';
 
 export interface SlackMount {
@@ -99,7 +100,7 @@ export function mountSlack(
   if (settings.auth.kind === 'oauth' && store) {
     mountOAuth(http, deps.db, store, { ...settings.auth, apiUrl: settings.apiUrl });
   }
-  const sender = new SlackSender(api, token);
+  const sender = new SlackSender(api, token, threadRootFrom(deps.db));
   senders.add(sender);
   log.info({ auth: settings.auth.kind, transport: settings.transport.kind }, 'Slack mounted');
   return {

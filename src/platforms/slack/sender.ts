@@ -3,6 +3,7 @@ import type { Reply } from '../../chat/types';
 import { safeErrorText } from '../../log';
 import { SlackApiError, SlackRateLimited, type SlackApi } from './api';
 import { renderMessage } from './render';
+import { threadKeyOf, type ThreadRoot } from './threads';
 
 /** Slack errors a retry cannot fix: the delivery is marked dead instead of retried. */
 const PERMANENT = new Set([
@@ -39,18 +40,23 @@ export class SlackSender implements PlatformSender {
   constructor(
     private readonly api: SlackApi,
     private readonly token: TokenLookup,
+    /** Where a DM about a 二次相談 / 地域課題 continues its thread (see threads.ts); none: no threads. */
+    private readonly threadRoot?: ThreadRoot,
   ) {}
 
-  async send(to: Destination, reply: Reply, _idempotencyKey: string): Promise<SendResult> {
+  async send(to: Destination, reply: Reply, idempotencyKey: string): Promise<SendResult> {
     try {
       const token = await this.token(to.workspaceId);
       if (!token) return { ok: false, error: 'no_installation', permanent: true };
       const channel = to.kind === 'channel' ? to.channelId : await this.dm(to.workspaceId, token, to.userId);
+      // Direct messages only: channel posts are updated in place instead (their own code).
+      const thread = to.kind === 'user' ? threadKeyOf(idempotencyKey) : null;
+      const threadTs = thread && this.threadRoot ? await this.threadRoot(channel, thread) : null;
       const res = await this.api.call<{ ok: boolean; ts?: string; channel?: string }>(
         to.workspaceId,
         token,
         'chat.postMessage',
-        { channel, ...renderMessage(reply) },
+        { channel, ...renderMessage(reply), ...(threadTs ? { thread_ts: threadTs } : {}) },
         { maxWaitMs: SEND_WAIT_MS },
       );
       return { ok: true, messageId: `${res.channel ?? channel}:${res.ts ?? ''}` };
