@@ -18,12 +18,15 @@ function majorOf(binary: string): number | null {
  * /usr/lib/postgresql/<major>/bin, else the ones on PATH when their version matches. Throws one
  * line saying what to install when there are none: the test does not skip.
  */
-export function matchingPgTools(serverMajor: number): { pgDump: string; pgRestore: string } {
+export function matchingPgTools(serverMajor: number): { pgDump: string; pgRestore: string; createdb: string } {
   const candidates = [path.join('/usr/lib/postgresql', String(serverMajor), 'bin'), ...(process.env.PATH ?? '').split(path.delimiter)];
   for (const dir of candidates) {
     const pgDump = path.join(dir, 'pg_dump');
     const pgRestore = path.join(dir, 'pg_restore');
-    if (fs.existsSync(pgDump) && fs.existsSync(pgRestore) && majorOf(pgDump) === serverMajor && majorOf(pgRestore) === serverMajor) return { pgDump, pgRestore };
+    const createdb = path.join(dir, 'createdb');
+    if (fs.existsSync(pgDump) && fs.existsSync(pgRestore) && fs.existsSync(createdb) && majorOf(pgDump) === serverMajor && majorOf(pgRestore) === serverMajor) {
+      return { pgDump, pgRestore, createdb };
+    }
   }
   throw new Error(
     `no pg_dump/pg_restore of PostgreSQL ${serverMajor} (the test server's version): install postgresql-client-${serverMajor} ` +
