@@ -45,6 +45,10 @@ export function renderCase(view: CaseView): Reply {
   ];
   if (view.plan) {
     fields.push({ label: '次回モニタリング', value: monitoringLine(view.plan) });
+    if (view.plan.next) {
+      const n = view.plan.next;
+      fields.push({ label: '次の支給決定', value: `${formatJpDate(n.periodStart)}〜${formatJpDate(n.periodEnd)}（${n.ruleLabel}）\nモニタリング月: ${n.months.map(monthLabel).join('・')}` });
+    }
     if (view.plan.certificateEnd) {
       fields.push({ label: '受給者証', value: `${formatJpDate(view.plan.certificateEnd)}まで${CERT_STATUS[view.plan.certificateStatus ?? 'valid']}` });
     }

@@ -269,12 +269,17 @@ describe('item 3: 予定 keeps snoozed items, and 完了 / スヌーズ update t
     const code = /C-\d{4}/.exec(title)?.[0] ?? '';
     expect(await ask(`ケース ${code}`)).toContain('今月・未実施');
 
-    // 完了 on it: recorded, gone from the list, every other item still there.
+    // 完了 on it asks for the date and method first (today, 訪問); then recorded, gone from the
+    // list, every other item still there, and 取り消す offered for a few minutes.
     await ask('予定');
+    await lastBot().locator('.card', { hasText: title }).getByRole('button', { name: '完了' }).click();
+    const doneForm = () => page.locator('#chat form.bot-form').last();
+    await expect.poll(() => doneForm().count()).toBe(1);
+    await doneForm().getByRole('button', { name: '完了にする' }).click();
+    await expect.poll(() => lastBot().innerText()).toContain('完了にしました');
     const fresh = lastBot();
-    await fresh.locator('.card', { hasText: title }).getByRole('button', { name: '完了' }).click();
-    await expect.poll(() => fresh.innerText()).toContain('完了にしました');
-    expect((await fresh.locator('.card h3').allInnerTexts()).sort()).toEqual(before.filter((t) => t !== title));
+    expect(await fresh.getByRole('button', { name: '取り消す' }).count()).toBe(1);
+    expect((await fresh.locator('.card h3').allInnerTexts()).filter((t) => !t.includes('完了にしました')).sort()).toEqual(before.filter((t) => t !== title));
     const card = await ask(`ケース ${code}`);
     expect(card).not.toContain('今月・未実施');
     expect(card).toContain('モニタリングを実施した');

@@ -98,6 +98,10 @@ describe('支給決定 from chat', () => {
     expect(textOf(preview)).toContain('2027年9月・2028年3月');
     const saved = await submit(world.actors.a, formOf(preview)!, {});
     expect(textOf(saved)).toContain('支給決定（更新）を保存しました');
+    // The card keeps the period in force (December is still due) and shows the renewal under it.
+    const card = cardsOf(saved).at(-1);
+    expect(card?.fields.find((f) => f.label === '次回モニタリング')?.value).toContain('2026年12月');
+    expect(card?.fields.find((f) => f.label === '次の支給決定')?.value).toContain('モニタリング月: 2027年9月・2028年3月');
     const plans = await plansOf(taro.id);
     expect(plans).toHaveLength(2);
     expect(plans[1]).toMatchObject({ periodStart: '2027-06-01', periodEnd: '2028-03-31', frequencyMonths: 6, decisionKind: 'renewal', recipientNumber: '1234567890', serviceKinds: ['生活介護', '短期入所'] });

@@ -45,6 +45,8 @@ export interface CaseView {
     monitoringWarnings: MonitoringWarning[];
     certificateEnd: string | null;
     certificateStatus: CertificateStatus | null;
+    /** A renewal already entered (a period starting after this one): its period, rule and months. */
+    next: { periodStart: string; periodEnd: string; ruleLabel: string; months: string[] } | null;
   } | null;
   recent: { occurredOn: string; method: string; kind: string; summary: string; edited: boolean }[];
   openSecondary: { number: number; status: string; urgency: string }[];
@@ -103,7 +105,8 @@ export async function loadCaseView(
       .from(servicePlans)
       .where(and(eq(servicePlans.personId, person.id), eq(servicePlans.tenantId, actor.tenantId), eq(servicePlans.active, true)))
       .orderBy(desc(servicePlans.periodStart))
-      .limit(1),
+      // The plan in force, and a renewal entered ahead of its period, if any.
+      .limit(2),
     db
       .select({
         occurredOn: consultations.occurredOn,
@@ -146,17 +149,25 @@ export async function loadCaseView(
   ]);
 
   let plan: CaseView['plan'] = null;
-  const planRow = planRows[0]?.plan;
+  // A renewal entered before its period starts does not hide the period in force.
+  const upcoming = planRows.length > 1 && planRows[0] && planRows[0].plan.periodStart > today ? planRows[0] : null;
+  const current = upcoming ? planRows[1] : planRows[0];
+  const planRow = current?.plan;
+  const labelOf = (row: typeof servicePlans.$inferSelect) =>
+    ruleLabel({
+      frequencyMonths: (row.segments.at(-1)?.frequencyMonths ?? row.frequencyMonths ?? undefined) as MonitoringFrequency | undefined,
+      standardMonths: row.segments.at(-1)?.standardMonths ?? row.standardMonths ?? undefined,
+    });
   if (planRow) {
-    const doneMonths = (planRows[0]?.doneOn ?? []).map((d) => monthOf(d));
-    const calendar = planMonitoringCalendar(planRow, { tenantDefault: tenantCountFrom(planRows[0]?.tenantSettings), today, doneMonths });
+    const doneMonths = (current?.doneOn ?? []).map((d) => monthOf(d));
+    const tenantDefault = tenantCountFrom(current?.tenantSettings);
+    const calendar = planMonitoringCalendar(planRow, { tenantDefault, today, doneMonths });
+    const nextRow = upcoming?.plan;
     plan = {
       periodStart: planRow.periodStart,
       periodEnd: planRow.periodEnd,
-      ruleLabel: ruleLabel({
-        frequencyMonths: (planRow.segments.at(-1)?.frequencyMonths ?? planRow.frequencyMonths ?? undefined) as MonitoringFrequency | undefined,
-        standardMonths: planRow.segments.at(-1)?.standardMonths ?? planRow.standardMonths ?? undefined,
-      }),
+      next: nextRow ? { periodStart: nextRow.periodStart, periodEnd: nextRow.periodEnd, ruleLabel: labelOf(nextRow), months: planMonitoringCalendar(nextRow, { tenantDefault, today }).months } : null,
+      ruleLabel: labelOf(planRow),
       monitoring: monitoringStatus(calendar.months, doneMonths, today),
       monitoringWarnings: calendar.warnings,
       certificateEnd: planRow.certificateEnd,
