@@ -91,15 +91,26 @@ describe('LINE reminders', () => {
       return JSON.stringify(fake.calls('/v2/bot/message/reply').find((r) => r.body.replyToken === event.replyToken)?.body.messages);
     };
 
-    // This month's monitoring: 完了 marks it done.
-    const answer = await send(buttonFor(thisMonth?.id)?.data ?? '');
+    // This month's monitoring: 完了 asks for the date and method (a dialogue), then marks it done.
+    const asked = await send(buttonFor(thisMonth?.id)?.data ?? '');
+    expect(asked).toContain('【モニタリングの実施】（1/2）');
+    const say = async (text: string) => {
+      const event = lineEvent.text(USER_A, text);
+      const { body, signature } = signedWebhook(SECRET, BOT, [event]);
+      const res = await fetch(`${app.url}/line/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': signature }, body });
+      expect(res.status).toBe(200);
+      await fake.waitFor(() => fake.calls('/v2/bot/message/reply').some((r) => r.body.replyToken === event.replyToken), `answer to ${text}`);
+      return JSON.stringify(fake.calls('/v2/bot/message/reply').find((r) => r.body.replyToken === event.replyToken)?.body.messages);
+    };
+    await say('今日');
+    const answer = await say('訪問');
     expect(answer).toContain('完了にしました');
     const [row] = await tdb.db.select().from(reminders).where(eq(reminders.id, thisMonth?.id ?? ''));
     expect(row?.status).toBe('done');
     expect(row?.doneBy).toBe(world.actors.a.staffId);
 
     // An overdue month cannot just be ticked: the record form starts as a LINE dialogue instead.
-    const asked = await send(buttonFor(overdue?.id)?.data ?? '');
-    expect(asked).toContain('【相談記録】（1/9）');
+    const record = await send(buttonFor(overdue?.id)?.data ?? '');
+    expect(record).toContain('【相談記録】（1/9）');
   });
 });

@@ -91,11 +91,20 @@ describe('LINE WORKS reminders', () => {
     expect(toA().some((m) => m.content.type === 'carousel')).toBe(true);
     const done = doneButton();
 
-    const before = toA().length;
-    const res = await postCallback(app.url, { type: 'postback', source: { userId: USER_A, domainId: DOMAIN }, issuedTime: NOW.toISOString(), data: done?.data }, { botId: BOT_ID, botSecret: BOT_SECRET });
-    expect(res.status).toBe(200);
-    await waitFor(() => toA().length > before, 'answer to 完了');
-    expect(JSON.stringify(toA().slice(before).map((m) => m.content))).toContain('完了にしました');
+    // 完了 asks for the date and method first (a dialogue: 今日, then 訪問), then records.
+    let seq = 0;
+    const post = async (event: object, what: string) => {
+      const before = toA().length;
+      const issuedTime = new Date(NOW.getTime() + ++seq).toISOString();
+      const res = await postCallback(app.url, { source: { userId: USER_A, domainId: DOMAIN }, issuedTime, ...event }, { botId: BOT_ID, botSecret: BOT_SECRET });
+      expect(res.status).toBe(200);
+      await waitFor(() => toA().length > before, what);
+      return JSON.stringify(toA().slice(before).map((m) => m.content));
+    };
+    expect(await post({ type: 'postback', data: done?.data }, 'answer to 完了')).toContain('モニタリングの実施');
+    expect((await tdb.db.select().from(reminders).where(eq(reminders.id, thisMonth?.id ?? '')))[0]?.status).toBe('open');
+    await post({ type: 'message', content: { type: 'text', text: '今日' } }, 'the method question');
+    expect(await post({ type: 'message', content: { type: 'text', text: '訪問' } }, 'answer to the method')).toContain('完了にしました');
     const [row] = await tdb.db.select().from(reminders).where(eq(reminders.id, thisMonth?.id ?? ''));
     expect(row?.status).toBe('done');
     expect(row?.doneBy).toBe(world.actors.a.staffId);
