@@ -19,6 +19,8 @@ export const LIMITS = {
   optionText: 75,
   optionValue: 150,
   options: 100,
+  /** Checkboxes take at most 10 options; a longer multiselect stays a multi_static_select. */
+  checkboxOptions: 10,
   modalTitle: 24,
   label: 2000,
   placeholder: 150,
@@ -240,6 +242,8 @@ function element(field: FormField): types.InputBlock['element'] {
     case 'multiselect': {
       const wanted = Array.isArray(field.initial) ? field.initial : [];
       const chosen = options.filter((o) => wanted.includes(o.value));
+      // A few choices read best all visible, as checkboxes; a long list (staff) as a searchable menu.
+      if (options.length <= LIMITS.checkboxOptions) return { type: 'checkboxes', action_id, options, ...(chosen.length ? { initial_options: chosen } : {}) };
       return { type: 'multi_static_select', action_id, options, ...(chosen.length ? { initial_options: chosen } : {}), ...(placeholder ? { placeholder } : {}) };
     }
     default:
