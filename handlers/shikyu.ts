@@ -37,8 +37,8 @@ const val = (values: Values | undefined, name: string, fallback = ''): string =>
 };
 
 /** The 支給決定 form. `confirmed`: the months were shown, so 「保存する」 is offered (and is the default). */
-export function decisionForm(kind: DecisionKind, person: string, opts: { values?: Values; errors?: Record<string, string>; confirmed?: string } = {}): FormBlock {
-  const { values, errors, confirmed } = opts;
+export function decisionForm(kind: DecisionKind, person: string, opts: { values?: Values; errors?: Record<string, string>; confirmed?: string; months?: string } = {}): FormBlock {
+  const { values, errors, confirmed, months } = opts;
   const change = kind === 'change';
   const services = values?.serviceKinds;
   return {
@@ -82,6 +82,8 @@ export function decisionForm(kind: DecisionKind, person: string, opts: { values?
         type: 'select',
         required: true,
         initial: confirmed !== undefined ? 'save' : 'preview',
+        // The months shown again on the form itself: a Slack modal's next step shows only the form.
+        hint: months,
         options: [
           { value: 'preview', label: 'モニタリング月を確認する（保存しません）' },
           ...(confirmed !== undefined ? [{ value: 'save', label: '確認した内容で保存する' }] : []),
@@ -162,7 +164,7 @@ function previewReply(kind: DecisionKind, p: DecisionPreview, form: FormSubmissi
     card(`支給決定（${DECISION_KIND_LABELS[kind]}）の確認`, fields, undefined, '期間の最終月は必ずモニタリング月です（厚生労働省 相談支援Q&A）'),
     ...warnings.map((text) => ({ type: 'text' as const, text })),
     { type: 'text', text: 'この内容でよければ「確認した内容で保存する」を選んで送信してください。' },
-    decisionForm(kind, '', { values: form.values, confirmed: fingerprint(p) }),
+    decisionForm(kind, '', { values: form.values, confirmed: fingerprint(p), months: `保存後のモニタリング月: ${monthsText(p.after)}${warnings.length > 0 ? `\n${warnings.join('\n')}` : ''}` }),
   ]);
 }
 
