@@ -103,13 +103,14 @@ describe('year plan CSV', () => {
     ]);
   });
 
-  it('reports every bad row by line number and its reason', () => {
+  it('reports every bad row by line number and its reason, several problems of one line apart', () => {
     const csv = [header, '運営会議,運営会議,,4/20,10:00,市役所,', '運営会議,会食,,5/18,10:00,市役所,', '運営会議,運営会議,,2/30,10:00,市役所,', '運営会議,運営会議,,6/15,朝,市役所,知らない人', '運営会議,運営会議,,2028/6/15,10:00,,'].join('\n');
     const { errors } = parsePlanCsv(csv, 2026, staff, today);
     expect(errors).toEqual([
       expect.stringMatching(/^3行目: 種別「会食」は使えません/),
       expect.stringMatching(/^4行目: 日付「2\/30」はありません/),
-      expect.stringMatching(/^5行目: 時間「朝」.*参加者「知らない人」が職員として登録されていません/),
+      expect.stringMatching(/^5行目: 時間「朝」: /),
+      expect.stringMatching(/^5行目: 参加者「知らない人」が職員として登録されていません/),
       expect.stringMatching(/^6行目: .*2026年度.*の外です/),
     ]);
   });
