@@ -184,6 +184,8 @@ async function init() {
   staffSelect.addEventListener('change', () => {
     localStorage.setItem('soudan-staff', staffSelect.value);
     chat.replaceChildren(el('div', { class: 'note' }, `${staffSelect.selectedOptions[0].textContent} として操作します`));
+    // Read marks are per staff member: an open 通知 tab starts over with the new one's.
+    seenAtOpen = inbox.hidden ? null : seenIds();
     refreshInbox();
   });
   const menuBox = $('#menu');
