@@ -15,7 +15,7 @@ import { monthLabel } from '../src/core/calendar/format';
 import { formatJpDate } from '../src/core/calendar/wareki';
 import { isPersonId, resolvePerson, visibleCaseCode } from '../src/core/cases/resolve';
 import { DECISION_KIND_LABELS, decisionPersonId, personForDecision, previewDecision, saveDecision, type DecisionInput, type DecisionKind, type DecisionPreview } from '../src/core/decisions/decision';
-import { UserError } from '../src/core/errors';
+import { isUserError, UserError } from '../src/core/errors';
 import { FREQUENCY_LABELS, MONITORING_FREQUENCIES, type MonitoringFrequency } from '../src/core/monitoring/months';
 import { boundedText, jpDate, listValue, optionalJpDate, optionalJpMonth } from './form-fields';
 import { renderCase } from './case';
@@ -36,18 +36,17 @@ const val = (values: Values | undefined, name: string, fallback = ''): string =>
   return typeof v === 'string' ? v : fallback;
 };
 
-/** The 支給決定 form. `confirmed`: the months were shown, so 「保存する」 is offered (and is the default). */
-export function decisionForm(kind: DecisionKind, person: string, opts: { values?: Values; errors?: Record<string, string>; confirmed?: string; months?: string } = {}): FormBlock {
-  const { values, errors, confirmed, months } = opts;
+/** The 支給決定 form. Its submission shows the months and saves nothing (the confirm form saves). */
+export function decisionForm(kind: DecisionKind, person: string, opts: { values?: Values; errors?: Record<string, string> } = {}): FormBlock {
+  const { values, errors } = opts;
   const change = kind === 'change';
   const services = values?.serviceKinds;
   return {
     type: 'form',
     formId: formIdOf(kind),
     title: `支給決定（${DECISION_KIND_LABELS[kind]}）`,
-    submitLabel: confirmed !== undefined ? '送信' : 'モニタリング月を確認',
+    submitLabel: 'モニタリング月を確認',
     errors,
-    context: confirmed,
     fields: [
       { name: 'person', label: 'ケース（番号・氏名）', type: 'person', required: true, initial: val(values, 'person', person), placeholder: 'C-0012' },
       ...(change
@@ -76,21 +75,56 @@ export function decisionForm(kind: DecisionKind, person: string, opts: { values?
       { name: 'noticeDate', label: '市町村の通知日', type: 'date', initial: val(values, 'noticeDate'), hint: '支給決定通知書の日付' },
       { name: 'recipientNumber', label: '受給者証番号', type: 'text', initial: val(values, 'recipientNumber'), maxLength: 20, placeholder: '1234567890' },
       { name: 'certificateEnd', label: '受給者証の有効期限', type: 'date', initial: val(values, 'certificateEnd'), hint: '空欄なら更新の通知は出ません' },
+    ],
+  };
+}
+
+/** Not a field: the months the confirmation showed, passed along with the values. */
+const MONTHS_SHOWN = '__monthsShown';
+
+/** What the confirm form carries: the values previewed and the months shown for them. */
+interface Confirmation {
+  v: Values;
+  m: string;
+}
+
+/**
+ * The confirmation: one choice, the values in its context (so that LINE asks one question, not
+ * the whole form again, and a Slack modal's next step is short), the months on the field itself.
+ */
+function confirmForm(kind: DecisionKind, values: Values, months: string, summary: string): FormBlock {
+  const { step: _step, [MONTHS_SHOWN]: _shown, ...kept } = values;
+  return {
+    type: 'form',
+    formId: formIdOf(kind),
+    title: `支給決定（${DECISION_KIND_LABELS[kind]}）の確認`,
+    submitLabel: '送信',
+    context: JSON.stringify({ v: kept, m: months } satisfies Confirmation),
+    fields: [
       {
         name: 'step',
-        label: '処理',
+        label: 'この内容で保存しますか',
         type: 'select',
         required: true,
-        initial: confirmed !== undefined ? 'save' : 'preview',
-        // The months shown again on the form itself: a Slack modal's next step shows only the form.
-        hint: months,
+        initial: 'save',
+        hint: summary,
         options: [
-          { value: 'preview', label: 'モニタリング月を確認する（保存しません）' },
-          ...(confirmed !== undefined ? [{ value: 'save', label: '確認した内容で保存する' }] : []),
+          { value: 'save', label: '確認した内容で保存する' },
+          { value: 'edit', label: '入力し直す' },
         ],
       },
     ],
   };
+}
+
+function confirmationOf(context: string | undefined): Confirmation | null {
+  if (!context) return null;
+  try {
+    const c = JSON.parse(context) as Partial<Confirmation>;
+    return c && typeof c.m === 'string' && c.v && typeof c.v === 'object' ? { v: c.v, m: c.m } : null;
+  } catch {
+    return null;
+  }
 }
 
 function schemaFor(kind: DecisionKind, today: string) {
@@ -107,7 +141,7 @@ function schemaFor(kind: DecisionKind, today: string) {
       noticeDate: optionalJpDate(today, '通知日'),
       recipientNumber: z.string().trim().optional().transform((s) => (s ? s.normalize('NFKC') : null)).refine((s) => s === null || /^[0-9A-Za-z-]{1,20}$/.test(s), '受給者証番号は半角の数字（20桁まで）で入力してください。'),
       certificateEnd: optionalJpDate(today, '受給者証の有効期限'),
-      step: z.enum(['preview', 'save'], { error: '処理を選んでください。' }),
+      step: z.enum(['preview', 'save', 'edit']).optional().default('preview'),
     })
     .superRefine((v, ctx) => {
       if (!change && !v.frequency) ctx.addIssue({ code: 'custom', path: ['frequency'], message: 'モニタリング頻度を選んでください。' });
@@ -124,8 +158,8 @@ function standardMonthsOf(text: string | undefined): number[] | null {
   return [...new Set(months)];
 }
 
-async function readInput(ctx: HandlerContext, kind: DecisionKind, form: FormSubmission): Promise<{ input: DecisionInput; step: 'preview' | 'save' }> {
-  const v = parseForm(schemaFor(kind, jstToday(ctx.now)), form.values);
+async function readInput(ctx: HandlerContext, kind: DecisionKind, values: Values): Promise<{ input: DecisionInput; step: 'preview' | 'save' | 'edit' }> {
+  const v = parseForm(schemaFor(kind, jstToday(ctx.now)), values);
   const personId = await decisionPersonId(ctx.db, ctx.actor, v.person, (t) => resolvePerson(ctx.db, ctx.actor, t, ctx.now));
   const rule: Pick<DecisionInput, 'frequencyMonths' | 'standardMonths'> =
     v.frequency === 'standard' ? { standardMonths: standardMonthsOf(v.standardMonths) ?? [] } : v.frequency ? { frequencyMonths: Number(v.frequency) as MonitoringFrequency } : {};
@@ -149,7 +183,7 @@ async function readInput(ctx: HandlerContext, kind: DecisionKind, form: FormSubm
 const monthsText = (months: readonly string[]) => (months.length === 0 ? 'なし' : months.map(monthLabel).join('・'));
 const fingerprint = (p: DecisionPreview) => p.after.join(',');
 
-function previewReply(kind: DecisionKind, p: DecisionPreview, form: FormSubmission, note?: string): Reply {
+function previewReply(kind: DecisionKind, p: DecisionPreview, values: Values, note?: string): Reply {
   const fields = [
     { label: 'ケース', value: p.personCode },
     ...(p.before.length > 0 ? [{ label: 'いまのモニタリング月', value: monthsText(p.before) }] : []),
@@ -164,16 +198,35 @@ function previewReply(kind: DecisionKind, p: DecisionPreview, form: FormSubmissi
     card(`支給決定（${DECISION_KIND_LABELS[kind]}）の確認`, fields, undefined, '期間の最終月は必ずモニタリング月です（厚生労働省 相談支援Q&A）'),
     ...warnings.map((text) => ({ type: 'text' as const, text })),
     { type: 'text', text: 'この内容でよければ「確認した内容で保存する」を選んで送信してください。' },
-    decisionForm(kind, '', { values: form.values, confirmed: fingerprint(p), months: `保存後のモニタリング月: ${monthsText(p.after)}${warnings.length > 0 ? `\n${warnings.join('\n')}` : ''}` }),
+    confirmForm(kind, values, fingerprint(p), `保存後のモニタリング月: ${monthsText(p.after)}${warnings.length > 0 ? `\n${warnings.join('\n')}` : ''}`),
   ]);
 }
 
 async function submit(ctx: HandlerContext, kind: DecisionKind, form: FormSubmission): Promise<Reply[]> {
-  const { input, step } = await readInput(ctx, kind, form);
+  // The confirm form carries the values previewed; anything else is the full form (a preview).
+  const confirmation = confirmationOf(form.context);
+  const values: Values = confirmation ? { ...confirmation.v, ...form.values, [MONTHS_SHOWN]: confirmation.m } : { ...form.values, step: 'preview' };
+  if (values.step === 'edit') return [reply(`支給決定（${DECISION_KIND_LABELS[kind]}）の入力`, [decisionForm(kind, '', { values })])];
+  return confirmation ? onConfirmForm(() => previewOrSave(ctx, kind, values)) : previewOrSave(ctx, kind, values);
+}
+
+/** A refusal about a field the confirm form does not show is said on its one field too, so it is seen. */
+async function onConfirmForm(f: () => Promise<Reply[]>): Promise<Reply[]> {
+  try {
+    return await f();
+  } catch (e) {
+    if (!isUserError(e) || !e.fieldErrors || e.fieldErrors.step) throw e;
+    const all = Object.values(e.fieldErrors).join('\n');
+    throw new UserError(e.code, e.userMessage, e.message, { ...e.fieldErrors, step: `${all}\n「入力し直す」を選んで直してください。` });
+  }
+}
+
+async function previewOrSave(ctx: HandlerContext, kind: DecisionKind, values: Values): Promise<Reply[]> {
+  const { input, step } = await readInput(ctx, kind, values);
   const preview = await previewDecision(ctx.db, ctx.actor, input, ctx.now);
-  if (step === 'preview' || form.context !== fingerprint(preview)) {
+  if (step !== 'save' || values[MONTHS_SHOWN] !== fingerprint(preview)) {
     const changed = step === 'save' ? '入力が確認のときと変わったため、モニタリング月をもう一度確認してください。' : undefined;
-    return [previewReply(kind, preview, form, changed)];
+    return [previewReply(kind, preview, values, changed)];
   }
   const saved = await saveDecision(ctx.db, ctx.actor, input, ctx.now);
   const view = await openPerson(ctx.db, ctx.actor, input.personId, ctx.now);

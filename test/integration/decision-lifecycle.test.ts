@@ -70,8 +70,13 @@ describe('支給決定 from chat', () => {
     expect(before?.version).toBe(1);
     expect(before?.segments).toEqual([]);
 
+    // The confirmation is one question (LINE asks one, not the whole form again), the months on it.
     const confirm = formOf(preview);
-    expect(confirm?.fields.find((f) => f.name === 'step')?.initial).toBe('save');
+    expect(confirm?.fields.map((f) => [f.name, f.initial])).toEqual([['step', 'save']]);
+    expect(confirm?.fields[0]?.hint).toContain('2027年1月・2027年2月');
+    // 「入力し直す」 gives the full form back with what was typed.
+    const edit = formOf(await submit(world.actors.a, confirm!, { step: 'edit' }));
+    expect(edit?.fields.find((f) => f.name === 'changeFrom')?.initial).toBe('令和9年1月');
     const saved = await submit(world.actors.a, confirm!, {});
     expect(textOf(saved)).toContain('支給決定（変更）を保存しました');
     // The answer is the case card with the new rule.
@@ -155,6 +160,8 @@ describe('支給決定 from chat', () => {
     expect(overlap.fieldErrors).toBeUndefined();
     const overlapSave = await submit(world.actors.a, formOf(overlap)!, {});
     expect(overlapSave.fieldErrors?.periodStart).toContain('前の期間');
+    // Said on the confirmation's one field too, so that it is seen there.
+    expect(overlapSave.fieldErrors?.step).toContain('前の期間');
   });
 });
 
