@@ -66,7 +66,7 @@ async function status(ctx: HandlerContext, text: string): Promise<Reply[]> {
   const code = (await visibleCaseCode(ctx.db, ctx.actor, id))?.code ?? '';
   const active = rows.filter((r) => !r.withdrawnOn);
   const line = (r: (typeof rows)[number]) =>
-    `${formatJpDate(r.givenOn)} ${r.method}: ${r.scope.map((s) => (s === KIKAN_SCOPE ? '基幹' : s)).join('・')}${r.withdrawnOn ? `（${formatJpDate(r.withdrawnOn)}撤回）` : ''}`;
+    `${formatJpDate(r.givenOn)} ${r.method}: ${r.scope.map((s) => (s === KIKAN_SCOPE ? '基幹' : s)).join('・')}（記録: ${r.recordedByName}）${r.withdrawnOn ? `　${formatJpDate(r.withdrawnOn)}撤回` : ''}`;
   return [
     reply(`${code} の情報共有の同意`, [
       card(`${code} の情報共有の同意`, [

@@ -164,7 +164,13 @@ async function submit(ctx: HandlerContext, form: FormSubmission): Promise<Reply[
     { label: '方法・種別', value: `${input.method}・${input.kind}` },
   ];
   if (input.nextAction) fields.push({ label: '次の対応', value: `${input.nextAction}${input.nextActionDue ? `（${formatJpDate(input.nextActionDue)}まで）` : ''}` });
-  const blocks: Reply['blocks'] = [card('相談記録を登録しました', fields, input.personId ? [button('ケースを見る', 'case:show', input.personId)] : undefined)];
+  // A 一般相談 can become a case later, with this record: offered right here.
+  const buttons = input.personId
+    ? [button('ケースを見る', 'case:show', input.personId)]
+    : saved.anonymousLabel
+      ? [button('ケースとして登録', 'riyousha:new', saved.anonymousLabel), button('登録済みのケースに引き継ぐ', 'riyousha:attach', saved.anonymousLabel)]
+      : undefined;
+  const blocks: Reply['blocks'] = [card('相談記録を登録しました', fields, buttons)];
   for (const n of notes) blocks.push({ type: 'text', text: n });
   return [reply(`相談記録を登録しました（${who}）`, blocks)];
 }

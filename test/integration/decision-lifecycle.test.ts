@@ -170,6 +170,9 @@ describe('利用者登録 and 一般相談 → case', () => {
     const logged = await run(world.actors.a, { kind: 'form', formId: 'soudan:new', values: { person: '', occurredOn: '12/1', method: '電話', kind: '福祉サービスの利用援助', summary: '初回の電話相談。', abuse: 'no' } });
     const label = /匿名-\d{8}-\d+/.exec(textOf(logged))?.[0] ?? '';
     expect(label).toBe('匿名-20261201-1');
+    // Offered on the saved record itself, and as a command.
+    expect(buttonsOf(logged).find((b) => b.label === 'ケースとして登録')?.action).toEqual({ kind: 'action', id: 'riyousha:new', value: label });
+    expect(formOf(await run(world.actors.a, { kind: 'action', id: 'riyousha:new', value: label }))?.fields.find((f) => f.name === 'anonymousLabel')?.initial).toBe(label);
 
     const cmd = await run(world.actors.a, { kind: 'command', name: 'riyousha', text: label });
     const form = formOf(cmd)!;
@@ -216,6 +219,7 @@ describe('情報共有の同意', () => {
     expect(future.fieldErrors?.givenOn).toContain('未来');
     const recorded = await submit(world.actors.a, form, { givenOn: '令和8年12月1日', kikan: 'yes', bodies: '市障害福祉課', method: '書面' });
     expect(textOf(recorded)).toContain('同意を記録しました');
+    expect(textOf(recorded)).toContain('基幹・市障害福祉課（記録: 職員A）');
     const [row] = await tdb.db.select().from(personConsents).where(eq(personConsents.personId, taro.id));
     expect(row).toMatchObject({ givenOn: '2026-12-01', scope: ['kikan', '市障害福祉課'], method: '書面', recordedBy: world.actors.a.staffId, withdrawnOn: null });
     expect((await run(world.actors.kikan, { kind: 'action', id: 'case:show', value: taro.id })).replies[0]?.summary).toContain(taro.code);

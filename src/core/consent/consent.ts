@@ -7,7 +7,7 @@
  */
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Db, Tx } from '../../../db/client';
-import { personConsents, persons } from '../../../db/schema/index';
+import { personConsents, persons, staff } from '../../../db/schema/index';
 import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import { jstToday, type IsoDate } from '../calendar/jst';
@@ -32,6 +32,8 @@ export interface ConsentRow {
   scope: string[];
   method: string;
   recordedBy: string;
+  /** The staff member who recorded it, by name (shown to the person's own office). */
+  recordedByName: string;
   withdrawnOn: string | null;
 }
 
@@ -39,8 +41,9 @@ export interface ConsentRow {
 export async function consentsOf(db: Db, actor: Actor, personId: string): Promise<ConsentRow[]> {
   await personForDecision(db, actor, personId);
   const rows = await db
-    .select({ id: personConsents.id, givenOn: personConsents.givenOn, scope: personConsents.scope, method: personConsents.method, recordedBy: personConsents.recordedBy, withdrawnOn: personConsents.withdrawnOn })
+    .select({ id: personConsents.id, givenOn: personConsents.givenOn, scope: personConsents.scope, method: personConsents.method, recordedBy: personConsents.recordedBy, recordedByName: staff.name, withdrawnOn: personConsents.withdrawnOn })
     .from(personConsents)
+    .innerJoin(staff, eq(staff.id, personConsents.recordedBy))
     .where(and(eq(personConsents.tenantId, actor.tenantId), eq(personConsents.personId, personId)))
     .orderBy(desc(personConsents.recordedAt));
   await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'view', resourceType: 'consent', resourceId: personId, detail: { rows: rows.length } });
