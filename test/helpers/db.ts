@@ -47,7 +47,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const ownerUrl = withDatabase(adminUrl, name);
   const url = withDatabase(inject('pgAppUrl'), name);
   const database = connect(url, { max: 5 });
-  const owner = connect(ownerUrl, { max: 2 });
+  // 5: the benchmark loader (query-plans.test.ts) reserves four connections at once.
+  const owner = connect(ownerUrl, { max: 5 });
   return {
     ...database,
     url,

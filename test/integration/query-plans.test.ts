@@ -43,7 +43,8 @@ let askers: Asker[];
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
-  await generateDataset(tdb.sql, { scale: SCALES.city, now: NOW });
+  // The loader drops and rebuilds indexes around COPY: the owner's work. The queries below run as the bot's role.
+  await generateDataset(tdb.owner.sql, { scale: SCALES.city, now: NOW });
   db = drizzle(tdb.sql, { schema, logger: { logQuery: (query, params) => captured.push({ query, params }) } });
   askers = await sampleAskers(tdb.sql, 200);
 }, 120_000);
