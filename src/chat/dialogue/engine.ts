@@ -143,7 +143,8 @@ export async function continueDialogue(
     { kind: 'form', formId: state.form.formId, values: submittedValues(state), context: state.form.context },
   );
   const errors = res.fieldErrors;
-  if (!errors) return res.replies;
+  // A submission answered with another form (a confirmation step) goes on as a dialogue.
+  if (!errors) return formsAsDialogue(deps.db, key, res.replies, now);
   const bad = state.form.fields.flatMap((f, i) => (errors[f.name] !== undefined ? [{ i, field: f.name, error: errors[f.name] ?? '' }] : []));
   const first = bad[0];
   if (!first) return res.replies; // errors on no asked field (e.g. '_'): nothing to re-ask
@@ -161,4 +162,27 @@ export async function cancelDialogue(db: DbOrTx, key: DialogueKey): Promise<void
 export async function pruneDialogues(db: Db, now: Date): Promise<number> {
   const rows = await db.delete(dialogues).where(lte(dialogues.expiresAt, now)).returning({ userId: dialogues.userId });
   return rows.length;
+}
+
+/**
+ * Replaces the first form among the replies by its first question (other blocks of that reply
+ * stay, before the question). Only one dialogue runs per user, so a second form is dropped;
+ * handlers answer with at most one form.
+ */
+export async function formsAsDialogue(db: Db, key: DialogueKey, replies: Reply[], now: Date): Promise<Reply[]> {
+  const out: Reply[] = [];
+  let started = false;
+  for (const r of replies) {
+    const form = r.blocks.find((b): b is FormBlock => b.type === 'form');
+    if (!form) {
+      out.push(r);
+      continue;
+    }
+    if (started) continue;
+    const rest = r.blocks.filter((b) => b.type !== 'form');
+    if (rest.length > 0) out.push({ ...r, blocks: rest, quickReplies: undefined });
+    out.push(await startDialogue(db, key, form, now));
+    started = true;
+  }
+  return out;
 }

@@ -21,8 +21,10 @@ import { dispatch } from '../dispatch';
 import { parseChatLine, UNKNOWN_COMMAND_MESSAGE } from '../parse';
 import type { CommandRegistry } from '../registry';
 import { textReply } from '../replies';
-import type { Action, Actor, FormBlock, Input, Reply } from '../types';
-import { continueDialogue, startDialogue, type DialogueKey } from './engine';
+import type { Action, Actor, Input, Reply } from '../types';
+import { continueDialogue, formsAsDialogue, type DialogueKey } from './engine';
+
+export { formsAsDialogue };
 import { DATE_PICKER_ACTION, DIALOGUE_ANSWER_ACTION } from './questions';
 
 export interface RouteDeps {
@@ -59,25 +61,3 @@ async function runInput(deps: RouteDeps, key: DialogueKey, actor: Actor, input: 
   return formsAsDialogue(deps.db, key, res.replies, now);
 }
 
-/**
- * Replaces the first form among the replies by its first question (other blocks of that reply
- * stay, before the question). Only one dialogue runs per user, so a second form is dropped;
- * handlers answer with at most one form.
- */
-export async function formsAsDialogue(db: Db, key: DialogueKey, replies: Reply[], now: Date): Promise<Reply[]> {
-  const out: Reply[] = [];
-  let started = false;
-  for (const r of replies) {
-    const form = r.blocks.find((b): b is FormBlock => b.type === 'form');
-    if (!form) {
-      out.push(r);
-      continue;
-    }
-    if (started) continue;
-    const rest = r.blocks.filter((b) => b.type !== 'form');
-    if (rest.length > 0) out.push({ ...r, blocks: rest, quickReplies: undefined });
-    out.push(await startDialogue(db, key, form, now));
-    started = true;
-  }
-  return out;
-}
