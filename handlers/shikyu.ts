@@ -75,6 +75,20 @@ export function decisionForm(kind: DecisionKind, person: string, opts: { values?
       { name: 'noticeDate', label: '市町村の通知日', type: 'date', initial: val(values, 'noticeDate'), hint: '支給決定通知書の日付' },
       { name: 'recipientNumber', label: '受給者証番号', type: 'text', initial: val(values, 'recipientNumber'), maxLength: 20, placeholder: '1234567890' },
       { name: 'certificateEnd', label: '受給者証の有効期限', type: 'date', initial: val(values, 'certificateEnd'), hint: '空欄なら更新の通知は出ません' },
+      ...(change
+        ? []
+        : [{
+            name: 'countFrom',
+            label: '月の途中からの期間の数え始め',
+            type: 'select' as const,
+            initial: val(values, 'countFrom'),
+            hint: '開始日が1日でないときだけ使います（どちらも可: 厚生労働省Q&A）',
+            options: [
+              { value: '', label: '市町村の設定どおり' },
+              { value: 'same_month', label: 'その月から数える' },
+              { value: 'next_month', label: '翌月から数える' },
+            ],
+          }]),
     ],
   };
 }
@@ -141,6 +155,7 @@ function schemaFor(kind: DecisionKind, today: string) {
       noticeDate: optionalJpDate(today, '通知日'),
       recipientNumber: z.string().trim().optional().transform((s) => (s ? s.normalize('NFKC') : null)).refine((s) => s === null || /^[0-9A-Za-z-]{1,20}$/.test(s), '受給者証番号は半角の数字（20桁まで）で入力してください。'),
       certificateEnd: optionalJpDate(today, '受給者証の有効期限'),
+      countFrom: z.enum(['', 'same_month', 'next_month'], { error: '数え始めを選んでください。' }).optional().transform((c) => (c ? c : undefined)),
       step: z.enum(['preview', 'save', 'edit']).optional().default('preview'),
     })
     .superRefine((v, ctx) => {
@@ -160,6 +175,7 @@ function standardMonthsOf(text: string | undefined): number[] | null {
 
 async function readInput(ctx: HandlerContext, kind: DecisionKind, values: Values): Promise<{ input: DecisionInput; step: 'preview' | 'save' | 'edit' }> {
   const v = parseForm(schemaFor(kind, jstToday(ctx.now)), values);
+  const change = kind === 'change';
   const personId = await decisionPersonId(ctx.db, ctx.actor, v.person, (t) => resolvePerson(ctx.db, ctx.actor, t, ctx.now));
   const rule: Pick<DecisionInput, 'frequencyMonths' | 'standardMonths'> =
     v.frequency === 'standard' ? { standardMonths: standardMonthsOf(v.standardMonths) ?? [] } : v.frequency ? { frequencyMonths: Number(v.frequency) as MonitoringFrequency } : {};
@@ -176,6 +192,7 @@ async function readInput(ctx: HandlerContext, kind: DecisionKind, values: Values
       noticeDate: v.noticeDate,
       recipientNumber: v.recipientNumber,
       certificateEnd: v.certificateEnd,
+      countFrom: change ? undefined : v.countFrom,
     },
   };
 }

@@ -136,6 +136,19 @@ describe('支給決定 from chat', () => {
     expect(textOf(preview)).toContain('2027年12月を加えています');
   });
 
+  it('a decision taking effect mid-month counts from that month or the next, as the decision says', async () => {
+    const reg = await run(world.actors.a, { kind: 'form', formId: 'riyousha:new', values: { familyName: '大西', givenName: '実', familyKana: 'おおにし', givenKana: 'みのる', officeId: world.offices.a } });
+    const id = buttonsOf(reg).find((b) => b.label === 'ケースを見る')?.action.value ?? '';
+    const form = formOf(await run(world.actors.a, { kind: 'action', id: 'shikyu:form', value: `new:${id}` }))!;
+    const period = { periodStart: '2026-12-15', periodEnd: '2027-12-14', frequency: '3' };
+    expect(textOf(await submit(world.actors.a, form, { ...period, countFrom: 'same_month' }))).toContain('2026年12月・2027年3月・2027年6月・2027年9月・2027年12月');
+    const next = await submit(world.actors.a, form, { ...period, countFrom: 'next_month' });
+    expect(formOf(next)?.fields[0]?.hint).toBe('保存後のモニタリング月: 2027年3月・2027年6月・2027年9月・2027年12月');
+    await submit(world.actors.a, formOf(next)!, {});
+    const [plan] = await plansOf(id);
+    expect(plan?.countFrom).toBe('next_month');
+  });
+
   it('only the person\'s own office may enter a decision; the refusal is audited and reads like an unknown case', async () => {
     const before = (await audits('view_refused')).length;
     const res = await run(world.actors.b, { kind: 'command', name: 'shikyu', text: world.persons.yamadaTaro.code });

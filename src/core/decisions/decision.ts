@@ -39,6 +39,8 @@ export interface DecisionInput {
   noticeDate?: IsoDate | null;
   recipientNumber?: string | null;
   certificateEnd?: IsoDate | null;
+  /** 新規 / 更新 starting mid-month: count from that month or the next (absent: the tenant's). */
+  countFrom?: 'same_month' | 'next_month';
 }
 
 export interface DecisionPreview {
@@ -118,7 +120,7 @@ function newPeriodMonths(input: DecisionInput, settings: Record<string, unknown>
     frequencyMonths: input.frequencyMonths ?? null,
     standardMonths: input.standardMonths ?? null,
     segments: [],
-    countFrom: null,
+    countFrom: input.countFrom ?? null,
   };
   return planMonitoring(scheduleOfPlan(row, tenantCountFrom(settings)), { today, doneMonths });
 }
@@ -190,6 +192,7 @@ export async function saveDecision(db: Db, actor: Actor, input: DecisionInput, n
       frequencyMonths: input.frequencyMonths ?? null,
       standardMonths: input.standardMonths ?? null,
       certificateEnd: input.certificateEnd ?? null,
+      countFrom: input.countFrom ?? null,
     }, now);
     await tx.update(servicePlans).set({ serviceKinds: input.serviceKinds, noticeDate: input.noticeDate ?? null, recipientNumber: input.recipientNumber ?? null, decisionKind: input.kind }).where(eq(servicePlans.id, planId));
     await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'create', resourceType: 'plan', resourceId: planId, detail: { personId: person.id, kind: input.kind, previousPlanId: plan?.id ?? null, months: cal.months.length } });
