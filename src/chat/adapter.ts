@@ -18,6 +18,12 @@ export type SendResult =
 export interface PlatformSender {
   platform: Platform;
   send(to: Destination, reply: Reply, idempotencyKey: string): Promise<SendResult>;
+  /**
+   * Replaces a message this sender sent earlier (`messageId` as `send` returned it) with a new
+   * state: Slack's chat.update. Platforms that cannot edit a message leave it out, and the new
+   * state is sent as a new message.
+   */
+  update?(to: Destination, messageId: string, reply: Reply): Promise<SendResult>;
 }
 
 /** The senders configured in this process, by platform. */

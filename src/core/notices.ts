@@ -54,10 +54,21 @@ export interface Notice {
 /** The outbox payload of a notice (other payloads are messages the conversation side wrote). */
 export interface NoticePayload {
   notice: Notice;
+  /**
+   * The idempotency key of an earlier message this one is the new state of (a channel post whose
+   * request was accepted, whose count grew). The sender edits that message where the platform
+   * can and the earlier one went out there; elsewhere it posts this one as a new message.
+   */
+  replaces?: string;
 }
 
 export function isNoticePayload(payload: unknown): payload is NoticePayload {
   return typeof payload === 'object' && payload !== null && 'notice' in payload && typeof (payload as NoticePayload).notice === 'object';
+}
+
+/** The key of the message a payload is the new state of, if any. */
+export function replacedKeyOf(payload: unknown): string | null {
+  return isNoticePayload(payload) && typeof payload.replaces === 'string' ? payload.replaces : null;
 }
 
 export type NoticeRecipient = { staffId: string } | { channel: string };
@@ -70,11 +81,13 @@ export interface NewNotice {
   idempotencyKey: string;
   to: NoticeRecipient;
   notice: Notice;
+  /** See NoticePayload.replaces. */
+  replaces?: string;
 }
 
 /** Writes a notice into the outbox in the caller's transaction. False if it was there already. */
 export async function sendNotice(tx: DbOrTx, n: NewNotice, now: Date): Promise<boolean> {
-  const payload: NoticePayload = { notice: n.notice };
+  const payload: NoticePayload = n.replaces ? { notice: n.notice, replaces: n.replaces } : { notice: n.notice };
   return enqueueDelivery(tx, {
     tenantId: n.tenantId,
     idempotencyKey: n.idempotencyKey,

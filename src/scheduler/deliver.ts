@@ -24,6 +24,7 @@ import type { PlatformSender, SenderRegistry, SendResult, Destination } from '..
 import type { Platform, Reply } from '../chat/types';
 import { deliveryReply } from '../../handlers/notices/render';
 import { asError } from '../core/errors';
+import { replacedKeyOf } from '../core/notices';
 import { log, safeErrorText } from '../log';
 import type { Clock } from '../core/clock';
 import { resolveDestination, type Resolved } from './destination';
@@ -185,6 +186,18 @@ async function recordSent(o: DeliverOptions, sent: Sent[]): Promise<void> {
   );
 }
 
+/** A retry of a new state whose earlier message is still to be sent waits this long. */
+const REPLACE_WAIT_MS = 5_000;
+
+async function original(o: DeliverOptions, key: string) {
+  const [row] = await q(o, (db) =>
+    db.execute<{ status: string; platform: string | null; platform_message_id: string | null }>(
+      sql`select status, platform, platform_message_id from deliveries where idempotency_key = ${key}`,
+    ),
+  );
+  return row ?? null;
+}
+
 async function sendWithTimeout(send: () => Promise<SendResult>): Promise<SendResult> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<SendResult>((resolve) => {
@@ -331,10 +344,23 @@ async function runClaimed(o: DeliverOptions, claimed: Claimed[], results: Map<st
           await reschedule(o, d.id, new Date(o.clock.now().getTime() + (until.getTime() - Date.now())), `waiting for ${platform} rate limit`, false);
           return 'throttled';
         }
+        // The new state of an earlier message: edited in place where that message went out on this
+        // platform and the platform can edit; posted as a new message elsewhere. Still unsent, the
+        // earlier one goes first (a new state must never be overtaken by the old one).
+        const replaces = replacedKeyOf(d.payload);
+        const earlier = replaces ? await original(o, replaces) : null;
+        if (earlier?.status === 'pending') {
+          await reschedule(o, d.id, new Date(o.clock.now().getTime() + REPLACE_WAIT_MS), 'waiting for the message it replaces', false);
+          return 'throttled';
+        }
+        const editable = earlier?.status === 'sent' && earlier.platform === platform && earlier.platform_message_id && dest.sender.update ? earlier.platform_message_id : null;
+        const reply = deliveryReply(d.payload, { recipientId: d.recipient_id, channel: d.channel });
         // The send and its record share the slot: what a crash leaves unrecorded is what was in flight.
         let recordError: unknown = null;
         const result = await o.semaphores.run(platform, async () => {
-          const r = await sendWithTimeout(() => dest.sender.send(dest.to, deliveryReply(d.payload, { recipientId: d.recipient_id, channel: d.channel }), d.idempotency_key));
+          let r = editable && dest.sender.update ? await sendWithTimeout(() => dest.sender.update!(dest.to, editable, reply)) : null;
+          // The earlier message is gone (deleted in the channel): post the new state instead.
+          if (r === null || (!r.ok && r.permanent)) r = await sendWithTimeout(() => dest.sender.send(dest.to, reply, d.idempotency_key));
           if (r.ok) {
             try {
               await recordSent(o, [{ id: d.id, platform, messageId: r.messageId ?? null, sentAt: o.clock.now() }]);

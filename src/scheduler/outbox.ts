@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { deliveries } from '../../db/schema/index';
 import { deliveryReply } from '../../handlers/notices/render';
+import { replacedKeyOf } from '../core/notices';
 
 export { enqueueReply } from '../chat/outbox';
 
@@ -16,15 +17,34 @@ export async function inboxOf(db: DbOrTx, tenantId: string, staffId: string, lim
   return rows.reverse().map((r) => ({ ...r, payload: deliveryReply(r.payload, { recipientId: staffId, channel: null }) }));
 }
 
-/** The latest channel posts of a tenant, oldest first (the local chat's channel view). */
+/**
+ * The latest channel posts of a tenant, oldest first (the local chat's channel view). A post's
+ * later states edit it in place here, as on Slack: the first post is shown with its newest state.
+ */
 export async function channelPostsOf(db: DbOrTx, tenantId: string, limit = 30) {
   const rows = await db
-    .select({ id: deliveries.id, channel: deliveries.channel, kind: deliveries.kind, payload: deliveries.payload, createdAt: deliveries.createdAt, status: deliveries.status })
+    .select({ id: deliveries.id, key: deliveries.idempotencyKey, channel: deliveries.channel, kind: deliveries.kind, payload: deliveries.payload, createdAt: deliveries.createdAt, status: deliveries.status })
     .from(deliveries)
     .where(and(eq(deliveries.tenantId, tenantId), isNotNull(deliveries.channel)))
     .orderBy(desc(deliveries.createdAt))
     .limit(limit);
-  return rows.reverse().map((r) => ({ ...r, payload: deliveryReply(r.payload, { recipientId: null, channel: r.channel }) }));
+  const keys = new Set(rows.map((r) => r.key));
+  const newest = new Map<string, (typeof rows)[number]>();
+  for (const r of rows) {
+    const first = replacedKeyOf(r.payload);
+    if (first && keys.has(first) && !newest.has(first)) newest.set(first, r);
+  }
+  return rows
+    .filter((r) => {
+      const first = replacedKeyOf(r.payload);
+      return !first || !keys.has(first);
+    })
+    .reverse()
+    .map(({ key, ...r }) => {
+      const state = newest.get(key);
+      const payload = deliveryReply((state ?? r).payload, { recipientId: null, channel: r.channel });
+      return state ? { ...r, kind: state.kind, payload, updatedAt: state.createdAt } : { ...r, payload };
+    });
 }
 
 export async function markSent(db: DbOrTx, ids: string[], now: Date): Promise<void> {

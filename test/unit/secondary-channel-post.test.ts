@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deliveryReply } from '../../handlers/notices/render';
 import { buildChannelNotice } from '../../src/core/secondary/channel-post';
-import { queuePostFields } from '../../src/core/secondary/request';
+import { queuePostFields } from '../../src/core/secondary/queue-post';
 
 // The one path to a channel: whatever the counselor typed, the post holds none of the
 // registered person's name (kanji, hiragana, katakana), phone number, postal code, address,

@@ -6,14 +6,14 @@
  */
 import type { Db, Tx } from '../../../db/client';
 import { regionalEvents, regionalIssues } from '../../../db/schema/index';
-import type { NoticeAction } from '../notices';
 import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import { jstToday } from '../calendar/jst';
 import { deidentify } from '../deidentify';
 import { UserError } from '../errors';
-import { loadKnownPersons, postToChannel } from '../secondary/channel-post';
+import { loadKnownPersons } from '../secondary/channel-post';
 import { nextNumber } from '../tenancy/counters';
+import { postIssueState } from './council-post';
 import { canFileRegional } from './policy';
 
 export type RegionalRow = typeof regionalIssues.$inferSelect;
@@ -33,7 +33,6 @@ export interface KnownScope {
   personIds: string[];
 }
 
-export const openIssue = (id: string): NoticeAction => ({ intent: 'regional.open', ref: id });
 
 /** Files an issue inside the caller's transaction (also used when a 二次相談 is closed). */
 export async function fileRegionalIssueTx(tx: Tx, actor: Actor, input: NewRegionalIssue, now: Date, scope: KnownScope): Promise<RegionalRow> {
@@ -72,22 +71,7 @@ export async function fileRegionalIssueTx(tx: Tx, actor: Actor, input: NewRegion
     resourceId: row.id,
     detail: { number, affectedCount: input.affectedCount, fromSecondary: input.sourceSecondaryId ?? null },
   });
-  await postToChannel(tx, {
-    tenantId: actor.tenantId,
-    channel: 'council',
-    kind: 'kadai_filed',
-    idempotencyKey: `kadai:${row.id}:filed`,
-    title: `地域課題 #${number}: ${row.title}`,
-    facts: [{ label: '該当件数', value: `${input.affectedCount}件` }],
-    freeText: [
-      { label: '把握した状況', text: row.finding, max: 300 },
-      { label: '不足している資源', text: row.resourceGap ?? '' },
-      { label: '考えられる方向性', text: row.suggestedDirection ?? '' },
-    ],
-    actions: [{ intent: 'regional.endorse', ref: row.id }, openIssue(row.id)],
-    known: { officeIds: [actor.officeId, ...scope.officeIds], personIds: scope.personIds },
-    today,
-  }, now);
+  await postIssueState(tx, actor.tenantId, row.id, now);
   return row;
 }
 

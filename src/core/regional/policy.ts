@@ -63,6 +63,11 @@ export function isCouncilMember(actor: Actor): boolean {
 /** Statuses still open to 「うちでも同じ」. */
 const ENDORSABLE: readonly string[] = ['submitted', 'triaged', 'in_review', 'proposed', 'confirmed', 'continued'];
 
+/** May the issue still gain 「うちでも同じ」 (the council post offers the button only then)? */
+export function isEndorsable(status: string): boolean {
+  return ENDORSABLE.includes(status);
+}
+
 export type EndorseCheck = { ok: true } | { ok: false; message: string };
 
 export function canEndorse(actor: Actor, issue: IssueScope): EndorseCheck {

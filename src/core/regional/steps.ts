@@ -13,9 +13,10 @@ import { writeAudit } from '../audit/write';
 import { jstToday } from '../calendar/jst';
 import { deidentify } from '../deidentify';
 import { UserError } from '../errors';
-import { loadKnownPersons, postToChannel } from '../secondary/channel-post';
+import { loadKnownPersons } from '../secondary/channel-post';
 import { notify } from '../secondary/notify';
-import { openIssue, type RegionalRow } from './file';
+import type { RegionalRow } from './file';
+import { openIssue, postIssueState } from './council-post';
 import {
   canEndorse,
   isCouncilMember,
@@ -74,19 +75,11 @@ async function record(tx: Tx, actor: Actor, issue: RegionalRow, kind: string, to
       actions: [openIssue(issue.id)],
     }, now);
   }
-  if (toStatus && toStatus !== issue.status) {
-    await postToChannel(tx, {
-      tenantId: actor.tenantId,
-      channel: 'council',
-      kind: `kadai_${toStatus}`,
-      idempotencyKey: `kadai:${issue.id}:event:${ev.id}`,
-      title: `地域課題 #${issue.number}: ${labelOf(toStatus)}`,
-      facts: [{ label: '課題', value: issue.title }],
-      freeText: note ? [{ label: 'メモ', text: note }] : [],
-      actions: [openIssue(issue.id)],
-      known: { officeIds: [actor.officeId, issue.filedByOffice], personIds: [] },
-      today: jstToday(now),
-    }, now);
+  // The council post shows the issue as it is now: a new state, or a count that grew.
+  const changed = toStatus && toStatus !== issue.status;
+  if (changed || kind === 'endorsed' || kind === 'absorbed') {
+    const lead = changed ? `地域課題 #${issue.number} は「${labelOf(toStatus)}」になりました` : kind === 'endorsed' ? `地域課題 #${issue.number} に「うちでも同じ」が登録されました` : `地域課題 #${issue.number} に重複していた課題を統合しました`;
+    await postIssueState(tx, actor.tenantId, issue.id, now, { key: `kadai:${issue.id}:event:${ev.id}`, lead, officeId: actor.officeId });
   }
 }
 

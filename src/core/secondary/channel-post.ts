@@ -35,6 +35,10 @@ export interface ChannelPost {
   known: { officeIds: string[]; personIds: string[] };
   /** 'YYYY-MM-DD' in Japan time (decides which old dates count as birth dates). */
   today: string;
+  /** The key of the post this one is the new state of (edited in place where the platform can). */
+  replaces?: string;
+  /** What changed, one line above the post (shown where the new state is a new message). */
+  lead?: string;
 }
 
 const DEFAULT_MAX = 200;
@@ -52,7 +56,9 @@ export function buildChannelNotice(post: Omit<ChannelPost, 'known'>, known: read
     if (text !== '') fields.push({ label: t.label, value: truncate(clean(text), t.max ?? DEFAULT_MAX) });
   }
   const title = clean(post.title);
-  return { summary: title, items: [{ title, facts: fields, actions: post.actions }] };
+  // The lead is composed by the system (a step, a staff member, a closed value): as the facts.
+  const lead = post.lead ? deidentify(post.lead, known, { today: post.today, shapes: false }).text : undefined;
+  return { summary: lead ? `${title}: ${lead}` : title, ...(lead ? { lead } : {}), items: [{ title, facts: fields, actions: post.actions }] };
 }
 
 /**
@@ -106,5 +112,6 @@ export async function postToChannel(tx: DbOrTx, post: ChannelPost, now: Date): P
     idempotencyKey: post.idempotencyKey,
     to: { channel: post.channel },
     notice: buildChannelNotice(post, known),
+    replaces: post.replaces,
   }, now);
 }

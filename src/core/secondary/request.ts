@@ -1,20 +1,19 @@
 /** 依頼: a counselor asks the 基幹 for back-up support; the request lands in the 基幹's queue. */
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client';
-import { offices, persons, secondaryConsultations, secondaryPosts } from '../../../db/schema/index';
+import { persons, secondaryConsultations, secondaryPosts } from '../../../db/schema/index';
 import type { Actor } from '../actor';
-import type { NoticeFact } from '../notices';
 import { canWritePerson } from '../access';
-import { openSecondary } from './notify';
+import { postQueueState } from './queue-post';
 import { writeAudit } from '../audit/write';
 import { jstToday } from '../calendar/jst';
 import { ageBand, deidentify } from '../deidentify';
 import { UserError } from '../errors';
 import { nextNumber } from '../tenancy/counters';
 import { URGENCY } from '../vocabulary';
-import { loadKnownPersons, postToChannel } from './channel-post';
+import { loadKnownPersons } from './channel-post';
 import { canRequestSecondary } from './policy';
-import { knownScopeOf, type SecondaryRow } from './store';
+import type { SecondaryRow } from './store';
 
 export interface NewSecondary {
   /** A registered person of the requester's office, or null for a de-identified description. */
@@ -26,32 +25,6 @@ export interface NewSecondary {
   question: string;
   urgency: keyof typeof URGENCY;
   helpWanted: string[];
-}
-
-/** The queue post: only these fields ever reach the 基幹's channel (see channel-post.ts). */
-export interface QueuePostFacts {
-  id: string;
-  number: number;
-  officeName: string;
-  difficulties: string[];
-  urgency: keyof typeof URGENCY;
-  helpWanted: string[];
-  /** Only when the person consented to sharing with the 基幹. */
-  consentedProfile: { ageBand?: string; category?: string } | null;
-  question: string;
-}
-
-export function queuePostFields(f: QueuePostFacts): { title: string; facts: NoticeFact[]; free: { label: string; text: string; max: number }[] } {
-  const facts: NoticeFact[] = [
-    { label: '依頼元', value: f.officeName },
-    { label: '困りごと', value: f.difficulties.join('・') },
-    { label: '緊急度', value: URGENCY[f.urgency] },
-    { label: '希望する支援', value: f.helpWanted.join('・') },
-  ];
-  if (f.consentedProfile?.ageBand) facts.push({ label: '年代', value: f.consentedProfile.ageBand });
-  if (f.consentedProfile?.category) facts.push({ label: '障害種別', value: f.consentedProfile.category });
-  const mark = f.urgency === 'urgent' ? '【至急】' : '';
-  return { title: `${mark}二次相談 #${f.number}`, facts, free: [{ label: '相談の要旨', text: f.question, max: 120 }] };
 }
 
 async function personForRequest(db: DbOrTx, actor: Actor, personId: string) {
@@ -82,7 +55,6 @@ export async function requestSecondary(db: Db, actor: Actor, input: NewSecondary
   const today = jstToday(now);
   return db.transaction(async (tx) => {
     let profile: NewSecondary['profile'];
-    let consentedProfile: QueuePostFacts['consentedProfile'] = null;
     let consentAtRequest: boolean | null = null;
     if (input.personId) {
       const p = await personForRequest(tx, actor, input.personId);
@@ -91,7 +63,6 @@ export async function requestSecondary(db: Db, actor: Actor, input: NewSecondary
         category: p.disabilityCategories.length > 0 ? p.disabilityCategories.join('・') : input.profile.category,
         situation: input.profile.situation,
       };
-      if (p.consentKikan) consentedProfile = { ageBand: profile.ageBand, category: profile.category };
       consentAtRequest = p.consentKikan;
     } else {
       // The description is meant to be anonymous: strip any name that slipped in (every registered
@@ -131,29 +102,7 @@ export async function requestSecondary(db: Db, actor: Actor, input: NewSecondary
       resourceId: row.id,
       detail: { number, personId: input.personId, urgency: input.urgency, difficulties: input.difficulties.length },
     });
-    const [office] = await tx.select({ name: offices.name }).from(offices).where(eq(offices.id, actor.officeId));
-    const post = queuePostFields({
-      id: row.id,
-      number,
-      officeName: office?.name ?? '',
-      difficulties: input.difficulties,
-      urgency: input.urgency,
-      helpWanted: input.helpWanted,
-      consentedProfile,
-      question: input.question,
-    });
-    await postToChannel(tx, {
-      tenantId: actor.tenantId,
-      channel: 'kikan-queue',
-      kind: 'niji_posted',
-      idempotencyKey: `niji:${row.id}:posted`,
-      title: post.title,
-      facts: post.facts,
-      freeText: post.free,
-      actions: [{ intent: 'secondary.accept', ref: row.id }, openSecondary(row.id)],
-      known: knownScopeOf(row),
-      today,
-    }, now);
+    await postQueueState(tx, row, now);
     return row;
   });
 }

@@ -13,8 +13,9 @@ import { jstToday } from '../calendar/jst';
 import { UserError } from '../errors';
 import { SECONDARY_OUTCOMES } from '../vocabulary';
 import { fileRegionalIssueTx, type NewRegionalIssue } from '../regional/file';
-import { deidentifyFor, postToChannel } from './channel-post';
+import { deidentifyFor } from './channel-post';
 import { notify, openSecondary } from './notify';
+import { postQueueState } from './queue-post';
 import { canClose, canPost, canStart, canTake, POST_KINDS, postKindsFor, refusalMessage, type PostKind, type Refusal } from './policy';
 import { findSecondary, identityVisibleTo, knownScopeOf, namesOf, personOf, readerActor, type SecondaryRow } from './store';
 
@@ -89,16 +90,7 @@ export async function acceptSecondary(db: Db, actor: Actor, ref: string, now: Da
       fields: [{ label: '担当', value: actor.name }],
       actions: [openSecondary(row.id)],
     }, now);
-    await postToChannel(tx, {
-      tenantId: row.tenantId,
-      channel: 'kikan-queue',
-      kind: 'niji_accepted',
-      idempotencyKey: `niji:${row.id}:accepted`,
-      title: `二次相談 #${row.number} は受付済みです`,
-      facts: [{ label: '担当', value: actor.name }],
-      known: knownScopeOf(row),
-      today: jstToday(now),
-    }, now);
+    await postQueueState(tx, row, now, { key: `niji:${row.id}:accepted`, lead: `二次相談 #${row.number} は受付済みです（担当: ${actor.name}）` });
     return row;
   });
 }
@@ -133,6 +125,7 @@ async function moveToInProgress(tx: Tx, actor: Actor, before: SecondaryRow, now:
     fields: [{ label: '担当', value: actor.name }],
     actions: [openSecondary(row.id)],
   }, now);
+  await postQueueState(tx, row, now, { key: `niji:${row.id}:in_progress`, lead: `二次相談 #${row.number} の対応が始まりました` });
   return row;
 }
 
@@ -204,16 +197,7 @@ export async function closeSecondary(db: Db, actor: Actor, ref: string, input: C
       fields,
       actions: [openSecondary(row.id)],
     }, now);
-    await postToChannel(tx, {
-      tenantId: row.tenantId,
-      channel: 'kikan-queue',
-      kind: 'niji_closed',
-      idempotencyKey: `niji:${row.id}:closed`,
-      title: `二次相談 #${row.number} は終結しました`,
-      facts: [{ label: '結果', value: input.outcome }],
-      known: knownScopeOf(row),
-      today: jstToday(now),
-    }, now);
+    await postQueueState(tx, row, now, { key: `niji:${row.id}:closed`, lead: `二次相談 #${row.number} は終結しました（結果: ${input.outcome}）` });
     return { ...row, regionalNumber };
   });
 }

@@ -67,6 +67,30 @@ export class SlackSender implements PlatformSender {
     }
   }
 
+  /** chat.update of a message sent earlier (`messageId` is `channel:ts`, as `send` returns it). */
+  async update(to: Destination, messageId: string, reply: Reply): Promise<SendResult> {
+    const cut = messageId.lastIndexOf(':');
+    const channel = messageId.slice(0, cut);
+    const ts = messageId.slice(cut + 1);
+    if (cut <= 0 || ts === '') return { ok: false, error: 'message_not_found', permanent: true };
+    try {
+      const token = await this.token(to.workspaceId);
+      if (!token) return { ok: false, error: 'no_installation', permanent: true };
+      const res = await this.api.call<{ ok: boolean; ts?: string; channel?: string }>(
+        to.workspaceId,
+        token,
+        'chat.update',
+        { channel, ts, ...renderMessage(reply) },
+        { maxWaitMs: SEND_WAIT_MS },
+      );
+      return { ok: true, messageId: `${res.channel ?? channel}:${res.ts ?? ts}` };
+    } catch (e) {
+      if (e instanceof SlackRateLimited) return { ok: false, error: 'rate_limited', permanent: false, retryAfterMs: e.retryAfterMs };
+      if (e instanceof SlackApiError) return { ok: false, error: e.slackError, permanent: PERMANENT.has(e.slackError) || e.slackError === 'message_not_found' || e.slackError === 'cant_update_message' };
+      return { ok: false, error: safeErrorText(e), permanent: false };
+    }
+  }
+
   private async dm(team: string, token: string, userId: string): Promise<string> {
     const key = `${team}|${userId}`;
     const known = this.dms.get(key);
