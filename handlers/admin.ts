@@ -1,11 +1,9 @@
-import { and, eq } from 'drizzle-orm';
-import { persons } from '../db/schema/index';
 import type { CommandSpec, HandlerContext } from '../src/chat/registry';
 import { button, reply, textReply } from '../src/chat/replies';
 import { ROLE_LABELS, type Reply, type Role } from '../src/chat/types';
 import { authorize } from '../src/core/access';
 import { listStaff, parseRoles, setRoles, staffByNameOrId, type AdminContext } from '../src/core/admin/directory';
-import { grantAccess } from '../src/core/admin/grants';
+import { grantAccessByCode } from '../src/core/admin/grants';
 import { verifyAuditChain } from '../src/core/audit/verify';
 import { UserError } from '../src/core/errors';
 import { createLinkCode } from '../src/core/staff/link';
@@ -72,9 +70,7 @@ export const adminCommand: CommandSpec = {
         const [who, code, days, ...reason] = args;
         if (!who || !code || !days || reason.length === 0) return [textReply('例: 管理 閲覧許可 小川ゆい C-0012 7 虐待対応の事実確認のため')];
         const s = await staffByNameOrId(ctx.db, ctx.actor.tenantId, who);
-        const [p] = await ctx.db.select({ id: persons.id }).from(persons).where(and(eq(persons.tenantId, ctx.actor.tenantId), eq(persons.code, code.normalize('NFKC').toUpperCase())));
-        if (!p) throw new UserError('unknown_person', 'そのケース番号は見つかりません。', 'grant: unknown code');
-        await grantAccess(ctx.db, ctx.actor, { staffId: s.id, personId: p.id, days: Number(days.normalize('NFKC')), reason: reason.join(' ') }, ctx.now);
+        await grantAccessByCode(ctx.db, ctx.actor, { staffId: s.id, code, days: Number(days.normalize('NFKC')), reason: reason.join(' ') }, ctx.now);
         return [textReply(`${s.name} さんに ${code} の閲覧を${days}日間許可しました（監査ログに記録）。`)];
       }
       case '監査': {

@@ -1,13 +1,9 @@
-import { and, eq } from 'drizzle-orm';
-import { persons } from '../db/schema/index';
 import { formText } from '../src/chat/forms';
 import type { CommandSpec } from '../src/chat/registry';
 import { reply, textReply } from '../src/chat/replies';
 import { hasScope } from '../src/core/access';
-import { breakGlassOpen, MIN_REASON } from '../src/core/abuse/break-glass';
+import { breakGlassOpenByCode, MIN_REASON } from '../src/core/abuse/break-glass';
 import { caseCode } from '../src/core/cases/search';
-import { NOT_FOUND_MESSAGE } from '../src/core/cases/view';
-import { auditRefusedView } from '../src/core/audit/refusals';
 import { UserError } from '../src/core/errors';
 import { renderCase } from './case';
 
@@ -44,15 +40,7 @@ export const kinkyuCommand: CommandSpec = {
   },
   async onForm(ctx, form) {
     if (form.formId !== 'kinkyu:open') throw new UserError('unknown_form', 'このフォームには対応していません。', `unknown form ${form.formId}`);
-    const [p] = await ctx.db
-      .select({ id: persons.id })
-      .from(persons)
-      .where(and(eq(persons.tenantId, ctx.actor.tenantId), eq(persons.code, form.context ?? '')));
-    if (!p) {
-      await auditRefusedView(ctx.db, ctx.actor, null, 'not_found', 'break_glass');
-      throw new UserError('unknown_person', NOT_FOUND_MESSAGE, 'break-glass: unknown code');
-    }
-    const view = await breakGlassOpen(ctx.db, ctx.actor, p.id, formText(form, 'reason'), ctx.now);
+    const view = await breakGlassOpenByCode(ctx.db, ctx.actor, form.context ?? '', formText(form, 'reason'), ctx.now);
     const card = renderCase(view);
     card.blocks.push({ type: 'text', text: '⚠ 緊急閲覧として記録し、事業所の管理者に通知しました（24時間有効）。' });
     return [card];

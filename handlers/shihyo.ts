@@ -7,7 +7,7 @@ import { fiscalYearOf, jstToday } from '../src/core/calendar/jst';
 import { UserError } from '../src/core/errors';
 import { indicatorChart } from '../src/core/indicators/chart';
 import { countIndicators, INDICATOR_ROLES, INDICATORS, indicatorTargetsOf } from '../src/core/indicators/count';
-import { chartUrls } from '../src/platforms/export/charts';
+import { chartUrls } from '../src/http/outputs/charts';
 
 /** How many fiscal years back 指標 reports (records are kept about as long). */
 export const FISCAL_YEARS_BACK = 10;

@@ -2,16 +2,11 @@ import type { CommandSpec, HandlerContext } from '../src/chat/registry';
 import { reply, textReply } from '../src/chat/replies';
 import type { Reply } from '../src/chat/types';
 import { shortDateTime } from '../src/core/calendar/format';
-import { authorize, decide, personFacts } from '../src/core/access';
-import { actorFor } from '../src/core/admin/grants';
-import { resolvePerson } from '../src/core/cases/resolve';
+import { authorize } from '../src/core/access';
 import type { ExportFormat } from '../src/core/export/export';
 import { createExportLink } from '../src/core/export/links';
-import { exportUrl } from '../src/platforms/export/routes';
-import { persons } from '../db/schema/index';
-import { and, eq } from 'drizzle-orm';
-import { auditRefusedView, refusalOf } from '../src/core/audit/refusals';
-import { UserError } from '../src/core/errors';
+import { exportUrl } from '../src/http/outputs/routes';
+import { personToExport } from '../src/core/export/subject';
 
 /** What each link gives, in the order offered. A tenant's whole record has no PDF (thousands of pages). */
 const OFFERS: { format: ExportFormat; label: string; note: string; person: boolean; tenant: boolean }[] = [
@@ -51,15 +46,7 @@ export const shutsuryokuCommand: CommandSpec = {
       authorize(ctx.actor, 'tenant', 'export', { tenantId: ctx.actor.tenantId }, '自治体データの出力');
       return links(ctx, 'tenant', ctx.actor.tenantId, '全データ');
     }
-    const hit = await resolvePerson(ctx.db, ctx.actor, text, ctx.now);
-    const [p] = await ctx.db.select().from(persons).where(and(eq(persons.id, hit.id), eq(persons.tenantId, ctx.actor.tenantId)));
-    // An admin's grant in force counts like the standing rules (the download checks it again).
-    const asker = p ? await actorFor(ctx.db, ctx.actor, p.id, ctx.now) : ctx.actor;
-    if (!p || !decide(asker, 'person', 'view', personFacts(asker, p))) {
-      await auditRefusedView(ctx.db, ctx.actor, hit.id, refusalOf(asker, p), 'export');
-      throw new UserError('unknown_person', '該当するケースが見つかりません。', 'export: not visible');
-    }
-    authorize(asker, 'person', 'export', personFacts(asker, p), 'ケース記録の出力');
+    const p = await personToExport(ctx.db, ctx.actor, text, ctx.now);
     return links(ctx, 'person', p.id, `${p.code} の記録`);
   },
 };

@@ -1,5 +1,3 @@
-import { and, eq, gte, isNull, lte } from 'drizzle-orm';
-import { meetingAttendees, meetings, persons, staff, tenants } from '../db/schema/index';
 import { formList, formText } from '../src/chat/forms';
 import { shortDateTime } from '../src/core/calendar/format';
 import type { CommandSpec, HandlerContext } from '../src/chat/registry';
@@ -17,7 +15,9 @@ import { monthOf } from '../src/core/calendar/jst';
 import { groupDigest } from '../src/core/reminders/digest';
 import { renderDigest } from './notices/digest';
 import { labelReminders, openReminders } from '../src/core/reminders/items';
-import { isHhmm, reminderSettingsOf, staffPrefsOf } from '../src/core/reminders/settings';
+import { isHhmm, type StaffPrefs } from '../src/core/reminders/settings';
+import { myReminderPrefs, saveMyReminderPrefs, tenantReminderSettings } from '../src/core/reminders/preferences';
+import { myMeetingsBetween } from '../src/core/meetings/view';
 import { MONITORING_KIND } from '../src/core/vocabulary';
 import { soudanForm } from './soudan';
 
@@ -25,10 +25,7 @@ const SETTINGS_FORM = 'yotei:settings';
 const DONE_FORM = 'yotei:done';
 const MEETING_DAYS = 14;
 
-async function tenantSettings(ctx: HandlerContext) {
-  const [t] = await ctx.db.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, ctx.actor.tenantId));
-  return reminderSettingsOf(t?.settings);
-}
+const tenantSettings = (ctx: HandlerContext) => tenantReminderSettings(ctx.db, ctx.actor);
 
 /**
  * My deadlines: everything still to do (snoozed items too, marked with the day they come back),
@@ -43,12 +40,7 @@ async function myDeadlines(ctx: HandlerContext, note?: string): Promise<Reply[]>
   const heading = `${note ? `${note}\n` : ''}${formatJpDate(today)}時点のあなたの予定です。`;
   const digest = renderDigest(sections, today, { visibility: 'ephemeral', heading });
   const until = new Date(ctx.now.getTime() + MEETING_DAYS * 86_400_000);
-  const attending = await ctx.db
-    .select({ id: meetings.id, title: meetings.title, startsAt: meetings.startsAt, place: meetings.place })
-    .from(meetingAttendees)
-    .innerJoin(meetings, eq(meetings.id, meetingAttendees.meetingId))
-    .where(and(eq(meetingAttendees.staffId, ctx.actor.staffId), eq(meetings.tenantId, ctx.actor.tenantId), isNull(meetings.cancelledAt), gte(meetings.startsAt, ctx.now), lte(meetings.startsAt, until)))
-    .orderBy(meetings.startsAt);
+  const attending = await myMeetingsBetween(ctx.db, ctx.actor, ctx.now, until);
   const blocks: Block[] = [...digest.blocks];
   // A meeting with a reminder card above is not listed again.
   const listed = new Set([...sections.overdue, ...sections.now, ...sections.coming].filter((i) => i.kind === 'meeting').map((i) => i.subjectId));
@@ -61,7 +53,7 @@ async function myDeadlines(ctx: HandlerContext, note?: string): Promise<Reply[]>
   return [{ ...digest, blocks }];
 }
 
-function settingsForm(prefs: ReturnType<typeof staffPrefsOf>, defaultTime: string, errors?: Record<string, string>): FormBlock {
+function settingsForm(prefs: StaffPrefs, defaultTime: string, errors?: Record<string, string>): FormBlock {
   return {
     type: 'form',
     formId: SETTINGS_FORM,
@@ -77,8 +69,7 @@ function settingsForm(prefs: ReturnType<typeof staffPrefsOf>, defaultTime: strin
 }
 
 async function openSettings(ctx: HandlerContext): Promise<Reply[]> {
-  const [me] = await ctx.db.select({ preferences: staff.preferences }).from(staff).where(eq(staff.id, ctx.actor.staffId));
-  return [reply('予定の通知の設定', [settingsForm(staffPrefsOf(me?.preferences), (await tenantSettings(ctx)).digestTime)])];
+  return [reply('予定の通知の設定', [settingsForm(await myReminderPrefs(ctx.db, ctx.actor), (await tenantSettings(ctx)).digestTime)])];
 }
 
 async function saveSettings(ctx: HandlerContext, form: Parameters<NonNullable<CommandSpec['onForm']>>[1]): Promise<Reply[]> {
@@ -100,11 +91,7 @@ async function saveSettings(ctx: HandlerContext, form: Parameters<NonNullable<Co
     throw new UserError('invalid_form', `入力内容を確認してください。${Object.values(errors)[0]}`, `invalid yotei settings: ${Object.keys(errors).join(',')}`, errors);
   }
   const quietDates = [...new Set(dates.filter(isIsoDate))].sort();
-  await ctx.db.transaction(async (tx) => {
-    const [me] = await tx.select({ preferences: staff.preferences }).from(staff).where(eq(staff.id, ctx.actor.staffId)).for('update');
-    await tx.update(staff).set({ preferences: { ...(me?.preferences ?? {}), digestTime: time, quietWeekdays: weekdays, quietDates } }).where(eq(staff.id, ctx.actor.staffId));
-    await writeAudit(tx, { tenantId: ctx.actor.tenantId, actorStaffId: ctx.actor.staffId, platform: ctx.actor.platform, action: 'update', resourceType: 'staff_preferences', resourceId: ctx.actor.staffId, detail: { fields: ['digestTime', 'quietWeekdays', 'quietDates'] } });
-  });
+  await saveMyReminderPrefs(ctx.db, ctx.actor, { digestTime: time, quietWeekdays: weekdays, quietDates });
   const days = weekdays.length > 0 ? weekdays.map((d) => WEEKDAYS_JA[d]).join('・') : 'なし';
   return [reply('通知の設定を保存しました', [card('通知の設定を保存しました', [
     { label: '毎朝の通知', value: `${time}（営業日）` },
@@ -117,11 +104,10 @@ const ACT_TEXT = { done: '✓ 完了にしました', snoozed: '⏰ 再通知を
 
 async function renderActResult(ctx: HandlerContext, r: ActResult): Promise<Reply[]> {
   if (r.kind === 'needs_record') {
-    const [p] = await ctx.db.select({ code: persons.code }).from(persons).where(eq(persons.id, r.personId));
     const today = jstToday(ctx.now);
     return [reply('実施日を入力して記録してください', [
       { type: 'text', text: `${r.item.detail}は期限を過ぎています。実際に実施した日付で記録してください（実施月の記録だけがモニタリングとして数えられます）。` },
-      soudanForm(today, p?.code ?? '', undefined, { person: p?.code ?? '', kind: MONITORING_KIND, occurredOn: '' }),
+      soudanForm(today, r.personCode, undefined, { person: r.personCode, kind: MONITORING_KIND, occurredOn: '' }),
     ])];
   }
   const note = r.kind === 'snoozed' && r.until ? `（${formatJpDate(r.until)}の朝にもう一度お知らせします）` : '';

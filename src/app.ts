@@ -16,7 +16,7 @@ import { mountLineWorks } from './platforms/lineworks/index';
 import { mountLocalChat } from './platforms/local/routes';
 import { mountSlack } from './platforms/slack/index';
 import { mountWebForm } from './platforms/webform/routes';
-import { mountExport } from './platforms/export/routes';
+import { mountExport } from './http/outputs/routes';
 import { localSender } from './platforms/local/sender';
 import { schedulerSettingsOf, startScheduler } from './scheduler/index';
 import { appClock } from './core/clock';

@@ -4,7 +4,7 @@ import { shortDateTime } from '../../src/core/calendar/format';
 import type { Reply } from '../../src/chat/types';
 import { ensureFeed, renewFeed, stopFeed, type Feed } from '../../src/core/meetings/feeds';
 import { FEED_DAYS_AHEAD, FEED_DAYS_BACK } from '../../src/core/meetings/ics';
-import { feedUrls, meetingIcsUrl } from '../../src/platforms/export/calendar';
+import { feedUrls, meetingIcsUrl } from '../../src/http/outputs/calendar';
 
 /** A reply with the meeting's .ics link added (not for a cancelled meeting, nor without the routes). */
 export function withIcsLink(ctx: HandlerContext, r: Reply, meeting: { id: string; cancelled: boolean }): Reply {

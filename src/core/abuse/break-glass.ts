@@ -14,6 +14,19 @@ export const BREAK_GLASS_MS = 24 * 60 * 60 * 1000;
 export const MIN_REASON = 10;
 
 /**
+ * breakGlassOpen for a person named by case code (緊急閲覧 C-0012): the code is looked up in the
+ * actor's tenant only; an unknown code is refused and audited like a person not found.
+ */
+export async function breakGlassOpenByCode(db: Db, actor: Actor, code: string, reason: string, now: Date): Promise<CaseView> {
+  const [p] = await db.select({ id: persons.id }).from(persons).where(and(eq(persons.tenantId, actor.tenantId), eq(persons.code, code)));
+  if (!p) {
+    await auditRefusedView(db, actor, null, 'not_found', 'break_glass');
+    throw new UserError('unknown_person', NOT_FOUND_MESSAGE, 'break-glass: unknown code');
+  }
+  return breakGlassOpen(db, actor, p.id, reason, now);
+}
+
+/**
  * Break-glass: a 基幹 member opens a person's record without consent, in an emergency (e.g.
  * suspected abuse). The stated reason is stored, audited, and sent at once to the person's
  * office managers. Everything happens in one transaction: no opening without its trace.

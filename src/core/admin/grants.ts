@@ -40,6 +40,22 @@ export async function grantAccess(
 }
 
 /**
+ * grantAccess for a person named by case code (管理 閲覧許可 氏名 C-0012 日数 理由): the code is
+ * looked up in the admin's tenant only, so a code of another municipality is unknown.
+ */
+export async function grantAccessByCode(
+  db: DbOrTx,
+  admin: Actor,
+  input: { staffId: string; code: string; days: number; reason: string },
+  now: Date,
+): Promise<string> {
+  authorize(admin, 'tenant', 'administer', { tenantId: admin.tenantId }, '閲覧権限の付与');
+  const [p] = await db.select({ id: persons.id }).from(persons).where(and(eq(persons.tenantId, admin.tenantId), eq(persons.code, input.code.normalize('NFKC').toUpperCase())));
+  if (!p) throw new UserError('unknown_person', 'そのケース番号は見つかりません。', 'grant: unknown code');
+  return grantAccess(db, admin, { staffId: input.staffId, personId: p.id, days: input.days, reason: input.reason }, now);
+}
+
+/**
  * The elevation in force for this actor and person, if any: an admin's grant or a break-glass
  * opening still within its time, or (for a 虐待防止センター contact) an abuse alert about the person.
  */

@@ -1,4 +1,4 @@
-import { and, asc, eq, exists, gte, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, asc, eq, exists, gte, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client';
 import { councilBodies, meetingAttendees, meetings, minutes, persons, staff } from '../../../db/schema/index';
 import type { Actor } from '../actor';
@@ -132,6 +132,19 @@ export async function listUpcoming(db: DbOrTx, actor: Actor, now: Date, limit = 
     .orderBy(asc(meetings.startsAt))
     .limit(limit);
   return rows;
+}
+
+/**
+ * The meetings the actor attends from `now` to `until` (not cancelled), soonest first: 予定's
+ * list. Titles carry no names, so nothing here is audited (the listing that shows them is).
+ */
+export async function myMeetingsBetween(db: DbOrTx, actor: Actor, now: Date, until: Date): Promise<{ id: string; title: string; startsAt: Date; place: string | null }[]> {
+  return db
+    .select({ id: meetings.id, title: meetings.title, startsAt: meetings.startsAt, place: meetings.place })
+    .from(meetingAttendees)
+    .innerJoin(meetings, eq(meetings.id, meetingAttendees.meetingId))
+    .where(and(eq(meetingAttendees.staffId, actor.staffId), eq(meetings.tenantId, actor.tenantId), isNull(meetings.cancelledAt), gte(meetings.startsAt, now), lte(meetings.startsAt, until)))
+    .orderBy(meetings.startsAt);
 }
 
 /** Cancels a meeting and its reminders; returns who was to attend, so that they hear of it. */

@@ -9,7 +9,7 @@
  */
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
-import { actionItems, reminders, servicePlans, staff } from '../../../db/schema/index';
+import { actionItems, persons, reminders, servicePlans, staff } from '../../../db/schema/index';
 import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import type { BusinessCalendarOptions } from '../calendar/business-days';
@@ -48,7 +48,7 @@ export type ActResult =
   /** `recipientId`: whose reminder it is (the actor's own, or, for an office manager, a colleague's). */
   | { kind: 'done' | 'snoozed' | 'already'; item: DigestItem; recipientId: string; until?: string; consultationId?: string }
   /** An overdue monitoring: the record needs its real date, so ask for it. */
-  | { kind: 'needs_record'; item: DigestItem; personId: string };
+  | { kind: 'needs_record'; item: DigestItem; personId: string; personCode: string };
 
 async function itemOf(db: Db, actor: Actor, row: ReminderRow): Promise<DigestItem> {
   const [item] = await labelReminders(db, actor.tenantId, [row]);
@@ -56,10 +56,15 @@ async function itemOf(db: Db, actor: Actor, row: ReminderRow): Promise<DigestIte
   return item;
 }
 
-async function personOfPlan(db: Db, tenantId: string, planId: string): Promise<string> {
-  const [plan] = await db.select({ personId: servicePlans.personId }).from(servicePlans).where(and(eq(servicePlans.id, planId), eq(servicePlans.tenantId, tenantId)));
+/** The person of a plan of the tenant, with the case code the record form is prefilled with. */
+async function personOfPlan(db: Db, tenantId: string, planId: string): Promise<{ id: string; code: string }> {
+  const [plan] = await db
+    .select({ id: servicePlans.personId, code: persons.code })
+    .from(servicePlans)
+    .innerJoin(persons, and(eq(persons.id, servicePlans.personId), eq(persons.tenantId, tenantId)))
+    .where(and(eq(servicePlans.id, planId), eq(servicePlans.tenantId, tenantId)));
   if (!plan) throw notFound();
-  return plan.personId;
+  return plan;
 }
 
 /**
@@ -93,7 +98,8 @@ export async function completeReminder(db: Db, actor: Actor, reminderId: string,
   const today = jstToday(now);
   let consultationId: string | undefined;
   if (row.kind === 'monitoring' || row.kind === 'certificate') {
-    const personId = await personOfPlan(db, actor.tenantId, row.subjectId);
+    const person = await personOfPlan(db, actor.tenantId, row.subjectId);
+    const personId = person.id;
     if (row.kind === 'monitoring') {
       const c = compareDates(monthOf(row.dueOn), monthOf(today));
       if (c > 0) throw new UserError('not_yet', 'まだモニタリング月ではありません。実施月になってから記録してください。', 'monitoring month not started');
@@ -101,7 +107,7 @@ export async function completeReminder(db: Db, actor: Actor, reminderId: string,
         const msg = `モニタリング月（${Number(monthOf(row.dueOn).slice(5))}月）の日付を入力してください。別の月の実施はその月のモニタリングに数えられません。`;
         throw new UserError('bad_date', msg, 'monitoring done outside its month', { occurredOn: msg });
       }
-      if (c < 0 && !record) return { kind: 'needs_record', item, personId };
+      if (c < 0 && !record) return { kind: 'needs_record', item, personId, personCode: person.code };
     }
     const monitoring = row.kind === 'monitoring';
     consultationId = (await logConsultation(db, actor, {

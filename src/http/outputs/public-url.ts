@@ -17,7 +17,7 @@ export function publicBase(config: Pick<Config, 'PUBLIC_BASE_URL' | 'HOST'>, por
 
 let base: (() => string) | null = null;
 
-/** Set once the output routes are mounted (src/platforms/export/routes.ts). */
+/** Set once the output routes are mounted (src/http/outputs/routes.ts). */
 export function setPublicBase(b: () => string): void {
   base = b;
 }

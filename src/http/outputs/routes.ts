@@ -1,14 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../../db/client';
-import type { Platform } from '../../chat/types';
+import type { Platform } from '../../core/actor';
 import type { Config } from '../../config';
 import { isUserError } from '../../core/errors';
 import { exportPerson, exportTenant, isExportFormat } from '../../core/export/export';
 import { claimExportLink } from '../../core/export/links';
 import { actorForStaff } from '../../core/staff/actor';
-import { text, type HttpServer } from '../../http/server';
+import { text, type HttpServer } from '../server';
 import { log } from '../../log';
-import { linkSecret } from '../webform/token';
+import { serverSecret } from '../../core/server-secret';
 import { mountCalendar } from './calendar';
 import { mountCharts } from './charts';
 import { publicBase, publicUrl, setPublicBase } from './public-url';
@@ -43,7 +43,7 @@ const GONE = 'このリンクは使用済みか期限切れです。チャット
  * under the asker's rights at that moment (a staff member removed since gets nothing), audited.
  */
 export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Config, 'LINK_SECRET' | 'PUBLIC_BASE_URL' | 'HOST'>; now: () => Date; port?: () => number | undefined }): void {
-  const secret = linkSecret(deps.config);
+  const secret = serverSecret(deps.config.LINK_SECRET); // the same secret as the web form links (platforms/webform/token.ts linkSecret)
   current = { secret };
   setPublicBase(publicBase(deps.config, deps.port ?? (() => http.address()?.port)));
   // The other outputs people open from chat: indicator charts, calendars.

@@ -6,7 +6,7 @@ import { feedCalendar } from '../../core/meetings/feeds';
 import { meetingsIcs } from '../../core/meetings/ics';
 import { loadMeetingFor } from '../../core/meetings/view';
 import { actorForStaff } from '../../core/staff/actor';
-import { text, type HttpRequest, type HttpResponse, type HttpServer } from '../../http/server';
+import { text, type HttpRequest, type HttpResponse, type HttpServer } from '../server';
 import { log } from '../../log';
 import { publicUrl } from './public-url';
 

@@ -5,7 +5,7 @@ import { svgToPng } from '../../core/export/png';
 import { indicatorChart } from '../../core/indicators/chart';
 import { countIndicators, INDICATOR_ROLES, indicatorTargetsOf } from '../../core/indicators/count';
 import { actorForStaff } from '../../core/staff/actor';
-import { text, type HttpResponse, type HttpServer } from '../../http/server';
+import { text, type HttpResponse, type HttpServer } from '../server';
 import { log } from '../../log';
 import { publicUrl } from './public-url';
 
