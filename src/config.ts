@@ -19,6 +19,8 @@ export const configSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Named prepared statements on the bot's pools (db/client.ts reads it); false behind PgBouncer in transaction mode. */
+  DB_PREPARE: bool.default(true),
   /** Opening a database connection gives up after this long (ms). */
   DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(5000),
   /** statement_timeout of the bot's pool (ms): a lookup never hangs longer than this. */

@@ -108,7 +108,8 @@ describe('hot queries use indexes on the city dataset', () => {
   it('the case card (person, plan, monitoring done, recent consultations) reads through indexes', async () => {
     for (const a of counselors()) {
       const r = await scansOf(() => loadCaseView(db, a.actor, a.person.id, NOW));
-      expect(r.statements).toBeGreaterThanOrEqual(4);
+      // The person; the plan; one statement for recent records, 二次相談, meetings and the audit row.
+      expect(r.statements).toBeGreaterThanOrEqual(3);
       expect(r.seqScans).toEqual([]);
     }
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { pgArray } from '../../../db/array';
 import type { DbOrTx } from '../../../db/client';
@@ -64,6 +64,14 @@ export function chainJsonParts(row: Omit<ChainedFields, 'seq'>): { head: string;
  * the hash `chainHash` would compute, so concurrent writers cannot fork the chain.
  */
 export async function writeAudit(tx: DbOrTx, entry: AuditEntry): Promise<void> {
+  await tx.execute(sql`select ${auditAppendSql(entry)}`);
+}
+
+/**
+ * The `audit_append(…)` call of one row, as an SQL expression: for a statement that appends the
+ * row and reads in the same round trip (the case card). Same row, same chain as writeAudit.
+ */
+export function auditAppendSql(entry: AuditEntry): SQL {
   // Millisecond precision: what JavaScript's Date keeps, so verification recomputes the same hash.
   const at = new Date();
   const row = {
@@ -77,8 +85,8 @@ export async function writeAudit(tx: DbOrTx, entry: AuditEntry): Promise<void> {
     detail: entry.detail ?? {},
   };
   const { head, tail } = chainJsonParts(row);
-  await tx.execute(sql`select audit_append(${row.tenantId}::uuid, ${at.toISOString()}::timestamptz, ${row.actorStaffId}::uuid,
-    ${row.platform}, ${row.action}, ${row.resourceType}, ${row.resourceId}, ${JSON.stringify(row.detail)}::jsonb, ${head}, ${tail})`);
+  return sql`audit_append(${row.tenantId}::uuid, ${at.toISOString()}::timestamptz, ${row.actorStaffId}::uuid,
+    ${row.platform}, ${row.action}, ${row.resourceType}, ${row.resourceId}, ${JSON.stringify(row.detail)}::jsonb, ${head}, ${tail})`;
 }
 
 /**

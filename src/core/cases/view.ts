@@ -12,7 +12,7 @@ import {
 import type { Actor } from '../actor';
 import { canWritePerson, personGrant, type Grant } from '../access';
 import { auditRefusedView, refusalOf } from '../audit/refusals';
-import { writeAudit } from '../audit/write';
+import { auditAppendSql } from '../audit/write';
 import { jstToday, monthOf } from '../calendar/jst';
 import { UserError } from '../errors';
 import { certificateStatus, type CertificateStatus } from '../monitoring/certificate';
@@ -53,6 +53,9 @@ export interface CaseView {
   upcomingMeetings: { title: string; startsAt: Date }[];
 }
 
+/** A recent record as the card's statement returns it: occurred on, method, kind, summary, version. */
+type RecentRow = [string, string, string, string, number];
+
 export const NOT_FOUND_MESSAGE = '該当するケースが見つかりません。ケース番号か氏名を確認してください。';
 
 /**
@@ -60,10 +63,11 @@ export const NOT_FOUND_MESSAGE = '該当するケースが見つかりません�
  * see answers exactly like an unknown one, so the lookup reveals nothing. Audited; so is a
  * refusal (`view_refused`: which id, why), which the asker cannot tell from an unknown case.
  *
- * Three round trips whatever the pool: the person (with office and counselor) together with the
- * actor's elevation, if one is asked for; then the plan (with its done months), the recent
- * records, open 二次相談, meetings and the audit row at once (pipelined on a transaction's
- * connection, side by side on the pool otherwise).
+ * Two round trips whatever the pool (statements prepared: db/client.ts): the person (with office
+ * and counselor) together with the actor's elevation, if one is asked for; then two statements
+ * at once (pipelined on a transaction's connection, side by side on the pool otherwise): the
+ * plan (with its done months), and one that reads the recent records, open 二次相談 and meetings
+ * and appends the audit row.
  */
 export async function loadCaseView(
   db: DbOrTx,
@@ -90,7 +94,10 @@ export async function loadCaseView(
   }
 
   const today = jstToday(now);
-  const [planRows, recent, openSecondary, upcomingMeetings] = await Promise.all([
+  // Two statements side by side: the plan rows (drizzle maps the whole row), and one statement
+  // that reads the recent records, open 二次相談 and upcoming meetings as JSON and appends the
+  // audit row, so the card's second step is one round trip on one connection for the rest.
+  const [planRows, rest] = await Promise.all([
     db
       .select({
         plan: servicePlans,
@@ -107,46 +114,36 @@ export async function loadCaseView(
       .orderBy(desc(servicePlans.periodStart))
       // The plan in force, and a renewal entered ahead of its period, if any.
       .limit(2),
-    db
-      .select({
-        occurredOn: consultations.occurredOn,
-        method: consultations.method,
-        kind: consultations.kind,
-        summary: consultations.summary,
-        version: consultations.version,
-      })
-      .from(consultations)
-      .where(and(eq(consultations.personId, person.id), eq(consultations.tenantId, actor.tenantId), isNull(consultations.deletedAt)))
-      .orderBy(desc(consultations.occurredOn), desc(consultations.createdAt))
-      .limit(3),
-    db
-      .select({ number: secondaryConsultations.number, status: secondaryConsultations.status, urgency: secondaryConsultations.urgency })
-      .from(secondaryConsultations)
-      .where(
-        and(
-          eq(secondaryConsultations.personId, person.id),
-          eq(secondaryConsultations.tenantId, actor.tenantId),
-          ne(secondaryConsultations.status, 'closed'),
-        ),
-      )
-      .orderBy(secondaryConsultations.number)
-      .limit(5),
-    db
-      .select({ title: meetings.title, startsAt: meetings.startsAt })
-      .from(meetings)
-      .where(and(eq(meetings.personId, person.id), eq(meetings.tenantId, actor.tenantId), gte(meetings.startsAt, now), isNull(meetings.cancelledAt)))
-      .orderBy(meetings.startsAt)
-      .limit(3),
-    writeAudit(db, {
-      tenantId: actor.tenantId,
-      actorStaffId: actor.staffId,
-      platform: actor.platform,
-      action: 'view',
-      resourceType: 'person',
-      resourceId: person.id,
-      detail: { grant },
-    }),
+    db.execute<{ recent: RecentRow[]; secondary: CaseView['openSecondary']; meetings: [string, number][] }>(sql`select
+      (select coalesce(json_agg(json_build_array(r.occurred_on::text, r.method, r.kind, r.summary, r.version) order by r.occurred_on desc, r.created_at desc), '[]'::json)
+         from (select ${consultations.occurredOn}, ${consultations.method}, ${consultations.kind}, ${consultations.summary}, ${consultations.version}, ${consultations.createdAt}
+                 from ${consultations}
+                where ${and(eq(consultations.personId, person.id), eq(consultations.tenantId, actor.tenantId), isNull(consultations.deletedAt))}
+                order by ${consultations.occurredOn} desc, ${consultations.createdAt} desc limit 3) r) as recent,
+      (select coalesce(json_agg(json_build_object('number', s.number, 'status', s.status, 'urgency', s.urgency) order by s.number), '[]'::json)
+         from (select ${secondaryConsultations.number}, ${secondaryConsultations.status}, ${secondaryConsultations.urgency}
+                 from ${secondaryConsultations}
+                where ${and(eq(secondaryConsultations.personId, person.id), eq(secondaryConsultations.tenantId, actor.tenantId), ne(secondaryConsultations.status, 'closed'))}
+                order by ${secondaryConsultations.number} limit 5) s) as secondary,
+      (select coalesce(json_agg(json_build_array(m.title, (extract(epoch from m.starts_at) * 1000)::float8) order by m.starts_at), '[]'::json)
+         from (select ${meetings.title}, ${meetings.startsAt}
+                 from ${meetings}
+                where ${and(eq(meetings.personId, person.id), eq(meetings.tenantId, actor.tenantId), gte(meetings.startsAt, now), isNull(meetings.cancelledAt))}
+                order by ${meetings.startsAt} limit 3) m) as meetings,
+      ${auditAppendSql({
+        tenantId: actor.tenantId,
+        actorStaffId: actor.staffId,
+        platform: actor.platform,
+        action: 'view',
+        resourceType: 'person',
+        resourceId: person.id,
+        detail: { grant },
+      })} as audited`),
   ]);
+  const [restRow] = rest;
+  const recent = (restRow?.recent ?? []).map(([occurredOn, method, kind, summary, version]) => ({ occurredOn, method, kind, summary, version }));
+  const openSecondary = restRow?.secondary ?? [];
+  const upcomingMeetings = (restRow?.meetings ?? []).map(([title, at]) => ({ title, startsAt: new Date(at) }));
 
   let plan: CaseView['plan'] = null;
   // A renewal entered before its period starts does not hide the period in force.
