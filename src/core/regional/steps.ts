@@ -79,7 +79,7 @@ async function record(tx: Tx, actor: Actor, issue: RegionalRow, kind: string, to
   const changed = toStatus && toStatus !== issue.status;
   if (changed || kind === 'endorsed' || kind === 'absorbed') {
     const lead = changed ? `地域課題 #${issue.number} は「${labelOf(toStatus)}」になりました` : kind === 'endorsed' ? `地域課題 #${issue.number} に「うちでも同じ」が登録されました` : `地域課題 #${issue.number} に重複していた課題を統合しました`;
-    await postIssueState(tx, actor.tenantId, issue.id, now, { key: `kadai:${issue.id}:event:${ev.id}`, lead, officeId: actor.officeId });
+    await postIssueState(tx, actor.tenantId, issue.id, now, { key: `kadai:${issue.id}:council:${ev.id}`, lead, officeId: actor.officeId });
   }
 }
 

@@ -90,7 +90,7 @@ export async function acceptSecondary(db: Db, actor: Actor, ref: string, now: Da
       fields: [{ label: '担当', value: actor.name }],
       actions: [openSecondary(row.id)],
     }, now);
-    await postQueueState(tx, row, now, { key: `niji:${row.id}:accepted`, lead: `二次相談 #${row.number} は受付済みです（担当: ${actor.name}）` });
+    await postQueueState(tx, row, now, { key: `niji:${row.id}:queue:accepted`, lead: `二次相談 #${row.number} は受付済みです（担当: ${actor.name}）` });
     return row;
   });
 }
@@ -125,7 +125,7 @@ async function moveToInProgress(tx: Tx, actor: Actor, before: SecondaryRow, now:
     fields: [{ label: '担当', value: actor.name }],
     actions: [openSecondary(row.id)],
   }, now);
-  await postQueueState(tx, row, now, { key: `niji:${row.id}:in_progress`, lead: `二次相談 #${row.number} の対応が始まりました` });
+  await postQueueState(tx, row, now, { key: `niji:${row.id}:queue:in_progress`, lead: `二次相談 #${row.number} の対応が始まりました` });
   return row;
 }
 
@@ -197,7 +197,7 @@ export async function closeSecondary(db: Db, actor: Actor, ref: string, input: C
       fields,
       actions: [openSecondary(row.id)],
     }, now);
-    await postQueueState(tx, row, now, { key: `niji:${row.id}:closed`, lead: `二次相談 #${row.number} は終結しました（結果: ${input.outcome}）` });
+    await postQueueState(tx, row, now, { key: `niji:${row.id}:queue:closed`, lead: `二次相談 #${row.number} は終結しました（結果: ${input.outcome}）` });
     return { ...row, regionalNumber };
   });
 }
