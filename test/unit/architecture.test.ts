@@ -47,13 +47,14 @@ function resolve(from: string, spec: string): string {
   return base;
 }
 
+/** Every import: relative ones resolved to a file, packages kept as `package:<name>`. */
 function importGraph(): Edge[] {
   const edges: Edge[] = [];
   for (const file of sourceFiles()) {
     const info = ts.preProcessFile(fs.readFileSync(path.join(ROOT, file), 'utf8'), true, true);
     for (const ref of info.importedFiles) {
-      if (!ref.fileName.startsWith('.')) continue; // packages
-      edges.push({ from: file, spec: ref.fileName, to: resolve(file, ref.fileName) });
+      const to = ref.fileName.startsWith('.') ? resolve(file, ref.fileName) : `package:${ref.fileName}`;
+      edges.push({ from: file, spec: ref.fileName, to });
     }
   }
   return edges;
@@ -72,6 +73,7 @@ const inside = (file: string, dir: string) => file === dir || file.startsWith(`$
 const RULES: { name: string; from: string; to: string[] }[] = [
   { name: 'the domain imports neither the conversation model, the scheduler, a platform nor a handler', from: 'src/core', to: ['src/chat', 'src/scheduler', 'src/platforms', 'handlers'] },
   { name: 'a handler never holds the database: it calls the domain (db/ and db/schema are core\'s)', from: 'handlers', to: ['db'] },
+  { name: 'a handler builds no query: no drizzle-orm, no postgres', from: 'handlers', to: ['package:drizzle-orm', 'package:postgres'] },
   { name: 'a handler never imports a platform (links to outputs are src/http/outputs)', from: 'handlers', to: ['src/platforms'] },
   { name: 'a platform only translates: it calls dispatch, never a handler', from: 'src/platforms', to: ['handlers'] },
 ];
@@ -82,6 +84,7 @@ const RULES: { name: string; from: string; to: string[] }[] = [
  */
 const PENDING: { from: string; to: string; why: string }[] = [
   { from: 'handlers/riyousha.ts', to: 'db/schema/index.ts', why: '利用者登録 reads its office row (being reworked with the 支給決定 handlers)' },
+  { from: 'handlers/riyousha.ts', to: 'package:drizzle-orm', why: 'the same query' },
   { from: 'src/core/decisions/replan.ts', to: 'src/scheduler/plan-tenant.ts', why: 'syncReminders still lives in the scheduler (to move to src/core/reminders)' },
 ];
 
@@ -162,7 +165,7 @@ describe('architecture: the import rules', () => {
     const adj = new Map<string, Set<string>>();
     const witness = new Map<string, Edge>();
     for (const e of graph) {
-      if (isPending(e)) continue;
+      if (isPending(e) || e.to.startsWith('package:')) continue;
       const a = componentOf(e.from);
       const b = componentOf(e.to);
       nodes.add(a);

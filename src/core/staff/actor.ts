@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
-import { chatAccounts, offices, staff } from '../../../db/schema/index';
+import { chatAccounts, offices, platformWorkspaces, staff } from '../../../db/schema/index';
 import { ROLES, type Actor, type Platform, type Role } from '../actor';
 
 const columns = {
@@ -35,15 +35,23 @@ export async function actorForStaff(db: DbOrTx, staffId: string, platform: Platf
   return row ? toActor(row, platform, staffId) : null;
 }
 
-/** The actor behind a linked platform account, or null when the account is not linked. */
+/**
+ * The actor behind a linked platform account, or null when the account is not linked. The one
+ * tenant check of every platform's identity gate: the account, its staff member and the workspace
+ * it writes from (Slack team, LINE WORKS domain, LINE channel) must belong to one tenant, so an
+ * account of another municipality is refused exactly like an unknown one.
+ */
 export async function actorForChatAccount(db: DbOrTx, platform: Platform, workspaceId: string, userId: string): Promise<Actor | null> {
   const [row] = await db
     .select(columns)
     .from(chatAccounts)
     .innerJoin(staff, eq(staff.id, chatAccounts.staffId))
     .innerJoin(offices, eq(offices.id, staff.officeId))
+    .innerJoin(platformWorkspaces, and(eq(platformWorkspaces.platform, chatAccounts.platform), eq(platformWorkspaces.workspaceId, chatAccounts.workspaceId)))
     .where(
       and(
+        eq(chatAccounts.tenantId, staff.tenantId),
+        eq(platformWorkspaces.tenantId, staff.tenantId),
         eq(chatAccounts.platform, platform),
         eq(chatAccounts.workspaceId, workspaceId),
         eq(chatAccounts.userId, userId),
