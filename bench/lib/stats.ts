@@ -1,17 +1,25 @@
 /** Latency samples in milliseconds, with the percentiles the benchmarks report. */
 export class Latencies {
-  private values: number[] = [];
+  private values_: number[] = [];
 
   add(ms: number): void {
-    this.values.push(ms);
+    this.values_.push(ms);
+  }
+
+  reset(): void {
+    this.values_ = [];
+  }
+
+  values(): readonly number[] {
+    return this.values_;
   }
 
   get count(): number {
-    return this.values.length;
+    return this.values_.length;
   }
 
   summary(): LatencySummary {
-    const v = Float64Array.from(this.values).sort();
+    const v = Float64Array.from(this.values_).sort();
     const at = (q: number) => (v.length === 0 ? Number.NaN : (v[Math.min(v.length - 1, Math.ceil(q * v.length) - 1)] ?? Number.NaN));
     const mean = v.length === 0 ? Number.NaN : v.reduce((a, b) => a + b, 0) / v.length;
     return { count: v.length, mean, p50: at(0.5), p95: at(0.95), p99: at(0.99), p999: at(0.999), max: v[v.length - 1] ?? Number.NaN };
