@@ -3,16 +3,14 @@
  * attach an anonymous 一般相談's earlier records (匿名-20261122-1) at once; 「一般相談 → ケース」 attaches
  * a label's records to a person already registered.
  */
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { offices } from '../db/schema/index';
 import { parseForm } from '../src/chat/forms';
 import type { CommandSpec, HandlerContext } from '../src/chat/registry';
 import { button, card, reply } from '../src/chat/replies';
 import type { FormBlock, FormSubmission, Reply } from '../src/chat/types';
 import { canLogConsultations } from '../src/core/access';
 import { jstToday } from '../src/core/calendar/jst';
-import { attachAnonymous, registerPerson } from '../src/core/cases/register';
+import { attachAnonymous, registerPerson, registrationOffice } from '../src/core/cases/register';
 import { resolvePerson } from '../src/core/cases/resolve';
 import { decisionPersonId } from '../src/core/decisions/decision';
 import { UserError } from '../src/core/errors';
@@ -27,10 +25,7 @@ const val = (values: Values | undefined, name: string, fallback = ''): string =>
   return typeof v === 'string' ? v : fallback;
 };
 
-async function ownOffice(ctx: HandlerContext): Promise<{ id: string; name: string }> {
-  const [o] = await ctx.db.select({ id: offices.id, name: offices.name }).from(offices).where(eq(offices.id, ctx.actor.officeId));
-  return { id: ctx.actor.officeId, name: o?.name ?? '所属事業所' };
-}
+const ownOffice = (ctx: HandlerContext) => registrationOffice(ctx.db, ctx.actor);
 
 export function registrationForm(office: { id: string; name: string }, values?: Values, errors?: Record<string, string>): FormBlock {
   return {

@@ -5,7 +5,7 @@
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db, Tx } from '../../../db/client';
-import { consultations, recordVersions } from '../../../db/schema/index';
+import { consultations, offices, recordVersions } from '../../../db/schema/index';
 import type { Actor } from '../actor';
 import { canLogConsultations } from '../access';
 import { writeAudit } from '../audit/write';
@@ -22,6 +22,12 @@ export interface PersonRegistration {
   birthDate?: string | null;
   /** An anonymous 一般相談 label of the actor's office whose records become this person's. */
   anonymousLabel?: string | null;
+}
+
+/** The office a person registered by the actor belongs to: the actor's own (the form offers only it). */
+export async function registrationOffice(db: Db, actor: Actor): Promise<{ id: string; name: string }> {
+  const [o] = await db.select({ id: offices.id, name: offices.name }).from(offices).where(and(eq(offices.id, actor.officeId), eq(offices.tenantId, actor.tenantId)));
+  return { id: actor.officeId, name: o?.name ?? '所属事業所' };
 }
 
 const NOT_OWN_OFFICE = '登録できるのはご自身の事業所の利用者だけです。';

@@ -5,7 +5,7 @@
 import { eq } from 'drizzle-orm';
 import type { Tx } from '../../../db/client';
 import { tenants } from '../../../db/schema/index';
-import { syncReminders } from '../../scheduler/plan-tenant';
+import { syncReminders } from '../reminders/sync';
 import { reminderSettingsOf } from '../reminders/settings';
 
 export async function replanPerson(tx: Tx, tenantId: string, personId: string, now: Date): Promise<void> {
