@@ -14,9 +14,8 @@ import { textReply } from '../../chat/replies';
 import { isMarkedUnstorable, UNSTORABLE_MESSAGE } from '../../chat/unstorable';
 import type { Actor, FormBlock, Input, Reply } from '../../chat/types';
 import type { Config } from '../../config';
-import { isUserError } from '../../core/errors';
-import { actorForChatAccount } from '../../core/staff/actor';
-import { parseLinkRequest, redeemLinkCode, UNLINKED_MESSAGE, workspaceTenant } from '../../core/staff/link';
+import { identify } from '../../chat/identify';
+import { parseLinkRequest } from '../../core/staff/link';
 import { createFormLink } from '../webform/links';
 import type { LineEvent } from './events';
 import { decodePostback } from './postback';
@@ -32,7 +31,6 @@ export interface LineRouteDeps {
 export const LONG_FORM_FIELDS = 5;
 
 export const UNREGISTERED_CHANNEL_MESSAGE = 'このLINE公式アカウントはまだ自治体に登録されていません。管理者にお問い合わせください。';
-export const LINKED_MESSAGE = '職員アカウントと連携しました。下のメニューか「ヘルプ」から操作を始められます。';
 export const WELCOME_MESSAGE = 'soudan-bot です。下のメニューか「ヘルプ」から操作を始められます。';
 export const GROUP_WELCOME =
   'soudan-bot です。ケースの情報など個人に関わる内容は、このグループには表示せず、各自との1対1のトークでお送りします（先にこのアカウントを友だち追加してください）。';
@@ -59,22 +57,13 @@ export async function routeEvent(deps: LineRouteDeps, destination: string, event
   // and a form half-answered in the 1:1 chat must not swallow group chatter.
   const inGroup = event.source?.type !== 'user';
   if (inGroup && isText && !code && !parseCommandLine(deps.registry, text)) return null;
-  const ws = await workspaceTenant(deps.db, 'line', destination);
-  if (!ws) return { replies: [textReply(UNREGISTERED_CHANNEL_MESSAGE)] };
+  const now = deps.now();
+  const who = await identify(deps.db, { platform: 'line', workspaceId: destination, userId, text: code ? text : null, explicitLink: true, source: event.source?.groupId ?? event.source?.roomId, now });
+  if (who.kind === 'unknown_workspace') return { replies: [textReply(UNREGISTERED_CHANNEL_MESSAGE)] };
   // The inbox replaced a character PostgreSQL cannot store: refused politely, nothing else runs.
   if (isMarkedUnstorable(event)) return { replies: [textReply(UNSTORABLE_MESSAGE)] };
-  const now = deps.now();
-  if (code) {
-    try {
-      await redeemLinkCode(deps.db, 'line', destination, userId, code, now, { source: event.source?.groupId ?? event.source?.roomId });
-      return { replies: [textReply(LINKED_MESSAGE)] };
-    } catch (e) {
-      if (isUserError(e)) return { replies: [textReply(e.userMessage)] };
-      throw e;
-    }
-  }
-  const actor = await actorForChatAccount(deps.db, 'line', destination, userId);
-  if (!actor || actor.tenantId !== ws.tenantId) return { replies: [textReply(UNLINKED_MESSAGE)] };
+  if (who.kind !== 'staff') return { replies: [textReply(who.message)] };
+  const actor = who.actor;
   if (event.type === 'follow') return { replies: [textReply(WELCOME_MESSAGE)] };
 
   const key: DialogueKey = { platform: 'line', workspaceId: destination, userId };

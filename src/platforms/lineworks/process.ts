@@ -12,9 +12,7 @@ import type { CommandRegistry } from '../../chat/registry';
 import { textReply } from '../../chat/replies';
 import { isMarkedUnstorable, UNSTORABLE_MESSAGE } from '../../chat/unstorable';
 import type { Reply } from '../../chat/types';
-import { isUserError } from '../../core/errors';
-import { actorForChatAccount } from '../../core/staff/actor';
-import { parseLinkRequest, redeemLinkCode, UNLINKED_MESSAGE, workspaceTenant } from '../../core/staff/link';
+import { identify } from '../../chat/identify';
 import { log } from '../../log';
 import type { LineWorksApi } from './client';
 import { markDone, markFailed, saveReplies, type InboxRow } from './inbox';
@@ -71,24 +69,13 @@ export async function repliesFor(deps: ProcessDeps, e: Callback): Promise<Reply[
   const text = e.type === 'message' && e.content?.type === 'text' ? (e.content.text ?? '') : null;
   if (!action && text === null) return e.type === 'message' ? [textReply(TEXT_ONLY)] : [];
 
-  const ws = await workspaceTenant(deps.db, 'lineworks', workspaceId);
-  if (!ws) return [textReply(NOT_REGISTERED)];
+  const now = deps.now();
+  const who = await identify(deps.db, { platform: 'lineworks', workspaceId, userId, text, explicitLink: true, source: e.source.channelId, now });
+  if (who.kind === 'unknown_workspace') return [textReply(NOT_REGISTERED)];
   // The inbox replaced a character PostgreSQL cannot store: refused politely, nothing else runs.
   if (isMarkedUnstorable(e)) return [textReply(UNSTORABLE_MESSAGE)];
-  const now = deps.now();
-  const actor = await actorForChatAccount(deps.db, 'lineworks', workspaceId, userId);
-  if (!actor) {
-    const code = text !== null ? parseLinkRequest(text) : null;
-    if (!code) return [textReply(UNLINKED_MESSAGE)];
-    try {
-      await redeemLinkCode(deps.db, 'lineworks', workspaceId, userId, code, now, { source: e.source.channelId });
-    } catch (err) {
-      if (isUserError(err)) return [textReply(err.userMessage)];
-      throw err;
-    }
-    const linked = await actorForChatAccount(deps.db, 'lineworks', workspaceId, userId);
-    return [textReply(`連携しました。${linked?.name ?? ''}さんとして利用できます。「ヘルプ」と送ると使えるコマンドが表示されます。`)];
-  }
+  if (who.kind !== 'staff') return [textReply(who.message)];
+  const actor = who.actor;
   const key: DialogueKey = { platform: 'lineworks', workspaceId, userId };
   const route = { db: deps.db, registry: deps.registry, now: () => now };
   if (action?.id === MENU_ACTION) {

@@ -7,12 +7,12 @@ import type { CommandRegistry } from '../../chat/registry';
 import { textReply } from '../../chat/replies';
 import type { Actor, FormBlock, Input } from '../../chat/types';
 import { claimInboundEvent } from '../../core/inbound-dedupe';
-import { parseLinkRequest, UNLINKED_MESSAGE } from '../../core/staff/link';
+import { UNLINKED_MESSAGE } from '../../core/staff/link';
 import { log } from '../../log';
 import type { SlackApi } from './api';
 import { releaseInboundEvent, submissionKey } from './dedupe';
 import { deliver, type Surface } from './deliver';
-import { linkAccount, UNKNOWN_TEAM_MESSAGE, whoIs } from './identity';
+import { UNKNOWN_TEAM_MESSAGE, whoIs } from './identity';
 import { commandName, formValues, parseJson, parseMetadata, parseOrigin } from './parse';
 import { decodeActionId, OPEN_ACTION, originOf, PAGE_ACTION, renderHome, renderModal, slackFieldErrors, type Origin } from './render';
 
@@ -59,20 +59,15 @@ async function firstTime(deps: ListenerDeps, triggerId: string | undefined): Pro
 
 /** Everything an identified or refused user gets, before any command runs. */
 async function gate(deps: ListenerDeps, s: Surface, text: string, linkWanted = false): Promise<Actor | null> {
-  const who = await whoIs(deps.db, s.team, s.userId);
-  if (who.kind === 'unknown_team') {
+  const who = await whoIs(deps.db, s.team, s.userId, deps.now(), text, linkWanted);
+  if (who.kind === 'unknown_workspace') {
     log.warn({ team: s.team }, 'slack request from an unregistered workspace refused');
     if (s.responseUrl || s.dmChannel) await deliver(deps.api, { ...s, triggerId: undefined }, [textReply(UNKNOWN_TEAM_MESSAGE)]);
     return null;
   }
   // A linked user's `/case 連携 …` is a search; only the unlinked, `/soudan-link` and DMs link.
-  const code = parseLinkRequest(text);
-  if (code && (linkWanted || who.kind === 'unlinked')) {
-    await deliver(deps.api, { ...s, triggerId: undefined }, [textReply(await linkAccount(deps.db, s.team, s.userId, code, deps.now()))]);
-    return null;
-  }
-  if (who.kind === 'unlinked') {
-    await deliver(deps.api, { ...s, triggerId: undefined }, [textReply(UNLINKED_MESSAGE)]);
+  if (who.kind !== 'staff') {
+    await deliver(deps.api, { ...s, triggerId: undefined }, [textReply(who.message)]);
     return null;
   }
   return who.actor;
@@ -181,7 +176,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     const meta = parseMetadata(view.private_metadata);
     const s: Surface = { team: body.team?.id ?? body.user.team_id ?? '', token: tokenOf(context), userId: body.user.id, responseUrl: meta?.r };
     try {
-      const who = await whoIs(deps.db, s.team, s.userId);
+      const who = await whoIs(deps.db, s.team, s.userId, deps.now());
       if (!meta || who.kind !== 'staff') {
         await ack();
         return;
@@ -236,9 +231,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     if (event.tab !== 'home') return;
     const team = (body as { team_id?: string }).team_id ?? '';
     try {
-      const who = await whoIs(deps.db, team, event.user);
-      if (who.kind === 'unknown_team') return;
-      const replies = who.kind === 'staff' ? await composeHome(opts(deps), who.actor) : [textReply(UNLINKED_MESSAGE)];
+      const who = await whoIs(deps.db, team, event.user, deps.now());
+      if (who.kind === 'unknown_workspace') return;
+      const replies = who.kind === 'staff' ? await composeHome(opts(deps), who.actor) : [textReply(who.kind === 'unlinked' ? who.message : UNLINKED_MESSAGE)];
       await deps.api.call(team, tokenOf(context), 'views.publish', { user_id: event.user, view: renderHome(replies) }, { maxWaitMs: 5_000 });
     } catch (e) {
       failed('app_home_opened', team, e);
