@@ -4,6 +4,9 @@ import { CommandRegistry, type CommandSpec } from '../../src/chat/registry';
 import { textReply } from '../../src/chat/replies';
 import type { FormBlock, FormSubmission, Reply } from '../../src/chat/types';
 import { UserError } from '../../src/core/errors';
+import { and, eq } from 'drizzle-orm';
+import { dialogues } from '../../db/schema/index';
+import { STALE_STATE_MESSAGE } from '../../src/chat/dialogue/state';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeWorld, type World } from '../helpers/world';
 
@@ -106,6 +109,24 @@ describe('dialogue engine', () => {
     expect(text(await answer(k, '12'))).toBe('受け付けました');
     expect(submitted).toHaveLength(count + 1);
     expect(submitted.at(-1)?.values).toMatchObject({ count: '12', note: 'メモ' });
+  });
+
+  // A deploy during a dialogue: the row was written by an older version in another shape.
+  it.each([
+    ['an older shape', { formId: 'probe:new', step: 2, values: { help: ['advice'] } }],
+    ['a field type this version does not know', { form: { ...form, fields: [{ name: 'x', label: 'X', type: 'slider' }] }, index: 0, answers: {} }],
+    ['a question index beyond the form', { form, index: 9, answers: {} }],
+    ['not an object at all', 'probe:new#2'],
+  ])('a stored state in %s is answered politely and dropped, never submitted', async (_name, state) => {
+    const k = key();
+    await tdb.db.insert(dialogues).values({ ...k, state, expiresAt: new Date(now.getTime() + 60_000), updatedAt: now });
+    const count = submitted.length;
+    expect(text(await answer(k, '12'))).toBe(STALE_STATE_MESSAGE);
+    expect(submitted).toHaveLength(count);
+    const rows = await tdb.db.select().from(dialogues).where(and(eq(dialogues.platform, k.platform), eq(dialogues.workspaceId, k.workspaceId), eq(dialogues.userId, k.userId)));
+    expect(rows).toHaveLength(0);
+    // The next text is a command again.
+    expect(await answer(k, 'ケース 山田')).toBeNull();
   });
 
   it('answers with no dialogue give null, so the adapter treats them as a command', async () => {

@@ -8,12 +8,14 @@
 import { and, eq, lte } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client';
 import { dialogues } from '../../../db/schema/index';
+import { log } from '../../log';
 import { dispatch } from '../dispatch';
 import type { CommandRegistry } from '../registry';
 import { textReply } from '../replies';
 import { hasUnstorable, UNSTORABLE_FIELD_MESSAGE } from '../unstorable';
 import type { Actor, FormBlock, Platform, Reply } from '../types';
 import { BACK, CANCEL, question, readAnswer, submittedValues, type DialogueState } from './questions';
+import { readDialogueState, STALE_STATE_MESSAGE } from './state';
 
 export interface DialogueKey {
   platform: Platform;
@@ -68,7 +70,14 @@ async function step(tx: DbOrTx, key: DialogueKey, answer: string, now: Date): Pr
     await tx.delete(dialogues).where(whereKey(key));
     return { kind: 'none' };
   }
-  const state = row.state as DialogueState;
+  // Parsed, never cast: a dialogue stored by another version (a deploy mid-dialogue) is dropped
+  // with a polite word instead of being read in the wrong shape.
+  const state = readDialogueState(row.state);
+  if (!state) {
+    await tx.delete(dialogues).where(whereKey(key));
+    log.warn({ platform: key.platform }, 'stored dialogue state of an unknown shape dropped');
+    return { kind: 'replies', replies: [textReply(STALE_STATE_MESSAGE)] };
+  }
   const word = answer.normalize('NFKC').trim();
   if (word === CANCEL) {
     await tx.delete(dialogues).where(whereKey(key));

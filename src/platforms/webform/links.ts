@@ -1,6 +1,8 @@
 import { and, eq, gt, isNull, lt } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client';
 import { formLinks } from '../../../db/schema/index';
+import { z } from 'zod';
+import { readFormBlock } from '../../chat/dialogue/state';
 import type { Actor, FormBlock } from '../../chat/types';
 import type { Config } from '../../config';
 import { linkSecret, makeToken, readToken } from './token';
@@ -61,7 +63,9 @@ export async function createFormLink(
   return url.toString();
 }
 
-export type LinkLookup = { ok: true; link: FormLink } | { ok: false; reason: 'invalid' | 'expired' | 'used' };
+export type LinkLookup = { ok: true; link: FormLink } | { ok: false; reason: 'invalid' | 'expired' | 'used' | 'stale' };
+
+const dialogueRef = z.object({ platform: z.string(), workspaceId: z.string(), userId: z.string() }).nullable();
 
 /** The link behind a token, if its signature holds, it has not expired and it was not used. */
 export async function findFormLink(db: DbOrTx, config: Pick<Config, 'LINK_SECRET'>, token: string, now: Date): Promise<LinkLookup> {
@@ -71,6 +75,11 @@ export async function findFormLink(db: DbOrTx, config: Pick<Config, 'LINK_SECRET
   if (!row) return { ok: false, reason: 'invalid' };
   if (row.expiresAt <= now) return { ok: false, reason: 'expired' };
   if (row.usedAt) return { ok: false, reason: 'used' };
+  // Parsed, never cast: a link written by another version (a deploy in between) in another shape
+  // is refused politely (start again), not shown or submitted in the wrong shape.
+  const form = readFormBlock(row.form);
+  const dialogue = dialogueRef.safeParse(row.dialogue ?? null);
+  if (!form || !dialogue.success) return { ok: false, reason: 'stale' };
   return {
     ok: true,
     link: {
@@ -79,8 +88,8 @@ export async function findFormLink(db: DbOrTx, config: Pick<Config, 'LINK_SECRET
       staffId: row.staffId,
       platform: row.platform,
       platformUserId: row.platformUserId,
-      form: row.form as FormBlock,
-      dialogue: (row.dialogue as DialogueRef | null) ?? null,
+      form,
+      dialogue: dialogue.data,
       usedAt: row.usedAt,
     },
   };

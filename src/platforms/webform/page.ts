@@ -1,4 +1,5 @@
 import type { FormBlock } from '../../chat/types';
+import { STALE_STATE_MESSAGE } from '../../chat/dialogue/state';
 import type { HttpResponse } from '../../http/server';
 
 /**
@@ -46,12 +47,13 @@ export function formPage(form: FormBlock): HttpResponse {
   return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS }, body: shell(form.title, main, data) };
 }
 
-export type LinkProblem = 'invalid' | 'expired' | 'used' | 'unknown_staff';
+export type LinkProblem = 'invalid' | 'expired' | 'used' | 'stale' | 'unknown_staff';
 
 export const PROBLEM_MESSAGES: Record<LinkProblem, { status: number; title: string; text: string }> = {
   invalid: { status: 404, title: 'リンクが正しくありません', text: 'このリンクは正しくないか、途中で切れています。チャットからもう一度開いてください。' },
   expired: { status: 410, title: 'リンクの有効期限が切れました', text: 'このリンクの有効期限（15分）が切れました。お手数ですが、チャットでもう一度コマンドを送ってください。' },
   used: { status: 410, title: 'このリンクは使用済みです', text: 'このリンクからはすでに送信されています。同じ内容を二重に登録しないよう、1回しか使えません。' },
+  stale: { status: 409, title: '入力の途中で更新がありました', text: STALE_STATE_MESSAGE },
   unknown_staff: { status: 403, title: '利用できません', text: 'このリンクの職員アカウントは現在利用できません。管理者にお問い合わせください。' },
 };
 
