@@ -1,133 +1,106 @@
 import type { CommandSpec, HandlerContext } from '../src/chat/registry';
-import { formText } from '../src/chat/forms';
+import { z } from 'zod';
 import { button, card, reply } from '../src/chat/replies';
 import type { FormBlock, FormSubmission, Reply } from '../src/chat/types';
 import { canLogConsultations, canWritePerson } from '../src/core/access';
 import { auditRefusedPerson } from '../src/core/audit/refusals';
 import { jstToday } from '../src/core/calendar/jst';
-import { parseJapaneseDate } from '../src/core/calendar/parse-date';
 import { formatJpDate } from '../src/core/calendar/wareki';
 import { isPersonId, resolvePerson, visibleCaseCode } from '../src/core/cases/resolve';
 import { logConsultation, type NewConsultation } from '../src/core/consultations/log';
 import { pastDueMessage } from '../src/core/consultations/next-action';
 import { isUserError, UserError } from '../src/core/errors';
-import { CONSULTATION_KIND_GROUPS, CONSULTATION_KINDS, CONTACT_METHODS, LIMITS } from '../src/core/vocabulary';
+import { CONSULTATION_KIND_GROUPS, CONTACT_METHODS, LIMITS } from '../src/core/vocabulary';
+import { defineForm, field, stringValues, type ParseContext } from './forms/define';
+import { jpDate, optionalJpDate } from './form-fields';
 
 export const SOUDAN_FORM = 'soudan:new';
 
+const KIND_OPTIONS = CONSULTATION_KIND_GROUPS.flatMap((g) => g.kinds.map((k) => ({ value: k, label: `${k}（${g.group}）` })));
+
+/** Like the field's own date, with the rule of the field on top (relative to today in Japan). */
+const dateWithRule = (label: string, rule: (date: string, today: string) => string | null) => (c: ParseContext) =>
+  optionalJpDate(c.today, label).transform((d, ctx) => {
+    const problem = d ? rule(d, c.today) : null;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    return d;
+  });
+
+/** The consultation form, declared once: what is shown and how each field is read. */
+export const soudanDefinition = defineForm({
+  formId: SOUDAN_FORM,
+  title: '相談記録',
+  submitLabel: '記録する',
+  fields: {
+    person: field.person({ label: 'ケース（番号・氏名。空欄なら一般相談）', placeholder: 'C-0012 / 山田' }),
+    occurredOn: field.date({
+      label: '相談日',
+      required: true,
+      hint: '例: 今日 / 11/22 / 令和8年11月22日',
+      schema: (c) => jpDate(c.today, '相談日').refine((d) => d <= c.today, '相談日に未来の日付は指定できません。'),
+    }),
+    method: field.select({ label: '方法', required: true, initial: '訪問', options: CONTACT_METHODS.map((m) => ({ value: m, label: m })) }),
+    kind: field.select({ label: '種別', required: true, options: KIND_OPTIONS }),
+    summary: field.longtext({
+      label: '内容（要約）',
+      required: true,
+      maxLength: LIMITS.summary,
+      schema: () =>
+        z.string().superRefine((s, ctx) => {
+          if (s === '') ctx.addIssue({ code: 'custom', message: '内容（要約）を入力してください。' });
+          else if ([...s].length > LIMITS.summary) ctx.addIssue({ code: 'custom', message: `内容が長すぎます（${[...s].length}文字）。${LIMITS.summary}文字以内にまとめてください。` });
+        }),
+    }),
+    minutes: field.number({ label: '対応時間（分）', placeholder: '30', min: 0, max: LIMITS.minutesMax, unit: '分', message: '対応時間は0〜1440の整数（分）で入力してください。' }),
+    nextAction: field.text({ label: '次の対応', maxLength: LIMITS.nextAction }),
+    // A due date in the past is refused like a task in meeting minutes.
+    nextActionDue: field.date({ label: '次の対応の期限', schema: dateWithRule('次の対応の期限', pastDueMessage) }),
+    abuse: field.select({
+      label: '虐待の疑い',
+      initial: 'no',
+      message: '「なし」か「あり」を選んでください。',
+      options: [
+        { value: 'no', label: 'なし' },
+        { value: 'yes', label: 'あり（虐待防止窓口へ通知）' },
+      ],
+    }),
+  },
+});
+
 /** The consultation form; `person` may be prefilled (from a case card or `/soudan C-0012`). */
 export function soudanForm(today: string, person = '', errors?: Record<string, string>, values?: FormSubmission['values']): FormBlock {
-  const v = (name: string, fallback = '') => {
-    const x = values?.[name];
-    return typeof x === 'string' ? x : fallback;
-  };
-  return {
-    type: 'form',
-    formId: SOUDAN_FORM,
-    title: '相談記録',
-    submitLabel: '記録する',
-    errors,
-    fields: [
-      { name: 'person', label: 'ケース（番号・氏名。空欄なら一般相談）', type: 'person', initial: v('person', person), placeholder: 'C-0012 / 山田' },
-      { name: 'occurredOn', label: '相談日', type: 'date', required: true, initial: v('occurredOn', today), hint: '例: 今日 / 11/22 / 令和8年11月22日' },
-      { name: 'method', label: '方法', type: 'select', required: true, initial: v('method', '訪問'), options: CONTACT_METHODS.map((m) => ({ value: m, label: m })) },
-      {
-        name: 'kind',
-        label: '種別',
-        type: 'select',
-        required: true,
-        initial: v('kind'),
-        options: CONSULTATION_KIND_GROUPS.flatMap((g) => g.kinds.map((k) => ({ value: k, label: `${k}（${g.group}）` }))),
-      },
-      { name: 'summary', label: '内容（要約）', type: 'longtext', required: true, maxLength: LIMITS.summary, initial: v('summary') },
-      { name: 'minutes', label: '対応時間（分）', type: 'number', initial: v('minutes'), placeholder: '30' },
-      { name: 'nextAction', label: '次の対応', type: 'text', maxLength: LIMITS.nextAction, initial: v('nextAction') },
-      { name: 'nextActionDue', label: '次の対応の期限', type: 'date', initial: v('nextActionDue') },
-      {
-        name: 'abuse',
-        label: '虐待の疑い',
-        type: 'select',
-        initial: v('abuse', 'no'),
-        options: [
-          { value: 'no', label: 'なし' },
-          { value: 'yes', label: 'あり（虐待防止窓口へ通知）' },
-        ],
-      },
-    ],
-  };
-}
-
-function lengthOf(s: string): number {
-  return [...s].length;
+  return soudanDefinition.block({ person, occurredOn: today, kind: '', summary: '', minutes: '', nextAction: '', nextActionDue: '', ...stringValues(values) }, { errors });
 }
 
 /**
- * Reads and checks every field, collecting all problems at once so that the counselor fixes
- * them in one go. Nothing is stored unless every field is right.
+ * Reads and checks every field (all problems at once, so that the counselor fixes them in one
+ * go), then the person. Nothing is stored unless every field is right.
  */
 async function readForm(ctx: HandlerContext, form: FormSubmission): Promise<NewConsultation> {
+  const v = soudanDefinition.parse(form, ctx.now);
   const errors: Record<string, string> = {};
-  const today = jstToday(ctx.now);
-  const attempt = <T>(field: string, f: () => T): T | undefined => {
-    try {
-      return f();
-    } catch (e) {
-      if (isUserError(e)) errors[field] = e.fieldErrors?.[field] ?? e.userMessage;
-      else throw e;
-      return undefined;
-    }
-  };
-  const occurredOn = attempt('occurredOn', () => parseJapaneseDate(formText(form, 'occurredOn'), today, { field: 'occurredOn' }));
-  if (occurredOn && occurredOn > today) errors.occurredOn = '相談日に未来の日付は指定できません。';
-  const method = formText(form, 'method');
-  if (!(CONTACT_METHODS as readonly string[]).includes(method)) errors.method = '方法を選んでください。';
-  const kind = formText(form, 'kind');
-  if (!CONSULTATION_KINDS.includes(kind)) errors.kind = '種別を選んでください。';
-  const summary = formText(form, 'summary');
-  if (summary === '') errors.summary = '内容（要約）を入力してください。';
-  else if (lengthOf(summary) > LIMITS.summary) {
-    errors.summary = `内容が長すぎます（${lengthOf(summary)}文字）。${LIMITS.summary}文字以内にまとめてください。`;
-  }
-  const minutesText = formText(form, 'minutes').normalize('NFKC');
-  let minutes: number | null = null;
-  if (minutesText !== '') {
-    const n = Number(minutesText.replace(/分$/, ''));
-    if (!Number.isInteger(n) || n < 0 || n > LIMITS.minutesMax) errors.minutes = '対応時間は0〜1440の整数（分）で入力してください。';
-    else minutes = n;
-  }
-  const nextAction = formText(form, 'nextAction');
-  if (lengthOf(nextAction) > LIMITS.nextAction) errors.nextAction = `次の対応は${LIMITS.nextAction}文字以内で入力してください。`;
-  const dueText = formText(form, 'nextActionDue');
-  const nextActionDue = dueText === '' ? null : attempt('nextActionDue', () => parseJapaneseDate(dueText, today, { field: 'nextActionDue' }));
-  // A due date in the past is refused like a task in meeting minutes (relative to today in Japan).
-  const pastDue = nextActionDue ? pastDueMessage(nextActionDue, today) : null;
-  if (pastDue) errors.nextActionDue = pastDue;
-  const abuse = formText(form, 'abuse');
-  if (abuse !== '' && abuse !== 'yes' && abuse !== 'no') errors.abuse = '「なし」か「あり」を選んでください。';
-
-  const personText = formText(form, 'person');
   let personId: string | null = null;
-  if (personText !== '' && Object.keys(errors).length === 0) {
-    const person = await attemptAsync(errors, 'person', () => resolvePerson(ctx.db, ctx.actor, personText, ctx.now));
+  if (v.person !== '') {
+    const person = await attemptAsync(errors, 'person', () => resolvePerson(ctx.db, ctx.actor, v.person, ctx.now));
     personId = person?.id ?? null;
     // A person the asker may see but not record about (the 基幹 and a consented person of another
     // office, a grantee): said on the field, with everything typed kept.
     if (person && 'officeId' in person && !canWritePerson(ctx.actor, { ...person, tenantId: ctx.actor.tenantId })) errors.person = NOT_WRITABLE;
   }
-  if (Object.keys(errors).length > 0 || !occurredOn) {
+  if (Object.keys(errors).length > 0) {
     const first = Object.values(errors)[0] ?? '入力内容を確認してください。';
     throw new UserError('invalid_form', `入力内容を確認してください。${first}`, `invalid soudan form: ${Object.keys(errors).join(',')}`, errors);
   }
   return {
     personId,
-    occurredOn,
-    method,
-    kind,
-    summary,
-    minutes,
-    nextAction: nextAction || null,
-    nextActionDue: nextActionDue ?? null,
-    abuseSuspected: abuse === 'yes',
+    occurredOn: v.occurredOn,
+    method: v.method,
+    kind: v.kind,
+    summary: v.summary,
+    minutes: v.minutes,
+    nextAction: v.nextAction || null,
+    nextActionDue: v.nextActionDue,
+    abuseSuspected: v.abuse === 'yes',
   };
 }
 

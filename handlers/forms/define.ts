@@ -212,8 +212,8 @@ export function defineForm<F extends Fields>(def: { formId: string; title: strin
   };
 }
 
-/** Submitted values that are strings (a refused form shown again keeps what was typed). */
-export function typedValues(values: FormSubmission['values'] | undefined): Record<string, string | string[]> {
+/** The submitted values that were given (a refused form shown again keeps what was typed). */
+export function stringValues(values: FormSubmission['values'] | undefined): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(values ?? {})) if (v !== undefined) out[k] = v;
   return out;
