@@ -16,7 +16,9 @@ import { SCALES } from './dataset/layout';
 import { Prng } from './dataset/prng';
 import { floorCaseCard } from './floor/case-card';
 import { floorSearch } from './floor/search';
-import { interleavedLoops, latencyTable, loadNow, machineNow, writeRatioSection, writeSummary, type RatioRecord } from './lib/ratio';
+import { interleavedLoops, latencyTable, loadNow, machineNow, median, pairedRatio, writeRatioSection, writeSummary, type RatioRecord } from './lib/ratio';
+
+const PAIRED = (q: string) => `${q} ms (medians of rounds); ratio: median of the rounds' ratios`;
 import { randomQuery, sampleAskers, type Asker } from './lib/sample';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
@@ -112,13 +114,11 @@ try {
           await floorCaseCard(floorSql, pick(), new Date());
         },
       });
-      const p = r.product.latencies.summary();
-      const f = r.floor.latencies.summary();
-      const p1 = alone.product.latencies.summary();
-      const f1 = alone.floor.latencies.summary();
+      const p = pairedRatio(r.rounds, 'p99');
+      const p1 = pairedRatio(alone.rounds, 'p50');
       const ratios: RatioRecord[] = [
-        { what: `case card, ${askersN} askers, 1 s think`, measure: 'p99 ms', product: p.p99, floor: f.p99, ratio: p.p99 / f.p99, target: '≤ 1.5×', met: p.p99 / f.p99 <= 1.5 },
-        { what: 'case card, one asker alone', measure: 'p50 ms', product: p1.p50, floor: f1.p50, ratio: p1.p50 / f1.p50, target: '(no target)', met: true },
+        { what: `case card, ${askersN} askers, 1 s think`, measure: PAIRED('p99'), product: p.product, floor: p.floor, ratio: p.ratio, target: '≤ 1.5×', met: p.ratio <= 1.5 },
+        { what: 'case card, one asker alone', measure: PAIRED('p50'), product: p1.product, floor: p1.floor, ratio: p1.ratio, target: '(no target)', met: true },
       ];
       console.log(ratios.map((x) => `${x.what}: ${x.ratio.toFixed(2)}×`).join('\n'));
       if (write) {
@@ -128,14 +128,16 @@ try {
           dataset,
           loads: r.loads,
           body: [
-            `Product: \`dispatch\` of \`case:show\` (handler, openPerson with its elevation check, loadCaseView, rendering) on drizzle over postgres.js, statements prepared. Floor: bench/floor/case-card.ts, bare postgres.js running the card's SQL and the same \`audit_append\` in two round trips, no dispatch or rendering. Load: ${loadShape}. Both in the benchmark process.`,
+            `Product: \`dispatch\` of \`case:show\` (handler, openPerson with its elevation check, loadCaseView, rendering) on drizzle over postgres.js, statements prepared. Floor: bench/floor/case-card.ts, bare postgres.js running the card's SQL (the person beside the admin-grant lookup of the elevation check, then the plan beside one statement reading the rest and appending the audit row) and the same \`audit_append\`, in two round trips, no dispatch or rendering. Load: ${loadShape}. Both in the benchmark process.`,
             '',
             ...latencyTable([
-              ['product, 100 askers', r.product],
-              ['floor, 100 askers', r.floor],
+              ['product, 100 askers (all rounds pooled)', r.product],
+              ['floor, 100 askers (all rounds pooled)', r.floor],
               ['product, 1 asker', alone.product],
               ['floor, 1 asker', alone.floor],
             ]),
+            '',
+            `p99 ratio of each round (product ÷ floor, back to back): ${p.perRound.map((x) => x.toFixed(2)).join(', ')}.`,
           ],
           ratios,
         });
@@ -165,10 +167,9 @@ try {
           await floorSearch(floorSql, a.actor, randomQuery(rng, a), new Date());
         },
       });
-      const p = r.product.latencies.summary();
-      const f = r.floor.latencies.summary();
+      const p = pairedRatio(r.rounds, 'p99');
       const ratios: RatioRecord[] = [
-        { what: `search (any kind), ${askersN} askers, 1 s think`, measure: 'p99 ms', product: p.p99, floor: f.p99, ratio: p.p99 / f.p99, target: '≤ 1.5×', met: p.p99 / f.p99 <= 1.5 },
+        { what: `search (any kind), ${askersN} askers, 1 s think`, measure: PAIRED('p99'), product: p.product, floor: p.floor, ratio: p.ratio, target: '≤ 1.5×', met: p.ratio <= 1.5 },
       ];
       console.log(ratios.map((x) => `${x.what}: ${x.ratio.toFixed(2)}×`).join('\n'));
       if (write) {
@@ -181,9 +182,11 @@ try {
             `Product: \`searchPersons\` (src/core/cases/search.ts: visible persons, code or partial name/kana by trigram similarity, 「もしかして」, audit row), a random kind of query each time (the six kinds of bench/lib/sample.ts). Floor: bench/floor/search.ts, bare postgres.js running the same statements and the same \`audit_append\`. Load: ${loadShape}.`,
             '',
             ...latencyTable([
-              ['product', r.product],
-              ['floor', r.floor],
+              ['product (all rounds pooled)', r.product],
+              ['floor (all rounds pooled)', r.floor],
             ]),
+            '',
+            `p99 ratio of each round (product ÷ floor, back to back): ${p.perRound.map((x) => x.toFixed(2)).join(', ')}.`,
           ],
           ratios,
         });
@@ -240,11 +243,11 @@ try {
             console.log(`  round ${round + 1} ${side.padEnd(7)} n=${r.requests.total} p50 ${ms(l.p50 ?? Number.NaN)} ms p99 ${ms(l.p99 ?? Number.NaN)} ms`);
           }
         }
-        const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
         const pr = median(p99s.product);
         const fr = median(p99s.floor);
+        const paired = median(p99s.product.map((x, i) => x / (p99s.floor[i] ?? Number.NaN)));
         const ratios: RatioRecord[] = [
-          { what: 'Slack webhook ack at half the floor’s saturation, scheduler in a second process', measure: 'p99 ms (median of rounds)', product: pr, floor: fr, ratio: pr / fr, target: '≤ 1.5×', met: pr / fr <= 1.5 },
+          { what: 'Slack webhook ack at half the floor’s saturation, scheduler in a second process', measure: PAIRED('p99'), product: pr, floor: fr, ratio: paired, target: '≤ 1.5×', met: paired <= 1.5 },
           { what: 'Slack webhook saturation (closed loop, 50 connections)', measure: 'req/s', product: productSat.requests.average, floor: floorSat.requests.average, ratio: productSat.requests.average / floorSat.requests.average, target: '(no target)', met: true },
         ];
         console.log(ratios.map((x) => `${x.what}: ${x.ratio.toFixed(2)}×`).join('\n'));
@@ -255,7 +258,7 @@ try {
             dataset,
             loads,
             body: [
-              `Product: the app as its own process (\`src/main.ts\`, SCHEDULER=false, DB_POOL_MAX ${pool}; Bolt: signature, replay window, acknowledgement, then the event-id claim in PostgreSQL) with the scheduler in a second \`src/main.ts\` process (SCHEDULER=true). Floor: bench/floor/webhook-server.ts, a bare node:http process checking the same HMAC and window, answering 200 and inserting the event id (one row) with bare postgres.js. autocannon in the benchmark process, ${connections} connections, signed \`event_callback\` requests with new event ids: first each side's saturation (closed loop, 5 s), then ${rounds} rounds of ${seconds} s per side at half the floor's saturated rate (${rate}/s), A B then B A. autocannon gives percentiles per run, not samples: the ratio is of the medians of the rounds' p99.`,
+              `Product: the app as its own process (\`src/main.ts\`, SCHEDULER=false, DB_POOL_MAX ${pool}; Bolt: signature, replay window, acknowledgement, then the event-id claim in PostgreSQL) with the scheduler in a second \`src/main.ts\` process (SCHEDULER=true). Floor: bench/floor/webhook-server.ts, a bare node:http process checking the same HMAC and window, answering 200 and inserting the event id (one row) with bare postgres.js. autocannon in the benchmark process, ${connections} connections, signed \`event_callback\` requests with new event ids: first each side's saturation (closed loop, 5 s), then ${rounds} rounds of ${seconds} s per side at half the floor's saturated rate (${rate}/s), A B then B A. autocannon gives percentiles per run, not samples: the ratio is the median of the rounds' p99 ratios.`,
               '',
               '| side | p99 ms per round | p50 ms per round |',
               '|---|---|---|',
@@ -300,20 +303,22 @@ try {
         };
         // Whatever the overload above left queued is worked off before this is timed.
         await new Promise((r) => setTimeout(r, 10_000));
-        for (let i = 0; i < 50; i++) {
+        for (let i = 0; i < 20; i++) {
           await productCase();
           await floorCase();
         }
         productAck.reset();
         floorAck.reset();
         const r = await interleavedLoops({ rounds, seconds, concurrency: askersN, thinkMs, log: console.log, product: productCase, floor: floorCase });
-        const reply = r.product.latencies.summary();
         const pAck = productAck.summary();
         const fAck = floorAck.summary();
-        const bound = 100 + fAck.p99;
+        // Per round: the reply's p99 against 100 ms + that round's floor acknowledgement p99.
+        const perRound = r.rounds.map((x) => x.product.p99 / (100 + x.floor.p99));
+        const replyP99 = median(r.rounds.map((x) => x.product.p99));
+        const bound = 100 + median(r.rounds.map((x) => x.floor.p99));
         const caseRatios: RatioRecord[] = [
-          { what: 'Slack `/case` reply on the response_url vs 100 ms + floor ack p99', measure: 'p99 ms', product: reply.p99, floor: bound, ratio: reply.p99 / bound, target: '≤ 1× (p99 ≤ 100 ms + floor ack p99)', met: reply.p99 <= bound },
-          { what: 'Slack `/case` acknowledgement, 100 askers, 1 s think', measure: 'p99 ms', product: pAck.p99, floor: fAck.p99, ratio: pAck.p99 / fAck.p99, target: '(no target)', met: true },
+          { what: 'Slack `/case` reply on the response_url vs 100 ms + floor ack p99', measure: 'p99 ms, medians of rounds; ratio: median of round ratios', product: replyP99, floor: bound, ratio: median(perRound), target: '≤ 1× (p99 ≤ 100 ms + floor ack p99)', met: median(perRound) <= 1 },
+          { what: 'Slack `/case` acknowledgement, 100 askers, 1 s think', measure: 'p99 ms, all rounds pooled', product: pAck.p99, floor: fAck.p99, ratio: pAck.p99 / fAck.p99, target: '(no target)', met: true },
         ];
         console.log(caseRatios.map((x) => `${x.what}: ${x.ratio.toFixed(2)}×`).join('\n'));
         if (write) {
@@ -330,7 +335,7 @@ try {
                 ['floor: request → acknowledgement', r.floor],
               ]),
               '',
-              `Product acknowledgement: p50 ${ms(pAck.p50)} ms, p99 ${ms(pAck.p99)} ms; floor acknowledgement p99 ${ms(fAck.p99)} ms, so the bound is ${ms(bound)} ms.`,
+              `Product acknowledgement (all rounds): p50 ${ms(pAck.p50)} ms, p99 ${ms(pAck.p99)} ms; floor acknowledgement p99 ${ms(fAck.p99)} ms. Reply p99 ÷ (100 ms + floor ack p99) per round: ${perRound.map((x) => x.toFixed(2)).join(', ')}.`,
             ],
             ratios: caseRatios,
           });

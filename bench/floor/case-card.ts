@@ -1,7 +1,8 @@
 /**
  * Floor of the case card: bare postgres.js (tagged templates, prepared by default) reading what
  * the card shows with the same SQL shapes as src/core/cases/view.ts and appending the same audit
- * row, in the fewest round trips the data allows: the person (the grant depends on it), then the
+ * row, in the fewest round trips the data allows: the person (the grant depends on it) with the
+ * admin grant the product's elevation check reads, side by side, then the
  * plan and one statement for recent records, open 二次相談, meetings and the audit row, side by
  * side. No query builder, no result mapping beyond postgres.js's own, no dispatch, no rendering.
  */
@@ -11,13 +12,18 @@ import { auditAppendCall } from './audit';
 
 export async function floorCaseCard(sql: postgres.Sql, asker: Asker, now: Date): Promise<unknown> {
   const a = asker.actor;
-  const [person] = await sql`
-    select p.*, o.name as office_name, s.name as counselor_name
-    from persons p join offices o on o.id = p.office_id left join staff s on s.id = p.counselor_id
-    where p.id = ${asker.person.id} and p.tenant_id = ${a.tenantId} and p.deleted_at is null`;
+  // The person, and beside it the admin grant (閲覧許可 / 緊急閲覧) the product's elevation check reads.
+  const [[person], [elevated]] = await Promise.all([
+    sql`select p.*, o.name as office_name, s.name as counselor_name
+      from persons p join offices o on o.id = p.office_id left join staff s on s.id = p.counselor_id
+      where p.id = ${asker.person.id} and p.tenant_id = ${a.tenantId} and p.deleted_at is null`,
+    sql`select kind from access_grants
+      where tenant_id = ${a.tenantId} and staff_id = ${a.staffId} and person_id = ${asker.person.id}
+        and revoked_at is null and expires_at > ${now} limit 1`,
+  ]);
   if (!person) throw new Error('floor: person not found');
   const own = person.office_id === a.officeId;
-  const grant = own ? 'own_office' : a.officeKind === 'kikan' && person.consent_kikan ? 'kikan_consent' : null;
+  const grant = own ? 'own_office' : a.officeKind === 'kikan' && person.consent_kikan ? 'kikan_consent' : elevated ? 'granted' : null;
   if (!grant) throw new Error('floor: not visible');
   const [plans, [rest]] = await Promise.all([
     sql`select sp.*,

@@ -16,7 +16,7 @@ import { runMigrations } from '../../db/migrate';
 import { SenderRegistry, type PlatformSender } from '../../src/chat/adapter';
 import { textReply } from '../../src/chat/replies';
 import { startScheduler } from '../../src/scheduler/index';
-import { loadNow, type RatioRecord } from '../lib/ratio';
+import { loadNow, median, type RatioRecord } from '../lib/ratio';
 import { Latencies, ms } from '../lib/stats';
 
 const WORKERS = 2;
@@ -142,7 +142,7 @@ async function oursRound(url: string, tag: string, n: number, rate: number, seco
 }
 
 export async function runQueueComparison(o: { url: string; admin: postgres.Sql; rounds: number; jobs?: number; rate?: number; probeSeconds?: number; log?: (l: string) => void }) {
-  const n = o.jobs ?? 10_000;
+  const n = o.jobs ?? 5_000;
   const rate = o.rate ?? 50;
   const probeSeconds = o.probeSeconds ?? 5;
   const log = o.log ?? (() => {});
@@ -180,14 +180,15 @@ export async function runQueueComparison(o: { url: string; admin: postgres.Sql; 
   } finally {
     await o.admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
   const bt = median(bare.throughput);
   const ot = median(ours.throughput);
   const bl = bare.latency.summary();
   const ol = ours.latency.summary();
+  // Each round's two runs ran back to back: the median of the rounds' ratios.
+  const paired = median(ours.throughput.map((x, i) => x / (bare.throughput[i] ?? Number.NaN)));
   const ratios: RatioRecord[] = [
-    { what: 'delivery queue throughput vs bare pg-boss', measure: 'jobs/s (median of rounds)', product: ot, floor: bt, ratio: ot / bt, target: '≥ 0.7×', met: ot / bt >= 0.7 },
-    { what: `enqueue → start at ${rate}/s vs bare pg-boss`, measure: 'p99 ms', product: ol.p99, floor: bl.p99, ratio: ol.p99 / bl.p99, target: '≤ 3×', met: ol.p99 / bl.p99 <= 3 },
+    { what: 'delivery queue throughput vs bare pg-boss', measure: "jobs/s (medians of rounds); ratio: median of the rounds' ratios", product: ot, floor: bt, ratio: paired, target: '≥ 0.7×', met: paired >= 0.7 },
+    { what: `enqueue → start at ${rate}/s vs bare pg-boss`, measure: 'p99 ms, all rounds pooled', product: ol.p99, floor: bl.p99, ratio: ol.p99 / bl.p99, target: '≤ 3×', met: ol.p99 / bl.p99 <= 3 },
   ];
   for (const r of ratios) log(`${r.what}: ${r.ratio.toFixed(2)}×`);
   const body = [

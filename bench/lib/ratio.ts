@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { BENCHMARKS_MD, writeSection } from './report';
-import { Latencies, ms, runLoops } from './stats';
+import { Latencies, ms, runLoops, type LatencySummary } from './stats';
 
 export interface Side {
   latencies: Latencies;
@@ -44,21 +44,41 @@ export async function interleavedLoops(opts: {
   product: (loop: number, i: number) => Promise<void>;
   floor: (loop: number, i: number) => Promise<void>;
   log?: (line: string) => void;
-}): Promise<{ product: Side; floor: Side; loads: string[] }> {
+}): Promise<{ product: Side; floor: Side; loads: string[]; rounds: { product: LatencySummary; floor: LatencySummary }[] }> {
   const product: Side = { latencies: new Latencies(), errors: 0, seconds: 0 };
   const floor: Side = { latencies: new Latencies(), errors: 0, seconds: 0 };
   const loads: string[] = [];
+  const pairs: { product: LatencySummary; floor: LatencySummary }[] = [];
   for (let round = 0; round < opts.rounds; round++) {
     loads.push(loadNow());
     const order = round % 2 === 0 ? (['product', 'floor'] as const) : (['floor', 'product'] as const);
+    const pair: Partial<Record<'product' | 'floor', LatencySummary>> = {};
     for (const side of order) {
       const r = await runLoops(opts.concurrency, opts.seconds, side === 'product' ? opts.product : opts.floor, opts.thinkMs);
       merge(side === 'product' ? product : floor, r);
       const s = r.latencies.summary();
+      pair[side] = s;
       opts.log?.(`  round ${round + 1} ${side.padEnd(7)} n=${s.count} p50 ${ms(s.p50)} ms p99 ${ms(s.p99)} ms errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}`);
     }
+    if (pair.product && pair.floor) pairs.push({ product: pair.product, floor: pair.floor });
   }
-  return { product, floor, loads };
+  return { product, floor, loads, rounds: pairs };
+}
+
+export const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(v.length / 2);
+  return v.length === 0 ? Number.NaN : v.length % 2 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
+};
+
+/**
+ * The ratio as the issue asks for it, robust to a noisy shared machine: each round's product
+ * figure over the same round's floor figure (they ran back to back), the median of those
+ * ratios; with the medians of each side's round figures to show.
+ */
+export function pairedRatio(rounds: { product: LatencySummary; floor: LatencySummary }[], q: 'p50' | 'p99'): { product: number; floor: number; ratio: number; perRound: number[] } {
+  const perRound = rounds.map((r) => r.product[q] / r.floor[q]);
+  return { product: median(rounds.map((r) => r.product[q])), floor: median(rounds.map((r) => r.floor[q])), ratio: median(perRound), perRound };
 }
 
 export interface RatioRecord {
