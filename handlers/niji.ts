@@ -1,9 +1,10 @@
 import type { CommandSpec, HandlerContext } from '../src/chat/registry';
-import { formList, formText } from '../src/chat/forms';
+import { z } from 'zod';
 import { button, card, reply } from '../src/chat/replies';
 import type { Block, FormBlock, FormSubmission, Reply } from '../src/chat/types';
 import { resolvePerson } from '../src/core/cases/resolve';
 import { isUserError, UserError } from '../src/core/errors';
+import { defineForm, field, stringValues } from './forms/define';
 import { secondaryCard, secondaryList } from './views/secondary';
 import { myOpenRequests, waitingQueue } from '../src/core/secondary/lists';
 import { isSecondaryResponder, POST_KINDS, type PostKind } from '../src/core/secondary/policy';
@@ -15,96 +16,70 @@ import { DIFFICULTY_KINDS, HELP_WANTED, LIMITS, SECONDARY_OUTCOMES, URGENCY } fr
 export const NIJI_FORM = 'niji:new';
 const AGE_BANDS = ['10歳未満', '10代', '20代', '30代', '40代', '50代', '60代', '70代', '80代以上'];
 const CATEGORIES = ['身体', '知的', '精神', '発達', '難病', '児童', '重複', 'その他'];
-const opts = (xs: readonly string[]) => xs.map((x) => ({ value: x, label: x }));
+const opts = <V extends string>(xs: readonly V[]) => xs.map((x) => ({ value: x, label: x }));
 const TEXT_MAX = LIMITS.summary;
+
+const URGENCY_OPTIONS = Object.entries(URGENCY).map(([value, label]) => ({ value: value as keyof typeof URGENCY, label }));
+
+/** The request form, declared once. */
+export const nijiDefinition = defineForm({
+  formId: NIJI_FORM,
+  title: '二次相談の依頼（基幹相談支援センターへ）',
+  submitLabel: '依頼する',
+  fields: {
+    person: field.person({ label: 'ケース（番号・氏名）', placeholder: 'C-0012 / 山田', hint: '空欄のときは下の「状況」に匿名で書いてください。同意のない方の氏名は基幹に見えません。' }),
+    ageBand: field.select({ label: '年代（ケース指定なしのとき）', options: opts(AGE_BANDS), message: '年代を選び直してください。' }),
+    category: field.select({ label: '障害種別（ケース指定なしのとき）', options: opts(CATEGORIES), message: '障害種別を選び直してください。' }),
+    situation: field.longtext({ label: '状況（ケース指定なしのときは必須。氏名・住所・電話番号は書かない）', errorLabel: '状況', maxLength: TEXT_MAX }),
+    difficulties: field.multiselect({ label: '困りごとの種類（複数可）', errorLabel: '困りごとの種類', required: true, options: opts(DIFFICULTY_KINDS) }),
+    tried: field.longtext({ label: 'これまでに試したこと', required: true, maxLength: TEXT_MAX }),
+    question: field.longtext({ label: '相談したいこと', required: true, maxLength: TEXT_MAX }),
+    urgency: field.select({
+      label: '緊急度',
+      required: true,
+      options: URGENCY_OPTIONS,
+      initial: 'normal',
+      // Left empty (an old client), it is a normal request.
+      schema: () => z.string().transform((s) => s || 'normal').pipe(z.enum(['normal', 'urgent'], { error: '緊急度は「通常」か「至急」を選んでください。' })),
+    }),
+    helpWanted: field.multiselect({ label: '希望する支援（複数可）', errorLabel: '希望する支援', required: true, options: opts(HELP_WANTED) }),
+  },
+  check(v, add) {
+    if (v.person === '' && v.situation === '') add('situation', 'ケースを指定しない場合は、状況を匿名で入力してください。');
+  },
+});
 
 /** The request form; `person` may be prefilled (from `niji C-0012`). */
 export function nijiForm(person = '', errors?: Record<string, string>, values?: FormSubmission['values']): FormBlock {
-  const v = (name: string, fallback = '') => {
-    const x = values?.[name];
-    return typeof x === 'string' ? x : fallback;
-  };
-  const list = (name: string) => {
-    const x = values?.[name];
-    return Array.isArray(x) ? x : undefined;
-  };
+  return nijiDefinition.block({ person, ageBand: '', category: '', situation: '', tried: '', question: '', ...stringValues(values) }, { errors });
+}
+
+/** Reads every field (all problems at once), then the person. */
+async function readRequest(ctx: HandlerContext, form: FormSubmission): Promise<NewSecondary> {
+  const v = nijiDefinition.parse(form, ctx.now);
+  let personId: string | null = null;
+  if (v.person !== '') {
+    try {
+      personId = (await resolvePerson(ctx.db, ctx.actor, v.person, ctx.now)).id;
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      fail({ person: e.fieldErrors?.person ?? e.userMessage }, 'niji');
+    }
+  }
   return {
-    type: 'form',
-    formId: NIJI_FORM,
-    title: '二次相談の依頼（基幹相談支援センターへ）',
-    submitLabel: '依頼する',
-    errors,
-    fields: [
-      { name: 'person', label: 'ケース（番号・氏名）', type: 'person', initial: v('person', person), placeholder: 'C-0012 / 山田', hint: '空欄のときは下の「状況」に匿名で書いてください。同意のない方の氏名は基幹に見えません。' },
-      { name: 'ageBand', label: '年代（ケース指定なしのとき）', type: 'select', options: opts(AGE_BANDS), initial: v('ageBand') },
-      { name: 'category', label: '障害種別（ケース指定なしのとき）', type: 'select', options: opts(CATEGORIES), initial: v('category') },
-      { name: 'situation', label: '状況（ケース指定なしのときは必須。氏名・住所・電話番号は書かない）', type: 'longtext', maxLength: TEXT_MAX, initial: v('situation') },
-      { name: 'difficulties', label: '困りごとの種類（複数可）', type: 'multiselect', required: true, options: opts(DIFFICULTY_KINDS), initial: list('difficulties') },
-      { name: 'tried', label: 'これまでに試したこと', type: 'longtext', required: true, maxLength: TEXT_MAX, initial: v('tried') },
-      { name: 'question', label: '相談したいこと', type: 'longtext', required: true, maxLength: TEXT_MAX, initial: v('question') },
-      { name: 'urgency', label: '緊急度', type: 'select', required: true, options: Object.entries(URGENCY).map(([value, label]) => ({ value, label })), initial: v('urgency', 'normal') },
-      { name: 'helpWanted', label: '希望する支援（複数可）', type: 'multiselect', required: true, options: opts(HELP_WANTED), initial: list('helpWanted') },
-    ],
+    personId,
+    profile: { ageBand: v.ageBand ?? undefined, category: v.category ?? undefined, situation: v.situation || undefined },
+    difficulties: v.difficulties,
+    tried: v.tried,
+    question: v.question,
+    urgency: v.urgency,
+    helpWanted: v.helpWanted,
   };
-}
-
-const len = (s: string) => [...s].length;
-
-function requiredText(errors: Record<string, string>, form: FormSubmission, name: string, label: string): string {
-  const t = formText(form, name);
-  if (t === '') errors[name] = `${label}を入力してください。`;
-  else if (len(t) > TEXT_MAX) errors[name] = `${label}は${TEXT_MAX}文字以内で入力してください（${len(t)}文字）。`;
-  return t;
-}
-
-function pickList(errors: Record<string, string>, form: FormSubmission, name: string, allowed: readonly string[], label: string): string[] {
-  const xs = [...new Set(formList(form, name))];
-  if (xs.length === 0 || xs.some((x) => !allowed.includes(x))) errors[name] = `${label}を1つ以上選んでください。`;
-  return xs;
 }
 
 function fail(errors: Record<string, string>, what: string): never {
   const first = Object.values(errors)[0] ?? '入力内容を確認してください。';
   throw new UserError('invalid_form', `入力内容を確認してください。${first}`, `invalid ${what} form: ${Object.keys(errors).join(',')}`, errors);
-}
-
-/** Reads every field, collecting all problems at once. */
-async function readRequest(ctx: HandlerContext, form: FormSubmission): Promise<NewSecondary> {
-  const errors: Record<string, string> = {};
-  const difficulties = pickList(errors, form, 'difficulties', DIFFICULTY_KINDS, '困りごとの種類');
-  const helpWanted = pickList(errors, form, 'helpWanted', HELP_WANTED, '希望する支援');
-  const tried = requiredText(errors, form, 'tried', 'これまでに試したこと');
-  const question = requiredText(errors, form, 'question', '相談したいこと');
-  const urgency = formText(form, 'urgency') || 'normal';
-  if (urgency !== 'normal' && urgency !== 'urgent') errors.urgency = '緊急度は「通常」か「至急」を選んでください。';
-  const ageBand = formText(form, 'ageBand');
-  if (ageBand && !AGE_BANDS.includes(ageBand)) errors.ageBand = '年代を選び直してください。';
-  const category = formText(form, 'category');
-  if (category && !CATEGORIES.includes(category)) errors.category = '障害種別を選び直してください。';
-  const situation = formText(form, 'situation');
-  if (len(situation) > TEXT_MAX) errors.situation = `状況は${TEXT_MAX}文字以内で入力してください。`;
-  const personText = formText(form, 'person');
-  let personId: string | null = null;
-  if (personText === '') {
-    if (situation === '') errors.situation = 'ケースを指定しない場合は、状況を匿名で入力してください。';
-  } else if (Object.keys(errors).length === 0) {
-    try {
-      personId = (await resolvePerson(ctx.db, ctx.actor, personText, ctx.now)).id;
-    } catch (e) {
-      if (!isUserError(e)) throw e;
-      errors.person = e.fieldErrors?.person ?? e.userMessage;
-    }
-  }
-  if (Object.keys(errors).length > 0) fail(errors, 'niji');
-  return {
-    personId,
-    profile: { ageBand: ageBand || undefined, category: category || undefined, situation: situation || undefined },
-    difficulties,
-    tried,
-    question,
-    urgency: urgency as NewSecondary['urgency'],
-    helpWanted,
-  };
 }
 
 async function show(ctx: HandlerContext, ref: string, note?: string): Promise<Reply[]> {
@@ -125,54 +100,54 @@ async function lists(ctx: HandlerContext, which: 'mine' | 'queue'): Promise<Repl
   return [reply(which === 'mine' ? '二次相談の一覧' : '受付待ちの二次相談', blocks)];
 }
 
+const postDefinition = defineForm({
+  formId: 'niji:post',
+  title: 'やりとりに書き込む',
+  submitLabel: '書き込む',
+  fields: {
+    // The kinds this actor may post are given when the form is built; any other is refused here.
+    kind: field.select({
+      label: '種類',
+      required: true,
+      schema: () => z.string().refine((k): k is PostKind => k in POST_KINDS, '種類を選んでください。').transform((k) => k as PostKind),
+    }),
+    body: field.longtext({ label: '内容', required: true, maxLength: TEXT_MAX, hint: '添付資料は内容の説明を書いてください（ファイルそのものは送れません）。' }),
+  },
+});
+
 function postForm(id: string, kinds: PostKind[], errors?: Record<string, string>): FormBlock {
-  return {
-    type: 'form',
-    formId: 'niji:post',
-    title: 'やりとりに書き込む',
-    submitLabel: '書き込む',
-    context: id,
-    errors,
-    fields: [
-      { name: 'kind', label: '種類', type: 'select', required: true, options: kinds.map((k) => ({ value: k, label: POST_KINDS[k] })), initial: kinds[0] },
-      { name: 'body', label: '内容', type: 'longtext', required: true, maxLength: TEXT_MAX, hint: '添付資料は内容の説明を書いてください（ファイルそのものは送れません）。' },
-    ],
-  };
+  return postDefinition.block({ kind: kinds[0] }, { context: id, errors, options: { kind: kinds.map((k) => ({ value: k, label: POST_KINDS[k] })) } });
 }
+
+const closeDefinition = defineForm({
+  formId: 'niji:close',
+  title: '二次相談の終結',
+  submitLabel: '終結する',
+  fields: {
+    outcome: field.select({ label: '結果', required: true, options: opts(SECONDARY_OUTCOMES) }),
+    summary: field.longtext({ label: 'まとめ', maxLength: TEXT_MAX }),
+    regional: field.select({ label: '地域課題として提出する（個別課題の普遍化）', options: [{ value: 'no', label: 'しない' }, { value: 'yes', label: '提出する（匿名化されます）' }], initial: 'no' }),
+    regionalTitle: field.text({ label: '地域課題の題名', maxLength: LIMITS.shortText }),
+    regionalFinding: field.longtext({ label: '把握した状況（個人が分かる情報は書かない）', errorLabel: '把握した状況', maxLength: TEXT_MAX }),
+    regionalGap: field.longtext({ label: '不足している社会資源', maxLength: TEXT_MAX }),
+    regionalDirection: field.longtext({ label: '考えられる方向性', maxLength: TEXT_MAX }),
+  },
+  check(v, add) {
+    if (v.regional !== 'yes') return;
+    if (v.regionalTitle === '') add('regionalTitle', '地域課題の題名を入力してください。');
+    if (v.regionalFinding === '') add('regionalFinding', '把握した状況を入力してください。');
+  },
+});
 
 function closeForm(id: string): FormBlock {
-  return {
-    type: 'form',
-    formId: 'niji:close',
-    title: '二次相談の終結',
-    submitLabel: '終結する',
-    context: id,
-    fields: [
-      { name: 'outcome', label: '結果', type: 'select', required: true, options: opts(SECONDARY_OUTCOMES) },
-      { name: 'summary', label: 'まとめ', type: 'longtext', maxLength: TEXT_MAX },
-      { name: 'regional', label: '地域課題として提出する（個別課題の普遍化）', type: 'select', options: [{ value: 'no', label: 'しない' }, { value: 'yes', label: '提出する（匿名化されます）' }], initial: 'no' },
-      { name: 'regionalTitle', label: '地域課題の題名', type: 'text', maxLength: LIMITS.shortText },
-      { name: 'regionalFinding', label: '把握した状況（個人が分かる情報は書かない）', type: 'longtext', maxLength: TEXT_MAX },
-      { name: 'regionalGap', label: '不足している社会資源', type: 'longtext', maxLength: TEXT_MAX },
-      { name: 'regionalDirection', label: '考えられる方向性', type: 'longtext', maxLength: TEXT_MAX },
-    ],
-  };
+  return closeDefinition.block({}, { context: id });
 }
 
-function readClose(form: FormSubmission): CloseInput {
-  const errors: Record<string, string> = {};
-  const outcome = formText(form, 'outcome');
-  if (!(SECONDARY_OUTCOMES as readonly string[]).includes(outcome)) errors.outcome = '結果を選んでください。';
-  const summary = formText(form, 'summary');
-  if (len(summary) > TEXT_MAX) errors.summary = `まとめは${TEXT_MAX}文字以内で入力してください。`;
-  let regional: CloseInput['regional'] = null;
-  if (formText(form, 'regional') === 'yes') {
-    const title = requiredText(errors, form, 'regionalTitle', '地域課題の題名');
-    const finding = requiredText(errors, form, 'regionalFinding', '把握した状況');
-    regional = { title, finding, resourceGap: formText(form, 'regionalGap') || null, suggestedDirection: formText(form, 'regionalDirection') || null };
-  }
-  if (Object.keys(errors).length > 0) fail(errors, 'niji close');
-  return { outcome: outcome as CloseInput['outcome'], summary, regional };
+function readClose(ctx: HandlerContext, form: FormSubmission): CloseInput {
+  const v = closeDefinition.parse(form, ctx.now);
+  const regional: CloseInput['regional'] =
+    v.regional === 'yes' ? { title: v.regionalTitle, finding: v.regionalFinding, resourceGap: v.regionalGap || null, suggestedDirection: v.regionalDirection || null } : null;
+  return { outcome: v.outcome, summary: v.summary, regional };
 }
 
 export const nijiCommand: CommandSpec = {
@@ -232,16 +207,12 @@ export const nijiCommand: CommandSpec = {
     }
     const id = form.context ?? '';
     if (form.formId === 'niji:post') {
-      const kind = formText(form, 'kind');
-      const errors: Record<string, string> = {};
-      if (!(kind in POST_KINDS)) errors.kind = '種類を選んでください。';
-      const body = requiredText(errors, form, 'body', '内容');
-      if (Object.keys(errors).length > 0) fail(errors, 'niji post');
-      const row = await postToThread(ctx.db, ctx.actor, id, kind as PostKind, body, ctx.now);
+      const { kind, body } = postDefinition.parse(form, ctx.now);
+      const row = await postToThread(ctx.db, ctx.actor, id, kind, body, ctx.now);
       return show(ctx, row.id, '書き込みました。相手に通知しました。');
     }
     if (form.formId === 'niji:close') {
-      const row = await closeSecondary(ctx.db, ctx.actor, id, readClose(form), ctx.now);
+      const row = await closeSecondary(ctx.db, ctx.actor, id, readClose(ctx, form), ctx.now);
       const note = row.regionalNumber !== null ? `終結しました。地域課題 #${row.regionalNumber} として提出しました（匿名化済み）。` : '終結しました。依頼者に通知しました。';
       return show(ctx, row.id, note);
     }

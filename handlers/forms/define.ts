@@ -184,7 +184,20 @@ function normalized(def: FieldDef, v: string | string[] | undefined): string | s
   return (Array.isArray(v) ? v.join(',') : (v ?? '')).trim();
 }
 
-export function defineForm<F extends Fields>(def: { formId: string; title: string; submitLabel?: string; fields: F }): FormDefinition<F> {
+export interface FormSpec<F extends Fields> {
+  formId: string;
+  title: string;
+  submitLabel?: string;
+  fields: F;
+  /**
+   * Rules across fields (「ケースを指定しない場合は状況を…」), run with every field that parsed
+   * (a field that failed is absent), so that all problems are reported at once. `add` puts a
+   * Japanese message on a field that has none yet.
+   */
+  check?: (values: Partial<FormValues<F>>, add: (field: keyof F & string, message: string) => void, c: ParseContext) => void;
+}
+
+export function defineForm<F extends Fields>(def: FormSpec<F>): FormDefinition<F> {
   const entries = Object.entries(def.fields) as [string, FieldDef][];
   const parseWith = (form: FormSubmission, c: ParseContext): FormValues<F> => {
     const shape: Record<string, Schema<unknown>> = {};
@@ -193,7 +206,27 @@ export function defineForm<F extends Fields>(def: { formId: string; title: strin
       shape[name] = f.schema(c);
       data[name] = normalized(f, form.values[name]);
     }
-    return parseForm(z.object(shape), data) as FormValues<F>;
+    const schema = z.object(shape);
+    if (!def.check) return parseForm(schema, data) as FormValues<F>;
+    // Every field on its own, then the rules across fields, then one refusal with all of it.
+    const values: Record<string, unknown> = {};
+    const extra: Record<string, string> = {};
+    for (const [name] of entries) {
+      const one = shape[name]?.safeParse(data[name]);
+      if (one?.success) values[name] = one.data;
+    }
+    def.check(values as Partial<FormValues<F>>, (f, message) => {
+      if (!(f in values) || f in extra) return;
+      extra[f] = message;
+    }, c);
+    const checked = z.any().transform((d, ctx) => {
+      const r = schema.safeParse(d);
+      for (const issue of r.error?.issues ?? []) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      // Only fields that parsed get a rule's message, so these never hide a field's own error.
+      for (const [f, message] of Object.entries(extra)) ctx.addIssue({ code: 'custom', path: [f], message });
+      return r.success && Object.keys(extra).length === 0 ? r.data : z.NEVER;
+    });
+    return parseForm(checked, data) as FormValues<F>;
   };
   return {
     formId: def.formId,
