@@ -1,11 +1,11 @@
 import type { CommandSpec, HandlerContext } from '../src/chat/registry';
-import { formText } from '../src/chat/forms';
 import { button, card, reply } from '../src/chat/replies';
-import type { FormBlock, FormField, FormSubmission, Reply } from '../src/chat/types';
+import type { FormBlock, Reply } from '../src/chat/types';
 import { UserError } from '../src/core/errors';
+import { defineForm, field } from './forms/define';
 import { issueCard, issueList } from './views/regional';
 import { fileRegionalIssue, type NewRegionalIssue } from '../src/core/regional/file';
-import { PRIORITIES, PROPOSAL_KINDS, ROUTINGS, STEP_LABELS, type Priority, type ProposalKind, type Routing } from '../src/core/regional/policy';
+import { PRIORITIES, PROPOSAL_KINDS, ROUTINGS, STEP_LABELS } from '../src/core/regional/policy';
 import { bukaiOf, listIssues, loadIssueView, type ListMode } from '../src/core/regional/read';
 import { addProgress, decideIssue, endorseIssue, mergeIssue, proposeIssue, triageIssue } from '../src/core/regional/steps';
 import { LIMITS } from '../src/core/vocabulary';
@@ -13,60 +13,58 @@ import { LIMITS } from '../src/core/vocabulary';
 export const KADAI_FORM = 'kadai:new';
 const TEXT_MAX = LIMITS.summary;
 const COUNT_MAX = 10_000;
-const len = (s: string) => [...s].length;
-const entries = (o: Record<string, string>) => Object.entries(o).map(([value, label]) => ({ value, label }));
-const noteField: FormField = { name: 'note', label: 'メモ（会議での結論など）', type: 'longtext', maxLength: TEXT_MAX };
+const entries = <K extends string>(o: Record<K, string>) => (Object.entries(o) as [K, string][]).map(([value, label]) => ({ value, label }));
+const count = (label: string) => field.number({ label, required: true, initial: '1', min: 1, max: COUNT_MAX, unit: '件', message: `件数は1〜${COUNT_MAX}の整数で入力してください。` });
+const note = () => field.longtext({ label: 'メモ（会議での結論など）', errorLabel: 'メモ', maxLength: TEXT_MAX });
 
-export function kadaiForm(errors?: Record<string, string>): FormBlock {
-  return {
-    type: 'form',
+/** Every form of 地域課題, declared once; the step forms get their title (with the issue) when built. */
+const forms = {
+  issue: defineForm({
     formId: KADAI_FORM,
     title: '地域課題の提出',
     submitLabel: '提出する',
-    errors,
-    fields: [
-      { name: 'title', label: '題名', type: 'text', required: true, maxLength: LIMITS.shortText, placeholder: '例: 医療的ケア児の短期入所先が市内にない' },
-      { name: 'finding', label: '把握した状況（個人が分かる情報は書かない。氏名・住所・電話番号などは自動で伏せ字になります）', type: 'longtext', required: true, maxLength: TEXT_MAX },
-      { name: 'affectedCount', label: '該当するケースの数（自事業所）', type: 'number', required: true, initial: '1' },
-      { name: 'resourceGap', label: '不足している既存の資源・制度', type: 'longtext', maxLength: TEXT_MAX },
-      { name: 'suggestedDirection', label: '考えられる方向性', type: 'longtext', maxLength: TEXT_MAX },
-    ],
-  };
-}
+    fields: {
+      title: field.text({ label: '題名', required: true, maxLength: LIMITS.shortText, placeholder: '例: 医療的ケア児の短期入所先が市内にない' }),
+      finding: field.longtext({ label: '把握した状況（個人が分かる情報は書かない。氏名・住所・電話番号などは自動で伏せ字になります）', errorLabel: '把握した状況', required: true, maxLength: TEXT_MAX }),
+      affectedCount: count('該当するケースの数（自事業所）'),
+      resourceGap: field.longtext({ label: '不足している既存の資源・制度', errorLabel: '不足している資源', maxLength: TEXT_MAX }),
+      suggestedDirection: field.longtext({ label: '考えられる方向性', maxLength: TEXT_MAX }),
+    },
+  }),
+  endorse: defineForm({ formId: 'kadai:endorse', title: 'うちでも同じ', submitLabel: '登録する', fields: { count: count('自事業所で該当するケースの数') } }),
+  triage: defineForm({
+    formId: 'kadai:triage',
+    title: '運営会議で整理',
+    submitLabel: '記録する',
+    fields: {
+      priority: field.select({ label: '優先度', required: true, options: entries(PRIORITIES), initial: 'medium' }),
+      routing: field.select({ label: '振り分け', required: true, options: entries(ROUTINGS), initial: 'bukai' }),
+      // The tenant's 専門部会, given when the form is built; core checks the one chosen.
+      councilBodyId: field.select({ label: '専門部会（部会に振り分けるとき）' }),
+      note: note(),
+    },
+  }),
+  merge: defineForm({
+    formId: 'kadai:merge',
+    title: '重複として統合',
+    submitLabel: '統合する',
+    fields: { target: field.text({ label: '統合先の地域課題の番号', errorLabel: '統合先の番号', required: true, maxLength: 20, placeholder: '例: 3' }) },
+  }),
+  progress: defineForm({ formId: 'kadai:progress', title: '部会での検討状況', submitLabel: '記録する', fields: { note: field.longtext({ label: '検討状況', required: true, maxLength: TEXT_MAX }) } }),
+  propose: defineForm({
+    formId: 'kadai:propose',
+    title: '提案',
+    submitLabel: '記録する',
+    fields: {
+      kind: field.select({ label: '提案の種類', required: true, options: entries(PROPOSAL_KINDS) }),
+      proposal: field.longtext({ label: '提案の内容', required: true, maxLength: TEXT_MAX }),
+    },
+  }),
+  decide: defineForm({ formId: 'kadai:decide', title: '記録', submitLabel: '記録する', fields: { note: note() } }),
+};
 
-function fail(errors: Record<string, string>, what: string): never {
-  const first = Object.values(errors)[0] ?? '入力内容を確認してください。';
-  throw new UserError('invalid_form', `入力内容を確認してください。${first}`, `invalid ${what} form: ${Object.keys(errors).join(',')}`, errors);
-}
-
-function text(errors: Record<string, string>, form: FormSubmission, name: string, label: string, opts: { required?: boolean; max?: number } = {}): string {
-  const t = formText(form, name);
-  const max = opts.max ?? TEXT_MAX;
-  if (opts.required && t === '') errors[name] = `${label}を入力してください。`;
-  else if (len(t) > max) errors[name] = `${label}は${max}文字以内で入力してください（${len(t)}文字）。`;
-  return t;
-}
-
-function count(errors: Record<string, string>, form: FormSubmission, name: string): number {
-  const n = Number(formText(form, name).normalize('NFKC').replace(/件$/, ''));
-  if (!Number.isInteger(n) || n < 1 || n > COUNT_MAX) {
-    errors[name] = `件数は1〜${COUNT_MAX}の整数で入力してください。`;
-    return 0;
-  }
-  return n;
-}
-
-function readIssue(form: FormSubmission): NewRegionalIssue {
-  const errors: Record<string, string> = {};
-  const input = {
-    title: text(errors, form, 'title', '題名', { required: true, max: LIMITS.shortText }),
-    finding: text(errors, form, 'finding', '把握した状況', { required: true }),
-    affectedCount: count(errors, form, 'affectedCount'),
-    resourceGap: text(errors, form, 'resourceGap', '不足している資源') || null,
-    suggestedDirection: text(errors, form, 'suggestedDirection', '考えられる方向性') || null,
-  };
-  if (Object.keys(errors).length > 0) fail(errors, 'kadai');
-  return input;
+export function kadaiForm(errors?: Record<string, string>): FormBlock {
+  return forms.issue.block({}, { errors });
 }
 
 async function show(ctx: HandlerContext, ref: string, note?: string): Promise<Reply[]> {
@@ -85,38 +83,27 @@ async function list(ctx: HandlerContext, mode: ListMode): Promise<Reply[]> {
   ];
 }
 
-function form(formId: string, title: string, id: string, fields: FormField[], submitLabel = '記録する'): Reply[] {
-  return [reply(title, [{ type: 'form', formId, title, submitLabel, context: id, fields }])];
-}
-
 async function stepForm(ctx: HandlerContext, step: string, id: string): Promise<Reply[]> {
   const v = await loadIssueView(ctx.db, ctx.actor, id);
   const head = `#${v.issue.number} ${v.issue.title}`;
+  const show = (block: FormBlock) => [reply(block.title, [block])];
   switch (step) {
     case 'endorse':
-      return form('kadai:endorse', `うちでも同じ: ${head}`, v.issue.id, [{ name: 'count', label: '自事業所で該当するケースの数', type: 'number', required: true, initial: '1' }], '登録する');
+      return show(forms.endorse.block({}, { context: v.issue.id, title: `うちでも同じ: ${head}` }));
     case 'triage': {
       const bukai = await bukaiOf(ctx.db, ctx.actor.tenantId);
-      return form('kadai:triage', `運営会議で整理: ${head}`, v.issue.id, [
-        { name: 'priority', label: '優先度', type: 'select', required: true, options: entries(PRIORITIES), initial: 'medium' },
-        { name: 'routing', label: '振り分け', type: 'select', required: true, options: entries(ROUTINGS), initial: 'bukai' },
-        { name: 'councilBodyId', label: '専門部会（部会に振り分けるとき）', type: 'select', options: bukai.map((b) => ({ value: b.id, label: b.name })) },
-        noteField,
-      ]);
+      return show(forms.triage.block({}, { context: v.issue.id, title: `運営会議で整理: ${head}`, options: { councilBodyId: bukai.map((b) => ({ value: b.id, label: b.name })) } }));
     }
     case 'merge':
-      return form('kadai:merge', `重複として統合: ${head}`, v.issue.id, [{ name: 'target', label: '統合先の地域課題の番号', type: 'text', required: true, placeholder: '例: 3' }], '統合する');
+      return show(forms.merge.block({}, { context: v.issue.id, title: `重複として統合: ${head}` }));
     case 'progress':
-      return form('kadai:progress', `部会での検討状況: ${head}`, v.issue.id, [{ ...noteField, label: '検討状況', required: true }]);
+      return show(forms.progress.block({}, { context: v.issue.id, title: `部会での検討状況: ${head}` }));
     case 'propose':
-      return form('kadai:propose', `提案: ${head}`, v.issue.id, [
-        { name: 'kind', label: '提案の種類', type: 'select', required: true, options: entries(PROPOSAL_KINDS) },
-        { name: 'proposal', label: '提案の内容', type: 'longtext', required: true, maxLength: TEXT_MAX },
-      ]);
+      return show(forms.propose.block({}, { context: v.issue.id, title: `提案: ${head}` }));
     case 'confirm':
     case 'resolve':
     case 'continue':
-      return form('kadai:decide', `${STEP_LABELS[step]}: ${head}`, `${v.issue.id}:${step}`, [noteField]);
+      return show(forms.decide.block({}, { context: `${v.issue.id}:${step}`, title: `${STEP_LABELS[step]}: ${head}` }));
   }
   throw new UserError('unknown_action', 'この操作には対応していません。', `unknown kadai step ${step}`);
 }
@@ -152,54 +139,43 @@ export const kadaiCommand: CommandSpec = {
     return stepForm(ctx, action.id.slice('kadai:'.length), action.value);
   },
   async onForm(ctx, f) {
-    const errors: Record<string, string> = {};
     const id = f.context ?? '';
     switch (f.formId) {
       case KADAI_FORM: {
-        const row = await fileRegionalIssue(ctx.db, ctx.actor, readIssue(f), ctx.now);
+        const v = forms.issue.parse(f, ctx.now);
+        const input: NewRegionalIssue = { ...v, resourceGap: v.resourceGap || null, suggestedDirection: v.suggestedDirection || null };
+        const row = await fileRegionalIssue(ctx.db, ctx.actor, input, ctx.now);
         return show(ctx, row.id, `地域課題 #${row.number} を提出しました。協議会のチャンネルに掲示しました（個人が分かる情報は伏せ字にしています）。`);
       }
       case 'kadai:endorse': {
-        const n = count(errors, f, 'count');
-        if (Object.keys(errors).length > 0) fail(errors, 'kadai endorse');
+        const { count: n } = forms.endorse.parse(f, ctx.now);
         await endorseIssue(ctx.db, ctx.actor, id, n, ctx.now);
         return show(ctx, id, `「うちでも同じ」（${n}件）を登録しました。`);
       }
       case 'kadai:triage': {
-        const priority = formText(f, 'priority');
-        const routing = formText(f, 'routing');
-        if (!(priority in PRIORITIES)) errors.priority = '優先度を選んでください。';
-        if (!(routing in ROUTINGS)) errors.routing = '振り分けを選んでください。';
-        const note = text(errors, f, 'note', 'メモ');
-        if (Object.keys(errors).length > 0) fail(errors, 'kadai triage');
-        const row = await triageIssue(ctx.db, ctx.actor, id, { priority: priority as Priority, routing: routing as Routing, councilBodyId: formText(f, 'councilBodyId') || null, note }, ctx.now);
+        const v = forms.triage.parse(f, ctx.now);
+        const row = await triageIssue(ctx.db, ctx.actor, id, { priority: v.priority, routing: v.routing, councilBodyId: v.councilBodyId, note: v.note }, ctx.now);
         return show(ctx, row.id, '運営会議での整理を記録しました。提出者に通知しました。');
       }
       case 'kadai:merge': {
-        const target = text(errors, f, 'target', '統合先の番号', { required: true, max: 20 });
-        if (Object.keys(errors).length > 0) fail(errors, 'kadai merge');
+        const { target } = forms.merge.parse(f, ctx.now);
         const { target: t } = await mergeIssue(ctx.db, ctx.actor, id, target, ctx.now);
         return show(ctx, t.id, '重複として統合しました。「うちでも同じ」の件数は統合先に引き継がれます。');
       }
       case 'kadai:progress': {
-        const note = text(errors, f, 'note', '検討状況', { required: true });
-        if (Object.keys(errors).length > 0) fail(errors, 'kadai progress');
+        const { note } = forms.progress.parse(f, ctx.now);
         const row = await addProgress(ctx.db, ctx.actor, id, note, ctx.now);
         return show(ctx, row.id, '検討状況を記録しました。');
       }
       case 'kadai:propose': {
-        const kind = formText(f, 'kind');
-        if (!(kind in PROPOSAL_KINDS)) errors.kind = '提案の種類を選んでください。';
-        const proposal = text(errors, f, 'proposal', '提案の内容', { required: true });
-        if (Object.keys(errors).length > 0) fail(errors, 'kadai propose');
-        const row = await proposeIssue(ctx.db, ctx.actor, id, kind as ProposalKind, proposal, ctx.now);
+        const { kind, proposal } = forms.propose.parse(f, ctx.now);
+        const row = await proposeIssue(ctx.db, ctx.actor, id, kind, proposal, ctx.now);
         return show(ctx, row.id, '提案を記録しました。');
       }
       case 'kadai:decide': {
         const [issueId = '', step = ''] = id.split(':');
         if (step !== 'confirm' && step !== 'resolve' && step !== 'continue') break;
-        const note = text(errors, f, 'note', 'メモ');
-        if (Object.keys(errors).length > 0) fail(errors, 'kadai decide');
+        const { note } = forms.decide.parse(f, ctx.now);
         const row = await decideIssue(ctx.db, ctx.actor, issueId, step, note, ctx.now);
         return show(ctx, row.id, `「${STEP_LABELS[step]}」を記録しました。`);
       }

@@ -12,7 +12,7 @@
  *   memo.block({ on: today })           // → FormBlock
  *   memo.parse(submission, ctx.now)     // → { on: IsoDate; text: string } or a UserError
  *
- * Schemas are derived from the type unless given: text → bounded text, date → Japanese date
+ * Schemas are derived from the type unless given: text → bounded text (with the count typed), date → Japanese date
  * (今日, ４／１, 令和8年4月1日), select → one of the option values, multiselect → a list of option
  * values, number → an integer in a range. A schema may be a function of the parse context (today in
  * Japan), for rules such as "not in the future". Checks that need the database (a person by
@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { parseForm } from '../../src/chat/forms';
 import type { FormBlock, FormField, FormFieldType, FormSubmission } from '../../src/chat/types';
 import { jstToday } from '../../src/core/calendar/jst';
-import { boundedText, jpDate, optionalJpDate } from '../form-fields';
+import { jpDate, optionalJpDate } from '../form-fields';
 
 export interface ParseContext {
   /** Today in Japan (YYYY-MM-DD), for dates typed as 今日 / 11/22 and for date rules. */
@@ -60,8 +60,14 @@ function textField(type: 'text' | 'longtext' | 'person') {
   function make<T = string>(d: Shown & Named & Custom<T>): FieldDef<T>;
   function make(d: Shown & Named & Custom<unknown>): FieldDef<unknown> {
     const { errorLabel, schema, ...shown } = d;
-    const derived = () => boundedText(nameOf(d), d.maxLength ?? Number.MAX_SAFE_INTEGER, d.required === true);
-    return { ...shown, type, schema: schema ?? derived };
+    // The count typed, so that the counselor knows how much to cut.
+    const counted = () =>
+      z.string().superRefine((t, ctx) => {
+        const n = [...t].length;
+        if (d.required && t === '') ctx.addIssue({ code: 'custom', message: `${nameOf(d)}を入力してください。` });
+        else if (d.maxLength !== undefined && n > d.maxLength) ctx.addIssue({ code: 'custom', message: `${nameOf(d)}は${d.maxLength}文字以内で入力してください（${n}文字）。` });
+      });
+    return { ...shown, type, schema: schema ?? counted };
   }
   return make;
 }
@@ -127,7 +133,7 @@ function number(d: NumberDef & Custom<unknown>): FieldDef<unknown> {
       if (unit && t.endsWith(unit)) t = t.slice(0, -unit.length).trim();
       if (t === '') {
         if (!d.required) return null;
-        ctx.addIssue({ code: 'custom', message: `${nameOf(d)}を入力してください。` });
+        ctx.addIssue({ code: 'custom', message: message ?? `${nameOf(d)}を入力してください。` });
         return z.NEVER;
       }
       const n = /^-?\d+$/.test(t) ? Number(t) : Number.NaN;

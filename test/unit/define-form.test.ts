@@ -67,7 +67,7 @@ describe('defineForm', () => {
     const errors = errorsOf({ on: '13/45', text: '', method: '手紙', tags: [], minutes: '-5', note: '長すぎる備考です' });
     expect(Object.keys(errors).sort()).toEqual(['method', 'minutes', 'note', 'on', 'tags', 'text']);
     expect(errors.text).toBe('内容を入力してください。');
-    expect(errors.note).toBe('備考は5文字以内で入力してください。');
+    expect(errors.note).toBe('備考は5文字以内で入力してください（8文字）。');
     expect(errors.method).toBe('方法を選んでください。');
     expect(errors.tags).toBe('分類を1つ以上選んでください。');
     expect(errors.minutes).toBe('時間は0〜1440の整数で入力してください。');
