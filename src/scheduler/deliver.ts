@@ -189,6 +189,20 @@ async function recordSent(o: DeliverOptions, sent: Sent[]): Promise<void> {
 /** A retry of a new state whose earlier message is still to be sent waits this long. */
 const REPLACE_WAIT_MS = 5_000;
 
+/**
+ * Marks a new state done without sending it when a newer state of the same message exists (it
+ * carries everything this one says). True when it was superseded.
+ */
+async function supersede(o: DeliverOptions, id: string, key: string): Promise<boolean> {
+  const rows = await q(o, (db) =>
+    db.execute<{ id: string }>(sql`update deliveries d set status = 'sent', sent_at = now(), last_error = 'superseded by a newer state', claimed_until = null
+      where d.id = ${id} and d.claimed_by = ${o.instanceId} and exists (
+        select 1 from deliveries n where n.payload->>'replaces' = ${key} and n.tenant_id = d.tenant_id and n.created_at > d.created_at)
+      returning d.id`),
+  );
+  return rows.length > 0;
+}
+
 async function original(o: DeliverOptions, key: string) {
   const [row] = await q(o, (db) =>
     db.execute<{ status: string; platform: string | null; platform_message_id: string | null }>(
@@ -348,6 +362,9 @@ async function runClaimed(o: DeliverOptions, claimed: Claimed[], results: Map<st
         // platform and the platform can edit; posted as a new message elsewhere. Still unsent, the
         // earlier one goes first (a new state must never be overtaken by the old one).
         const replaces = replacedKeyOf(d.payload);
+        // Two states of one message may be sent at once: only the newest goes out, so an older
+        // state can never overwrite a newer one (chat.update calls may land in any order).
+        if (replaces && (await supersede(o, d.id, replaces))) return 'skipped';
         const earlier = replaces ? await original(o, replaces) : null;
         if (earlier?.status === 'pending') {
           await reschedule(o, d.id, new Date(o.clock.now().getTime() + REPLACE_WAIT_MS), 'waiting for the message it replaces', false);

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
 import { decideIssue, endorseIssue, triageIssue } from '../../src/core/regional/steps';
 import { fileRegionalIssue } from '../../src/core/regional/file';
 import { requestSecondary } from '../../src/core/secondary/request';
@@ -11,6 +10,7 @@ import { channelPostsOf } from '../../src/scheduler/outbox';
 import { FakeSlack } from '../fakes/slack';
 import { startFakeLineWorks, type FakeLineWorks } from '../fakes/lineworks';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { DELIVERING, lineWorksEnv, slackEnv, testAppConfig } from '../helpers/platform-app';
 import { makeWorld, type World } from '../helpers/world';
 
 /**
@@ -52,19 +52,7 @@ describe('on Slack the first channel post is edited in place', () => {
     fake = await new FakeSlack().start();
     debugRows = () => tdb.db.execute(sql`select idempotency_key, status, last_error, platform_message_id, run_at from deliveries where channel is not null`);
     await registerWorkspace(tdb.db, world.tenantId, 'slack', 'T0STATE', { 'kikan-queue': 'C0QUEUE', council: 'C0COUNCIL' });
-    app = await startApp(
-      loadConfig({
-        DATABASE_URL: tdb.url,
-        PORT: '0',
-        DEMO_DATA: 'off',
-        LOCAL_CHAT: 'off',
-        SCHEDULER: 'true',
-        DELIVERY_RETRY_BASE_MS: '200',
-        SLACK_SIGNING_SECRET: 'state-secret',
-        SLACK_BOT_TOKEN: 'xoxb-state',
-        SLACK_API_URL: fake.apiUrl,
-      }),
-    );
+    app = await startApp(testAppConfig(tdb, { ...DELIVERING, ...slackEnv(fake, 'state-secret', 'xoxb-state') }));
   });
   afterAll(async () => {
     await app?.stop();
@@ -108,8 +96,11 @@ describe('on Slack the first channel post is edited in place', () => {
 
     await triageIssue(tdb.db, world.actors.kikan, issue.id, { priority: 'high', routing: 'teireikai', councilBodyId: null, note: '' }, new Date());
     await decideIssue(tdb.db, world.actors.kikan, issue.id, 'resolve', '短期入所の夜間枠を確保した。', new Date());
-    const updates = await until(() => calls('chat.update', 'C0COUNCIL'), (c) => c.length === 3);
-    const last = JSON.stringify(updates[2]?.body);
+    // 整理 and 解決 follow each other at once: the 整理 state may be superseded before it is sent,
+    // and the last edit the channel sees is always the newest state.
+    const updates = await until(() => calls('chat.update', 'C0COUNCIL'), (c) => JSON.stringify(c.at(-1)?.body ?? '').includes('解決'));
+    expect(updates.length).toBeLessThanOrEqual(3);
+    const last = JSON.stringify(updates.at(-1)?.body);
     expect(last).toContain('解決');
     expect(last).not.toContain('kadai:endorse');
     expect(last).toContain('8件（2事業所）');
@@ -139,25 +130,7 @@ describe('on LINE WORKS, which cannot edit a message, the new state is a new mes
     works = await startFakeLineWorks();
     debugRows = async () => [await tdb.db.execute(sql`select idempotency_key, status, platform, attempts from deliveries`), works.apiRequests];
     await registerWorkspace(tdb.db, world.tenantId, 'lineworks', String(DOMAIN), { 'kikan-queue': 'queue-channel' });
-    app = await startApp(
-      loadConfig({
-        DATABASE_URL: tdb.url,
-        PORT: '0',
-        DEMO_DATA: 'off',
-        LOCAL_CHAT: 'off',
-        SCHEDULER: 'true',
-        DELIVERY_RETRY_BASE_MS: '200',
-        LINEWORKS_BOT_ID: 'bot-state',
-        LINEWORKS_BOT_SECRET: 'lw-state-secret',
-        LINEWORKS_CLIENT_ID: works.clientId,
-        LINEWORKS_CLIENT_SECRET: works.clientSecret,
-        LINEWORKS_SERVICE_ACCOUNT: works.serviceAccount,
-        LINEWORKS_PRIVATE_KEY: works.privateKeyPem.replace(/\n/g, '\\n'),
-        LINEWORKS_DOMAIN_ID: String(DOMAIN),
-        LINEWORKS_API_URL: works.apiUrl,
-        LINEWORKS_AUTH_URL: works.authUrl,
-      }),
-    );
+    app = await startApp(testAppConfig(tdb, { ...DELIVERING, ...lineWorksEnv(works, { botId: 'bot-state', botSecret: 'lw-state-secret', domainId: DOMAIN }) }));
   });
   afterAll(async () => {
     await app?.stop();

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { createLinkCode, redeemLinkCode, registerWorkspace } from '../../src/core/staff/link';
 import { FakeLineApi, lineEvent, signedWebhook } from '../fakes/line';
 import { postCallback, startFakeLineWorks, type FakeLineWorks } from '../fakes/lineworks';
 import { FakeSlack, FORM, postSigned, slashBody } from '../fakes/slack';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeWorld, type World } from '../helpers/world';
+import { linkedAccount, lineWorksEnv, slackEnv, testAppConfig } from '../helpers/platform-app';
 
 /**
  * Issue "A counselor's phone", item 6, on Slack, LINE WORKS and LINE: 出力 answers with absolute
@@ -38,38 +37,20 @@ beforeAll(async () => {
   slack = await new FakeSlack().start();
   line = await new FakeLineApi().start();
   works = await startFakeLineWorks();
-  await registerWorkspace(tdb.db, world.tenantId, 'slack', SLACK_TEAM);
-  await registerWorkspace(tdb.db, world.tenantId, 'line', LINE_BOT);
-  await registerWorkspace(tdb.db, world.tenantId, 'lineworks', String(LW_DOMAIN));
-  const link = async (platform: 'slack' | 'line' | 'lineworks', workspace: string, user: string) =>
-    redeemLinkCode(tdb.db, platform, workspace, user, await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, NOW), NOW);
+  const link = (platform: 'slack' | 'line' | 'lineworks', workspaceId: string, userId: string) =>
+    linkedAccount(tdb, { tenantId: world.tenantId, staffId: world.actors.a.staffId, platform, workspaceId, userId, now: NOW });
   await link('slack', SLACK_TEAM, SLACK_USER);
   await link('line', LINE_BOT, LINE_USER);
   await link('lineworks', String(LW_DOMAIN), 'u-export');
   app = await startApp(
-    loadConfig({
-      DATABASE_URL: tdb.url,
-      PORT: '0',
-      DEMO_DATA: 'off',
-      LOCAL_CHAT: 'off',
-      SCHEDULER: 'false',
+    testAppConfig(tdb, {
       PUBLIC_BASE_URL: BASE,
       LINK_SECRET: 'an-export-test-link-secret-of-32-chars-or-more',
-      SLACK_SIGNING_SECRET: SLACK_SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-export',
-      SLACK_API_URL: slack.apiUrl,
+      ...slackEnv(slack, SLACK_SECRET, 'xoxb-export'),
       LINE_CHANNEL_SECRET: LINE_SECRET,
       LINE_CHANNEL_ACCESS_TOKEN: 'test-access-token',
       LINE_API_URL: line.url,
-      LINEWORKS_BOT_ID: LW_BOT,
-      LINEWORKS_BOT_SECRET: LW_SECRET,
-      LINEWORKS_CLIENT_ID: works.clientId,
-      LINEWORKS_CLIENT_SECRET: works.clientSecret,
-      LINEWORKS_SERVICE_ACCOUNT: works.serviceAccount,
-      LINEWORKS_PRIVATE_KEY: works.privateKeyPem.replace(/\n/g, '\\n'),
-      LINEWORKS_DOMAIN_ID: String(LW_DOMAIN),
-      LINEWORKS_API_URL: works.apiUrl,
-      LINEWORKS_AUTH_URL: works.authUrl,
+      ...lineWorksEnv(works, { botId: LW_BOT, botSecret: LW_SECRET, domainId: LW_DOMAIN }),
     }),
     { now: () => NOW },
   );

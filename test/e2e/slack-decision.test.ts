@@ -8,11 +8,10 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servicePlans } from '../../db/schema/index';
 import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { createLinkCode, redeemLinkCode, registerWorkspace } from '../../src/core/staff/link';
 import { FakeSlack, FORM, interactionBody, postSigned } from '../fakes/slack';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeWorld, type World } from '../helpers/world';
+import { linkedAccount, slackEnv, testAppConfig } from '../helpers/platform-app';
 
 // Thursday 3 December 2026, 10:00 JST. 山田太郎 (C-0001): 2026-04-01 – 2027-03-31, 3か月ごと.
 const NOW = new Date('2026-12-03T01:00:00Z');
@@ -29,11 +28,10 @@ beforeAll(async () => {
   world = await makeWorld(tdb.db);
   fake = await new FakeSlack().start();
   app = await startApp(
-    loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false', SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-decide', SLACK_API_URL: fake.apiUrl }),
+    testAppConfig(tdb, slackEnv(fake, SECRET, 'xoxb-decide')),
     { now: () => NOW },
   );
-  await registerWorkspace(tdb.db, world.tenantId, 'slack', TEAM);
-  await redeemLinkCode(tdb.db, 'slack', TEAM, USER, await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, NOW), NOW);
+  await linkedAccount(tdb, { tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'slack', workspaceId: TEAM, userId: USER, now: NOW });
 });
 afterAll(async () => {
   await app?.stop();

@@ -2,12 +2,11 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consultations, reminders } from '../../db/schema/index';
 import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { createLinkCode, redeemLinkCode, registerWorkspace } from '../../src/core/staff/link';
 import { planTenant } from '../../src/scheduler/plan-tenant';
 import { FakeSlack, FORM, interactionBody, JSON_TYPE, postSigned, type SlackCall } from '../fakes/slack';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeWorld, type World } from '../helpers/world';
+import { linkedAccount, slackEnv, testAppConfig } from '../helpers/platform-app';
 
 // Issue "A counselor's phone", item 14: Slack App Home after 完了 on an overdue monitoring. The
 // app's clock is a Thursday in December (10:00 in Japan): June and September are overdue.
@@ -26,11 +25,10 @@ beforeAll(async () => {
   world = await makeWorld(tdb.db);
   fake = await new FakeSlack().start();
   app = await startApp(
-    loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false', SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-home', SLACK_API_URL: fake.apiUrl }),
+    testAppConfig(tdb, slackEnv(fake, SECRET, 'xoxb-home')),
     { now: () => NOW },
   );
-  await registerWorkspace(tdb.db, world.tenantId, 'slack', TEAM);
-  await redeemLinkCode(tdb.db, 'slack', TEAM, USER, await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, NOW), NOW);
+  await linkedAccount(tdb, { tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'slack', workspaceId: TEAM, userId: USER, now: NOW });
   await planTenant(tdb.db, world.tenantId, NOW, { syncReminders: true });
 });
 afterAll(async () => {

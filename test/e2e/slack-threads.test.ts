@@ -4,11 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries } from '../../db/schema/index';
 import { startApp, type App } from '../../src/app';
 import type { Reply } from '../../src/chat/types';
-import { loadConfig } from '../../src/config';
-import { createLinkCode, redeemLinkCode, registerWorkspace } from '../../src/core/staff/link';
 import { FakeSlack, type SlackCall } from '../fakes/slack';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeWorld, type World } from '../helpers/world';
+import { DELIVERING, linkedAccount, slackEnv, testAppConfig } from '../helpers/platform-app';
 
 /**
  * "What to build" 5: on Slack, the notices of one 二次相談 (or 地域課題) to a staff member are one
@@ -25,10 +24,9 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
   fake = await new FakeSlack().start();
-  await registerWorkspace(tdb.db, world.tenantId, 'slack', TEAM);
-  await redeemLinkCode(tdb.db, 'slack', TEAM, USER, await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()), new Date());
+  await linkedAccount(tdb, { tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'slack', workspaceId: TEAM, userId: USER, now: new Date() });
   app = await startApp(
-    loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'true', DELIVERY_RETRY_BASE_MS: '200', SLACK_SIGNING_SECRET: 'thread-secret', SLACK_BOT_TOKEN: 'xoxb-thread', SLACK_API_URL: fake.apiUrl }),
+    testAppConfig(tdb, { ...DELIVERING, ...slackEnv(fake, 'thread-secret', 'xoxb-thread') }),
   );
 });
 afterAll(async () => {
