@@ -1,17 +1,15 @@
 import { z } from 'zod';
-import { formText } from '../src/chat/forms';
 import type { CommandSpec, HandlerContext } from '../src/chat/registry';
 import { button, card, reply, textReply, truncate } from '../src/chat/replies';
 import type { FormBlock, FormSubmission, Reply } from '../src/chat/types';
 import { shortDate, shortDateTime } from '../src/core/calendar/format';
-import { jstToday } from '../src/core/calendar/jst';
-import { parseJapaneseDate } from '../src/core/calendar/parse-date';
 import { formatJpDate } from '../src/core/calendar/wareki';
 import { resolvePerson } from '../src/core/cases/resolve';
 import { UserError } from '../src/core/errors';
 import { deleteConsultation, editConsultation, type ConsultationPatch } from '../src/core/versions/consultations';
 import { consultationHistory, recordsOf } from '../src/core/versions/history';
 import { CONSULTATION_KINDS, CONTACT_METHODS, LIMITS } from '../src/core/vocabulary';
+import { defineForm, field } from './forms/define';
 
 const FIELD_LABELS: Record<string, string> = {
   occurredOn: '相談日',
@@ -86,44 +84,55 @@ async function history(ctx: HandlerContext, value: string): Promise<Reply[]> {
   return [reply('相談記録の版の履歴', blocks)];
 }
 
+/**
+ * The edit form, declared once. Rules that depend on the record (a due date may stay in the past
+ * when it is not changed) are the domain's (editConsultation), not the form's.
+ */
+const editDefinition = defineForm({
+  formId: 'rireki:edit',
+  title: '相談記録の編集',
+  submitLabel: '保存する',
+  fields: {
+    occurredOn: field.date({ label: '相談日', required: true }),
+    method: field.select({ label: '方法', required: true, options: CONTACT_METHODS.map((m) => ({ value: m, label: m })) }),
+    kind: field.select({ label: '種別', required: true, options: CONSULTATION_KINDS.map((k) => ({ value: k, label: k })) }),
+    summary: field.longtext({ label: '内容（要約）', required: true, maxLength: LIMITS.summary }),
+    minutes: field.number({ label: '対応時間（分）', min: 0, max: LIMITS.minutesMax, unit: '分', message: '対応時間は0〜1440の整数（分）で入力してください。' }),
+    nextAction: field.text({ label: '次の対応', maxLength: LIMITS.nextAction }),
+    nextActionDue: field.date({ label: '次の対応の期限' }),
+    abuse: field.select({ label: '虐待の疑い', options: [{ value: 'no', label: 'なし' }, { value: 'yes', label: 'あり（虐待防止窓口へ通知）' }], message: '「なし」か「あり」を選んでください。' }),
+    reason: field.text({ label: '編集の理由（任意）', errorLabel: '編集の理由', maxLength: LIMITS.shortText }),
+  },
+});
+
+const deleteDefinition = defineForm({
+  formId: 'rireki:delete',
+  title: '相談記録の削除（記録は消えずに「削除済み」として残ります）',
+  submitLabel: '削除する',
+  fields: { reason: field.text({ label: '削除の理由', required: true, maxLength: LIMITS.shortText }) },
+});
+
 function editForm(h: Awaited<ReturnType<typeof consultationHistory>>, errors?: Record<string, string>): FormBlock {
   const d = h.versions.at(-1)?.data ?? {};
   const s = (k: string) => (d[k] === null || d[k] === undefined ? '' : String(d[k]));
-  return {
-    type: 'form',
-    formId: 'rireki:edit',
-    title: '相談記録の編集',
-    submitLabel: '保存する',
-    context: h.id,
-    errors,
-    fields: [
-      { name: 'occurredOn', label: '相談日', type: 'date', required: true, initial: s('occurredOn') },
-      { name: 'method', label: '方法', type: 'select', required: true, initial: s('method'), options: CONTACT_METHODS.map((m) => ({ value: m, label: m })) },
-      { name: 'kind', label: '種別', type: 'select', required: true, initial: s('kind'), options: CONSULTATION_KINDS.map((k) => ({ value: k, label: k })) },
-      { name: 'summary', label: '内容（要約）', type: 'longtext', required: true, maxLength: LIMITS.summary, initial: s('summary') },
-      { name: 'minutes', label: '対応時間（分）', type: 'number', initial: s('minutes') },
-      { name: 'nextAction', label: '次の対応', type: 'text', maxLength: LIMITS.nextAction, initial: s('nextAction') },
-      { name: 'nextActionDue', label: '次の対応の期限', type: 'date', initial: s('nextActionDue') },
-      { name: 'abuse', label: '虐待の疑い', type: 'select', initial: d.abuseSuspected ? 'yes' : 'no', options: [{ value: 'no', label: 'なし' }, { value: 'yes', label: 'あり（虐待防止窓口へ通知）' }] },
-      { name: 'reason', label: '編集の理由（任意）', type: 'text', maxLength: LIMITS.shortText },
-    ],
-  };
+  const initial = { occurredOn: s('occurredOn'), method: s('method'), kind: s('kind'), summary: s('summary'), minutes: s('minutes'), nextAction: s('nextAction'), nextActionDue: s('nextActionDue'), abuse: d.abuseSuspected ? 'yes' : 'no' };
+  return editDefinition.block(initial, { context: h.id, errors });
 }
 
-function readPatch(ctx: HandlerContext, form: FormSubmission): ConsultationPatch {
-  const today = jstToday(ctx.now);
-  const minutes = formText(form, 'minutes').normalize('NFKC');
-  const due = formText(form, 'nextActionDue');
-  const n = Number(minutes);
+function readPatch(ctx: HandlerContext, form: FormSubmission): { patch: ConsultationPatch; reason: string | null } {
+  const v = editDefinition.parse(form, ctx.now);
   return {
-    occurredOn: parseJapaneseDate(formText(form, 'occurredOn'), today, { field: 'occurredOn' }),
-    method: formText(form, 'method'),
-    kind: formText(form, 'kind'),
-    summary: formText(form, 'summary'),
-    minutes: minutes === '' ? null : Number.isFinite(n) ? n : -1,
-    nextAction: formText(form, 'nextAction') || null,
-    nextActionDue: due === '' ? null : parseJapaneseDate(due, today, { field: 'nextActionDue' }),
-    abuseSuspected: formText(form, 'abuse') === 'yes',
+    patch: {
+      occurredOn: v.occurredOn,
+      method: v.method,
+      kind: v.kind,
+      summary: v.summary,
+      minutes: v.minutes,
+      nextAction: v.nextAction || null,
+      nextActionDue: v.nextActionDue,
+      abuseSuspected: v.abuse === 'yes',
+    },
+    reason: v.reason || null,
   };
 }
 
@@ -143,16 +152,7 @@ export const rirekiCommand: CommandSpec = {
     if (action.id === 'rireki:delete') {
       const h = await hist();
       return [
-        reply('相談記録の削除', [
-          {
-            type: 'form',
-            formId: 'rireki:delete',
-            title: '相談記録の削除（記録は消えずに「削除済み」として残ります）',
-            submitLabel: '削除する',
-            context: h.id,
-            fields: [{ name: 'reason', label: '削除の理由', type: 'text', required: true, maxLength: LIMITS.shortText }],
-          },
-        ]),
+        reply('相談記録の削除', [deleteDefinition.block({}, { context: h.id })]),
       ];
     }
     throw new UserError('unknown_action', 'この操作には対応していません。', `unknown action ${action.id}`);
@@ -160,11 +160,12 @@ export const rirekiCommand: CommandSpec = {
   async onForm(ctx, form) {
     const target = recordId(form.context);
     if (form.formId === 'rireki:edit') {
-      const saved = await editConsultation(ctx.db, ctx.actor, target, readPatch(ctx, form), formText(form, 'reason') || null, ctx.now);
+      const { patch, reason } = readPatch(ctx, form);
+      const saved = await editConsultation(ctx.db, ctx.actor, target, patch, reason, ctx.now);
       return [reply('相談記録を更新しました', [card('相談記録を更新しました（編集済み）', [{ label: '版', value: `第${saved.version}版` }, { label: '変更された項目', value: saved.changed.map((k) => FIELD_LABELS[k] ?? k).join('、') }], [button('履歴', 'rireki:show', target)])])];
     }
     if (form.formId === 'rireki:delete') {
-      await deleteConsultation(ctx.db, ctx.actor, target, formText(form, 'reason'), ctx.now);
+      await deleteConsultation(ctx.db, ctx.actor, target, deleteDefinition.parse(form, ctx.now).reason, ctx.now);
       return [textReply('相談記録を削除しました。記録は「削除済み」として理由とともに保存されています。')];
     }
     throw new UserError('unknown_form', 'このフォームには対応していません。', `unknown form ${form.formId}`);
