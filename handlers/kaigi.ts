@@ -1,5 +1,4 @@
 import type { CommandSpec, HandlerContext } from '../src/chat/registry';
-import { formText } from '../src/chat/forms';
 import { button, card, reply, textReply } from '../src/chat/replies';
 import type { Button, FormSubmission, Reply } from '../src/chat/types';
 import { shortDate } from '../src/core/calendar/format';
@@ -9,20 +8,13 @@ import { mayManage, mayRecordMinutes } from '../src/core/meetings/access';
 import { buildAgenda } from '../src/core/meetings/agenda';
 import { hasCaseRole, isCouncilStaff } from '../src/core/meetings/kinds';
 import { completeActionItem, confirmMinutes, loadMinutes, recordMinutes } from '../src/core/meetings/minutes';
-import { parseFiscalYear } from '../src/core/meetings/plan-csv';
 import { importMeetingPlan } from '../src/core/meetings/plan-import';
 import { createMeeting } from '../src/core/meetings/schedule';
 import { tenantStaff } from '../src/core/meetings/staff';
 import { cancelMeeting, listUpcoming, loadMeetingFor, type MeetingDetail } from '../src/core/meetings/view';
-import { IMPORT_FORM, importForm, MINUTES_FORM, minutesForm, meetingForm, NEW_FORM, readMeetingForm } from './kaigi/forms';
+import { IMPORT_FORM, importForm, MINUTES_FORM, minutesForm, meetingForm, NEW_FORM, readImportForm, readMeetingForm, readMinutesForm } from './kaigi/forms';
 import { actionItemsNotice, agendaReply, attendeeNotice, meetingCard, meetingList, minutesReply } from './kaigi/render';
 import { calendarReply, renewCalendar, stopCalendar, withIcsLink } from './kaigi/calendar';
-
-/** A longtext value as typed: not trimmed, so that line numbers in messages match the user's lines. */
-function rawText(form: FormSubmission, name: string): string {
-  const v = form.values[name];
-  return Array.isArray(v) ? v.join('\n') : (v ?? '');
-}
 
 const USAGE = '使い方: 会議（今後の会議）／会議 新規／会議 議題（次の運営会議）／会議 取込（年間計画CSV）／会議 カレンダー（スマートフォンのカレンダーで購読）';
 
@@ -84,7 +76,7 @@ async function cancel(ctx: HandlerContext, id: string, confirmed: boolean): Prom
 
 async function submitMinutes(ctx: HandlerContext, form: FormSubmission): Promise<Reply[]> {
   const meetingId = form.context ?? '';
-  const saved = await recordMinutes(ctx.db, ctx.actor, meetingId, { summary: formText(form, 'summary'), decisions: formText(form, 'decisions'), actionItems: rawText(form, 'actionItems') }, ctx.now);
+  const saved = await recordMinutes(ctx.db, ctx.actor, meetingId, readMinutesForm(ctx, form), ctx.now);
   const m = await loadMeetingFor(ctx.db, ctx.actor, meetingId);
   // Each owner gets their own 宿題: what, and by when.
   const notices = [...new Set(saved.items.map((i) => i.ownerId))]
@@ -95,10 +87,9 @@ async function submitMinutes(ctx: HandlerContext, form: FormSubmission): Promise
 
 async function submitImport(ctx: HandlerContext, form: FormSubmission): Promise<Reply[]> {
   const today = jstToday(ctx.now);
-  const fiscalYear = parseFiscalYear(formText(form, 'fiscalYear'), today);
-  const mode = formText(form, 'mode');
-  const dryRun = mode !== 'import' && mode !== 'import-past';
-  const res = await importMeetingPlan(ctx.db, ctx.actor, rawText(form, 'csv'), { fiscalYear, dryRun, includePast: mode === 'import-past' }, ctx.now);
+  const { fiscalYear, mode, csv } = readImportForm(ctx, form);
+  const dryRun = mode === 'check';
+  const res = await importMeetingPlan(ctx.db, ctx.actor, csv, { fiscalYear, dryRun, includePast: mode === 'import-past' }, ctx.now);
   if (res.errors.length > 0) {
     const text = `誤りが${res.errors.length}件あります。何も登録していません。直してからもう一度送信してください。\n${res.errors.join('\n')}`;
     return [reply(`年間計画: 誤り${res.errors.length}件`, [{ type: 'text', text }, importForm(today, { ...form.values, mode: 'check' }, { csv: res.errors.join('\n') })])];

@@ -44,6 +44,8 @@ export interface FieldDef<T = unknown> {
   hint?: string;
   maxLength?: number;
   accept?: string;
+  /** Longtext read as typed, not trimmed (so that line numbers in messages match the user's lines). */
+  raw?: boolean;
   /** Reads the field's value: a trimmed string ('' when empty), or a list for a multiselect. */
   schema: (c: ParseContext) => Schema<T>;
 }
@@ -187,6 +189,7 @@ function normalized(def: FieldDef, v: string | string[] | undefined): string | s
     const xs = Array.isArray(v) ? v : (v ?? '').split(/[,、，]/);
     return xs.map((s) => s.trim()).filter(Boolean);
   }
+  if (def.raw) return Array.isArray(v) ? v.join('\n') : (v ?? '');
   return (Array.isArray(v) ? v.join(',') : (v ?? '')).trim();
 }
 
@@ -239,7 +242,7 @@ export function defineForm<F extends Fields>(def: FormSpec<F>): FormDefinition<F
     fields: def.fields,
     block(initial = {}, opts = {}) {
       const fields: FormField[] = entries.map(([name, f]) => {
-        const { schema, ...shown } = f;
+        const { schema, raw, ...shown } = f;
         const given = (initial as Record<string, string | string[] | undefined>)[name];
         const options = opts.options?.[name] ?? f.options;
         return { name, ...shown, options: options ? [...options] : undefined, initial: given ?? f.initial };
