@@ -4,15 +4,13 @@
  * fill them in the phone's browser.
  */
 import type { Db } from '../../../db/client';
-import { cancelDialogue, continueDialogue, type DialogueKey } from '../../chat/dialogue/engine';
-import { DATE_PICKER_ACTION, DIALOGUE_ANSWER_ACTION } from '../../chat/dialogue/questions';
-import { EXPIRED_DIALOGUE_MESSAGE, formsAsDialogue, UNKNOWN_COMMAND_MESSAGE } from '../../chat/dialogue/route';
-import { dispatch } from '../../chat/dispatch';
-import { parseChatLine, parseCommandLine } from '../../chat/parse';
+import type { DialogueKey } from '../../chat/dialogue/engine';
+import { routeInbound, type Routed as RoutedMessage } from '../../chat/dialogue/route';
+import { parseCommandLine } from '../../chat/parse';
 import type { CommandRegistry } from '../../chat/registry';
 import { textReply } from '../../chat/replies';
 import { isMarkedUnstorable, UNSTORABLE_MESSAGE } from '../../chat/unstorable';
-import type { Actor, FormBlock, Input, Reply } from '../../chat/types';
+import type { Reply } from '../../chat/types';
 import type { Config } from '../../config';
 import { identify } from '../../chat/identify';
 import { parseLinkRequest } from '../../core/staff/link';
@@ -67,34 +65,17 @@ export async function routeEvent(deps: LineRouteDeps, destination: string, event
   if (event.type === 'follow') return { replies: [textReply(WELCOME_MESSAGE)] };
 
   const key: DialogueKey = { platform: 'line', workspaceId: destination, userId };
-  if (isText) {
-    const continued = inGroup ? null : await continueDialogue(deps, key, actor, text, now);
-    if (continued) return { replies: continued };
-    // In the 1:1 chat a bare name or case code is a case lookup; in a group only commands count.
-    const cmd = inGroup ? parseCommandLine(deps.registry, text) : parseChatLine(deps.registry, text);
-    if (!cmd) return { replies: [textReply(UNKNOWN_COMMAND_MESSAGE)] };
-    return run(deps, key, actor, cmd, now);
-  }
-  const decoded = decodePostback(event.postback?.data ?? '');
-  if (!decoded) return { replies: [textReply('このボタンは使えなくなりました。メニューかコマンドからもう一度お試しください。')] };
-  if (decoded.kind === 'command') {
+  const route = { db: deps.db, registry: deps.registry, now: () => now };
+  let routed: RoutedMessage;
+  if (isText) routed = await routeInbound(route, key, actor, { kind: 'text', text, inGroup });
+  else {
+    const decoded = decodePostback(event.postback?.data ?? '');
+    if (!decoded) return { replies: [textReply('このボタンは使えなくなりました。メニューかコマンドからもう一度お試しください。')] };
     // A rich menu tap starts over: a half-answered form would otherwise take the next words.
-    await cancelDialogue(deps.db, key);
-    return run(deps, key, actor, decoded, now);
+    routed = await routeInbound(route, key, actor, decoded.kind === 'command' ? { kind: 'menu', input: decoded } : { kind: 'action', action: decoded, answer: event.postback?.params?.date });
   }
-  if (decoded.id === DIALOGUE_ANSWER_ACTION || decoded.id === DATE_PICKER_ACTION) {
-    const answer = decoded.id === DATE_PICKER_ACTION ? (event.postback?.params?.date ?? decoded.value) : decoded.value;
-    return { replies: (await continueDialogue(deps, key, actor, answer, now)) ?? [textReply(EXPIRED_DIALOGUE_MESSAGE)] };
-  }
-  return run(deps, key, actor, decoded, now);
-}
-
-/** Dispatches a command or action; a form in the answer becomes a dialogue (and, when long, a browser link). */
-async function run(deps: LineRouteDeps, key: DialogueKey, actor: Actor, input: Input, now: Date): Promise<Routed> {
-  const res = await dispatch({ db: deps.db, registry: deps.registry, now: deps.now ?? (() => now) }, actor, input);
-  const form = res.replies.flatMap((r) => r.blocks).find((b): b is FormBlock => b.type === 'form');
-  const replies = await formsAsDialogue(deps.db, key, res.replies, now);
-  if (!form || form.fields.length < LONG_FORM_FIELDS) return { replies };
-  const url = await createFormLink(deps.db, deps.config, actor, form, now, key);
-  return url ? { replies, browserLink: { url, title: form.title } } : { replies };
+  // A long form is also offered as a one-time browser link.
+  if (!routed.form || routed.form.fields.length < LONG_FORM_FIELDS) return { replies: routed.replies };
+  const url = await createFormLink(deps.db, deps.config, actor, routed.form, now, key);
+  return url ? { replies: routed.replies, browserLink: { url, title: routed.form.title } } : { replies: routed.replies };
 }
