@@ -130,6 +130,16 @@ describe('one-time browser form link', () => {
     expect(await page.locator('h2').textContent()).toBe('リンクの有効期限が切れました');
   });
 
+  it('a link whose stored form is of an older shape (a deploy in between) asks politely to start again', async () => {
+    const link = (await createFormLink(tdb.db, config(), actor, soudanForm(today()), new Date())) ?? '';
+    const id = new URL(link).searchParams.get('t')?.split('.')[0] ?? '';
+    await tdb.db.update(formLinks).set({ form: { id: 'soudan:new', questions: [{ key: 'summary' }] } }).where(eq(formLinks.id, id));
+    const res = await page.goto(link);
+    expect(res?.status()).toBe(409);
+    expect(await page.locator('p').first().textContent()).toBe('入力の途中で更新がありました。お手数ですが、もう一度最初から入力してください。');
+    expect(await page.locator('form').count()).toBe(0);
+  });
+
   it('a form opened from a case card (「記録する」) shows the case code and records that person', async () => {
     const res = await dispatch({ db: tdb.db, registry: createRegistry(), now: () => new Date() }, actor, { kind: 'action', id: 'soudan:new', value: world.persons.yamadaTaro.id });
     const form = res.replies.flatMap((r) => r.blocks).find((b): b is FormBlock => b.type === 'form');
