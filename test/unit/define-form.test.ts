@@ -79,3 +79,29 @@ describe('defineForm', () => {
     expect(errorsOf({ ...ok, method: '訪問 ' + 'x' }).method).toBeDefined();
   });
 });
+
+describe('defineForm rules across fields', () => {
+  const req = defineForm({
+    formId: 'req:new',
+    title: '依頼',
+    fields: {
+      person: field.person({ label: 'ケース' }),
+      situation: field.longtext({ label: '状況', maxLength: 10 }),
+      on: field.date({ label: '日付', required: true }),
+    },
+    check(v, add) {
+      if (v.person === '' && v.situation === '') add('situation', 'ケースを指定しない場合は、状況を入力してください。');
+    },
+  });
+  const parse = (values: FormSubmission['values']) => req.parseWith({ kind: 'form', formId: 'req:new', values }, today);
+
+  it('are reported together with the fields’ own errors, and never hide them', () => {
+    try {
+      parse({ person: '', situation: '', on: '2月30日' });
+      throw new Error('parsed');
+    } catch (e) {
+      expect(isUserError(e) && e.fieldErrors).toEqual({ on: expect.stringMatching(/^日付: /), situation: 'ケースを指定しない場合は、状況を入力してください。' });
+    }
+    expect(parse({ person: 'C-0001', situation: '', on: '今日' })).toEqual({ person: 'C-0001', situation: '', on: '2026-11-22' });
+  });
+});
