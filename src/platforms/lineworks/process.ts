@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import type { Db } from '../../../db/client';
-import { cancelDialogue, type DialogueKey } from '../../chat/dialogue/engine';
-import { routeAction, routeText } from '../../chat/dialogue/route';
+import type { DialogueKey } from '../../chat/dialogue/engine';
+import { routeInbound } from '../../chat/dialogue/route';
 import type { CommandRegistry } from '../../chat/registry';
 import { textReply } from '../../chat/replies';
 import { isMarkedUnstorable, UNSTORABLE_MESSAGE } from '../../chat/unstorable';
@@ -80,12 +80,11 @@ export async function repliesFor(deps: ProcessDeps, e: Callback): Promise<Reply[
   const route = { db: deps.db, registry: deps.registry, now: () => now };
   if (action?.id === MENU_ACTION) {
     // A menu tap always starts afresh, even in the middle of a dialogue.
-    await cancelDialogue(deps.db, key);
     const spec = deps.registry.get(action.value);
-    return routeText(route, key, actor, spec ? spec.id : 'help');
+    return (await routeInbound(route, key, actor, { kind: 'menu', input: { kind: 'command', name: spec ? spec.id : 'help', text: '' } })).replies;
   }
-  if (action) return routeAction(route, key, actor, action);
-  return routeText(route, key, actor, text ?? '');
+  const routed = action ? await routeInbound(route, key, actor, { kind: 'action', action }) : await routeInbound(route, key, actor, { kind: 'text', text: text ?? '' });
+  return routed.replies;
 }
 
 /**
