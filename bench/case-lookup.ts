@@ -66,29 +66,49 @@ try {
 
   print(`\n${LATENCY_HEADER}`);
   for (const kind of Object.keys(QUERY_KINDS) as QueryKind[]) {
-    const r = await runLoops(concurrency, seconds, async () => {
-      const a = pick();
-      await searchPersons(database.db, a.actor, QUERY_KINDS[kind](a.person), new Date());
-    }, thinkMs);
+    const r = await runLoops(
+      concurrency,
+      seconds,
+      async () => {
+        const a = pick();
+        await searchPersons(database.db, a.actor, QUERY_KINDS[kind](a.person), new Date());
+      },
+      thinkMs,
+    );
     print(latencyRow(`search (core): ${kind}`, r));
   }
-  const byId = await runLoops(concurrency, seconds, async () => {
-    const a = pick();
-    const res = await dispatch(opts, a.actor, { kind: 'action', id: 'case:show', value: a.person.id });
-    if (res.errorId) throw new Error(`handler error ${res.errorId}`);
-  }, thinkMs);
+  const byId = await runLoops(
+    concurrency,
+    seconds,
+    async () => {
+      const a = pick();
+      const res = await dispatch(opts, a.actor, { kind: 'action', id: 'case:show', value: a.person.id });
+      if (res.errorId) throw new Error(`handler error ${res.errorId}`);
+    },
+    thinkMs,
+  );
   print(latencyRow('case card by id (handler, `case:show`)', byId));
-  const byCode = await runLoops(concurrency, seconds, async () => {
-    const a = pick();
-    const res = await dispatch(opts, a.actor, { kind: 'command', name: 'case', text: a.person.code });
-    if (res.errorId) throw new Error(`handler error ${res.errorId}`);
-  }, thinkMs);
+  const byCode = await runLoops(
+    concurrency,
+    seconds,
+    async () => {
+      const a = pick();
+      const res = await dispatch(opts, a.actor, { kind: 'command', name: 'case', text: a.person.code });
+      if (res.errorId) throw new Error(`handler error ${res.errorId}`);
+    },
+    thinkMs,
+  );
   print(latencyRow('`/case C-0123` (handler: search + card)', byCode));
-  const mixed = await runLoops(concurrency, seconds, async () => {
-    const a = pick();
-    const res = await dispatch(opts, a.actor, { kind: 'command', name: 'case', text: randomQuery(rng, a) });
-    if (res.errorId) throw new Error(`handler error ${res.errorId}`);
-  }, thinkMs);
+  const mixed = await runLoops(
+    concurrency,
+    seconds,
+    async () => {
+      const a = pick();
+      const res = await dispatch(opts, a.actor, { kind: 'command', name: 'case', text: randomQuery(rng, a) });
+      if (res.errorId) throw new Error(`handler error ${res.errorId}`);
+    },
+    thinkMs,
+  );
   print(latencyRow('`/case <any query above>` (handler)', mixed));
   const single = await runLoops(1, seconds, async () => {
     const a = pick();
@@ -101,7 +121,9 @@ try {
   print(latencyRow('Slack: signed `/case` request → reply on response_url', slack.reply));
 
   const [auditAfter] = await admin<{ n: number }[]>`select count(*)::int as n from audit_log`;
-  const [forks] = await admin<{ n: number }[]>`select count(*)::int as n from (select tenant_id, seq from audit_log group by 1, 2 having count(*) > 1) d`;
+  const [forks] = await admin<
+    { n: number }[]
+  >`select count(*)::int as n from (select tenant_id, seq from audit_log group by 1, 2 having count(*) > 1) d`;
   const rss = peakRssMb();
   const notes = [
     thinkMs > 0
@@ -115,7 +137,9 @@ try {
     writeSection(
       `case-lookup-${thinkMs > 0 ? `think-${thinkMs}` : 'closed'}`,
       [
-        thinkMs > 0 ? `## Case lookup: ${concurrency} askers at a human pace (mean pause ${thinkMs} ms)` : `## Case lookup: ${concurrency} askers in a closed loop (saturation)`,
+        thinkMs > 0
+          ? `## Case lookup: ${concurrency} askers at a human pace (mean pause ${thinkMs} ms)`
+          : `## Case lookup: ${concurrency} askers in a closed loop (saturation)`,
         '',
         `Command: \`npm run bench:case-lookup -- --seconds ${seconds} --concurrency ${concurrency} --pool ${pool} --think-ms ${thinkMs}\`. Dataset: ${dataset}.`,
         machine,

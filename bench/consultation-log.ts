@@ -14,7 +14,13 @@ import { openBench } from './lib/context';
 import { writeSection } from './lib/report';
 import { LATENCY_HEADER, latencyRow, peakRssMb, runLoops } from './lib/stats';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, pool: { type: 'string', default: '100' }, 'no-write': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    pool: { type: 'string', default: '100' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
 const seconds = Number(values.seconds);
 const pool = Number(values.pool);
 const ctx = await openBench(pool);
@@ -23,7 +29,12 @@ try {
   const rng = new Prng(11);
   const counselors = ctx.askers.filter((a) => a.actor.roles.includes('counselor'));
   const today = jstToday(new Date());
-  const count = async () => (await ctx.admin<{ c: number; a: number }[]>`select (select count(*) from consultations where created_at > now() - interval '1 hour')::int as c, (select count(*) from audit_log where action = 'create' and resource_type = 'consultation')::int as a`)[0] ?? { c: 0, a: 0 };
+  const count = async () =>
+    (
+      await ctx.admin<
+        { c: number; a: number }[]
+      >`select (select count(*) from consultations where created_at > now() - interval '1 hour')::int as c, (select count(*) from audit_log where action = 'create' and resource_type = 'consultation')::int as a`
+    )[0] ?? { c: 0, a: 0 };
   const before = await count();
   let ok = 0;
   const submit = async () => {

@@ -12,8 +12,54 @@ const { values } = parseArgs({ options: { persons: { type: 'string', default: '5
 const personCount = Number(values.persons);
 const rounds = Number(values.rounds);
 
-const FAMILIES = ['佐藤', '鈴木', '高橋', '田中', '伊藤', '渡辺', '山本', '中村', '小林', '加藤', '吉田', '山田', '佐々木', '山口', '松本', '井上', '木村', '林', '斎藤', '清水', '町田', '大和', '東', '森'];
-const GIVENS = ['太郎', '花子', '翔', '大輔', '美咲', '健太', '陽菜', '蓮', '結衣', '悠真', '一郎', '恵子', '和也', '直美', 'さくら', '浩二', '愛', '希望', '実', '光'];
+const FAMILIES = [
+  '佐藤',
+  '鈴木',
+  '高橋',
+  '田中',
+  '伊藤',
+  '渡辺',
+  '山本',
+  '中村',
+  '小林',
+  '加藤',
+  '吉田',
+  '山田',
+  '佐々木',
+  '山口',
+  '松本',
+  '井上',
+  '木村',
+  '林',
+  '斎藤',
+  '清水',
+  '町田',
+  '大和',
+  '東',
+  '森',
+];
+const GIVENS = [
+  '太郎',
+  '花子',
+  '翔',
+  '大輔',
+  '美咲',
+  '健太',
+  '陽菜',
+  '蓮',
+  '結衣',
+  '悠真',
+  '一郎',
+  '恵子',
+  '和也',
+  '直美',
+  'さくら',
+  '浩二',
+  '愛',
+  '希望',
+  '実',
+  '光',
+];
 const persons: KnownPerson[] = Array.from({ length: personCount }, (_, i) => ({
   familyName: FAMILIES[i % FAMILIES.length]!,
   givenName: GIVENS[Math.floor(i / FAMILIES.length) % GIVENS.length]!,
@@ -62,5 +108,12 @@ for (const [label, ms] of rows) console.log(`${label}: ${ms.toFixed(2)} ms per p
 
 // loadKnownPersons reads the tenant per post: the index is built once per list read.
 t = performance.now();
-for (let r = 0; r < 5; r++) deidentify(posts[0]!, persons.map((p) => ({ ...p })), { today: CORPUS_TODAY });
-console.log(`a post with a freshly read list of ${personCount} persons (index built again): ${((performance.now() - t) / 5).toFixed(1)} ms`);
+for (let r = 0; r < 5; r++)
+  deidentify(
+    posts[0]!,
+    persons.map((p) => ({ ...p })),
+    { today: CORPUS_TODAY },
+  );
+console.log(
+  `a post with a freshly read list of ${personCount} persons (index built again): ${((performance.now() - t) / 5).toFixed(1)} ms`,
+);

@@ -124,9 +124,13 @@ async function main(): Promise<void> {
     const machine = await machineLine(sql);
     console.log(machine);
 
-    const [tenant] = await sql<{ id: string }[]>`insert into tenants (code, name) values ('bench-delivery', 'ベンチ市（配信）') returning id`;
+    const [tenant] = await sql<
+      { id: string }[]
+    >`insert into tenants (code, name) values ('bench-delivery', 'ベンチ市（配信）') returning id`;
     const tenantId = tenant!.id;
-    const [office] = await sql<{ id: string }[]>`insert into offices (tenant_id, name, kind) values (${tenantId}, '事業所', 'tokutei') returning id`;
+    const [office] = await sql<
+      { id: string }[]
+    >`insert into offices (tenant_id, name, kind) values (${tenantId}, '事業所', 'tokutei') returning id`;
     await sql`insert into staff (tenant_id, office_id, name, roles) select ${tenantId}, ${office!.id}, '相談員' || g, '{counselor}'::text[] from generate_series(1, ${STAFF}) g`;
     await sql`insert into chat_accounts (tenant_id, staff_id, platform, workspace_id, user_id)
       select ${tenantId}, id, 'slack', 'TB', 'U' || row_number() over () from staff where tenant_id = ${tenantId}`;
@@ -188,7 +192,9 @@ async function main(): Promise<void> {
         else latencyCommit.set(key, -at); // arrived before the commit was seen: settled below
       }
     };
-    const [stat0] = await sql<{ x: string }[]>`select (xact_commit + xact_rollback)::text as x from pg_stat_database where datname = current_database()`;
+    const [stat0] = await sql<
+      { x: string }[]
+    >`select (xact_commit + xact_rollback)::text as x from pg_stat_database where datname = current_database()`;
     const pgCpu0 = postgresCpu(postmaster);
     const benchCpu0 = process.cpuUsage();
     const mc0 = machineCpu();
@@ -221,7 +227,11 @@ async function main(): Promise<void> {
         // Frozen first, so that the leases read are the ones it holds when it dies (read while it
         // ran, a batch could be recorded between the read and the kill).
         workers.get(pid)?.kill('SIGSTOP');
-        const leased = (await sql<{ id: string }[]>`select id from deliveries where status = 'pending' and claimed_by like ${`%:${pid}:%`} and claimed_until > now()`).map((r) => r.id);
+        const leased = (
+          await sql<
+            { id: string }[]
+          >`select id from deliveries where status = 'pending' and claimed_by like ${`%:${pid}:%`} and claimed_until > now()`
+        ).map((r) => r.id);
         workers.get(pid)?.kill('SIGKILL');
         const kill: Kill = { pid, at: Date.now(), leased, recoveredMs: null };
         kills.push(kill);
@@ -229,7 +239,9 @@ async function main(): Promise<void> {
         void spawnWorker().catch((e: unknown) => console.error(`restart failed: ${String(e)}`));
         void (async () => {
           while (kill.recoveredMs === null) {
-            const [row] = await sql<{ n: number }[]>`select count(*)::int as n from deliveries where id = any(${leased}::uuid[]) and status = 'pending'`;
+            const [row] = await sql<
+              { n: number }[]
+            >`select count(*)::int as n from deliveries where id = any(${leased}::uuid[]) and status = 'pending'`;
             if ((row?.n ?? 0) === 0) kill.recoveredMs = Date.now() - kill.at;
             else await sleep(250);
           }
@@ -243,7 +255,9 @@ async function main(): Promise<void> {
       if (Date.now() - lastLog >= 10_000) {
         lastLog = Date.now();
         const s = (Date.now() - t0) / 1000;
-        console.log(`t+${s.toFixed(0)} s: ${fmt(arrived)} shown (${fmt(arrived / s)}/s overall), re-sends absorbed ${platform.resendsAbsorbed}`);
+        console.log(
+          `t+${s.toFixed(0)} s: ${fmt(arrived)} shown (${fmt(arrived / s)}/s overall), re-sends absorbed ${platform.resendsAbsorbed}`,
+        );
       }
       if (MAX_SECONDS > 0 && Date.now() - t0 > MAX_SECONDS * 1000) {
         console.log(`phase 1 stopped at --max-seconds ${MAX_SECONDS}: ${fmt(arrived)} of ${fmt(D)} shown`);
@@ -257,7 +271,9 @@ async function main(): Promise<void> {
     // Every delivery recorded as sent (the last "sent" updates land just after the platform saw them).
     let sentInDb = 0;
     for (let i = 0; i < (complete ? 100 : 1); i++) {
-      sentInDb = (await sql<{ n: number }[]>`select count(*)::int as n from deliveries where status = 'sent' and idempotency_key like 't:%'`)[0]!.n;
+      sentInDb = (
+        await sql<{ n: number }[]>`select count(*)::int as n from deliveries where status = 'sent' and idempotency_key like 't:%'`
+      )[0]!.n;
       if (sentInDb >= D) break;
       await sleep(200);
     }
@@ -268,7 +284,9 @@ async function main(): Promise<void> {
     const busyShare = (mc.busy - mc0.busy) / (mc.total - mc0.total);
     let workersCpu = 0;
     for (const [pid, c] of workerCpu) workersCpu += c - (cpuAtStart.get(pid) ?? 0);
-    const [stat1] = await sql<{ x: string }[]>`select (xact_commit + xact_rollback)::text as x from pg_stat_database where datname = current_database()`;
+    const [stat1] = await sql<
+      { x: string }[]
+    >`select (xact_commit + xact_rollback)::text as x from pg_stat_database where datname = current_database()`;
     const xacts = Number(stat1!.x) - Number(stat0!.x);
     const perDelivery = (x: number) => (arrived > 0 ? x / arrived : Number.NaN);
     const [states] = await sql<{ pending: number; dead: number; attempts_max: number; retried: number }[]>`
@@ -290,7 +308,9 @@ async function main(): Promise<void> {
       await sql`delete from pgboss.job where name = 'soudan-delivery' and state in ('created', 'retry')`;
       await sleep(3000);
     }
-    console.log(`phase 1: ${fmt(arrived)} in ${wallSeconds.toFixed(1)} s = ${fmt(arrived / wallSeconds)}/s overall, steady ${fmt(steady)}/s; lost ${lost}; re-sends ${resendsPhase1}`);
+    console.log(
+      `phase 1: ${fmt(arrived)} in ${wallSeconds.toFixed(1)} s = ${fmt(arrived / wallSeconds)}/s overall, steady ${fmt(steady)}/s; lost ${lost}; re-sends ${resendsPhase1}`,
+    );
 
     // ---- Phase 2: an open-loop trickle due now.
     const n2 = Math.round(RATE * TRICKLE_SECONDS);
@@ -315,7 +335,9 @@ async function main(): Promise<void> {
     const trickleSeconds = (performance.now() - p0) / 1000;
     for (let i = 0; i < 100 && latency.count < n2; i++) await sleep(100);
     const lat = latency.summary();
-    console.log(`phase 2: ${lat.count} of ${n2} at ${(n2 / trickleSeconds).toFixed(0)}/s; p50 ${ms(lat.p50)} p95 ${ms(lat.p95)} p99 ${ms(lat.p99)} max ${ms(lat.max)} ms`);
+    console.log(
+      `phase 2: ${lat.count} of ${n2} at ${(n2 / trickleSeconds).toFixed(0)}/s; p50 ${ms(lat.p50)} p95 ${ms(lat.p95)} p99 ${ms(lat.p99)} max ${ms(lat.max)} ms`,
+    );
 
     const rss = [...workerRss.values()];
     const killLine =

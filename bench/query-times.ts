@@ -27,7 +27,9 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 const scans = (n: PlanNode): string[] => [
-  ...(/Scan/.test(n['Node Type']) && n['Relation Name'] ? [`${n['Node Type']}${n['Index Name'] ? ` (${n['Index Name']})` : ''} on ${n['Relation Name']}`] : []),
+  ...(/Scan/.test(n['Node Type']) && n['Relation Name']
+    ? [`${n['Node Type']}${n['Index Name'] ? ` (${n['Index Name']})` : ''} on ${n['Relation Name']}`]
+    : []),
   ...(n.Plans ?? []).flatMap(scans),
 ];
 

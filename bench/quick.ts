@@ -16,7 +16,17 @@ import { SCALES } from './dataset/layout';
 import { Prng } from './dataset/prng';
 import { floorCaseCard } from './floor/case-card';
 import { floorSearch } from './floor/search';
-import { interleavedLoops, latencyTable, loadNow, machineNow, median, pairedRatio, writeRatioSection, writeSummary, type RatioRecord } from './lib/ratio';
+import {
+  interleavedLoops,
+  latencyTable,
+  loadNow,
+  machineNow,
+  median,
+  pairedRatio,
+  writeRatioSection,
+  writeSummary,
+  type RatioRecord,
+} from './lib/ratio';
 
 const PAIRED = (q: string) => `${q} ms (medians of rounds); ratio: median of the rounds' ratios`;
 import { randomQuery, sampleAskers, type Asker } from './lib/sample';
@@ -70,7 +80,9 @@ try {
   const pick = () => askers[rng.int(askers.length)] ?? (askers[0] as (typeof askers)[number]);
 
   const product = connect(server.url, { max: pool, applicationName: 'bench-product' });
-  const floorSql = postgres(server.url, { max: pool, onnotice: () => {}, applicationName: 'bench-floor' } as postgres.Options<Record<string, never>>);
+  const floorSql = postgres(server.url, { max: pool, onnotice: () => {}, applicationName: 'bench-floor' } as postgres.Options<
+    Record<string, never>
+  >);
   const registry = createRegistry();
   const opts = { db: product.db, registry, now: () => new Date() };
   const loadShape = `${askersN} askers, each pausing a random time (exponential, mean ${thinkMs} ms) between an answer and the next question; pool ${pool} on each side; ${rounds} rounds of ${seconds} s per side, A B then B A`;
@@ -117,8 +129,24 @@ try {
       const p = pairedRatio(r.rounds, 'p99');
       const p1 = pairedRatio(alone.rounds, 'p50');
       const ratios: RatioRecord[] = [
-        { what: `case card, ${askersN} askers, 1 s think`, measure: PAIRED('p99'), product: p.product, floor: p.floor, ratio: p.ratio, target: '≤ 1.5×', met: p.ratio <= 1.5 },
-        { what: 'case card, one asker alone', measure: PAIRED('p50'), product: p1.product, floor: p1.floor, ratio: p1.ratio, target: '(no target)', met: true },
+        {
+          what: `case card, ${askersN} askers, 1 s think`,
+          measure: PAIRED('p99'),
+          product: p.product,
+          floor: p.floor,
+          ratio: p.ratio,
+          target: '≤ 1.5×',
+          met: p.ratio <= 1.5,
+        },
+        {
+          what: 'case card, one asker alone',
+          measure: PAIRED('p50'),
+          product: p1.product,
+          floor: p1.floor,
+          ratio: p1.ratio,
+          target: '(no target)',
+          met: true,
+        },
       ];
       console.log(ratios.map((x) => `${x.what}: ${x.ratio.toFixed(2)}×`).join('\n'));
       if (write) {
@@ -169,7 +197,15 @@ try {
       });
       const p = pairedRatio(r.rounds, 'p99');
       const ratios: RatioRecord[] = [
-        { what: `search (any kind), ${askersN} askers, 1 s think`, measure: PAIRED('p99'), product: p.product, floor: p.floor, ratio: p.ratio, target: '≤ 1.5×', met: p.ratio <= 1.5 },
+        {
+          what: `search (any kind), ${askersN} askers, 1 s think`,
+          measure: PAIRED('p99'),
+          product: p.product,
+          floor: p.floor,
+          ratio: p.ratio,
+          target: '≤ 1.5×',
+          met: p.ratio <= 1.5,
+        },
       ];
       console.log(ratios.map((x) => `${x.what}: ${x.ratio.toFixed(2)}×`).join('\n'));
       if (write) {
@@ -207,25 +243,53 @@ try {
       });
       const app = await startAppProcess(appEnv(false));
       const scheduler = await startAppProcess(appEnv(true));
-      const floorApp = await startFloorWebhook({ DATABASE_URL: server.url, SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET, DB_POOL_MAX: String(pool) });
+      const floorApp = await startFloorWebhook({
+        DATABASE_URL: server.url,
+        SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET,
+        DB_POOL_MAX: String(pool),
+      });
       // The scheduler's first pass plans every town: let it finish before anything is timed.
       await new Promise((r) => setTimeout(r, 15_000));
       const connections = 50;
       const team = teamOf(askers[0]?.actor.tenantId ?? '');
       const event = () => {
-        const body = JSON.stringify({ type: 'event_callback', team_id: team, api_app_id: 'A0BENCH', event_id: `Ev${randomUUID()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'channel_created', channel: { id: 'C0NEW', name: 'bench' } } });
+        const body = JSON.stringify({
+          type: 'event_callback',
+          team_id: team,
+          api_app_id: 'A0BENCH',
+          event_id: `Ev${randomUUID()}`,
+          event_time: Math.floor(Date.now() / 1000),
+          event: { type: 'channel_created', channel: { id: 'C0NEW', name: 'bench' } },
+        });
         const ts = Math.floor(Date.now() / 1000);
-        return { method: 'POST' as const, path: '/slack/events', body, headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signSlackRequest(BENCH_SIGNING_SECRET, ts, body) } };
+        return {
+          method: 'POST' as const,
+          path: '/slack/events',
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'x-slack-request-timestamp': String(ts),
+            'x-slack-signature': signSlackRequest(BENCH_SIGNING_SECRET, ts, body),
+          },
+        };
       };
       const cannon = (url: string, o: { duration: number; overallRate?: number }) =>
-        autocannon({ url, connections, duration: o.duration, overallRate: o.overallRate, requests: [{ setupRequest: (req) => ({ ...req, ...event() }) }] });
+        autocannon({
+          url,
+          connections,
+          duration: o.duration,
+          overallRate: o.overallRate,
+          requests: [{ setupRequest: (req) => ({ ...req, ...event() }) }],
+        });
       try {
         await cannon(app.url, { duration: 2 });
         await cannon(floorApp.url, { duration: 2 });
         const floorSat = await cannon(floorApp.url, { duration: 5 });
         const productSat = await cannon(app.url, { duration: 5 });
         const rate = Math.max(1, Math.floor(floorSat.requests.average / 2));
-        console.log(`  saturation: floor ${floorSat.requests.average.toFixed(0)}/s, product ${productSat.requests.average.toFixed(0)}/s; offered ${rate}/s`);
+        console.log(
+          `  saturation: floor ${floorSat.requests.average.toFixed(0)}/s, product ${productSat.requests.average.toFixed(0)}/s; offered ${rate}/s`,
+        );
         const p99s = { product: [] as number[], floor: [] as number[] };
         const p50s = { product: [] as number[], floor: [] as number[] };
         let errors = 0;
@@ -240,15 +304,33 @@ try {
             p50s[side].push(l.p50 ?? Number.NaN);
             errors += r.non2xx + r.errors + r.timeouts;
             requests += r.requests.total;
-            console.log(`  round ${round + 1} ${side.padEnd(7)} n=${r.requests.total} p50 ${ms(l.p50 ?? Number.NaN)} ms p99 ${ms(l.p99 ?? Number.NaN)} ms`);
+            console.log(
+              `  round ${round + 1} ${side.padEnd(7)} n=${r.requests.total} p50 ${ms(l.p50 ?? Number.NaN)} ms p99 ${ms(l.p99 ?? Number.NaN)} ms`,
+            );
           }
         }
         const pr = median(p99s.product);
         const fr = median(p99s.floor);
         const paired = median(p99s.product.map((x, i) => x / (p99s.floor[i] ?? Number.NaN)));
         const ratios: RatioRecord[] = [
-          { what: 'Slack webhook ack at half the floor’s saturation, scheduler in a second process', measure: PAIRED('p99'), product: pr, floor: fr, ratio: paired, target: '≤ 1.5×', met: paired <= 1.5 },
-          { what: 'Slack webhook saturation (closed loop, 50 connections)', measure: 'req/s', product: productSat.requests.average, floor: floorSat.requests.average, ratio: productSat.requests.average / floorSat.requests.average, target: '(no target)', met: true },
+          {
+            what: 'Slack webhook ack at half the floor’s saturation, scheduler in a second process',
+            measure: PAIRED('p99'),
+            product: pr,
+            floor: fr,
+            ratio: paired,
+            target: '≤ 1.5×',
+            met: paired <= 1.5,
+          },
+          {
+            what: 'Slack webhook saturation (closed loop, 50 connections)',
+            measure: 'req/s',
+            product: productSat.requests.average,
+            floor: floorSat.requests.average,
+            ratio: productSat.requests.average / floorSat.requests.average,
+            target: '(no target)',
+            met: true,
+          },
         ];
         console.log(ratios.map((x) => `${x.what}: ${x.ratio.toFixed(2)}×`).join('\n'));
         if (write) {
@@ -277,7 +359,8 @@ try {
         let n = 0;
         const productAck = new Latencies();
         const floorAck = new Latencies();
-        const body = (a: Asker, hook: string) => slashCommand(teamOf(a.actor.tenantId), userOf(a.actor.staffId), randomQuery(rng, a), fake.hook(hook), `trig-${hook}`);
+        const body = (a: Asker, hook: string) =>
+          slashCommand(teamOf(a.actor.tenantId), userOf(a.actor.staffId), randomQuery(rng, a), fake.hook(hook), `trig-${hook}`);
         const productCase = async () => {
           const a = pick();
           const hook = `${run}-${++n}`;
@@ -309,7 +392,15 @@ try {
         }
         productAck.reset();
         floorAck.reset();
-        const r = await interleavedLoops({ rounds, seconds, concurrency: askersN, thinkMs, log: console.log, product: productCase, floor: floorCase });
+        const r = await interleavedLoops({
+          rounds,
+          seconds,
+          concurrency: askersN,
+          thinkMs,
+          log: console.log,
+          product: productCase,
+          floor: floorCase,
+        });
         const pAck = productAck.summary();
         const fAck = floorAck.summary();
         // Per round: the reply's p99 against 100 ms + that round's floor acknowledgement p99.
@@ -317,8 +408,24 @@ try {
         const replyP99 = median(r.rounds.map((x) => x.product.p99));
         const bound = 100 + median(r.rounds.map((x) => x.floor.p99));
         const caseRatios: RatioRecord[] = [
-          { what: 'Slack `/case` reply on the response_url vs 100 ms + floor ack p99', measure: 'p99 ms, medians of rounds; ratio: median of round ratios', product: replyP99, floor: bound, ratio: median(perRound), target: '≤ 1× (p99 ≤ 100 ms + floor ack p99)', met: median(perRound) <= 1 },
-          { what: 'Slack `/case` acknowledgement, 100 askers, 1 s think', measure: 'p99 ms, all rounds pooled', product: pAck.p99, floor: fAck.p99, ratio: pAck.p99 / fAck.p99, target: '(no target)', met: true },
+          {
+            what: 'Slack `/case` reply on the response_url vs 100 ms + floor ack p99',
+            measure: 'p99 ms, medians of rounds; ratio: median of round ratios',
+            product: replyP99,
+            floor: bound,
+            ratio: median(perRound),
+            target: '≤ 1× (p99 ≤ 100 ms + floor ack p99)',
+            met: median(perRound) <= 1,
+          },
+          {
+            what: 'Slack `/case` acknowledgement, 100 askers, 1 s think',
+            measure: 'p99 ms, all rounds pooled',
+            product: pAck.p99,
+            floor: fAck.p99,
+            ratio: pAck.p99 / fAck.p99,
+            target: '(no target)',
+            met: true,
+          },
         ];
         console.log(caseRatios.map((x) => `${x.what}: ${x.ratio.toFixed(2)}×`).join('\n'));
         if (write) {

@@ -24,8 +24,17 @@ export async function planTenants(db: Db, tenantIds: readonly string[], now: Dat
   const claim = { replanAfterMs: 15_000, syncIntervalMs: 300_000, forceSync: false, instanceId: `bench:${process.pid}` };
   await schedulerPass(db, tenantIds, now, claim, {
     onTenant: (id, s, ms) =>
-      onTenant({ id, ms, skipped: !s, reminders: s?.reminders ?? 0, written: s?.remindersWritten ?? 0, digests: s?.digests ?? 0, lastCalls: s?.lastCalls ?? 0, escalations: s?.escalations ?? 0 }),
-    onError: (id, e) => {
+      onTenant({
+        id,
+        ms,
+        skipped: !s,
+        reminders: s?.reminders ?? 0,
+        written: s?.remindersWritten ?? 0,
+        digests: s?.digests ?? 0,
+        lastCalls: s?.lastCalls ?? 0,
+        escalations: s?.escalations ?? 0,
+      }),
+    onError: (_id, e) => {
       throw e;
     },
   });

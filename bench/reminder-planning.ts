@@ -69,7 +69,16 @@ async function child(): Promise<void> {
           for (const id of job.tenantIds) {
             const t0 = performance.now();
             await primeTenant(database.db, id, new Date(job.now));
-            results.push({ id, ms: performance.now() - t0, skipped: false, reminders: 0, written: 0, digests: 0, lastCalls: 0, escalations: 0 });
+            results.push({
+              id,
+              ms: performance.now() - t0,
+              skipped: false,
+              reminders: 0,
+              written: 0,
+              digests: 0,
+              lastCalls: 0,
+              escalations: 0,
+            });
           }
         } else {
           await planTenants(database.db, job.tenantIds, new Date(job.now), (r) => results.push(r));
@@ -91,7 +100,14 @@ function startChildren(n: number, url: string): Promise<ChildProcess[]> {
   const file = fileURLToPath(import.meta.url);
   return Promise.all(
     Array.from({ length: n }, () => {
-      const c = fork(file, ['--child'], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' } });
+      const c = fork(file, ['--child'], {
+        execArgv: [
+          '--import',
+          'tsx',
+          ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        ],
+        env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
+      });
       return new Promise<ChildProcess>((resolve, reject) => {
         c.once('message', (m) => (m === 'ready' ? resolve(c) : reject(new Error(String(m)))));
         c.once('error', reject);
@@ -145,10 +161,11 @@ async function main(): Promise<void> {
     const step = sample > 0 ? Math.max(1, Math.floor(all.length / sample)) : 1;
     const tenants = all.filter((_, i) => i % step === 0).slice(0, sample > 0 ? sample : undefined);
     const ids = tenants.map((t) => t.id);
-    const personsOf = new Map(tenants.map((t) => [t.id, t.persons]));
     const samplePersons = tenants.reduce((a, t) => a + t.persons, 0);
     const totalPersons = all.reduce((a, t) => a + t.persons, 0);
-    console.log(`${ids.length} of ${all.length} tenants, ${samplePersons.toLocaleString('en')} of ${totalPersons.toLocaleString('en')} persons with plans`);
+    console.log(
+      `${ids.length} of ${all.length} tenants, ${samplePersons.toLocaleString('en')} of ${totalPersons.toLocaleString('en')} persons with plans`,
+    );
 
     const maxProcs = Math.max(...procsList);
     children.push(...(await startChildren(maxProcs, server.url)));
@@ -159,7 +176,9 @@ async function main(): Promise<void> {
       const jobs =
         kind === 'prime'
           ? // Priming is not measured: split the tenants for speed.
-            children.slice(0, procs).map((c, k) => run(c, { kind, now: now.toISOString(), tenantIds: ids.filter((_, i) => i % procs === k) }))
+            children
+              .slice(0, procs)
+              .map((c, k) => run(c, { kind, now: now.toISOString(), tenantIds: ids.filter((_, i) => i % procs === k) }))
           : children.slice(0, procs).map((c) => run(c, { kind, now: now.toISOString(), tenantIds: ids }));
       const reports = await Promise.all(jobs);
       for (const r of reports) if (r.error) throw new Error(`child failed: ${r.error}`);
@@ -188,7 +207,9 @@ async function main(): Promise<void> {
           and ((kind = 'monitoring' and due_on < ${PRIME_DAY}::date) or (kind = 'certificate' and due_on - 30 <= ${PRIME_DAY}::date)) returning 1)
         select count(*)::int as n from u`;
       const [c] = await sql<{ n: number }[]>`select count(*)::int as n from reminders where tenant_id = any(${ids}::uuid[])`;
-      console.log(`primed ${PRIME_DAY}: ${c?.n.toLocaleString('en')} reminders in ${wallS.toFixed(1)} s, ${r?.n.toLocaleString('en')} marked escalated`);
+      console.log(
+        `primed ${PRIME_DAY}: ${c?.n.toLocaleString('en')} reminders in ${wallS.toFixed(1)} s, ${r?.n.toLocaleString('en')} marked escalated`,
+      );
       await sql`vacuum (analyze) reminders`;
       await sql`checkpoint`;
     }
@@ -235,7 +256,10 @@ async function main(): Promise<void> {
     }
 
     const scale = totalPersons / samplePersons;
-    const extrapolated = sample > 0 ? ` Sampled: every ${step}th tenant (${ids.length} tenants, ${samplePersons.toLocaleString('en')} persons); the wall times below are measured on the sample, the "whole country" column multiplies by ${scale.toFixed(1)} (persons).` : '';
+    const extrapolated =
+      sample > 0
+        ? ` Sampled: every ${step}th tenant (${ids.length} tenants, ${samplePersons.toLocaleString('en')} persons); the wall times below are measured on the sample, the "whole country" column multiplies by ${scale.toFixed(1)} (persons).`
+        : '';
     const table = rows
       .map(({ day, fig }) => {
         const label = day === MONTH_START ? 'month start (Tue 1 Dec)' : 'next day (Wed 2 Dec)';

@@ -20,7 +20,13 @@ import { BENCH_SIGNING_SECRET, linkAskers, teamOf } from './lib/slack-lookup';
 import { ms } from './lib/stats';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '20' }, connections: { type: 'string', default: '50' }, backlog: { type: 'string', default: '200000' }, scheduler: { type: 'string', default: 'on' }, 'no-write': { type: 'boolean', default: false } },
+  options: {
+    seconds: { type: 'string', default: '20' },
+    connections: { type: 'string', default: '50' },
+    backlog: { type: 'string', default: '200000' },
+    scheduler: { type: 'string', default: 'on' },
+    'no-write': { type: 'boolean', default: false },
+  },
 });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
@@ -60,20 +66,55 @@ try {
 
   const team = teamOf(ctx.askers[0]?.actor.tenantId ?? '');
   const slackRequest = () => {
-    const body = JSON.stringify({ type: 'event_callback', team_id: team, api_app_id: 'A0BENCH', event_id: `Ev${randomUUID()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'channel_created', channel: { id: 'C0NEW', name: 'bench' } } });
+    const body = JSON.stringify({
+      type: 'event_callback',
+      team_id: team,
+      api_app_id: 'A0BENCH',
+      event_id: `Ev${randomUUID()}`,
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'channel_created', channel: { id: 'C0NEW', name: 'bench' } },
+    });
     const ts = Math.floor(Date.now() / 1000);
-    return { method: 'POST' as const, path: '/slack/events', body, headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signSlackRequest(BENCH_SIGNING_SECRET, ts, body) } };
+    return {
+      method: 'POST' as const,
+      path: '/slack/events',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': signSlackRequest(BENCH_SIGNING_SECRET, ts, body),
+      },
+    };
   };
   const lineRequest = () => {
     const body = JSON.stringify({
       destination: 'Ubenchbot',
-      events: [{ type: 'message', mode: 'active', timestamp: Date.now(), webhookEventId: randomUUID(), deliveryContext: { isRedelivery: false }, replyToken: randomUUID(), source: { type: 'user', userId: `Ubench${randomUUID().slice(0, 8)}` }, message: { type: 'text', id: randomUUID(), quoteToken: 'q', text: 'ヘルプ' } }],
+      events: [
+        {
+          type: 'message',
+          mode: 'active',
+          timestamp: Date.now(),
+          webhookEventId: randomUUID(),
+          deliveryContext: { isRedelivery: false },
+          replyToken: randomUUID(),
+          source: { type: 'user', userId: `Ubench${randomUUID().slice(0, 8)}` },
+          message: { type: 'text', id: randomUUID(), quoteToken: 'q', text: 'ヘルプ' },
+        },
+      ],
     });
-    return { method: 'POST' as const, path: '/line/webhook', body, headers: { 'content-type': 'application/json', 'x-line-signature': createHmac('sha256', LINE_SECRET).update(body).digest('base64') } };
+    return {
+      method: 'POST' as const,
+      path: '/line/webhook',
+      body,
+      headers: { 'content-type': 'application/json', 'x-line-signature': createHmac('sha256', LINE_SECRET).update(body).digest('base64') },
+    };
   };
 
   const rows: string[] = [];
-  for (const [name, make] of [['Slack `/slack/events` (event_callback)', slackRequest], ['LINE `/line/webhook` (message)', lineRequest]] as const) {
+  for (const [name, make] of [
+    ['Slack `/slack/events` (event_callback)', slackRequest],
+    ['LINE `/line/webhook` (message)', lineRequest],
+  ] as const) {
     const saturated = await cannon(make, { duration: Math.max(5, Math.round(seconds / 2)) });
     const half = Math.max(1, Math.floor(saturated.requests.average / 2));
     const r = await cannon(make, { duration: seconds, overallRate: half });
@@ -83,7 +124,9 @@ try {
     console.log(row);
   }
   const delivered = (await sent(runId)) - sentBefore;
-  const [all] = await ctx.admin<{ n: number }[]>`select count(*)::int as n from deliveries where status = 'sent' and sent_at >= ${windowStart.toISOString()}::timestamptz`;
+  const [all] = await ctx.admin<
+    { n: number }[]
+  >`select count(*)::int as n from deliveries where status = 'sent' and sent_at >= ${windowStart.toISOString()}::timestamptz`;
   const deliveredAll = all?.n ?? 0;
   const memory = `Peak RSS: web process ${app.peakRssMb().toFixed(0)} MB${worker ? `, scheduler process ${worker.peakRssMb().toFixed(0)} MB` : ''}.`;
   console.log(memory);
@@ -101,7 +144,7 @@ try {
         `Command: \`npm run bench:webhook-ack -- --seconds ${seconds} --connections ${connections} --scheduler ${values.scheduler}\`. Dataset: ${ctx.dataset}.`,
         ctx.machine,
         '',
-        `The app runs as its own process (\`src/main.ts\`, DB_POOL_MAX 10; scheduler: ${mode === 'on' ? 'in the same process' : mode === 'separate' ? 'a second \`src/main.ts\` process with SCHEDULER=true, the web process with SCHEDULER=false' : 'off'}); autocannon runs in the benchmark process with ${connections} connections on loopback; every request is signed and carries a new event id. Slack: signature, replay window, acknowledgement, then the event-id claim in PostgreSQL (Bolt acknowledges Events API requests before middleware runs). LINE: signature, then the events stored in the PostgreSQL inbox (unique webhookEventId: the replay check) before the 200. First a saturation run, then ${seconds} s at half the saturated rate, where the percentiles are taken (autocannon reports p97.5, not p95).`,
+        `The app runs as its own process (\`src/main.ts\`, DB_POOL_MAX 10; scheduler: ${mode === 'on' ? 'in the same process' : mode === 'separate' ? 'a second `src/main.ts` process with SCHEDULER=true, the web process with SCHEDULER=false' : 'off'}); autocannon runs in the benchmark process with ${connections} connections on loopback; every request is signed and carries a new event id. Slack: signature, replay window, acknowledgement, then the event-id claim in PostgreSQL (Bolt acknowledges Events API requests before middleware runs). LINE: signature, then the events stored in the PostgreSQL inbox (unique webhookEventId: the replay check) before the 200. First a saturation run, then ${seconds} s at half the saturated rate, where the percentiles are taken (autocannon reports p97.5, not p95).`,
         '',
         '| endpoint | saturated req/s | offered req/s (half) | requests | p50 ms | p97.5 ms | p99 ms | p99.9 ms | max ms | non-2xx + errors |',
         '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -120,11 +163,16 @@ try {
 }
 
 async function sent(runId: string): Promise<number> {
-  const [r] = await ctx.admin<{ n: number }[]>`select count(*)::int as n from deliveries where idempotency_key like ${`bench:${runId}:%`} and status = 'sent'`;
+  const [r] = await ctx.admin<
+    { n: number }[]
+  >`select count(*)::int as n from deliveries where idempotency_key like ${`bench:${runId}:%`} and status = 'sent'`;
   return r?.n ?? 0;
 }
 
-function cannon(make: () => { method: 'POST'; path: string; body: string; headers: Record<string, string> }, o: { duration: number; overallRate?: number }): Promise<autocannon.Result> {
+function cannon(
+  make: () => { method: 'POST'; path: string; body: string; headers: Record<string, string> },
+  o: { duration: number; overallRate?: number },
+): Promise<autocannon.Result> {
   return autocannon({
     url: appUrl,
     connections,

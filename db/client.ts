@@ -2,7 +2,7 @@ import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema/index';
 
-export type Schema = typeof schema;
+type Schema = typeof schema;
 export type Db = PostgresJsDatabase<Schema>;
 /** A transaction or the database itself: core functions accept either. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -60,7 +60,7 @@ function withPrepare<T extends postgres.Sql>(sql: T, prepare: boolean): T {
 }
 
 /** `DB_PREPARE` (src/config.ts validates it at start-up): every pool of the process follows it, the scheduler's and the CLI's too. */
-export function prepareFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+function prepareFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   const v = env.DB_PREPARE?.trim().toLowerCase();
   return !(v === 'false' || v === '0' || v === 'off' || v === 'no');
 }
@@ -87,5 +87,3 @@ export function connect(url: string, opts: ConnectOptions = {}): Database {
     close: () => sql.end({ timeout: 5 }),
   };
 }
-
-export { schema };

@@ -88,8 +88,14 @@ async function runningPort(clusterDir: string): Promise<number | null> {
   const open = await new Promise<boolean>((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     s.setTimeout(1000);
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('timeout', () => (s.destroy(), resolve(false)));
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
     s.once('error', () => resolve(false));
   });
   return open ? port : null;

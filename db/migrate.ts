@@ -8,9 +8,9 @@ import { projectPath } from './project-root';
 export const MIGRATIONS_DIR = projectPath('db', 'migrations');
 
 /** The role the bot runs as (a login role of the operator's is made a member of it). */
-export const APP_ROLE = 'soudan_app';
+const APP_ROLE = 'soudan_app';
 /** The job library's schema (src/scheduler/queue.ts): installed here, by the owner, never by the bot. */
-export const QUEUE_SCHEMA = 'pgboss';
+const QUEUE_SCHEMA = 'pgboss';
 
 /** Arbitrary constant: the advisory lock that lets exactly one instance migrate at a time. */
 const MIGRATION_LOCK = 7_140_512_001;
@@ -57,7 +57,9 @@ export async function runMigrations(url: string): Promise<void> {
     // drizzle's migrate() is exactly this call on the files it reads (drizzle-orm/postgres-js/migrator).
     const db = drizzle(sql) as unknown as { dialect: PgDialect; session: PgSession };
     try {
-      await db.dialect.migrate(who!.role_exists ? withoutRoleCreation(migrations) : migrations, db.session, { migrationsFolder: MIGRATIONS_DIR });
+      await db.dialect.migrate(who!.role_exists ? withoutRoleCreation(migrations) : migrations, db.session, {
+        migrationsFolder: MIGRATIONS_DIR,
+      });
     } catch (e) {
       // drizzle wraps the driver's error (its message is the statement): the SQL state says why.
       const code = (e as { code?: string; cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code;
@@ -82,7 +84,15 @@ export async function runMigrations(url: string): Promise<void> {
  * from the default privileges of migration 0011; those made before that migration, from its GRANTs.
  */
 async function installQueueSchema(url: string): Promise<void> {
-  const boss = new PgBoss({ connectionString: url, schema: QUEUE_SCHEMA, migrate: true, supervise: false, schedule: false, max: 1, application_name: 'soudan-bot-migrate' });
+  const boss = new PgBoss({
+    connectionString: url,
+    schema: QUEUE_SCHEMA,
+    migrate: true,
+    supervise: false,
+    schedule: false,
+    max: 1,
+    application_name: 'soudan-bot-migrate',
+  });
   boss.on('error', () => {});
   await boss.start();
   await boss.stop({ graceful: false, timeout: 1000 });

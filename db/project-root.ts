@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
  * the source tree under tsx, or the bundle that `npm run build` writes to dist/. Files the
  * bot reads at run time (migrations, the web chat's pages) are named from here.
  */
-export const PROJECT_ROOT = ((): string => {
+const PROJECT_ROOT = ((): string => {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;

@@ -38,7 +38,11 @@ async function staffList(ctx: HandlerContext): Promise<Reply[]> {
 async function linkCode(ctx: HandlerContext, who: string): Promise<Reply[]> {
   const s = await staffByNameOrId(ctx.db, ctx.actor.tenantId, who);
   const code = await createLinkCode(ctx.db, ctx.actor.tenantId, s.id, ctx.now);
-  return [textReply(`${s.name} さんの連携コード: ${code}\n30分以内に、本人のチャットアカウントからボットへ「連携 ${code}」と送ってもらってください。コードは本人にだけ伝えてください。`)];
+  return [
+    textReply(
+      `${s.name} さんの連携コード: ${code}\n30分以内に、本人のチャットアカウントからボットへ「連携 ${code}」と送ってもらってください。コードは本人にだけ伝えてください。`,
+    ),
+  ];
 }
 
 /** 管理: administration for a tenant's admins, on any platform. Every change is audited in core. */
@@ -68,15 +72,30 @@ export const adminCommand: CommandSpec = {
       }
       case '閲覧許可': {
         const [who, code, days, ...reason] = args;
-        if (!who || !code || !days || reason.length === 0) return [textReply('例: 管理 閲覧許可 小川ゆい C-0012 7 虐待対応の事実確認のため')];
+        if (!who || !code || !days || reason.length === 0)
+          return [textReply('例: 管理 閲覧許可 小川ゆい C-0012 7 虐待対応の事実確認のため')];
         const s = await staffByNameOrId(ctx.db, ctx.actor.tenantId, who);
-        await grantAccessByCode(ctx.db, ctx.actor, { staffId: s.id, code, days: Number(days.normalize('NFKC')), reason: reason.join(' ') }, ctx.now);
+        await grantAccessByCode(
+          ctx.db,
+          ctx.actor,
+          { staffId: s.id, code, days: Number(days.normalize('NFKC')), reason: reason.join(' ') },
+          ctx.now,
+        );
         return [textReply(`${s.name} さんに ${code} の閲覧を${days}日間許可しました（監査ログに記録）。`)];
       }
       case '監査': {
         const r = await verifyAuditChain(ctx.db, { tenantId: ctx.actor.tenantId });
         const head = r.heads[0];
-        return [textReply(r.ok ? `監査ログは改ざんされていません（${head?.rows ?? 0}件、最新 #${head?.seq ?? 0}）。` : `⚠ 監査ログに不整合があります: ${r.problems.slice(0, 5).map((p) => `#${p.seq} ${p.kind}`).join('、')}。運用担当者に連絡してください。`)];
+        return [
+          textReply(
+            r.ok
+              ? `監査ログは改ざんされていません（${head?.rows ?? 0}件、最新 #${head?.seq ?? 0}）。`
+              : `⚠ 監査ログに不整合があります: ${r.problems
+                  .slice(0, 5)
+                  .map((p) => `#${p.seq} ${p.kind}`)
+                  .join('、')}。運用担当者に連絡してください。`,
+          ),
+        ];
       }
       default:
         return [textReply(`使い方:\n${USAGE}`)];

@@ -40,17 +40,21 @@ function monitoringLine(plan: NonNullable<CaseView['plan']>): string {
 /** The case card: everything a counselor needs on a phone, in about a dozen lines. */
 export function renderCase(view: CaseView): Reply {
   const p = view.person;
-  const fields: Field[] = [
-    { label: '担当', value: `${view.officeName}${view.counselorName ? ` / ${view.counselorName}` : ''}` },
-  ];
+  const fields: Field[] = [{ label: '担当', value: `${view.officeName}${view.counselorName ? ` / ${view.counselorName}` : ''}` }];
   if (view.plan) {
     fields.push({ label: '次回モニタリング', value: monitoringLine(view.plan) });
     if (view.plan.next) {
       const n = view.plan.next;
-      fields.push({ label: '次の支給決定', value: `${formatJpDate(n.periodStart)}〜${formatJpDate(n.periodEnd)}（${n.ruleLabel}）\nモニタリング月: ${n.months.map(monthLabel).join('・')}` });
+      fields.push({
+        label: '次の支給決定',
+        value: `${formatJpDate(n.periodStart)}〜${formatJpDate(n.periodEnd)}（${n.ruleLabel}）\nモニタリング月: ${n.months.map(monthLabel).join('・')}`,
+      });
     }
     if (view.plan.certificateEnd) {
-      fields.push({ label: '受給者証', value: `${formatJpDate(view.plan.certificateEnd)}まで${CERT_STATUS[view.plan.certificateStatus ?? 'valid']}` });
+      fields.push({
+        label: '受給者証',
+        value: `${formatJpDate(view.plan.certificateEnd)}まで${CERT_STATUS[view.plan.certificateStatus ?? 'valid']}`,
+      });
     }
   } else {
     fields.push({ label: '計画', value: '登録されている計画はありません' });
@@ -60,10 +64,17 @@ export function renderCase(view: CaseView): Reply {
     value:
       view.recent.length === 0
         ? 'まだありません'
-        : view.recent.map((r) => `${shortDate(r.occurredOn)} ${r.method}・${r.kind}${r.edited ? '（編集済み）' : ''}\n  ${truncate(r.summary, 40)}`).join('\n'),
+        : view.recent
+            .map((r) => `${shortDate(r.occurredOn)} ${r.method}・${r.kind}${r.edited ? '（編集済み）' : ''}\n  ${truncate(r.summary, 40)}`)
+            .join('\n'),
   });
   if (view.openSecondary.length > 0) {
-    fields.push({ label: '二次相談', value: view.openSecondary.map((s) => `#${s.number} ${SECONDARY_STATUS[s.status] ?? s.status}${s.urgency === 'urgent' ? '（至急）' : ''}`).join('、') });
+    fields.push({
+      label: '二次相談',
+      value: view.openSecondary
+        .map((s) => `#${s.number} ${SECONDARY_STATUS[s.status] ?? s.status}${s.urgency === 'urgent' ? '（至急）' : ''}`)
+        .join('、'),
+    });
   }
   if (view.upcomingMeetings.length > 0) {
     fields.push({ label: '会議', value: view.upcomingMeetings.map((m) => `${shortDateTime(m.startsAt)} ${m.title}`).join('\n') });
@@ -75,7 +86,9 @@ export function renderCase(view: CaseView): Reply {
     card(
       `${p.familyName} ${p.givenName}`,
       fields,
-      view.canRecord ? [button('記録する', 'soudan:new', p.id, 'primary'), button('支給決定', 'shikyu:menu', p.id), button('同意', 'doui:show', p.id)] : undefined,
+      view.canRecord
+        ? [button('記録する', 'soudan:new', p.id, 'primary'), button('支給決定', 'shikyu:menu', p.id), button('同意', 'doui:show', p.id)]
+        : undefined,
       subtitle,
     ),
   ]);
@@ -84,7 +97,8 @@ export function renderCase(view: CaseView): Reply {
 const idSchema = z.uuid();
 
 /** Free text that is neither a command nor anyone's name or code. */
-const IMPLICIT_NOT_FOUND = 'コマンドが分かりませんでした。該当するケースも見つかりません（氏名・かな・ローマ字・ケース番号で探せます）。「ヘルプ」と送ると使えるコマンドが表示されます。';
+const IMPLICIT_NOT_FOUND =
+  'コマンドが分かりませんでした。該当するケースも見つかりません（氏名・かな・ローマ字・ケース番号で探せます）。「ヘルプ」と送ると使えるコマンドが表示されます。';
 
 async function showCase(ctx: HandlerContext, personId: string): Promise<Reply[]> {
   if (!idSchema.safeParse(personId).success) {
@@ -104,13 +118,21 @@ export const caseCommand: CommandSpec = {
   menu: true,
   async onCommand(ctx, cmd) {
     if (cmd.text === '') {
-      return [textReply('探したい方の氏名（漢字・かなの一部でも可）かケース番号を続けて入力してください。\n例: ケース 山田　/　ケース やまだ　/　ケース C-0012')];
+      return [
+        textReply(
+          '探したい方の氏名（漢字・かなの一部でも可）かケース番号を続けて入力してください。\n例: ケース 山田　/　ケース やまだ　/　ケース C-0012',
+        ),
+      ];
     }
     // Free text (「山田」 with no command word) is a lookup only for those who may search cases.
     if (cmd.implicit && !(await mayLookUpCases(ctx.db, ctx.actor, ctx.now))) return [textReply(UNKNOWN_COMMAND_MESSAGE)];
     const { hits, fuzzy } = await searchPersons(ctx.db, ctx.actor, cmd.text, ctx.now);
     if (hits.length === 0) {
-      return [textReply(cmd.implicit ? IMPLICIT_NOT_FOUND : '該当するケースが見つかりません。氏名の一部・かな・ケース番号でもう一度お試しください。')];
+      return [
+        textReply(
+          cmd.implicit ? IMPLICIT_NOT_FOUND : '該当するケースが見つかりません。氏名の一部・かな・ケース番号でもう一度お試しください。',
+        ),
+      ];
     }
     const only = hits[0];
     if (hits.length === 1 && !fuzzy && only) return showCase(ctx, only.id);

@@ -34,9 +34,33 @@ function recordForm(person: string, today: string, values?: Values): FormBlock {
     fields: [
       { name: 'person', label: 'ケース（番号・氏名）', type: 'person', required: true, initial: val(values, 'person', person) },
       { name: 'givenOn', label: '同意を得た日', type: 'date', required: true, initial: val(values, 'givenOn', today) },
-      { name: 'kikan', label: '基幹相談支援センターへの共有', type: 'select', required: true, initial: val(values, 'kikan', 'yes'), options: [{ value: 'yes', label: '同意あり' }, { value: 'no', label: '含まない' }] },
-      { name: 'bodies', label: 'ほかに共有してよい機関（カンマ区切り）', type: 'text', maxLength: 200, initial: val(values, 'bodies'), placeholder: '〇〇市障害福祉課, △△病院' },
-      { name: 'method', label: '同意の取り方', type: 'select', required: true, initial: val(values, 'method', '書面'), options: CONSENT_METHODS.map((m) => ({ value: m, label: m })) },
+      {
+        name: 'kikan',
+        label: '基幹相談支援センターへの共有',
+        type: 'select',
+        required: true,
+        initial: val(values, 'kikan', 'yes'),
+        options: [
+          { value: 'yes', label: '同意あり' },
+          { value: 'no', label: '含まない' },
+        ],
+      },
+      {
+        name: 'bodies',
+        label: 'ほかに共有してよい機関（カンマ区切り）',
+        type: 'text',
+        maxLength: 200,
+        initial: val(values, 'bodies'),
+        placeholder: '〇〇市障害福祉課, △△病院',
+      },
+      {
+        name: 'method',
+        label: '同意の取り方',
+        type: 'select',
+        required: true,
+        initial: val(values, 'method', '書面'),
+        options: CONSENT_METHODS.map((m) => ({ value: m, label: m })),
+      },
     ],
   };
 }
@@ -60,7 +84,8 @@ async function personId(ctx: HandlerContext, text: string): Promise<string> {
 }
 
 async function status(ctx: HandlerContext, text: string): Promise<Reply[]> {
-  if (text === '') return [reply('同意', [{ type: 'text', text: '同意を記録・撤回する方のケース番号か氏名を続けて送ってください。\n例: 同意 C-0012' }])];
+  if (text === '')
+    return [reply('同意', [{ type: 'text', text: '同意を記録・撤回する方のケース番号か氏名を続けて送ってください。\n例: 同意 C-0012' }])];
   const id = await personId(ctx, text);
   const rows = await consentsOf(ctx.db, ctx.actor, id);
   const code = (await visibleCaseCode(ctx.db, ctx.actor, id))?.code ?? '';
@@ -69,10 +94,17 @@ async function status(ctx: HandlerContext, text: string): Promise<Reply[]> {
     `${formatJpDate(r.givenOn)} ${r.method}: ${r.scope.map((s) => (s === KIKAN_SCOPE ? '基幹' : s)).join('・')}（記録: ${r.recordedByName}）${r.withdrawnOn ? `　${formatJpDate(r.withdrawnOn)}撤回` : ''}`;
   return [
     reply(`${code} の情報共有の同意`, [
-      card(`${code} の情報共有の同意`, [
-        { label: 'いま', value: active.length > 0 ? '同意あり' : '同意なし' },
-        { label: '記録', value: rows.length > 0 ? rows.slice(0, 5).map(line).join('\n') : 'まだありません' },
-      ], [button('同意を記録', 'doui:form', id, 'primary'), ...(active.length > 0 ? [button('撤回を記録', 'doui:withdrawForm', id, 'danger')] : [])]),
+      card(
+        `${code} の情報共有の同意`,
+        [
+          { label: 'いま', value: active.length > 0 ? '同意あり' : '同意なし' },
+          { label: '記録', value: rows.length > 0 ? rows.slice(0, 5).map(line).join('\n') : 'まだありません' },
+        ],
+        [
+          button('同意を記録', 'doui:form', id, 'primary'),
+          ...(active.length > 0 ? [button('撤回を記録', 'doui:withdrawForm', id, 'danger')] : []),
+        ],
+      ),
     ]),
   ];
 }
@@ -80,27 +112,54 @@ async function status(ctx: HandlerContext, text: string): Promise<Reply[]> {
 async function submitRecord(ctx: HandlerContext, form: FormSubmission): Promise<Reply[]> {
   const today = jstToday(ctx.now);
   const v = parseForm(
-    z.object({
-      person: boundedText('ケース', 60),
-      givenOn: jpDate(today, '同意を得た日').refine((d) => d <= today, '同意を得た日に未来の日付は指定できません。'),
-      kikan: z.enum(['yes', 'no'], { error: '基幹への共有を選んでください。' }),
-      bodies: listValue.refine((l) => l.every((b) => [...b].length <= 40), '機関名は1つ40文字以内で入力してください。'),
-      method: z.enum(CONSENT_METHODS, { error: '同意の取り方を選んでください。' }),
-    }).refine((v) => v.kikan === 'yes' || v.bodies.length > 0, { path: ['bodies'], message: '共有してよい相手（基幹か機関名）を入力してください。' }),
+    z
+      .object({
+        person: boundedText('ケース', 60),
+        givenOn: jpDate(today, '同意を得た日').refine((d) => d <= today, '同意を得た日に未来の日付は指定できません。'),
+        kikan: z.enum(['yes', 'no'], { error: '基幹への共有を選んでください。' }),
+        bodies: listValue.refine((l) => l.every((b) => [...b].length <= 40), '機関名は1つ40文字以内で入力してください。'),
+        method: z.enum(CONSENT_METHODS, { error: '同意の取り方を選んでください。' }),
+      })
+      .refine((v) => v.kikan === 'yes' || v.bodies.length > 0, {
+        path: ['bodies'],
+        message: '共有してよい相手（基幹か機関名）を入力してください。',
+      }),
     form.values,
   );
   const id = await personId(ctx, v.person);
   const scope = [...(v.kikan === 'yes' ? [KIKAN_SCOPE] : []), ...v.bodies];
   await recordConsent(ctx.db, ctx.actor, { personId: id, givenOn: v.givenOn, scope, method: v.method as ConsentMethod }, ctx.now);
-  return [reply('同意を記録しました', [{ type: 'text', text: `✓ 情報共有の同意を記録しました（${formatJpDate(v.givenOn)}・${v.method}）。${v.kikan === 'yes' ? '基幹相談支援センターがこの方のケースを見られるようになります。' : ''}` }, ...(await status(ctx, id))[0]?.blocks ?? []])];
+  return [
+    reply('同意を記録しました', [
+      {
+        type: 'text',
+        text: `✓ 情報共有の同意を記録しました（${formatJpDate(v.givenOn)}・${v.method}）。${v.kikan === 'yes' ? '基幹相談支援センターがこの方のケースを見られるようになります。' : ''}`,
+      },
+      ...((await status(ctx, id))[0]?.blocks ?? []),
+    ]),
+  ];
 }
 
 async function submitWithdraw(ctx: HandlerContext, form: FormSubmission): Promise<Reply[]> {
   const today = jstToday(ctx.now);
-  const v = parseForm(z.object({ person: boundedText('ケース', 60), withdrawnOn: jpDate(today, '撤回の申し出があった日').refine((d) => d <= today, '未来の日付は指定できません。') }), form.values);
+  const v = parseForm(
+    z.object({
+      person: boundedText('ケース', 60),
+      withdrawnOn: jpDate(today, '撤回の申し出があった日').refine((d) => d <= today, '未来の日付は指定できません。'),
+    }),
+    form.values,
+  );
   const id = await personId(ctx, v.person);
   await withdrawConsent(ctx.db, ctx.actor, id, v.withdrawnOn, ctx.now);
-  return [reply('同意の撤回を記録しました', [{ type: 'text', text: '✓ 同意の撤回を記録しました。基幹相談支援センターなどはこの時点からこの方のケースを見られません（これまでの匿名の二次相談は匿名のままです）。' }, ...(await status(ctx, id))[0]?.blocks ?? []])];
+  return [
+    reply('同意の撤回を記録しました', [
+      {
+        type: 'text',
+        text: '✓ 同意の撤回を記録しました。基幹相談支援センターなどはこの時点からこの方のケースを見られません（これまでの匿名の二次相談は匿名のままです）。',
+      },
+      ...((await status(ctx, id))[0]?.blocks ?? []),
+    ]),
+  ];
 }
 
 export const douiCommand: CommandSpec = {

@@ -11,50 +11,73 @@ const messageOf = (e: unknown, fallback: string) => (isUserError(e) ? e.userMess
 
 /** A required date; `optional` accepts an empty field as null. */
 export function jpDate(today: string, label: string) {
-  return z.string({ error: `${label}を入力してください。` }).trim().min(1, `${label}を入力してください。`).max(40, `${label}を確認してください。`).transform((s, ctx) => {
-    try {
-      return parseJapaneseDate(s, today);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: `${label}: ${messageOf(e, '日付を確認してください。')}` });
-      return z.NEVER;
-    }
-  });
+  return z
+    .string({ error: `${label}を入力してください。` })
+    .trim()
+    .min(1, `${label}を入力してください。`)
+    .max(40, `${label}を確認してください。`)
+    .transform((s, ctx) => {
+      try {
+        return parseJapaneseDate(s, today);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `${label}: ${messageOf(e, '日付を確認してください。')}` });
+        return z.NEVER;
+      }
+    });
 }
 
 export function optionalJpDate(today: string, label: string) {
-  return z.string().trim().max(40, `${label}を確認してください。`).optional().transform((s, ctx) => {
-    if (!s) return null;
-    try {
-      return parseJapaneseDate(s, today);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: `${label}: ${messageOf(e, '日付を確認してください。')}` });
-      return z.NEVER;
-    }
-  });
+  return z
+    .string()
+    .trim()
+    .max(40, `${label}を確認してください。`)
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return null;
+      try {
+        return parseJapaneseDate(s, today);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `${label}: ${messageOf(e, '日付を確認してください。')}` });
+        return z.NEVER;
+      }
+    });
 }
 
 export function optionalJpMonth(today: string, label: string) {
-  return z.string().trim().max(40, `${label}を確認してください。`).optional().transform((s, ctx) => {
-    if (!s) return undefined;
-    try {
-      return parseJapaneseMonth(s, today);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: `${label}: ${messageOf(e, '月を確認してください。')}` });
-      return z.NEVER;
-    }
-  });
+  return z
+    .string()
+    .trim()
+    .max(40, `${label}を確認してください。`)
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      try {
+        return parseJapaneseMonth(s, today);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `${label}: ${messageOf(e, '月を確認してください。')}` });
+        return z.NEVER;
+      }
+    });
 }
 
 /** Text of at most `max` characters (counted as the user sees them). */
 export function boundedText(label: string, max: number, required = true) {
-  const base = z.string().trim().refine((s) => [...s].length <= max, `${label}は${max}文字以内で入力してください。`);
+  const base = z
+    .string()
+    .trim()
+    .refine((s) => [...s].length <= max, `${label}は${max}文字以内で入力してください。`);
   return required ? base.refine((s) => s.length > 0, `${label}を入力してください。`) : base;
 }
 
 /** Hiragana or katakana (the long-vowel mark and spaces allowed), stored as typed after NFKC. */
 export function kana(label: string) {
-  return boundedText(label, 40).transform((s) => s.normalize('NFKC')).refine((s) => /^[\p{Script=Hiragana}\p{Script=Katakana}ー・ 　]+$/u.test(s), `${label}はひらがなかカタカナで入力してください。`);
+  return boundedText(label, 40)
+    .transform((s) => s.normalize('NFKC'))
+    .refine((s) => /^[\p{Script=Hiragana}\p{Script=Katakana}ー・ 　]+$/u.test(s), `${label}はひらがなかカタカナで入力してください。`);
 }
 
 /** A form value that may arrive as a list (multiselect) or a comma-separated string. */
-export const listValue = z.union([z.array(z.string()), z.string()]).optional().transform((v) => (Array.isArray(v) ? v : (v ?? '').split(/[,、，]/)).map((s) => s.trim()).filter(Boolean));
+export const listValue = z
+  .union([z.array(z.string()), z.string()])
+  .optional()
+  .transform((v) => (Array.isArray(v) ? v : (v ?? '').split(/[,、，]/)).map((s) => s.trim()).filter(Boolean));

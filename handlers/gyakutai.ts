@@ -45,7 +45,12 @@ export const gyakutaiCommand: CommandSpec = {
   async onAction(ctx, action) {
     if (action.id === 'gyakutai:ack') {
       const r = await acknowledgeAlert(ctx.db, ctx.actor, alertId(action.value), ctx.now);
-      return [{ ...textReply(r.already ? `${r.label} は確認済みです。` : `${r.label} を確認済みにしました。再通知は止まります。`), replaceOriginal: true }];
+      return [
+        {
+          ...textReply(r.already ? `${r.label} は確認済みです。` : `${r.label} を確認済みにしました。再通知は止まります。`),
+          replaceOriginal: true,
+        },
+      ];
     }
     if (action.id === 'gyakutai:open') {
       const { personId } = await alertPerson(ctx.db, ctx.actor, alertId(action.value));

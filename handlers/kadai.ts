@@ -10,11 +10,21 @@ import { bukaiOf, listIssues, loadIssueView, type ListMode } from '../src/core/r
 import { addProgress, decideIssue, endorseIssue, mergeIssue, proposeIssue, triageIssue } from '../src/core/regional/steps';
 import { LIMITS } from '../src/core/vocabulary';
 
-export const KADAI_FORM = 'kadai:new';
+const KADAI_FORM = 'kadai:new';
 const TEXT_MAX = LIMITS.summary;
 const COUNT_MAX = 10_000;
-const entries = <K extends string>(o: Record<K, string>) => (Object.entries(o) as [K, string][]).map(([value, label]) => ({ value, label }));
-const count = (label: string) => field.number({ label, required: true, initial: '1', min: 1, max: COUNT_MAX, unit: '件', message: `件数は1〜${COUNT_MAX}の整数で入力してください。` });
+const entries = <K extends string>(o: Record<K, string>) =>
+  (Object.entries(o) as [K, string][]).map(([value, label]) => ({ value, label }));
+const count = (label: string) =>
+  field.number({
+    label,
+    required: true,
+    initial: '1',
+    min: 1,
+    max: COUNT_MAX,
+    unit: '件',
+    message: `件数は1〜${COUNT_MAX}の整数で入力してください。`,
+  });
 const note = () => field.longtext({ label: 'メモ（会議での結論など）', errorLabel: 'メモ', maxLength: TEXT_MAX });
 
 /** Every form of 地域課題, declared once; the step forms get their title (with the issue) when built. */
@@ -24,14 +34,29 @@ const forms = {
     title: '地域課題の提出',
     submitLabel: '提出する',
     fields: {
-      title: field.text({ label: '題名', required: true, maxLength: LIMITS.shortText, placeholder: '例: 医療的ケア児の短期入所先が市内にない' }),
-      finding: field.longtext({ label: '把握した状況（個人が分かる情報は書かない。氏名・住所・電話番号などは自動で伏せ字になります）', errorLabel: '把握した状況', required: true, maxLength: TEXT_MAX }),
+      title: field.text({
+        label: '題名',
+        required: true,
+        maxLength: LIMITS.shortText,
+        placeholder: '例: 医療的ケア児の短期入所先が市内にない',
+      }),
+      finding: field.longtext({
+        label: '把握した状況（個人が分かる情報は書かない。氏名・住所・電話番号などは自動で伏せ字になります）',
+        errorLabel: '把握した状況',
+        required: true,
+        maxLength: TEXT_MAX,
+      }),
       affectedCount: count('該当するケースの数（自事業所）'),
       resourceGap: field.longtext({ label: '不足している既存の資源・制度', errorLabel: '不足している資源', maxLength: TEXT_MAX }),
       suggestedDirection: field.longtext({ label: '考えられる方向性', maxLength: TEXT_MAX }),
     },
   }),
-  endorse: defineForm({ formId: 'kadai:endorse', title: 'うちでも同じ', submitLabel: '登録する', fields: { count: count('自事業所で該当するケースの数') } }),
+  endorse: defineForm({
+    formId: 'kadai:endorse',
+    title: 'うちでも同じ',
+    submitLabel: '登録する',
+    fields: { count: count('自事業所で該当するケースの数') },
+  }),
   triage: defineForm({
     formId: 'kadai:triage',
     title: '運営会議で整理',
@@ -48,9 +73,22 @@ const forms = {
     formId: 'kadai:merge',
     title: '重複として統合',
     submitLabel: '統合する',
-    fields: { target: field.text({ label: '統合先の地域課題の番号', errorLabel: '統合先の番号', required: true, maxLength: 20, placeholder: '例: 3' }) },
+    fields: {
+      target: field.text({
+        label: '統合先の地域課題の番号',
+        errorLabel: '統合先の番号',
+        required: true,
+        maxLength: 20,
+        placeholder: '例: 3',
+      }),
+    },
   }),
-  progress: defineForm({ formId: 'kadai:progress', title: '部会での検討状況', submitLabel: '記録する', fields: { note: field.longtext({ label: '検討状況', required: true, maxLength: TEXT_MAX }) } }),
+  progress: defineForm({
+    formId: 'kadai:progress',
+    title: '部会での検討状況',
+    submitLabel: '記録する',
+    fields: { note: field.longtext({ label: '検討状況', required: true, maxLength: TEXT_MAX }) },
+  }),
   propose: defineForm({
     formId: 'kadai:propose',
     title: '提案',
@@ -63,7 +101,7 @@ const forms = {
   decide: defineForm({ formId: 'kadai:decide', title: '記録', submitLabel: '記録する', fields: { note: note() } }),
 };
 
-export function kadaiForm(errors?: Record<string, string>): FormBlock {
+function kadaiForm(errors?: Record<string, string>): FormBlock {
   return forms.issue.block({}, { errors });
 }
 
@@ -74,11 +112,23 @@ async function show(ctx: HandlerContext, ref: string, note?: string): Promise<Re
 }
 
 async function list(ctx: HandlerContext, mode: ListMode): Promise<Reply[]> {
-  const others: [ListMode, string][] = [['status', '状態別'], ['bukai', '部会別'], ['endorsed', '賛同が多い順'], ['waiting', '整理待ち']];
+  const others: [ListMode, string][] = [
+    ['status', '状態別'],
+    ['bukai', '部会別'],
+    ['endorsed', '賛同が多い順'],
+    ['waiting', '整理待ち'],
+  ];
   return [
     reply('地域課題の一覧', [
       issueList(mode, await listIssues(ctx.db, ctx.actor, mode)),
-      card('ほかの並べ方', [], [...others.filter(([m]) => m !== mode).map(([m, l]) => button(l, 'kadai:list', m)), button('地域課題を提出', KADAI_FORM, '', 'primary')]),
+      card(
+        'ほかの並べ方',
+        [],
+        [
+          ...others.filter(([m]) => m !== mode).map(([m, l]) => button(l, 'kadai:list', m)),
+          button('地域課題を提出', KADAI_FORM, '', 'primary'),
+        ],
+      ),
     ]),
   ];
 }
@@ -92,7 +142,16 @@ async function stepForm(ctx: HandlerContext, step: string, id: string): Promise<
       return show(forms.endorse.block({}, { context: v.issue.id, title: `うちでも同じ: ${head}` }));
     case 'triage': {
       const bukai = await bukaiOf(ctx.db, ctx.actor.tenantId);
-      return show(forms.triage.block({}, { context: v.issue.id, title: `運営会議で整理: ${head}`, options: { councilBodyId: bukai.map((b) => ({ value: b.id, label: b.name })) } }));
+      return show(
+        forms.triage.block(
+          {},
+          {
+            context: v.issue.id,
+            title: `運営会議で整理: ${head}`,
+            options: { councilBodyId: bukai.map((b) => ({ value: b.id, label: b.name })) },
+          },
+        ),
+      );
     }
     case 'merge':
       return show(forms.merge.block({}, { context: v.issue.id, title: `重複として統合: ${head}` }));
@@ -130,12 +189,17 @@ export const kadaiCommand: CommandSpec = {
     const mode = listMode(t);
     if (mode) return list(ctx, mode);
     if (/^#?\d{1,9}$/.test(t)) return show(ctx, t);
-    throw new UserError('unknown_subcommand', '「地域課題」のあとには 一覧 / 部会 / 賛同順 / 整理待ち / #番号 のどれかを続けてください（何も付けないと提出フォームが開きます）。', 'unknown kadai subcommand');
+    throw new UserError(
+      'unknown_subcommand',
+      '「地域課題」のあとには 一覧 / 部会 / 賛同順 / 整理待ち / #番号 のどれかを続けてください（何も付けないと提出フォームが開きます）。',
+      'unknown kadai subcommand',
+    );
   },
   async onAction(ctx, action) {
     if (action.id === KADAI_FORM) return [reply('地域課題の提出', [kadaiForm()])];
     if (action.id === 'kadai:show') return show(ctx, action.value);
-    if (action.id === 'kadai:list') return list(ctx, (['status', 'bukai', 'endorsed', 'waiting'] as const).find((m) => m === action.value) ?? 'status');
+    if (action.id === 'kadai:list')
+      return list(ctx, (['status', 'bukai', 'endorsed', 'waiting'] as const).find((m) => m === action.value) ?? 'status');
     return stepForm(ctx, action.id.slice('kadai:'.length), action.value);
   },
   async onForm(ctx, f) {
@@ -145,7 +209,11 @@ export const kadaiCommand: CommandSpec = {
         const v = forms.issue.parse(f, ctx.now);
         const input: NewRegionalIssue = { ...v, resourceGap: v.resourceGap || null, suggestedDirection: v.suggestedDirection || null };
         const row = await fileRegionalIssue(ctx.db, ctx.actor, input, ctx.now);
-        return show(ctx, row.id, `地域課題 #${row.number} を提出しました。協議会のチャンネルに掲示しました（個人が分かる情報は伏せ字にしています）。`);
+        return show(
+          ctx,
+          row.id,
+          `地域課題 #${row.number} を提出しました。協議会のチャンネルに掲示しました（個人が分かる情報は伏せ字にしています）。`,
+        );
       }
       case 'kadai:endorse': {
         const { count: n } = forms.endorse.parse(f, ctx.now);
@@ -154,7 +222,13 @@ export const kadaiCommand: CommandSpec = {
       }
       case 'kadai:triage': {
         const v = forms.triage.parse(f, ctx.now);
-        const row = await triageIssue(ctx.db, ctx.actor, id, { priority: v.priority, routing: v.routing, councilBodyId: v.councilBodyId, note: v.note }, ctx.now);
+        const row = await triageIssue(
+          ctx.db,
+          ctx.actor,
+          id,
+          { priority: v.priority, routing: v.routing, councilBodyId: v.councilBodyId, note: v.note },
+          ctx.now,
+        );
         return show(ctx, row.id, '運営会議での整理を記録しました。提出者に通知しました。');
       }
       case 'kadai:merge': {

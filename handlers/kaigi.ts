@@ -12,16 +12,28 @@ import { importMeetingPlan } from '../src/core/meetings/plan-import';
 import { createMeeting } from '../src/core/meetings/schedule';
 import { tenantStaff } from '../src/core/meetings/staff';
 import { cancelMeeting, listUpcoming, loadMeetingFor, type MeetingDetail } from '../src/core/meetings/view';
-import { IMPORT_FORM, importForm, MINUTES_FORM, minutesForm, meetingForm, NEW_FORM, readImportForm, readMeetingForm, readMinutesForm } from './kaigi/forms';
+import {
+  IMPORT_FORM,
+  importForm,
+  MINUTES_FORM,
+  minutesForm,
+  meetingForm,
+  NEW_FORM,
+  readImportForm,
+  readMeetingForm,
+  readMinutesForm,
+} from './kaigi/forms';
 import { actionItemsNotice, agendaReply, attendeeNotice, meetingCard, meetingList, minutesReply } from './kaigi/render';
 import { calendarReply, renewCalendar, stopCalendar, withIcsLink } from './kaigi/calendar';
 
-const USAGE = '使い方: 会議（今後の会議）／会議 新規／会議 議題（次の運営会議）／会議 取込（年間計画CSV）／会議 カレンダー（スマートフォンのカレンダーで購読）';
+const USAGE =
+  '使い方: 会議（今後の会議）／会議 新規／会議 議題（次の運営会議）／会議 取込（年間計画CSV）／会議 カレンダー（スマートフォンのカレンダーで購読）';
 
 async function listReply(ctx: HandlerContext): Promise<Reply[]> {
   const items = await listUpcoming(ctx.db, ctx.actor, ctx.now);
   const buttons: Button[] = mayScheduleAny(ctx) ? [button('会議を登録', 'kaigi:new', '', 'primary')] : [];
-  if (isCouncilStaff(ctx.actor)) buttons.push(button('運営会議の議題', 'kaigi:agenda', ''), button('年間計画を取り込む', 'kaigi:import', ''));
+  if (isCouncilStaff(ctx.actor))
+    buttons.push(button('運営会議の議題', 'kaigi:agenda', ''), button('年間計画を取り込む', 'kaigi:import', ''));
   buttons.push(button('カレンダーで購読', 'kaigi:calendar', ''));
   return [meetingList(items, buttons)];
 }
@@ -66,8 +78,17 @@ async function submitNew(ctx: HandlerContext, form: FormSubmission): Promise<Rep
 async function cancel(ctx: HandlerContext, id: string, confirmed: boolean): Promise<Reply[]> {
   if (!confirmed) {
     const m = await loadMeetingFor(ctx.db, ctx.actor, id);
-    if (!mayManage(ctx.actor, m.scope)) throw new UserError('forbidden', 'この会議を中止できるのは登録した職員か協議会事務局です。', 'may not cancel meeting');
-    return [reply('会議の中止', [card(`「${m.title}」を中止しますか？`, [{ label: '出席者', value: `${m.attendees.length}人に中止をお知らせします` }], [button('中止する', 'kaigi:cancelyes', m.id, 'danger')])])];
+    if (!mayManage(ctx.actor, m.scope))
+      throw new UserError('forbidden', 'この会議を中止できるのは登録した職員か協議会事務局です。', 'may not cancel meeting');
+    return [
+      reply('会議の中止', [
+        card(
+          `「${m.title}」を中止しますか？`,
+          [{ label: '出席者', value: `${m.attendees.length}人に中止をお知らせします` }],
+          [button('中止する', 'kaigi:cancelyes', m.id, 'danger')],
+        ),
+      ]),
+    ];
   }
   const m = await cancelMeeting(ctx.db, ctx.actor, id, ctx.now);
   const notices = m.attendees.filter((a) => a.id !== ctx.actor.staffId).map((a) => attendeeNotice(a.id, m, '会議中止のお知らせ'));
@@ -81,7 +102,13 @@ async function submitMinutes(ctx: HandlerContext, form: FormSubmission): Promise
   // Each owner gets their own 宿題: what, and by when.
   const notices = [...new Set(saved.items.map((i) => i.ownerId))]
     .filter((id) => id !== ctx.actor.staffId)
-    .map((id) => actionItemsNotice(id, m, saved.items.filter((i) => i.ownerId === id)));
+    .map((id) =>
+      actionItemsNotice(
+        id,
+        m,
+        saved.items.filter((i) => i.ownerId === id),
+      ),
+    );
   return [textReply(`議事録を登録しました。宿題${saved.items.length}件を担当者に割り当て、期限のリマインドを設定しました。`), ...notices];
 }
 
@@ -92,7 +119,12 @@ async function submitImport(ctx: HandlerContext, form: FormSubmission): Promise<
   const res = await importMeetingPlan(ctx.db, ctx.actor, csv, { fiscalYear, dryRun, includePast: mode === 'import-past' }, ctx.now);
   if (res.errors.length > 0) {
     const text = `誤りが${res.errors.length}件あります。何も登録していません。直してからもう一度送信してください。\n${res.errors.join('\n')}`;
-    return [reply(`年間計画: 誤り${res.errors.length}件`, [{ type: 'text', text }, importForm(today, { ...form.values, mode: 'check' }, { csv: res.errors.join('\n') })])];
+    return [
+      reply(`年間計画: 誤り${res.errors.length}件`, [
+        { type: 'text', text },
+        importForm(today, { ...form.values, mode: 'check' }, { csv: res.errors.join('\n') }),
+      ]),
+    ];
   }
   const skipped = res.skipped > 0 ? `登録済みの${res.skipped}件は取り込みません（同じ種別・会議名・日時の会議がすでにあります）。` : '';
   const pastWarning = res.past.length > 0 ? pastText(res.past) : '';
@@ -102,8 +134,12 @@ async function submitImport(ctx: HandlerContext, form: FormSubmission): Promise<
       `${fiscalYear}年度の${res.rows.length}件の会議に誤りはありません。`,
       skipped,
       pastWarning,
-      res.rows.length === res.skipped ? '新しく登録する会議はありません。' : `取り込むには「${next === 'import' ? '確認して取り込む' : '過去の会議も含めて取り込む'}」を選んで送信してください。`,
-    ].filter(Boolean).join('\n');
+      res.rows.length === res.skipped
+        ? '新しく登録する会議はありません。'
+        : `取り込むには「${next === 'import' ? '確認して取り込む' : '過去の会議も含めて取り込む'}」を選んで送信してください。`,
+    ]
+      .filter(Boolean)
+      .join('\n');
     return [reply('年間計画: 誤りなし', [{ type: 'text', text }, importForm(today, { ...form.values, mode: next })])];
   }
   if (res.created === 0 && res.past.length > 0) {
@@ -112,12 +148,19 @@ async function submitImport(ctx: HandlerContext, form: FormSubmission): Promise<
     return [reply('年間計画: 過去の会議があります', [{ type: 'text', text }, importForm(today, { ...form.values, mode: 'import-past' })])];
   }
   const pastDone = res.past.length > 0 ? `（うち過去の日付の会議${res.past.length}件は記録として登録し、リマインドは送りません）` : '';
-  return [textReply(`${fiscalYear}年度の年間計画を取り込みました。新しい会議${res.created}件${pastDone}。${skipped}出席者へのリマインドも設定しました。`)];
+  return [
+    textReply(
+      `${fiscalYear}年度の年間計画を取り込みました。新しい会議${res.created}件${pastDone}。${skipped}出席者へのリマインドも設定しました。`,
+    ),
+  ];
 }
 
 /** The warning about past meetings in a plan: how many and which lines. */
 function pastText(past: { line: number; date: string }[]): string {
-  const shown = past.slice(0, 10).map((r) => `${r.line}行目（${shortDate(r.date)}）`).join('、');
+  const shown = past
+    .slice(0, 10)
+    .map((r) => `${r.line}行目（${shortDate(r.date)}）`)
+    .join('、');
   return `⚠ 今日より前の日付の会議が${past.length}件あります: ${shown}${past.length > 10 ? ' ほか' : ''}。取り込むと過去の会議として登録されます（リマインドは送りません）。`;
 }
 
@@ -128,7 +171,12 @@ async function onSub(ctx: HandlerContext, text: string): Promise<Reply[]> {
   if (['議題', 'agenda', 'ぎだい'].includes(word)) return agenda(ctx, '');
   if (['カレンダー', 'かれんだー', 'calendar', 'ics'].includes(word.toLowerCase())) return calendarReply(ctx);
   if (['取込', '取り込み', '取込み', 'import', 'とりこみ'].includes(word)) {
-    if (!isCouncilStaff(ctx.actor)) throw new UserError('forbidden', '年間計画を取り込めるのは協議会事務局・行政・基幹相談支援センターの職員です。', 'plan import by non-council staff');
+    if (!isCouncilStaff(ctx.actor))
+      throw new UserError(
+        'forbidden',
+        '年間計画を取り込めるのは協議会事務局・行政・基幹相談支援センターの職員です。',
+        'plan import by non-council staff',
+      );
     return [reply('年間計画の取り込み', [importForm(jstToday(ctx.now))])];
   }
   return [textReply(USAGE)];
@@ -154,7 +202,8 @@ export const kaigiCommand: CommandSpec = {
         return onSub(ctx, '取込');
       case 'kaigi:minutes': {
         const m = await loadMeetingFor(ctx.db, ctx.actor, action.value);
-        if (!mayRecordMinutes(ctx.actor, m.scope)) throw new UserError('forbidden', '議事録を登録できるのは出席者か会議を登録した職員です。', 'may not record minutes');
+        if (!mayRecordMinutes(ctx.actor, m.scope))
+          throw new UserError('forbidden', '議事録を登録できるのは出席者か会議を登録した職員です。', 'may not record minutes');
         return [reply('議事録の登録', [minutesForm(m.id, m.title)])];
       }
       case 'kaigi:viewminutes': {

@@ -33,13 +33,22 @@ export const kinkyuCommand: CommandSpec = {
           title: `緊急閲覧 ${caseCode(Number(code[1]))}（同意なし）`,
           submitLabel: '理由を記録して開く',
           context: caseCode(Number(code[1])),
-          fields: [{ name: 'reason', label: `緊急の理由（${MIN_REASON}文字以上。事業所の管理者に通知されます）`, type: 'longtext', required: true, maxLength: 500 }],
+          fields: [
+            {
+              name: 'reason',
+              label: `緊急の理由（${MIN_REASON}文字以上。事業所の管理者に通知されます）`,
+              type: 'longtext',
+              required: true,
+              maxLength: 500,
+            },
+          ],
         },
       ]),
     ];
   },
   async onForm(ctx, form) {
-    if (form.formId !== 'kinkyu:open') throw new UserError('unknown_form', 'このフォームには対応していません。', `unknown form ${form.formId}`);
+    if (form.formId !== 'kinkyu:open')
+      throw new UserError('unknown_form', 'このフォームには対応していません。', `unknown form ${form.formId}`);
     const view = await breakGlassOpenByCode(ctx.db, ctx.actor, form.context ?? '', formText(form, 'reason'), ctx.now);
     const card = renderCase(view);
     card.blocks.push({ type: 'text', text: '⚠ 緊急閲覧として記録し、事業所の管理者に通知しました（24時間有効）。' });

@@ -13,7 +13,7 @@ import { acceptSecondary, closeSecondary, postToThread, startSecondary, type Clo
 import { loadSecondaryView } from '../src/core/secondary/view';
 import { DIFFICULTY_KINDS, HELP_WANTED, LIMITS, SECONDARY_OUTCOMES, URGENCY } from '../src/core/vocabulary';
 
-export const NIJI_FORM = 'niji:new';
+const NIJI_FORM = 'niji:new';
 const AGE_BANDS = ['10歳未満', '10代', '20代', '30代', '40代', '50代', '60代', '70代', '80代以上'];
 const CATEGORIES = ['身体', '知的', '精神', '発達', '難病', '児童', '重複', 'その他'];
 const opts = <V extends string>(xs: readonly V[]) => xs.map((x) => ({ value: x, label: x }));
@@ -22,16 +22,33 @@ const TEXT_MAX = LIMITS.summary;
 const URGENCY_OPTIONS = Object.entries(URGENCY).map(([value, label]) => ({ value: value as keyof typeof URGENCY, label }));
 
 /** The request form, declared once. */
-export const nijiDefinition = defineForm({
+const nijiDefinition = defineForm({
   formId: NIJI_FORM,
   title: '二次相談の依頼（基幹相談支援センターへ）',
   submitLabel: '依頼する',
   fields: {
-    person: field.person({ label: 'ケース（番号・氏名）', placeholder: 'C-0012 / 山田', hint: '空欄のときは下の「状況」に匿名で書いてください。同意のない方の氏名は基幹に見えません。' }),
+    person: field.person({
+      label: 'ケース（番号・氏名）',
+      placeholder: 'C-0012 / 山田',
+      hint: '空欄のときは下の「状況」に匿名で書いてください。同意のない方の氏名は基幹に見えません。',
+    }),
     ageBand: field.select({ label: '年代（ケース指定なしのとき）', options: opts(AGE_BANDS), message: '年代を選び直してください。' }),
-    category: field.select({ label: '障害種別（ケース指定なしのとき）', options: opts(CATEGORIES), message: '障害種別を選び直してください。' }),
-    situation: field.longtext({ label: '状況（ケース指定なしのときは必須。氏名・住所・電話番号は書かない）', errorLabel: '状況', maxLength: TEXT_MAX }),
-    difficulties: field.multiselect({ label: '困りごとの種類（複数可）', errorLabel: '困りごとの種類', required: true, options: opts(DIFFICULTY_KINDS) }),
+    category: field.select({
+      label: '障害種別（ケース指定なしのとき）',
+      options: opts(CATEGORIES),
+      message: '障害種別を選び直してください。',
+    }),
+    situation: field.longtext({
+      label: '状況（ケース指定なしのときは必須。氏名・住所・電話番号は書かない）',
+      errorLabel: '状況',
+      maxLength: TEXT_MAX,
+    }),
+    difficulties: field.multiselect({
+      label: '困りごとの種類（複数可）',
+      errorLabel: '困りごとの種類',
+      required: true,
+      options: opts(DIFFICULTY_KINDS),
+    }),
     tried: field.longtext({ label: 'これまでに試したこと', required: true, maxLength: TEXT_MAX }),
     question: field.longtext({ label: '相談したいこと', required: true, maxLength: TEXT_MAX }),
     urgency: field.select({
@@ -40,9 +57,18 @@ export const nijiDefinition = defineForm({
       options: URGENCY_OPTIONS,
       initial: 'normal',
       // Left empty (an old client), it is a normal request.
-      schema: () => z.string().transform((s) => s || 'normal').pipe(z.enum(['normal', 'urgent'], { error: '緊急度は「通常」か「至急」を選んでください。' })),
+      schema: () =>
+        z
+          .string()
+          .transform((s) => s || 'normal')
+          .pipe(z.enum(['normal', 'urgent'], { error: '緊急度は「通常」か「至急」を選んでください。' })),
     }),
-    helpWanted: field.multiselect({ label: '希望する支援（複数可）', errorLabel: '希望する支援', required: true, options: opts(HELP_WANTED) }),
+    helpWanted: field.multiselect({
+      label: '希望する支援（複数可）',
+      errorLabel: '希望する支援',
+      required: true,
+      options: opts(HELP_WANTED),
+    }),
   },
   check(v, add) {
     if (v.person === '' && v.situation === '') add('situation', 'ケースを指定しない場合は、状況を匿名で入力してください。');
@@ -50,8 +76,11 @@ export const nijiDefinition = defineForm({
 });
 
 /** The request form; `person` may be prefilled (from `niji C-0012`). */
-export function nijiForm(person = '', errors?: Record<string, string>, values?: FormSubmission['values']): FormBlock {
-  return nijiDefinition.block({ person, ageBand: '', category: '', situation: '', tried: '', question: '', ...stringValues(values) }, { errors });
+function nijiForm(person = '', errors?: Record<string, string>, values?: FormSubmission['values']): FormBlock {
+  return nijiDefinition.block(
+    { person, ageBand: '', category: '', situation: '', tried: '', question: '', ...stringValues(values) },
+    { errors },
+  );
 }
 
 /** Reads every field (all problems at once), then the person. */
@@ -79,7 +108,12 @@ async function readRequest(ctx: HandlerContext, form: FormSubmission): Promise<N
 
 function fail(errors: Record<string, string>, what: string): never {
   const first = Object.values(errors)[0] ?? '入力内容を確認してください。';
-  throw new UserError('invalid_form', `入力内容を確認してください。${first}`, `invalid ${what} form: ${Object.keys(errors).join(',')}`, errors);
+  throw new UserError(
+    'invalid_form',
+    `入力内容を確認してください。${first}`,
+    `invalid ${what} form: ${Object.keys(errors).join(',')}`,
+    errors,
+  );
 }
 
 async function show(ctx: HandlerContext, ref: string, note?: string): Promise<Reply[]> {
@@ -94,7 +128,9 @@ async function lists(ctx: HandlerContext, which: 'mine' | 'queue'): Promise<Repl
     blocks.push(secondaryList('依頼中・担当中の二次相談', await myOpenRequests(ctx.db, ctx.actor, ctx.now), 'ありません', false));
   }
   if (which === 'queue' || isSecondaryResponder(ctx.actor)) {
-    blocks.push(secondaryList('基幹の受付待ち（至急・待ち時間順）', await waitingQueue(ctx.db, ctx.actor, ctx.now), '受付待ちはありません', true));
+    blocks.push(
+      secondaryList('基幹の受付待ち（至急・待ち時間順）', await waitingQueue(ctx.db, ctx.actor, ctx.now), '受付待ちはありません', true),
+    );
   }
   blocks.push({ type: 'card', title: '新しく依頼する', fields: [], buttons: [button('二次相談を依頼', NIJI_FORM, '', 'primary')] });
   return [reply(which === 'mine' ? '二次相談の一覧' : '受付待ちの二次相談', blocks)];
@@ -109,14 +145,26 @@ const postDefinition = defineForm({
     kind: field.select({
       label: '種類',
       required: true,
-      schema: () => z.string().refine((k): k is PostKind => k in POST_KINDS, '種類を選んでください。').transform((k) => k as PostKind),
+      schema: () =>
+        z
+          .string()
+          .refine((k): k is PostKind => k in POST_KINDS, '種類を選んでください。')
+          .transform((k) => k as PostKind),
     }),
-    body: field.longtext({ label: '内容', required: true, maxLength: TEXT_MAX, hint: '添付資料は内容の説明を書いてください（ファイルそのものは送れません）。' }),
+    body: field.longtext({
+      label: '内容',
+      required: true,
+      maxLength: TEXT_MAX,
+      hint: '添付資料は内容の説明を書いてください（ファイルそのものは送れません）。',
+    }),
   },
 });
 
 function postForm(id: string, kinds: PostKind[], errors?: Record<string, string>): FormBlock {
-  return postDefinition.block({ kind: kinds[0] }, { context: id, errors, options: { kind: kinds.map((k) => ({ value: k, label: POST_KINDS[k] })) } });
+  return postDefinition.block(
+    { kind: kinds[0] },
+    { context: id, errors, options: { kind: kinds.map((k) => ({ value: k, label: POST_KINDS[k] })) } },
+  );
 }
 
 const closeDefinition = defineForm({
@@ -126,9 +174,20 @@ const closeDefinition = defineForm({
   fields: {
     outcome: field.select({ label: '結果', required: true, options: opts(SECONDARY_OUTCOMES) }),
     summary: field.longtext({ label: 'まとめ', maxLength: TEXT_MAX }),
-    regional: field.select({ label: '地域課題として提出する（個別課題の普遍化）', options: [{ value: 'no', label: 'しない' }, { value: 'yes', label: '提出する（匿名化されます）' }], initial: 'no' }),
+    regional: field.select({
+      label: '地域課題として提出する（個別課題の普遍化）',
+      options: [
+        { value: 'no', label: 'しない' },
+        { value: 'yes', label: '提出する（匿名化されます）' },
+      ],
+      initial: 'no',
+    }),
     regionalTitle: field.text({ label: '地域課題の題名', maxLength: LIMITS.shortText }),
-    regionalFinding: field.longtext({ label: '把握した状況（個人が分かる情報は書かない）', errorLabel: '把握した状況', maxLength: TEXT_MAX }),
+    regionalFinding: field.longtext({
+      label: '把握した状況（個人が分かる情報は書かない）',
+      errorLabel: '把握した状況',
+      maxLength: TEXT_MAX,
+    }),
     regionalGap: field.longtext({ label: '不足している社会資源', maxLength: TEXT_MAX }),
     regionalDirection: field.longtext({ label: '考えられる方向性', maxLength: TEXT_MAX }),
   },
@@ -146,7 +205,14 @@ function closeForm(id: string): FormBlock {
 function readClose(ctx: HandlerContext, form: FormSubmission): CloseInput {
   const v = closeDefinition.parse(form, ctx.now);
   const regional: CloseInput['regional'] =
-    v.regional === 'yes' ? { title: v.regionalTitle, finding: v.regionalFinding, resourceGap: v.regionalGap || null, suggestedDirection: v.regionalDirection || null } : null;
+    v.regional === 'yes'
+      ? {
+          title: v.regionalTitle,
+          finding: v.regionalFinding,
+          resourceGap: v.regionalGap || null,
+          suggestedDirection: v.regionalDirection || null,
+        }
+      : null;
   return { outcome: v.outcome, summary: v.summary, regional };
 }
 
@@ -199,9 +265,16 @@ export const nijiCommand: CommandSpec = {
       const urgent = row.urgency === 'urgent' ? '至急として、' : '';
       return [
         reply(`二次相談 #${row.number} を依頼しました`, [
-          card(`二次相談 #${row.number} を依頼しました`, [{ label: '送付先', value: `基幹相談支援センターの受付窓口に${urgent}個人情報を含まない形で掲示しました。受付されると通知が届きます。` }], [
-            button('内容を見る', 'niji:show', row.id),
-          ]),
+          card(
+            `二次相談 #${row.number} を依頼しました`,
+            [
+              {
+                label: '送付先',
+                value: `基幹相談支援センターの受付窓口に${urgent}個人情報を含まない形で掲示しました。受付されると通知が届きます。`,
+              },
+            ],
+            [button('内容を見る', 'niji:show', row.id)],
+          ),
         ]),
       ];
     }
@@ -213,7 +286,10 @@ export const nijiCommand: CommandSpec = {
     }
     if (form.formId === 'niji:close') {
       const row = await closeSecondary(ctx.db, ctx.actor, id, readClose(ctx, form), ctx.now);
-      const note = row.regionalNumber !== null ? `終結しました。地域課題 #${row.regionalNumber} として提出しました（匿名化済み）。` : '終結しました。依頼者に通知しました。';
+      const note =
+        row.regionalNumber !== null
+          ? `終結しました。地域課題 #${row.regionalNumber} として提出しました（匿名化済み）。`
+          : '終結しました。依頼者に通知しました。';
       return show(ctx, row.id, note);
     }
     throw new UserError('unknown_form', 'このフォームには対応していません。', `unknown form ${form.formId}`);

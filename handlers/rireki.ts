@@ -60,7 +60,10 @@ function show(value: unknown, max = 120): string {
 function currentFields(data: Record<string, unknown>): { label: string; value: string }[] {
   return Object.keys(FIELD_LABELS)
     .filter((k) => k === 'summary' || k === 'occurredOn' || (data[k] !== null && data[k] !== undefined && data[k] !== ''))
-    .map((k) => ({ label: FIELD_LABELS[k] ?? k, value: k === 'minutes' && typeof data[k] === 'number' ? `${data[k]}分` : show(data[k], k === 'summary' ? 800 : 120) }));
+    .map((k) => ({
+      label: FIELD_LABELS[k] ?? k,
+      value: k === 'minutes' && typeof data[k] === 'number' ? `${data[k]}分` : show(data[k], k === 'summary' ? 800 : 120),
+    }));
 }
 
 async function history(ctx: HandlerContext, value: string): Promise<Reply[]> {
@@ -69,7 +72,10 @@ async function history(ctx: HandlerContext, value: string): Promise<Reply[]> {
   for (const v of h.versions) {
     const current = v.replacedAt === null;
     const fields = current
-      ? [{ label: '状態', value: h.deleted ? `削除済み（${shortDateTime(h.deleted.at)}、理由: ${h.deleted.reason ?? ''}）` : '現在の版' }, ...currentFields(v.data)]
+      ? [
+          { label: '状態', value: h.deleted ? `削除済み（${shortDateTime(h.deleted.at)}、理由: ${h.deleted.reason ?? ''}）` : '現在の版' },
+          ...currentFields(v.data),
+        ]
       : [
           { label: '変更', value: `${shortDateTime(v.replacedAt as Date)} ${v.replacedBy ?? ''}` },
           { label: '変更された項目', value: v.changed.map((k) => FIELD_LABELS[k] ?? k).join('、') || '（削除）' },
@@ -79,7 +85,12 @@ async function history(ctx: HandlerContext, value: string): Promise<Reply[]> {
     blocks.push(card(`第${v.version}版${current ? '（現在）' : ''}`, fields));
   }
   // Only what the asker may do: a grantee or another counselor reads the versions, nothing more.
-  const buttons = h.deleted ? [] : [...(h.canEdit ? [button('編集する', 'rireki:edit', h.id)] : []), ...(h.canDelete ? [button('削除する', 'rireki:delete', h.id, 'danger')] : [])];
+  const buttons = h.deleted
+    ? []
+    : [
+        ...(h.canEdit ? [button('編集する', 'rireki:edit', h.id)] : []),
+        ...(h.canDelete ? [button('削除する', 'rireki:delete', h.id, 'danger')] : []),
+      ];
   if (buttons.length > 0) blocks.push({ type: 'card', title: 'この記録を', fields: [], buttons });
   return [reply('相談記録の版の履歴', blocks)];
 }
@@ -97,10 +108,23 @@ const editDefinition = defineForm({
     method: field.select({ label: '方法', required: true, options: CONTACT_METHODS.map((m) => ({ value: m, label: m })) }),
     kind: field.select({ label: '種別', required: true, options: CONSULTATION_KINDS.map((k) => ({ value: k, label: k })) }),
     summary: field.longtext({ label: '内容（要約）', required: true, maxLength: LIMITS.summary }),
-    minutes: field.number({ label: '対応時間（分）', min: 0, max: LIMITS.minutesMax, unit: '分', message: '対応時間は0〜1440の整数（分）で入力してください。' }),
+    minutes: field.number({
+      label: '対応時間（分）',
+      min: 0,
+      max: LIMITS.minutesMax,
+      unit: '分',
+      message: '対応時間は0〜1440の整数（分）で入力してください。',
+    }),
     nextAction: field.text({ label: '次の対応', maxLength: LIMITS.nextAction }),
     nextActionDue: field.date({ label: '次の対応の期限' }),
-    abuse: field.select({ label: '虐待の疑い', options: [{ value: 'no', label: 'なし' }, { value: 'yes', label: 'あり（虐待防止窓口へ通知）' }], message: '「なし」か「あり」を選んでください。' }),
+    abuse: field.select({
+      label: '虐待の疑い',
+      options: [
+        { value: 'no', label: 'なし' },
+        { value: 'yes', label: 'あり（虐待防止窓口へ通知）' },
+      ],
+      message: '「なし」か「あり」を選んでください。',
+    }),
     reason: field.text({ label: '編集の理由（任意）', errorLabel: '編集の理由', maxLength: LIMITS.shortText }),
   },
 });
@@ -115,7 +139,16 @@ const deleteDefinition = defineForm({
 function editForm(h: Awaited<ReturnType<typeof consultationHistory>>, errors?: Record<string, string>): FormBlock {
   const d = h.versions.at(-1)?.data ?? {};
   const s = (k: string) => (d[k] === null || d[k] === undefined ? '' : String(d[k]));
-  const initial = { occurredOn: s('occurredOn'), method: s('method'), kind: s('kind'), summary: s('summary'), minutes: s('minutes'), nextAction: s('nextAction'), nextActionDue: s('nextActionDue'), abuse: d.abuseSuspected ? 'yes' : 'no' };
+  const initial = {
+    occurredOn: s('occurredOn'),
+    method: s('method'),
+    kind: s('kind'),
+    summary: s('summary'),
+    minutes: s('minutes'),
+    nextAction: s('nextAction'),
+    nextActionDue: s('nextActionDue'),
+    abuse: d.abuseSuspected ? 'yes' : 'no',
+  };
   return editDefinition.block(initial, { context: h.id, errors });
 }
 
@@ -151,9 +184,7 @@ export const rirekiCommand: CommandSpec = {
     if (action.id === 'rireki:edit') return [reply('相談記録の編集', [editForm(await hist())])];
     if (action.id === 'rireki:delete') {
       const h = await hist();
-      return [
-        reply('相談記録の削除', [deleteDefinition.block({}, { context: h.id })]),
-      ];
+      return [reply('相談記録の削除', [deleteDefinition.block({}, { context: h.id })])];
     }
     throw new UserError('unknown_action', 'この操作には対応していません。', `unknown action ${action.id}`);
   },
@@ -162,7 +193,18 @@ export const rirekiCommand: CommandSpec = {
     if (form.formId === 'rireki:edit') {
       const { patch, reason } = readPatch(ctx, form);
       const saved = await editConsultation(ctx.db, ctx.actor, target, patch, reason, ctx.now);
-      return [reply('相談記録を更新しました', [card('相談記録を更新しました（編集済み）', [{ label: '版', value: `第${saved.version}版` }, { label: '変更された項目', value: saved.changed.map((k) => FIELD_LABELS[k] ?? k).join('、') }], [button('履歴', 'rireki:show', target)])])];
+      return [
+        reply('相談記録を更新しました', [
+          card(
+            '相談記録を更新しました（編集済み）',
+            [
+              { label: '版', value: `第${saved.version}版` },
+              { label: '変更された項目', value: saved.changed.map((k) => FIELD_LABELS[k] ?? k).join('、') },
+            ],
+            [button('履歴', 'rireki:show', target)],
+          ),
+        ]),
+      ];
     }
     if (form.formId === 'rireki:delete') {
       await deleteConsultation(ctx.db, ctx.actor, target, deleteDefinition.parse(form, ctx.now).reason, ctx.now);

@@ -10,7 +10,7 @@ import { countIndicators, INDICATOR_ROLES, INDICATORS, indicatorTargetsOf } from
 import { chartUrls } from '../src/http/outputs/charts';
 
 /** How many fiscal years back 指標 reports (records are kept about as long). */
-export const FISCAL_YEARS_BACK = 10;
+const FISCAL_YEARS_BACK = 10;
 
 /**
  * `shihyo`, `shihyo 2025`, `shihyo 令和7年度`, `shihyo R7`: the fiscal year to report, from
@@ -70,10 +70,17 @@ export const shihyoCommand: CommandSpec = {
       const fields: Field[] = INDICATORS.filter((i) => i.group === g).map((ind) => {
         const v = values.find((x) => x.key === ind.key);
         const mark = v?.met ? '✓' : '⚠';
-        const detail = v?.offices ? `（目標 1事業所あたり${v.target}${ind.unit}以上: ${v.offices.reached}/${v.offices.total}事業所で達成）` : `（目標 ${v?.target}${ind.unit}以上）`;
+        const detail = v?.offices
+          ? `（目標 1事業所あたり${v.target}${ind.unit}以上: ${v.offices.reached}/${v.offices.total}事業所で達成）`
+          : `（目標 ${v?.target}${ind.unit}以上）`;
         return { label: ind.label, value: `${mark} ${v?.value ?? 0}${ind.unit}${detail}` };
       });
-      return card(`${g}の活動指標`, fields, undefined, `${wareki(fy)}（${fy}年4月〜${fy + 1}年3月）${fy === fiscalYearOf(today) ? ' 本日時点' : ''}`);
+      return card(
+        `${g}の活動指標`,
+        fields,
+        undefined,
+        `${wareki(fy)}（${fy}年4月〜${fy + 1}年3月）${fy === fiscalYearOf(today) ? ' 本日時点' : ''}`,
+      );
     });
     // The same numbers as a picture: the year against each target and the trend by month.
     const drawn = indicatorChart(values, fy, ctx.now);
@@ -91,6 +98,15 @@ export const shihyoCommand: CommandSpec = {
         return { label: ind.label, value: v?.value ?? 0, target: v?.target ?? ind.target, unit: ind.unit, met: v?.met ?? false };
       }),
     };
-    return [reply(`${wareki(fy)}の活動指標`, [...cards, ...(chart ? [chart] : []), { type: 'text', text: '集計のみ（個人を特定する情報は含みません）。目標値は管理者が市町村ごとに設定できます。グラフのリンクは24時間有効です。' }])];
+    return [
+      reply(`${wareki(fy)}の活動指標`, [
+        ...cards,
+        ...(chart ? [chart] : []),
+        {
+          type: 'text',
+          text: '集計のみ（個人を特定する情報は含みません）。目標値は管理者が市町村ごとに設定できます。グラフのリンクは24時間有効です。',
+        },
+      ]),
+    ];
   },
 };

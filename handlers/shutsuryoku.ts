@@ -12,7 +12,13 @@ import { personToExport } from '../src/core/export/subject';
 const OFFERS: { format: ExportFormat; label: string; note: string; person: boolean; tenant: boolean }[] = [
   { format: 'pdf', label: '印刷用PDF（A4）', note: 'ページ番号・出力日時・出力者入り。監査や保存用', person: true, tenant: false },
   { format: 'html', label: 'スマートフォンで読む', note: 'ブラウザで開きます（印刷もできます）', person: true, tenant: true },
-  { format: 'csv-sjis', label: 'Excel用CSV（Shift_JIS）', note: 'どのExcelでもそのまま開けます。表せない文字は〓になります', person: true, tenant: true },
+  {
+    format: 'csv-sjis',
+    label: 'Excel用CSV（Shift_JIS）',
+    note: 'どのExcelでもそのまま開けます。表せない文字は〓になります',
+    person: true,
+    tenant: true,
+  },
   { format: 'csv', label: 'Excel用CSV（UTF-8）', note: 'Excel 2016以降。すべての文字をそのまま保存します', person: true, tenant: true },
 ];
 
@@ -27,7 +33,10 @@ async function links(ctx: HandlerContext, scope: 'person' | 'tenant', subjectId:
   return [
     reply(`${what}の出力`, [
       { type: 'links', title: `${what}の出力（あなたにだけ表示）`, links: made },
-      { type: 'text', text: `リンクは${expiresAt ? `${shortDateTime(expiresAt)}まで` : ''}有効で、それぞれ1回限りです。他の人に転送しないでください。出力は監査ログに記録されます。` },
+      {
+        type: 'text',
+        text: `リンクは${expiresAt ? `${shortDateTime(expiresAt)}まで` : ''}有効で、それぞれ1回限りです。他の人に転送しないでください。出力は監査ログに記録されます。`,
+      },
     ]),
   ];
 }
@@ -37,7 +46,8 @@ export const shutsuryokuCommand: CommandSpec = {
   id: 'shutsuryoku',
   aliases: ['出力', 'エクスポート', 'export'],
   label: '出力',
-  description: '支援経過記録（計画・相談記録・旧版・二次相談）を印刷用PDF・スマートフォン用・Excel用CSVで出力します（本人にだけリンクを表示）',
+  description:
+    '支援経過記録（計画・相談記録・旧版・二次相談）を印刷用PDF・スマートフォン用・Excel用CSVで出力します（本人にだけリンクを表示）',
   usage: '出力 C-0012　/　出力 全件（管理者）',
   async onCommand(ctx, cmd) {
     const text = cmd.text.trim();

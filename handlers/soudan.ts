@@ -14,7 +14,7 @@ import { CONSULTATION_KIND_GROUPS, CONTACT_METHODS, LIMITS } from '../src/core/v
 import { defineForm, field, stringValues, type ParseContext } from './forms/define';
 import { jpDate, optionalJpDate } from './form-fields';
 
-export const SOUDAN_FORM = 'soudan:new';
+const SOUDAN_FORM = 'soudan:new';
 
 const KIND_OPTIONS = CONSULTATION_KIND_GROUPS.flatMap((g) => g.kinds.map((k) => ({ value: k, label: `${k}（${g.group}）` })));
 
@@ -27,7 +27,7 @@ const dateWithRule = (label: string, rule: (date: string, today: string) => stri
   });
 
 /** The consultation form, declared once: what is shown and how each field is read. */
-export const soudanDefinition = defineForm({
+const soudanDefinition = defineForm({
   formId: SOUDAN_FORM,
   title: '相談記録',
   submitLabel: '記録する',
@@ -48,10 +48,21 @@ export const soudanDefinition = defineForm({
       schema: () =>
         z.string().superRefine((s, ctx) => {
           if (s === '') ctx.addIssue({ code: 'custom', message: '内容（要約）を入力してください。' });
-          else if ([...s].length > LIMITS.summary) ctx.addIssue({ code: 'custom', message: `内容が長すぎます（${[...s].length}文字）。${LIMITS.summary}文字以内にまとめてください。` });
+          else if ([...s].length > LIMITS.summary)
+            ctx.addIssue({
+              code: 'custom',
+              message: `内容が長すぎます（${[...s].length}文字）。${LIMITS.summary}文字以内にまとめてください。`,
+            });
         }),
     }),
-    minutes: field.number({ label: '対応時間（分）', placeholder: '30', min: 0, max: LIMITS.minutesMax, unit: '分', message: '対応時間は0〜1440の整数（分）で入力してください。' }),
+    minutes: field.number({
+      label: '対応時間（分）',
+      placeholder: '30',
+      min: 0,
+      max: LIMITS.minutesMax,
+      unit: '分',
+      message: '対応時間は0〜1440の整数（分）で入力してください。',
+    }),
     nextAction: field.text({ label: '次の対応', maxLength: LIMITS.nextAction }),
     // A due date in the past is refused like a task in meeting minutes.
     nextActionDue: field.date({ label: '次の対応の期限', schema: dateWithRule('次の対応の期限', pastDueMessage) }),
@@ -69,7 +80,10 @@ export const soudanDefinition = defineForm({
 
 /** The consultation form; `person` may be prefilled (from a case card or `/soudan C-0012`). */
 export function soudanForm(today: string, person = '', errors?: Record<string, string>, values?: FormSubmission['values']): FormBlock {
-  return soudanDefinition.block({ person, occurredOn: today, kind: '', summary: '', minutes: '', nextAction: '', nextActionDue: '', ...stringValues(values) }, { errors });
+  return soudanDefinition.block(
+    { person, occurredOn: today, kind: '', summary: '', minutes: '', nextAction: '', nextActionDue: '', ...stringValues(values) },
+    { errors },
+  );
 }
 
 /**
@@ -85,11 +99,17 @@ async function readForm(ctx: HandlerContext, form: FormSubmission): Promise<NewC
     personId = person?.id ?? null;
     // A person the asker may see but not record about (the 基幹 and a consented person of another
     // office, a grantee): said on the field, with everything typed kept.
-    if (person && 'officeId' in person && !canWritePerson(ctx.actor, { ...person, tenantId: ctx.actor.tenantId })) errors.person = NOT_WRITABLE;
+    if (person && 'officeId' in person && !canWritePerson(ctx.actor, { ...person, tenantId: ctx.actor.tenantId }))
+      errors.person = NOT_WRITABLE;
   }
   if (Object.keys(errors).length > 0) {
     const first = Object.values(errors)[0] ?? '入力内容を確認してください。';
-    throw new UserError('invalid_form', `入力内容を確認してください。${first}`, `invalid soudan form: ${Object.keys(errors).join(',')}`, errors);
+    throw new UserError(
+      'invalid_form',
+      `入力内容を確認してください。${first}`,
+      `invalid soudan form: ${Object.keys(errors).join(',')}`,
+      errors,
+    );
   }
   return {
     personId,
@@ -129,19 +149,27 @@ async function submit(ctx: HandlerContext, form: FormSubmission): Promise<Reply[
   }
   const who = saved.personCode ?? `一般相談（${saved.anonymousLabel}）`;
   const notes: string[] = [];
-  if (saved.offMonth) notes.push('⚠ この日はモニタリング月ではないため、モニタリング実績には数えません。期間の変更が必要な場合は市町村に確認してください。');
+  if (saved.offMonth)
+    notes.push('⚠ この日はモニタリング月ではないため、モニタリング実績には数えません。期間の変更が必要な場合は市町村に確認してください。');
   if (saved.abuseSuspected) notes.push('⚠ 虐待の疑いとして記録しました。虐待防止窓口へ通知されます。');
   const fields = [
     { label: 'ケース', value: who },
     { label: '相談日', value: formatJpDate(input.occurredOn) },
     { label: '方法・種別', value: `${input.method}・${input.kind}` },
   ];
-  if (input.nextAction) fields.push({ label: '次の対応', value: `${input.nextAction}${input.nextActionDue ? `（${formatJpDate(input.nextActionDue)}まで）` : ''}` });
+  if (input.nextAction)
+    fields.push({
+      label: '次の対応',
+      value: `${input.nextAction}${input.nextActionDue ? `（${formatJpDate(input.nextActionDue)}まで）` : ''}`,
+    });
   // A 一般相談 can become a case later, with this record: offered right here.
   const buttons = input.personId
     ? [button('ケースを見る', 'case:show', input.personId)]
     : saved.anonymousLabel
-      ? [button('ケースとして登録', 'riyousha:new', saved.anonymousLabel), button('登録済みのケースに引き継ぐ', 'riyousha:attach', saved.anonymousLabel)]
+      ? [
+          button('ケースとして登録', 'riyousha:new', saved.anonymousLabel),
+          button('登録済みのケースに引き継ぐ', 'riyousha:attach', saved.anonymousLabel),
+        ]
       : undefined;
   const blocks: Reply['blocks'] = [card('相談記録を登録しました', fields, buttons)];
   for (const n of notes) blocks.push({ type: 'text', text: n });
@@ -197,7 +225,8 @@ export const soudanCommand: CommandSpec = {
     throw new UserError('unknown_action', 'この操作には対応していません。', `unknown action ${action.id}`);
   },
   async onForm(ctx, form) {
-    if (form.formId !== SOUDAN_FORM) throw new UserError('unknown_form', 'このフォームには対応していません。', `unknown form ${form.formId}`);
+    if (form.formId !== SOUDAN_FORM)
+      throw new UserError('unknown_form', 'このフォームには対応していません。', `unknown form ${form.formId}`);
     return submit(ctx, form);
   },
 };

@@ -43,13 +43,26 @@ async function myDeadlines(ctx: HandlerContext, note?: string): Promise<Reply[]>
   const attending = await myMeetingsBetween(ctx.db, ctx.actor, ctx.now, until);
   const blocks: Block[] = [...digest.blocks];
   // A meeting with a reminder card above is not listed again.
-  const listed = new Set([...sections.overdue, ...sections.now, ...sections.coming].filter((i) => i.kind === 'meeting').map((i) => i.subjectId));
+  const listed = new Set(
+    [...sections.overdue, ...sections.now, ...sections.coming].filter((i) => i.kind === 'meeting').map((i) => i.subjectId),
+  );
   const mine = attending.filter((m) => !listed.has(m.id));
   if (mine.length > 0) {
-    blocks.push({ type: 'list', title: `出席予定の会議（${MEETING_DAYS}日以内）`, items: mine.map((m) => ({ title: m.title, description: `${shortDateTime(m.startsAt)}${m.place ? `　${m.place}` : ''}` })) });
+    blocks.push({
+      type: 'list',
+      title: `出席予定の会議（${MEETING_DAYS}日以内）`,
+      items: mine.map((m) => ({ title: m.title, description: `${shortDateTime(m.startsAt)}${m.place ? `　${m.place}` : ''}` })),
+    });
   }
   blocks.push({ type: 'text', text: '通知の時刻やお休みの日は「予定 設定」で変えられます。' });
-  await writeAudit(ctx.db, { tenantId: ctx.actor.tenantId, actorStaffId: ctx.actor.staffId, platform: ctx.actor.platform, action: 'view', resourceType: 'reminder_list', detail: { reminders: items.length, meetings: mine.length } });
+  await writeAudit(ctx.db, {
+    tenantId: ctx.actor.tenantId,
+    actorStaffId: ctx.actor.staffId,
+    platform: ctx.actor.platform,
+    action: 'view',
+    resourceType: 'reminder_list',
+    detail: { reminders: items.length, meetings: mine.length },
+  });
   return [{ ...digest, blocks }];
 }
 
@@ -61,9 +74,28 @@ function settingsForm(prefs: StaffPrefs, defaultTime: string, errors?: Record<st
     submitLabel: '保存する',
     errors,
     fields: [
-      { name: 'digestTime', label: '毎朝の通知の時刻（HH:MM）', type: 'text', initial: prefs.digestTime ?? defaultTime, placeholder: '08:30', hint: '営業日（平日・祝日以外）に届きます' },
-      { name: 'quietWeekdays', label: '通知しない曜日（勤務のない曜日）', type: 'multiselect', initial: prefs.quietWeekdays.map(String), options: [1, 2, 3, 4, 5].map((d) => ({ value: String(d), label: `${WEEKDAYS_JA[d]}曜日` })) },
-      { name: 'quietDates', label: '通知しない日（休暇・研修など。カンマ区切り）', type: 'text', initial: prefs.quietDates.join(', '), placeholder: '12/1, 2026-12-2' },
+      {
+        name: 'digestTime',
+        label: '毎朝の通知の時刻（HH:MM）',
+        type: 'text',
+        initial: prefs.digestTime ?? defaultTime,
+        placeholder: '08:30',
+        hint: '営業日（平日・祝日以外）に届きます',
+      },
+      {
+        name: 'quietWeekdays',
+        label: '通知しない曜日（勤務のない曜日）',
+        type: 'multiselect',
+        initial: prefs.quietWeekdays.map(String),
+        options: [1, 2, 3, 4, 5].map((d) => ({ value: String(d), label: `${WEEKDAYS_JA[d]}曜日` })),
+      },
+      {
+        name: 'quietDates',
+        label: '通知しない日（休暇・研修など。カンマ区切り）',
+        type: 'text',
+        initial: prefs.quietDates.join(', '),
+        placeholder: '12/1, 2026-12-2',
+      },
     ],
   };
 }
@@ -74,13 +106,17 @@ async function openSettings(ctx: HandlerContext): Promise<Reply[]> {
 
 async function saveSettings(ctx: HandlerContext, form: Parameters<NonNullable<CommandSpec['onForm']>>[1]): Promise<Reply[]> {
   const errors: Record<string, string> = {};
-  const time = formText(form, 'digestTime').normalize('NFKC').replace(/^(\d):/, '0$1:');
+  const time = formText(form, 'digestTime')
+    .normalize('NFKC')
+    .replace(/^(\d):/, '0$1:');
   if (!isHhmm(time)) errors.digestTime = '時刻は 08:30 のように HH:MM で入力してください。';
   const weekdays = formList(form, 'quietWeekdays').map(Number);
   if (weekdays.some((d) => !Number.isInteger(d) || d < 0 || d > 6)) errors.quietWeekdays = '曜日を選び直してください。';
   const today = jstToday(ctx.now);
   const dates: string[] = [];
-  for (const text of formText(form, 'quietDates').split(/[,、，\s]+/).filter(Boolean)) {
+  for (const text of formText(form, 'quietDates')
+    .split(/[,、，\s]+/)
+    .filter(Boolean)) {
     try {
       dates.push(parseJapaneseDate(text, today));
     } catch (e) {
@@ -88,34 +124,57 @@ async function saveSettings(ctx: HandlerContext, form: Parameters<NonNullable<Co
     }
   }
   if (Object.keys(errors).length > 0) {
-    throw new UserError('invalid_form', `入力内容を確認してください。${Object.values(errors)[0]}`, `invalid yotei settings: ${Object.keys(errors).join(',')}`, errors);
+    throw new UserError(
+      'invalid_form',
+      `入力内容を確認してください。${Object.values(errors)[0]}`,
+      `invalid yotei settings: ${Object.keys(errors).join(',')}`,
+      errors,
+    );
   }
   const quietDates = [...new Set(dates.filter(isIsoDate))].sort();
   await saveMyReminderPrefs(ctx.db, ctx.actor, { digestTime: time, quietWeekdays: weekdays, quietDates });
   const days = weekdays.length > 0 ? weekdays.map((d) => WEEKDAYS_JA[d]).join('・') : 'なし';
-  return [reply('通知の設定を保存しました', [card('通知の設定を保存しました', [
-    { label: '毎朝の通知', value: `${time}（営業日）` },
-    { label: '通知しない曜日', value: days },
-    { label: '通知しない日', value: quietDates.length > 0 ? quietDates.map(formatJpDate).join('、') : 'なし' },
-  ])])];
+  return [
+    reply('通知の設定を保存しました', [
+      card('通知の設定を保存しました', [
+        { label: '毎朝の通知', value: `${time}（営業日）` },
+        { label: '通知しない曜日', value: days },
+        { label: '通知しない日', value: quietDates.length > 0 ? quietDates.map(formatJpDate).join('、') : 'なし' },
+      ]),
+    ]),
+  ];
 }
 
-const ACT_TEXT = { done: '✓ 完了にしました', snoozed: '⏰ 再通知を設定しました', already: 'この予定はすでに完了または取り消し済みです' } as const;
+const ACT_TEXT = {
+  done: '✓ 完了にしました',
+  snoozed: '⏰ 再通知を設定しました',
+  already: 'この予定はすでに完了または取り消し済みです',
+} as const;
 
 async function renderActResult(ctx: HandlerContext, r: ActResult): Promise<Reply[]> {
   if (r.kind === 'needs_record') {
     const today = jstToday(ctx.now);
-    return [reply('実施日を入力して記録してください', [
-      { type: 'text', text: `${r.item.detail}は期限を過ぎています。実際に実施した日付で記録してください（実施月の記録だけがモニタリングとして数えられます）。` },
-      soudanForm(today, r.personCode, undefined, { person: r.personCode, kind: MONITORING_KIND, occurredOn: '' }),
-    ])];
+    return [
+      reply('実施日を入力して記録してください', [
+        {
+          type: 'text',
+          text: `${r.item.detail}は期限を過ぎています。実際に実施した日付で記録してください（実施月の記録だけがモニタリングとして数えられます）。`,
+        },
+        soudanForm(today, r.personCode, undefined, { person: r.personCode, kind: MONITORING_KIND, occurredOn: '' }),
+      ]),
+    ];
   }
   const note = r.kind === 'snoozed' && r.until ? `（${formatJpDate(r.until)}の朝にもう一度お知らせします）` : '';
   const what = `${ACT_TEXT[r.kind]}${note}: ${r.item.title}${r.item.detail ? `（${r.item.detail}）` : ''}`;
   // A 完了 that wrote a record can be taken back from the same message for a few minutes.
-  const undo = r.kind === 'done' && r.consultationId
-    ? card(`${ACT_TEXT.done}`, [{ label: '押し間違いの場合', value: `${UNDO_MINUTES}分以内なら取り消せます（記録も取り消します）` }], [button('取り消す', 'yotei:undo', undoValue(r.item.reminderId, r.consultationId), 'danger')])
-    : null;
+  const undo =
+    r.kind === 'done' && r.consultationId
+      ? card(
+          `${ACT_TEXT.done}`,
+          [{ label: '押し間違いの場合', value: `${UNDO_MINUTES}分以内なら取り消せます（記録も取り消します）` }],
+          [button('取り消す', 'yotei:undo', undoValue(r.item.reminderId, r.consultationId), 'danger')],
+        )
+      : null;
   // One's own reminder: the message pressed on (予定, the morning digest) becomes the updated list,
   // in place where the platform can, so that nothing else on it disappears.
   if (r.recipientId === ctx.actor.staffId) {
@@ -123,7 +182,11 @@ async function renderActResult(ctx: HandlerContext, r: ActResult): Promise<Reply
   }
   // A manager acting on a colleague's reminder (from the escalation message): a new answer; the
   // message with the office's other items stays.
-  return [reply(`${ACT_TEXT[r.kind]}: ${r.item.title}`, [card(`${ACT_TEXT[r.kind]}${note}`, [{ label: r.item.detail || '予定', value: r.item.title }])])];
+  return [
+    reply(`${ACT_TEXT[r.kind]}: ${r.item.title}`, [
+      card(`${ACT_TEXT[r.kind]}${note}`, [{ label: r.item.detail || '予定', value: r.item.title }]),
+    ]),
+  ];
 }
 
 /**
@@ -134,23 +197,40 @@ async function renderActResult(ctx: HandlerContext, r: ActResult): Promise<Reply
 async function doneForm(ctx: HandlerContext, reminderId: string): Promise<Reply[] | null> {
   const row = await reminderForActor(ctx.db, ctx.actor, reminderId);
   const today = jstToday(ctx.now);
-  if (row.kind !== 'monitoring' || (row.status !== 'open' && row.status !== 'snoozed') || monthOf(row.dueOn) !== monthOf(today)) return null;
+  if (row.kind !== 'monitoring' || (row.status !== 'open' && row.status !== 'snoozed') || monthOf(row.dueOn) !== monthOf(today))
+    return null;
   return [doneFormReply(row.id, today)];
 }
 
 function doneFormReply(reminderId: string, today: string, values?: Record<string, string | string[] | undefined>): Reply {
   const v = (name: string, fallback: string) => (typeof values?.[name] === 'string' ? (values[name] as string) : fallback);
-  return reply('モニタリングの実施を記録', [{
-    type: 'form',
-    formId: DONE_FORM,
-    title: 'モニタリングの実施',
-    submitLabel: '完了にする',
-    context: reminderId,
-    fields: [
-      { name: 'occurredOn', label: '実施日', type: 'date', required: true, initial: v('occurredOn', today), hint: 'モニタリング月の日付（例: 今日 / 12/3 / 令和8年12月3日）' },
-      { name: 'method', label: '方法', type: 'select', required: true, initial: v('method', '訪問'), options: CONTACT_METHODS.map((m) => ({ value: m, label: m })) },
-    ],
-  }]);
+  return reply('モニタリングの実施を記録', [
+    {
+      type: 'form',
+      formId: DONE_FORM,
+      title: 'モニタリングの実施',
+      submitLabel: '完了にする',
+      context: reminderId,
+      fields: [
+        {
+          name: 'occurredOn',
+          label: '実施日',
+          type: 'date',
+          required: true,
+          initial: v('occurredOn', today),
+          hint: 'モニタリング月の日付（例: 今日 / 12/3 / 令和8年12月3日）',
+        },
+        {
+          name: 'method',
+          label: '方法',
+          type: 'select',
+          required: true,
+          initial: v('method', '訪問'),
+          options: CONTACT_METHODS.map((m) => ({ value: m, label: m })),
+        },
+      ],
+    },
+  ]);
 }
 
 async function submitDone(ctx: HandlerContext, form: Parameters<NonNullable<CommandSpec['onForm']>>[1]): Promise<Reply[]> {
@@ -167,7 +247,12 @@ async function submitDone(ctx: HandlerContext, form: Parameters<NonNullable<Comm
   const method = formText(form, 'method');
   if (!(CONTACT_METHODS as readonly string[]).includes(method)) errors.method = '方法を選んでください。';
   if (Object.keys(errors).length > 0) {
-    throw new UserError('invalid_form', `入力内容を確認してください。${Object.values(errors)[0]}`, `invalid done form: ${Object.keys(errors).join(',')}`, errors);
+    throw new UserError(
+      'invalid_form',
+      `入力内容を確認してください。${Object.values(errors)[0]}`,
+      `invalid done form: ${Object.keys(errors).join(',')}`,
+      errors,
+    );
   }
   return renderActResult(ctx, await completeReminder(ctx.db, ctx.actor, form.context ?? '', ctx.now, { occurredOn, method }));
 }
@@ -189,7 +274,9 @@ export const yoteiCommand: CommandSpec = {
     const tenant = await tenantSettings(ctx);
     switch (action.id) {
       case 'yotei:done':
-        return (await doneForm(ctx, action.value)) ?? renderActResult(ctx, await completeReminder(ctx.db, ctx.actor, action.value, ctx.now));
+        return (
+          (await doneForm(ctx, action.value)) ?? renderActResult(ctx, await completeReminder(ctx.db, ctx.actor, action.value, ctx.now))
+        );
       case 'yotei:undo': {
         await undoCompletion(ctx.db, ctx.actor, action.value, ctx.now);
         return (await myDeadlines(ctx, '↩ 完了を取り消しました（記録も取り消しました）。')).map((x) => ({ ...x, replaceOriginal: true }));
@@ -207,7 +294,8 @@ export const yoteiCommand: CommandSpec = {
   },
   async onForm(ctx, form) {
     if (form.formId === DONE_FORM) return submitDone(ctx, form);
-    if (form.formId !== SETTINGS_FORM) throw new UserError('unknown_form', 'このフォームには対応していません。', `unknown form ${form.formId}`);
+    if (form.formId !== SETTINGS_FORM)
+      throw new UserError('unknown_form', 'このフォームには対応していません。', `unknown form ${form.formId}`);
     return saveSettings(ctx, form);
   },
 };

@@ -81,7 +81,8 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     await clock.refresh();
     const now = () => clock.now();
     // The shared simulated clock is re-read here too, for processes that run no scheduler.
-    const clockTimer = config.SCHEDULER_CLOCK === 'database' && !opts.now ? setInterval(() => void clock.refresh().catch(() => {}), 1000) : null;
+    const clockTimer =
+      config.SCHEDULER_CLOCK === 'database' && !opts.now ? setInterval(() => void clock.refresh().catch(() => {}), 1000) : null;
     clockTimer?.unref();
     // The fictional demo tenant: with the embedded server, never by default in production.
     const seedWanted = config.DEMO_DATA === 'on' || (config.DEMO_DATA === 'auto' && embedded !== null && config.NODE_ENV !== 'production');
@@ -97,7 +98,9 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     // Metrics (Prometheus): route, command, platform and outcome labels only, never personal data.
     databaseGauges(async () => {
       const [outbox, connections] = await Promise.all([
-        database.sql<{ status: string; platform: string; n: number }[]>`select status, coalesce(platform, 'unrouted') as platform, count(*)::int as n
+        database.sql<
+          { status: string; platform: string; n: number }[]
+        >`select status, coalesce(platform, 'unrouted') as platform, count(*)::int as n
           from deliveries where status in ('pending', 'dead') group by 1, 2`,
         database.sql<{ app: string; n: number }[]>`select coalesce(nullif(application_name, ''), 'other') as app, count(*)::int as n
           from pg_stat_activity where datname = current_database() group by 1`,
@@ -109,7 +112,8 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
       path: '/metrics',
       handler: async (req) => {
         const auth = req.headers.authorization;
-        if (config.METRICS_TOKEN && !(typeof auth === 'string' && safeEqual(auth, `Bearer ${config.METRICS_TOKEN}`))) return text(401, 'unauthorized');
+        if (config.METRICS_TOKEN && !(typeof auth === 'string' && safeEqual(auth, `Bearer ${config.METRICS_TOKEN}`)))
+          return text(401, 'unauthorized');
         return { status: 200, headers: { 'content-type': METRICS_CONTENT_TYPE }, body: await metricsText() };
       },
     });
@@ -124,7 +128,8 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
       },
     });
     // No login: loopback only, and never by default in production (LOCAL_CHAT=on there says so).
-    const localChat = config.LOCAL_CHAT === 'on' || (config.LOCAL_CHAT === 'auto' && isLoopback(config.HOST) && config.NODE_ENV !== 'production');
+    const localChat =
+      config.LOCAL_CHAT === 'on' || (config.LOCAL_CHAT === 'auto' && isLoopback(config.HOST) && config.NODE_ENV !== 'production');
     if (localChat && !isLoopback(config.HOST)) {
       throw new Error('LOCAL_CHAT=on needs a loopback HOST: the local chat has no login');
     }
@@ -140,8 +145,11 @@ export async function startApp(config: Config, opts: { now?: () => Date } = {}):
     mountWebForm(http, { db: database.db, registry, config, now });
     mountExport(http, { db: database.db, config, now });
     const anchors = { ...anchorSettingsOf(config), intervalMs: config.AUDIT_ANCHOR_INTERVAL_MS };
-    if (config.SCHEDULER && !anchors.key) log.warn('AUDIT_ANCHOR_KEY is not set: no audit anchors are written, so audit:verify cannot detect a re-hashed chain');
-    const scheduler = config.SCHEDULER ? await startScheduler({ url, senders, settings: schedulerSettingsOf(config), clock, anchors }) : null;
+    if (config.SCHEDULER && !anchors.key)
+      log.warn('AUDIT_ANCHOR_KEY is not set: no audit anchors are written, so audit:verify cannot detect a re-hashed chain');
+    const scheduler = config.SCHEDULER
+      ? await startScheduler({ url, senders, settings: schedulerSettingsOf(config), clock, anchors })
+      : null;
 
     const addr = await http.listen(config.PORT, config.HOST);
     const shownHost = addr.address.includes(':') ? `[${addr.address}]` : addr.address;

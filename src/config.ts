@@ -1,14 +1,11 @@
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])
-  .transform((v) => ['true', '1', 'on', 'yes'].includes(v));
+const bool = z.enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no']).transform((v) => ['true', '1', 'on', 'yes'].includes(v));
 const optionalText = z.string().trim().min(1).optional();
-const url = (example: string) =>
-  z.url({ message: `must be a URL such as ${example}` });
+const url = (example: string) => z.url({ message: `must be a URL such as ${example}` });
 
 /** Every environment variable the bot reads, validated once. `.env.example` documents each. */
-export const configSchema = z.object({
+const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -69,11 +66,14 @@ export const configSchema = z.object({
   LINEWORKS_PRIVATE_KEY: optionalText,
   LINEWORKS_DOMAIN_ID: optionalText,
   LINEWORKS_API_URL: url('https://www.worksapis.com/v1.0').default('https://www.worksapis.com/v1.0'),
-  LINEWORKS_AUTH_URL: url('https://auth.worksmobile.com/oauth2/v2.0/token').default(
-    'https://auth.worksmobile.com/oauth2/v2.0/token',
-  ),
+  LINEWORKS_AUTH_URL: url('https://auth.worksmobile.com/oauth2/v2.0/token').default('https://auth.worksmobile.com/oauth2/v2.0/token'),
   /** Requests per minute per API per domain: 240 on Standard/Advanced, 60 on the free plan. */
-  LINEWORKS_RATE_PER_MIN: z.coerce.number({ message: 'must be a number such as 240 (60 on the free plan)' }).int().min(1).max(10_000).default(240),
+  LINEWORKS_RATE_PER_MIN: z.coerce
+    .number({ message: 'must be a number such as 240 (60 on the free plan)' })
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(240),
 
   LINE_CHANNEL_SECRET: optionalText,
   LINE_CHANNEL_ACCESS_TOKEN: optionalText,

@@ -40,14 +40,52 @@ export function safeText(value: string): string | undefined {
 /** Classes whose message quotes their input (JSON text, a failed query and its params, values). */
 const MESSAGE_QUOTES_INPUT = new Set(['SyntaxError', 'ZodError', 'DrizzleQueryError', 'PostgresError']);
 
-const STATEMENT_KINDS = new Set(['select', 'insert', 'update', 'delete', 'with', 'merge', 'copy', 'begin', 'commit', 'rollback', 'savepoint', 'release', 'set', 'lock', 'listen', 'notify', 'call', 'create', 'alter', 'drop', 'truncate', 'grant', 'revoke', 'do', 'values', 'explain', 'prepare', 'execute', 'declare', 'fetch', 'close', 'vacuum', 'analyze']);
+const STATEMENT_KINDS = new Set([
+  'select',
+  'insert',
+  'update',
+  'delete',
+  'with',
+  'merge',
+  'copy',
+  'begin',
+  'commit',
+  'rollback',
+  'savepoint',
+  'release',
+  'set',
+  'lock',
+  'listen',
+  'notify',
+  'call',
+  'create',
+  'alter',
+  'drop',
+  'truncate',
+  'grant',
+  'revoke',
+  'do',
+  'values',
+  'explain',
+  'prepare',
+  'execute',
+  'declare',
+  'fetch',
+  'close',
+  'vacuum',
+  'analyze',
+]);
 
 /**
  * The kind of a statement and the first table (or function) it names, from its text: keywords
  * and identifiers only, so nothing of a value can come out (identifiers are [a-z0-9_.]).
  */
 export function statementName(query: string): string | undefined {
-  const text = query.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ').trim().toLowerCase();
+  const text = query
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .trim()
+    .toLowerCase();
   const kind = /^[a-z]+/.exec(text)?.[0];
   if (!kind || !STATEMENT_KINDS.has(kind)) return undefined;
   const ident = '"?([a-z_][a-z0-9_]{0,62}(?:"?\\."?[a-z_][a-z0-9_]{0,62})?)"?';
@@ -59,7 +97,10 @@ export function statementName(query: string): string | undefined {
 
 function frames(stack: unknown): string | undefined {
   if (typeof stack !== 'string') return undefined;
-  const lines = stack.split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 15);
+  const lines = stack
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l))
+    .slice(0, 15);
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
@@ -162,8 +203,6 @@ export const log = pino(
   },
   destination,
 );
-
-export type Logger = typeof log;
 
 let levelBefore = '';
 

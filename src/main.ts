@@ -5,7 +5,7 @@ import { log } from './log';
 
 /** Entry point: configuration → database → HTTP → (platforms, scheduler); graceful shutdown. */
 async function main(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (e) {

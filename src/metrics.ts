@@ -5,7 +5,7 @@
  */
 import client from 'prom-client';
 
-export const registry = new client.Registry();
+const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry, prefix: 'soudan_' });
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -60,10 +60,22 @@ export const WEBHOOK_ROUTES = new Set(['/slack/events', '/line/webhook', '/linew
  * database's connections by application name (the pools of every instance). `read` runs the
  * queries; a failing read leaves the gauges as they were.
  */
-const outboxGauge = new client.Gauge({ name: 'soudan_outbox_deliveries', help: 'Outbox rows by status (pending, dead) and platform', labelNames: ['status', 'platform'] as const, registers: [registry] });
-const connectionsGauge = new client.Gauge({ name: 'soudan_db_connections', help: "This database's connections by application name", labelNames: ['application'] as const, registers: [registry] });
+const outboxGauge = new client.Gauge({
+  name: 'soudan_outbox_deliveries',
+  help: 'Outbox rows by status (pending, dead) and platform',
+  labelNames: ['status', 'platform'] as const,
+  registers: [registry],
+});
+const connectionsGauge = new client.Gauge({
+  name: 'soudan_db_connections',
+  help: "This database's connections by application name",
+  labelNames: ['application'] as const,
+  registers: [registry],
+});
 
-export function databaseGauges(read: () => Promise<{ outbox: { status: string; platform: string; n: number }[]; connections: { app: string; n: number }[] }>): void {
+export function databaseGauges(
+  read: () => Promise<{ outbox: { status: string; platform: string; n: number }[]; connections: { app: string; n: number }[] }>,
+): void {
   current = async () => {
     const r = await read();
     outboxGauge.reset();

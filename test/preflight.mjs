@@ -84,7 +84,9 @@ function hasJapaneseFont(dirs = overrideList('SOUDAN_PREFLIGHT_FONT_DIRS')) {
     if (r.status === 0) return r.stdout.trim() !== '';
   }
   const home = env.HOME ?? '';
-  return ['/usr/share/fonts', '/usr/local/share/fonts', path.join(home, '.local/share/fonts'), path.join(home, '.fonts')].some((d) => hasJaFontFile(d));
+  return ['/usr/share/fonts', '/usr/local/share/fonts', path.join(home, '.local/share/fonts'), path.join(home, '.fonts')].some((d) =>
+    hasJaFontFile(d),
+  );
 }
 
 /** Why this process cannot install Debian packages, or null when it can. */
@@ -118,7 +120,9 @@ function aptGet(args) {
   });
   if (r.status === 0) return true;
   const said = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-  console.error(`${PREFIX} apt-get ${args[0]} failed${r.error ? ` (${r.error.message})` : ` with exit code ${r.status}`}${said ? `:\n${said}` : ''}`);
+  console.error(
+    `${PREFIX} apt-get ${args[0]} failed${r.error ? ` (${r.error.message})` : ` with exit code ${r.status}`}${said ? `:\n${said}` : ''}`,
+  );
   return false;
 }
 

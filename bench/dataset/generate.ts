@@ -3,8 +3,20 @@ import { jstToday } from '../../src/core/calendar/jst';
 import { copyInto, type CopyConnection } from './copy';
 import { buildLayout, type Scale } from './layout';
 import {
-  CONSULTATION_COLUMNS, consultationRows, COUNTER_COLUMNS, counterRows, OFFICE_COLUMNS, officeRows, PERSON_COLUMNS,
-  personRows, PLAN_COLUMNS, planRows, STAFF_COLUMNS, staffRows, TENANT_COLUMNS, tenantRows,
+  CONSULTATION_COLUMNS,
+  consultationRows,
+  COUNTER_COLUMNS,
+  counterRows,
+  OFFICE_COLUMNS,
+  officeRows,
+  PERSON_COLUMNS,
+  personRows,
+  PLAN_COLUMNS,
+  planRows,
+  STAFF_COLUMNS,
+  staffRows,
+  TENANT_COLUMNS,
+  tenantRows,
 } from './rows';
 
 export interface GenerateOptions {
@@ -101,7 +113,11 @@ export async function generateDataset(sql: postgres.Sql, opts: GenerateOptions):
       await copy(b, 'service_plans', PLAN_COLUMNS, planRows(layout, seed, today));
     };
     const consultations = () =>
-      Promise.all(rest.map((conn, part) => copy(conn, 'consultations', CONSULTATION_COLUMNS, consultationRows(layout, seed, today, part, CONSULTATION_STREAMS))));
+      Promise.all(
+        rest.map((conn, part) =>
+          copy(conn, 'consultations', CONSULTATION_COLUMNS, consultationRows(layout, seed, today, part, CONSULTATION_STREAMS)),
+        ),
+      );
     // Without the trigger bypass, foreign keys need persons before their consultations.
     if (stats.fastLoad) await step('persons, plans, consultations', () => Promise.all([personsAndPlans(), consultations()]));
     else {
@@ -113,21 +129,25 @@ export async function generateDataset(sql: postgres.Sql, opts: GenerateOptions):
   }
 
   await step('build indexes', async () => {
-    const conns = await Promise.all([0, 1].map(async () => {
-      const c = await sql.reserve();
-      await c`set maintenance_work_mem = '1GB'`;
-      return c;
-    }));
+    const conns = await Promise.all(
+      [0, 1].map(async () => {
+        const c = await sql.reserve();
+        await c`set maintenance_work_mem = '1GB'`;
+        return c;
+      }),
+    );
     try {
       // Two builders at once (one per core); each index is built in one sorted pass.
       const queue = [...indexes];
-      await Promise.all(conns.map(async (c) => {
-        for (let ix = queue.shift(); ix; ix = queue.shift()) {
-          const s = performance.now();
-          await c.unsafe(ix.def);
-          log(`  ${ix.name}: ${((performance.now() - s) / 1000).toFixed(1)} s`);
-        }
-      }));
+      await Promise.all(
+        conns.map(async (c) => {
+          for (let ix = queue.shift(); ix; ix = queue.shift()) {
+            const s = performance.now();
+            await c.unsafe(ix.def);
+            log(`  ${ix.name}: ${((performance.now() - s) / 1000).toFixed(1)} s`);
+          }
+        }),
+      );
     } finally {
       for (const c of conns) c.release();
     }

@@ -73,7 +73,11 @@ export function buildLayout(scale: Scale, seed: number): Layout {
     o++;
     const n = counselingPerTenant[ti] ?? 1;
     // Offices of one town differ in size: weights 0.5–1.5.
-    const sizes = apportion(tenantPersons[ti] ?? 0, Array.from({ length: n }, () => 0.5 + rng.next()), 0);
+    const sizes = apportion(
+      tenantPersons[ti] ?? 0,
+      Array.from({ length: n }, () => 0.5 + rng.next()),
+      0,
+    );
     for (let k = 0; k < n; k++, o++) {
       officeTenant[o] = ti;
       officePersons.push(sizes[k] ?? 0);

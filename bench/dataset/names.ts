@@ -66,5 +66,4 @@ export const SUMMARIES = [
   '地域移行に向けて病院のケースワーカーと打合せ。',
 ];
 
-
 export const DISABILITY_CATEGORIES = ['身体', '知的', '精神', '発達', '難病', '児童'] as const;

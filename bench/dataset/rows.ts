@@ -8,7 +8,10 @@ import { DISABILITY_CATEGORIES, FAMILY_NAMES, GIVEN_NAMES, SUMMARIES, type NameP
 import { Prng, WeightedPicker, apportion } from './prng';
 
 /** Family names on a Zipf-like curve; given names evenly. */
-const familyPicker = new WeightedPicker(FAMILY_NAMES, FAMILY_NAMES.map((_, i) => 1 / (i + 3)));
+const familyPicker = new WeightedPicker(
+  FAMILY_NAMES,
+  FAMILY_NAMES.map((_, i) => 1 / (i + 3)),
+);
 
 export const TENANT_COLUMNS = ['id', 'code', 'name', 'settings'] as const;
 export function* tenantRows(layout: Layout): Generator<string> {
@@ -68,8 +71,23 @@ export function personName(seed: number, p: number): { family: NamePart; given: 
 }
 
 export const PERSON_COLUMNS = [
-  'id', 'tenant_id', 'code', 'office_id', 'counselor_id', 'family_name', 'given_name', 'family_kana', 'given_kana',
-  'search_text', 'birth_date', 'disability_categories', 'recipient_number', 'consent_kikan', 'consent_recorded_at', 'created_at', 'updated_at',
+  'id',
+  'tenant_id',
+  'code',
+  'office_id',
+  'counselor_id',
+  'family_name',
+  'given_name',
+  'family_kana',
+  'given_kana',
+  'search_text',
+  'birth_date',
+  'disability_categories',
+  'recipient_number',
+  'consent_kikan',
+  'consent_recorded_at',
+  'created_at',
+  'updated_at',
 ] as const;
 export function* personRows(layout: Layout, seed: number, today: string): Generator<string> {
   const rng = new Prng(seed ^ 0x9e37);
@@ -103,7 +121,16 @@ export function* personRows(layout: Layout, seed: number, today: string): Genera
 
 const FREQUENCIES = [1, 3, 3, 3, 6, 6, 6, 6, 12, 1] as const;
 export const PLAN_COLUMNS = [
-  'id', 'tenant_id', 'person_id', 'period_start', 'period_end', 'frequency_months', 'certificate_end', 'count_from', 'created_at', 'updated_at',
+  'id',
+  'tenant_id',
+  'person_id',
+  'period_start',
+  'period_end',
+  'frequency_months',
+  'certificate_end',
+  'count_from',
+  'created_at',
+  'updated_at',
 ] as const;
 /** One active plan per person; 支給決定 periods start on the 1st of one of the last 12 months. */
 export function* planRows(layout: Layout, seed: number, today: string): Generator<string> {
@@ -133,8 +160,21 @@ export function* planRows(layout: Layout, seed: number, today: string): Generato
 }
 
 export const CONSULTATION_COLUMNS = [
-  'id', 'tenant_id', 'office_id', 'staff_id', 'person_id', 'anonymous_label', 'occurred_on', 'method', 'kind',
-  'summary', 'minutes', 'next_action', 'next_action_due', 'created_at', 'updated_at',
+  'id',
+  'tenant_id',
+  'office_id',
+  'staff_id',
+  'person_id',
+  'anonymous_label',
+  'occurred_on',
+  'method',
+  'kind',
+  'summary',
+  'minutes',
+  'next_action',
+  'next_action_due',
+  'created_at',
+  'updated_at',
 ] as const;
 const KINDS_WEIGHTED = [...CONSULTATION_KINDS, MONITORING_KIND, MONITORING_KIND, MONITORING_KIND];
 

@@ -13,7 +13,15 @@ export function auditAppend(sql: postgres.Sql, row: Parameters<typeof auditAppen
 /** The `audit_append(…)` call alone, to put in a statement that also reads. */
 export function auditAppendCall(
   sql: postgres.Sql,
-  row: { tenantId: string; actorStaffId: string | null; platform: string | null; action: string; resourceType: string; resourceId: string | null; detail: Record<string, unknown> },
+  row: {
+    tenantId: string;
+    actorStaffId: string | null;
+    platform: string | null;
+    action: string;
+    resourceType: string;
+    resourceId: string | null;
+    detail: Record<string, unknown>;
+  },
 ) {
   const at = new Date();
   const { head, tail } = chainJsonParts({ ...row, at });

@@ -63,7 +63,15 @@ async function bareRound(url: string, schema: string, n: number, rate: number, s
   let done = 0;
   const sentAt = new Map<number, number>();
   const latency = new Latencies();
-  const options = { batchSize: BATCH, burstWhenBatchFull: true, localConcurrency: WORKERS, perJobResults: true, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5, heartbeatRefreshSeconds: 3 } as const;
+  const options = {
+    batchSize: BATCH,
+    burstWhenBatchFull: true,
+    localConcurrency: WORKERS,
+    perJobResults: true,
+    pollingIntervalSeconds: 0.5,
+    notifyPollingIntervalSeconds: 0.5,
+    heartbeatRefreshSeconds: 3,
+  } as const;
   await boss.work<{ n: number; probe?: boolean }, unknown, typeof options>('bare', options, async (jobs) => {
     const now = performance.now();
     for (const j of jobs) {
@@ -75,7 +83,11 @@ async function bareRound(url: string, schema: string, n: number, rate: number, s
     return jobs.map((j) => ({ id: j.id, status: 'completed' as const }));
   });
   const t0 = performance.now();
-  for (let i = 0; i < n; i += 1000) await boss.insert('bare', Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({ data: { n: i + k } })));
+  for (let i = 0; i < n; i += 1000)
+    await boss.insert(
+      'bare',
+      Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({ data: { n: i + k } })),
+    );
   await until('bare jobs', () => done >= n);
   const throughput = n / ((performance.now() - t0) / 1000);
   const probes = await openLoop(rate, seconds, async (i) => {
@@ -89,11 +101,17 @@ async function bareRound(url: string, schema: string, n: number, rate: number, s
 
 async function oursRound(url: string, tag: string, n: number, rate: number, seconds: number) {
   const database = connect(url, { max: 4, applicationName: 'bench-queue' });
-  const [t] = await database.sql<{ id: string }[]>`insert into tenants (code, name) values (${`queue-${tag}`}, '架空市（キュー）') returning id`;
-  const [o] = await database.sql<{ id: string }[]>`insert into offices (tenant_id, name, kind) values (${t!.id}, '架空事業所', 'tokutei') returning id`;
+  const [t] = await database.sql<
+    { id: string }[]
+  >`insert into tenants (code, name) values (${`queue-${tag}`}, '架空市（キュー）') returning id`;
+  const [o] = await database.sql<
+    { id: string }[]
+  >`insert into offices (tenant_id, name, kind) values (${t!.id}, '架空事業所', 'tokutei') returning id`;
   const staffIds: string[] = [];
   for (let i = 0; i < 50; i++) {
-    const [s] = await database.sql<{ id: string }[]>`insert into staff (tenant_id, office_id, name, roles) values (${t!.id}, ${o!.id}, ${`職員${i}`}, '{counselor}') returning id`;
+    const [s] = await database.sql<
+      { id: string }[]
+    >`insert into staff (tenant_id, office_id, name, roles) values (${t!.id}, ${o!.id}, ${`職員${i}`}, '{counselor}') returning id`;
     staffIds.push(s!.id);
     await database.sql`insert into chat_accounts (tenant_id, staff_id, platform, workspace_id, user_id) values (${t!.id}, ${s!.id}, 'slack', ${`TQ${tag}`}, ${`UQ${tag}${i}`})`;
   }
@@ -114,7 +132,17 @@ async function oursRound(url: string, tag: string, n: number, rate: number, seco
   const scheduler = await startScheduler({
     url,
     senders,
-    settings: { planIntervalMs: 3_600_000, syncIntervalMs: 0, maxAttempts: 3, retryBaseMs: 100, retryMaxMs: 1000, concurrencyPerPlatform: 64, workers: WORKERS, batchSize: BATCH, clock: 'system' },
+    settings: {
+      planIntervalMs: 3_600_000,
+      syncIntervalMs: 0,
+      maxAttempts: 3,
+      retryBaseMs: 100,
+      retryMaxMs: 1000,
+      concurrencyPerPlatform: 64,
+      workers: WORKERS,
+      batchSize: BATCH,
+      clock: 'system',
+    },
   });
   const payload = JSON.stringify(textReply('ベンチマークの通知です。', 'dm'));
   try {
@@ -141,7 +169,15 @@ async function oursRound(url: string, tag: string, n: number, rate: number, seco
   }
 }
 
-export async function runQueueComparison(o: { url: string; admin: postgres.Sql; rounds: number; jobs?: number; rate?: number; probeSeconds?: number; log?: (l: string) => void }) {
+export async function runQueueComparison(o: {
+  url: string;
+  admin: postgres.Sql;
+  rounds: number;
+  jobs?: number;
+  rate?: number;
+  probeSeconds?: number;
+  log?: (l: string) => void;
+}) {
   const n = o.jobs ?? 5_000;
   const rate = o.rate ?? 50;
   const probeSeconds = o.probeSeconds ?? 5;
@@ -159,7 +195,9 @@ export async function runQueueComparison(o: { url: string; admin: postgres.Sql; 
   const loads: string[] = [];
   try {
     await runMigrations(url);
-    log(`\nqueue: ours vs bare pg-boss, ${o.rounds} rounds of ${n.toLocaleString('en')} jobs each, then ${rate}/s for ${probeSeconds} s one at a time`);
+    log(
+      `\nqueue: ours vs bare pg-boss, ${o.rounds} rounds of ${n.toLocaleString('en')} jobs each, then ${rate}/s for ${probeSeconds} s one at a time`,
+    );
     for (let round = 0; round < o.rounds; round++) {
       loads.push(loadNow());
       for (const side of round % 2 === 0 ? (['bare', 'ours'] as const) : (['ours', 'bare'] as const)) {
@@ -167,13 +205,17 @@ export async function runQueueComparison(o: { url: string; admin: postgres.Sql; 
           const r = await bareRound(url, `pgboss_bare_${round}`, n, rate, probeSeconds);
           bare.throughput.push(r.throughput);
           for (const v of r.latency.values()) bare.latency.add(v);
-          log(`  round ${round + 1} bare    ${r.throughput.toFixed(0)} jobs/s, enqueue→start p50 ${ms(r.latency.summary().p50)} p99 ${ms(r.latency.summary().p99)} ms`);
+          log(
+            `  round ${round + 1} bare    ${r.throughput.toFixed(0)} jobs/s, enqueue→start p50 ${ms(r.latency.summary().p50)} p99 ${ms(r.latency.summary().p99)} ms`,
+          );
         } else {
           const r = await oursRound(url, `${Date.now().toString(36)}${round}`, n, rate, probeSeconds);
           ours.throughput.push(r.throughput);
           ours.duplicates += r.duplicates;
           for (const v of r.latency.values()) ours.latency.add(v);
-          log(`  round ${round + 1} ours    ${r.throughput.toFixed(0)} jobs/s, enqueue→start p50 ${ms(r.latency.summary().p50)} p99 ${ms(r.latency.summary().p99)} ms`);
+          log(
+            `  round ${round + 1} ours    ${r.throughput.toFixed(0)} jobs/s, enqueue→start p50 ${ms(r.latency.summary().p50)} p99 ${ms(r.latency.summary().p99)} ms`,
+          );
         }
       }
     }
@@ -187,8 +229,24 @@ export async function runQueueComparison(o: { url: string; admin: postgres.Sql; 
   // Each round's two runs ran back to back: the median of the rounds' ratios.
   const paired = median(ours.throughput.map((x, i) => x / (bare.throughput[i] ?? Number.NaN)));
   const ratios: RatioRecord[] = [
-    { what: 'delivery queue throughput vs bare pg-boss', measure: "jobs/s (medians of rounds); ratio: median of the rounds' ratios", product: ot, floor: bt, ratio: paired, target: '≥ 0.7×', met: paired >= 0.7 },
-    { what: `enqueue → start at ${rate}/s vs bare pg-boss`, measure: 'p99 ms, all rounds pooled', product: ol.p99, floor: bl.p99, ratio: ol.p99 / bl.p99, target: '≤ 3×', met: ol.p99 / bl.p99 <= 3 },
+    {
+      what: 'delivery queue throughput vs bare pg-boss',
+      measure: "jobs/s (medians of rounds); ratio: median of the rounds' ratios",
+      product: ot,
+      floor: bt,
+      ratio: paired,
+      target: '≥ 0.7×',
+      met: paired >= 0.7,
+    },
+    {
+      what: `enqueue → start at ${rate}/s vs bare pg-boss`,
+      measure: 'p99 ms, all rounds pooled',
+      product: ol.p99,
+      floor: bl.p99,
+      ratio: ol.p99 / bl.p99,
+      target: '≤ 3×',
+      met: ol.p99 / bl.p99 <= 3,
+    },
   ];
   for (const r of ratios) log(`${r.what}: ${r.ratio.toFixed(2)}×`);
   const body = [

@@ -21,13 +21,18 @@ export async function floorSearch(sql: postgres.Sql, actor: Actor, query: string
   const granted = hasScope(actor, 'person', 'search', 'granted');
   const scope = sql`p.tenant_id = ${actor.tenantId} and p.deleted_at is null and (p.office_id = ${actor.officeId}
     ${kikan ? sql`or p.consent_kikan` : sql``}
-    ${granted ? sql`or exists (select 1 from access_grants g where g.tenant_id = ${actor.tenantId} and g.staff_id = ${actor.staffId}
-      and g.person_id = p.id and g.kind = 'granted' and g.revoked_at is null and g.expires_at > ${now})` : sql``})`;
+    ${
+      granted
+        ? sql`or exists (select 1 from access_grants g where g.tenant_id = ${actor.tenantId} and g.staff_id = ${actor.staffId}
+      and g.person_id = p.id and g.kind = 'granted' and g.revoked_at is null and g.expires_at > ${now})`
+        : sql``
+    })`;
   const cols = sql`p.id, p.code, p.family_name, p.given_name, p.family_kana, p.given_kana, p.office_id, p.consent_kikan`;
   let hits: { id: string }[] = [];
   let fuzzy = false;
   const code = CODE_PATTERN.exec(q);
-  if (code) hits = await sql<{ id: string }[]>`select ${cols} from persons p where ${scope} and p.code = ${caseCode(Number(code[1]))} limit 8`;
+  if (code)
+    hits = await sql<{ id: string }[]>`select ${cols} from persons p where ${scope} and p.code = ${caseCode(Number(code[1]))} limit 8`;
   const text = code ? q : (romajiToHiragana(query) ?? q);
   if (hits.length === 0) {
     hits = await sql<{ id: string }[]>`select ${cols} from persons p where ${scope} and p.search_text like ${like(text)}

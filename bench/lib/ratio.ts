@@ -22,7 +22,11 @@ export function machineNow(): string {
   return `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${loadNow()}`;
 }
 
-export const loadNow = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+export const loadNow = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
 
 function merge(into: Side, r: Side): void {
   for (const v of r.latencies.values()) into.latencies.add(v);
@@ -58,7 +62,9 @@ export async function interleavedLoops(opts: {
       merge(side === 'product' ? product : floor, r);
       const s = r.latencies.summary();
       pair[side] = s;
-      opts.log?.(`  round ${round + 1} ${side.padEnd(7)} n=${s.count} p50 ${ms(s.p50)} ms p99 ${ms(s.p99)} ms errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}`);
+      opts.log?.(
+        `  round ${round + 1} ${side.padEnd(7)} n=${s.count} p50 ${ms(s.p50)} ms p99 ${ms(s.p99)} ms errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}`,
+      );
     }
     if (pair.product && pair.floor) pairs.push({ product: pair.product, floor: pair.floor });
   }
@@ -76,9 +82,17 @@ export const median = (xs: number[]) => {
  * figure over the same round's floor figure (they ran back to back), the median of those
  * ratios; with the medians of each side's round figures to show.
  */
-export function pairedRatio(rounds: { product: LatencySummary; floor: LatencySummary }[], q: 'p50' | 'p99'): { product: number; floor: number; ratio: number; perRound: number[] } {
+export function pairedRatio(
+  rounds: { product: LatencySummary; floor: LatencySummary }[],
+  q: 'p50' | 'p99',
+): { product: number; floor: number; ratio: number; perRound: number[] } {
   const perRound = rounds.map((r) => r.product[q] / r.floor[q]);
-  return { product: median(rounds.map((r) => r.product[q])), floor: median(rounds.map((r) => r.floor[q])), ratio: median(perRound), perRound };
+  return {
+    product: median(rounds.map((r) => r.product[q])),
+    floor: median(rounds.map((r) => r.floor[q])),
+    ratio: median(perRound),
+    perRound,
+  };
 }
 
 export interface RatioRecord {
@@ -102,7 +116,10 @@ export function ratioLines(records: RatioRecord[]): string[] {
   return [
     '| what | measure | product | floor | ratio | target | met |',
     '|---|---|---:|---:|---:|---|---|',
-    ...records.map((r) => `| ${r.what} | ${r.measure} | ${fmt(r.product)} | ${fmt(r.floor)} | **${r.ratio.toFixed(2)}×** | ${r.target} | ${verdict(r, 'yes', '**no**')} |`),
+    ...records.map(
+      (r) =>
+        `| ${r.what} | ${r.measure} | ${fmt(r.product)} | ${fmt(r.floor)} | **${r.ratio.toFixed(2)}×** | ${r.target} | ${verdict(r, 'yes', '**no**')} |`,
+    ),
     '',
     ...records.map((r) => `${RATIO_PREFIX}${JSON.stringify(r)} -->`),
   ];
@@ -125,7 +142,10 @@ export function latencyTable(rows: [string, Side][]): string[] {
 }
 
 /** A section with its command, dataset, machine, load averages, tables and ratios. */
-export function writeRatioSection(id: string, s: { title: string; command: string; dataset: string; loads: string[]; body: string[]; ratios: RatioRecord[] }): void {
+export function writeRatioSection(
+  id: string,
+  s: { title: string; command: string; dataset: string; loads: string[]; body: string[]; ratios: RatioRecord[] },
+): void {
   writeSection(
     id,
     [
@@ -151,7 +171,9 @@ export function writeSummary(): void {
     for (const line of (body ?? '').split('\n')) {
       if (!line.startsWith(RATIO_PREFIX)) continue;
       const r = JSON.parse(line.slice(RATIO_PREFIX.length, line.lastIndexOf(' -->'))) as RatioRecord;
-      rows.push(`| ${r.what} | ${r.measure}: ${fmt(r.product)} vs ${fmt(r.floor)} | **${r.ratio.toFixed(2)}×** | ${r.target} | ${verdict(r, 'met', '**not met**')} | ${id}, ${measured} |`);
+      rows.push(
+        `| ${r.what} | ${r.measure}: ${fmt(r.product)} vs ${fmt(r.floor)} | **${r.ratio.toFixed(2)}×** | ${r.target} | ${verdict(r, 'met', '**not met**')} | ${id}, ${measured} |`,
+      );
     }
   }
   writeSection(

@@ -17,7 +17,10 @@ export async function machineLine(sql: postgres.Sql): Promise<string> {
   const cpus = os.cpus();
   const [v] = await sql<{ version: string }[]>`select current_setting('server_version') as version`;
   const [sb] = await sql<{ s: string }[]>`select current_setting('shared_buffers') as s`;
-  const load = os.loadavg().map((x) => x.toFixed(1)).join(' / ');
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ');
   return [
     `Measured ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'},`,
     `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, PostgreSQL ${v?.version} (shared_buffers ${sb?.s}) on the same machine;`,

@@ -28,7 +28,9 @@ interface Row {
  * pairs a 基幹 worker with a consenting person of the same town, as the access rules allow.
  */
 export async function sampleAskers(sql: postgres.Sql, n: number): Promise<Asker[]> {
-  const [{ total } = { total: 0 }] = await sql<{ total: number }[]>`select greatest(reltuples, 1)::float8 as total from pg_class where relname = 'persons'`;
+  const [{ total } = { total: 0 }] = await sql<
+    { total: number }[]
+  >`select greatest(reltuples, 1)::float8 as total from pg_class where relname = 'persons'`;
   const percent = Math.min(100, Math.max(0.001, ((n * 2) / total) * 100));
   // BERNOULLI (row by row), not SYSTEM (whole pages): persons of one town share pages, and a
   // page sample would put every asker in a handful of towns.
@@ -56,7 +58,14 @@ export async function sampleAskers(sql: postgres.Sql, n: number): Promise<Asker[
       platform: 'local',
       platformUserId: r.staff_id,
     },
-    person: { id: r.person_id, code: r.code, familyName: r.family_name, givenName: r.given_name, familyKana: r.family_kana, givenKana: r.given_kana },
+    person: {
+      id: r.person_id,
+      code: r.code,
+      familyName: r.family_name,
+      givenName: r.given_name,
+      familyKana: r.family_kana,
+      givenKana: r.given_kana,
+    },
   }));
 }
 

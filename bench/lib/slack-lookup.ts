@@ -70,7 +70,11 @@ export async function runSlackLookups(o: {
   rng: Prng;
   /** Mean pause between an answer and the next question (0: closed loop). */
   thinkMs?: number;
-}): Promise<{ ack: { latencies: Latencies; errors: number; seconds: number }; reply: { latencies: Latencies; errors: number; seconds: number }; appPeakRssMb: number }> {
+}): Promise<{
+  ack: { latencies: Latencies; errors: number; seconds: number };
+  reply: { latencies: Latencies; errors: number; seconds: number };
+  appPeakRssMb: number;
+}> {
   await linkAskers(o.sql, o.askers);
   const fake = await new BenchSlack().start();
   // The app in its own process, as deployed: the load generator does not share its event loop.
@@ -93,7 +97,10 @@ export async function runSlackLookups(o: {
       const hook = `${run}-${++sent}`;
       const replied = fake.waitFor(hook);
       const started = performance.now();
-      const res = await postSigned(app.url, slashCommand(teamOf(a.actor.tenantId), userOf(a.actor.staffId), randomQuery(o.rng, a), fake.hook(hook), `trig-${hook}`));
+      const res = await postSigned(
+        app.url,
+        slashCommand(teamOf(a.actor.tenantId), userOf(a.actor.staffId), randomQuery(o.rng, a), fake.hook(hook), `trig-${hook}`),
+      );
       await res.arrayBuffer();
       if (res.status !== 200) {
         ackErrors++;

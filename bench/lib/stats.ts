@@ -90,4 +90,5 @@ export function latencyRow(label: string, r: { latencies: Latencies; errors: num
   const s = r.latencies.summary();
   return `| ${label} | ${s.count.toLocaleString('en')} | ${(s.count / r.seconds).toFixed(0)} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.p999)} | ${ms(s.max)} | ${r.errors} |`;
 }
-export const LATENCY_HEADER = '| what | requests | per s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|';
+export const LATENCY_HEADER =
+  '| what | requests | per s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|';

@@ -10,7 +10,9 @@ export const auditLog = pgTable(
   'audit_log',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     /** Position in the tenant's chain, 1-based, gap-free. */
     seq: integer('seq').notNull(),
     at: timestamp('at', { withTimezone: true }).notNull(),
@@ -32,7 +34,9 @@ export const recordVersions = pgTable(
   'record_versions',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     resourceType: text('resource_type').notNull(),
     resourceId: uuid('resource_id').notNull(),
     version: integer('version').notNull(),

@@ -12,15 +12,21 @@ export const personConsents = pgTable(
   'person_consents',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-    personId: uuid('person_id').notNull().references(() => persons.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => persons.id),
     /** The date the person gave it (JST). */
     givenOn: date('given_on', { mode: 'string' }).notNull(),
     /** `kikan` and/or other bodies named by the person (free text, short). */
     scope: text('scope').array().notNull(),
     /** 書面 / 口頭 / その他 */
     method: text('method').notNull(),
-    recordedBy: uuid('recorded_by').notNull().references(() => staff.id),
+    recordedBy: uuid('recorded_by')
+      .notNull()
+      .references(() => staff.id),
     recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull(),
     withdrawnOn: date('withdrawn_on', { mode: 'string' }),
     withdrawnBy: uuid('withdrawn_by').references(() => staff.id),

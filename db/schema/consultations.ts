@@ -1,14 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  boolean,
-  date,
-  index,
-  integer,
-  pgTable,
-  text,
-  timestamp,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { boolean, date, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { persons } from './persons';
 import { offices, staff, tenants } from './tenancy';
 
@@ -17,9 +8,15 @@ export const consultations = pgTable(
   'consultations',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-    officeId: uuid('office_id').notNull().references(() => offices.id),
-    staffId: uuid('staff_id').notNull().references(() => staff.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    officeId: uuid('office_id')
+      .notNull()
+      .references(() => offices.id),
+    staffId: uuid('staff_id')
+      .notNull()
+      .references(() => staff.id),
     personId: uuid('person_id').references(() => persons.id),
     /** 一般相談 without a registered case: a short label such as `匿名-20261122-1`. */
     anonymousLabel: text('anonymous_label'),
@@ -47,6 +44,8 @@ export const consultations = pgTable(
     index('consultations_due_idx').on(t.tenantId, t.nextActionDue),
     // The months each person's monitoring was recorded in (reminder planning reads a whole town's
     // at once): an index-only scan of ~5 % of the table instead of every record of the town.
-    index('consultations_monitoring_idx').on(t.tenantId, t.personId, t.occurredOn).where(sql`kind = 'モニタリング' and deleted_at is null and off_month = false`),
+    index('consultations_monitoring_idx')
+      .on(t.tenantId, t.personId, t.occurredOn)
+      .where(sql`kind = 'モニタリング' and deleted_at is null and off_month = false`),
   ],
 );

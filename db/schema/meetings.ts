@@ -1,13 +1,4 @@
-import {
-  date,
-  index,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { date, index, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { persons } from './persons';
 import { staff, tenants } from './tenancy';
 
@@ -16,7 +7,9 @@ export const councilBodies = pgTable(
   'council_bodies',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     /** unei | teireikai | bukai | zentai | jimukyoku | jirei | renrakukai | kobetsu | jusoteki | tantosha */
     kind: text('kind').notNull(),
     name: text('name').notNull(),
@@ -33,7 +26,9 @@ export const meetings = pgTable(
   'meetings',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     bodyId: uuid('body_id').references(() => councilBodies.id),
     kind: text('kind').notNull(),
     title: text('title').notNull(),
@@ -42,7 +37,9 @@ export const meetings = pgTable(
     place: text('place'),
     /** サービス担当者会議 concerns one person. */
     personId: uuid('person_id').references(() => persons.id),
-    createdBy: uuid('created_by').notNull().references(() => staff.id),
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => staff.id),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
     /**
      * Where a planned meeting came from: `plan:<kind>:<title>:<starts ISO>` for a row of an
@@ -60,24 +57,34 @@ export const meetings = pgTable(
 export const meetingAttendees = pgTable(
   'meeting_attendees',
   {
-    meetingId: uuid('meeting_id').notNull().references(() => meetings.id),
-    staffId: uuid('staff_id').notNull().references(() => staff.id),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    meetingId: uuid('meeting_id')
+      .notNull()
+      .references(() => meetings.id),
+    staffId: uuid('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
   },
-  (t) => [
-    primaryKey({ columns: [t.meetingId, t.staffId] }),
-    index('meeting_attendees_staff_idx').on(t.staffId),
-  ],
+  (t) => [primaryKey({ columns: [t.meetingId, t.staffId] }), index('meeting_attendees_staff_idx').on(t.staffId)],
 );
 
 /** 議事録: summary and decisions; action items are their own rows. */
 export const minutes = pgTable('minutes', {
   id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-  meetingId: uuid('meeting_id').notNull().unique().references(() => meetings.id),
+  tenantId: uuid('tenant_id')
+    .notNull()
+    .references(() => tenants.id),
+  meetingId: uuid('meeting_id')
+    .notNull()
+    .unique()
+    .references(() => meetings.id),
   summary: text('summary').notNull(),
   decisions: text('decisions'),
-  recordedBy: uuid('recorded_by').notNull().references(() => staff.id),
+  recordedBy: uuid('recorded_by')
+    .notNull()
+    .references(() => staff.id),
   confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
 });
@@ -86,16 +93,17 @@ export const actionItems = pgTable(
   'action_items',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-    meetingId: uuid('meeting_id').notNull().references(() => meetings.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    meetingId: uuid('meeting_id')
+      .notNull()
+      .references(() => meetings.id),
     description: text('description').notNull(),
     ownerId: uuid('owner_id').references(() => staff.id),
     dueOn: date('due_on', { mode: 'string' }),
     doneAt: timestamp('done_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
-  (t) => [
-    index('action_items_owner_idx').on(t.tenantId, t.ownerId, t.dueOn),
-    index('action_items_meeting_idx').on(t.meetingId),
-  ],
+  (t) => [index('action_items_owner_idx').on(t.tenantId, t.ownerId, t.dueOn), index('action_items_meeting_idx').on(t.meetingId)],
 );

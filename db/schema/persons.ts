@@ -1,17 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  boolean,
-  date,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  smallint,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { boolean, date, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { offices, staff, tenants } from './tenancy';
 
 export interface PlanSegment {
@@ -26,10 +14,14 @@ export const persons = pgTable(
   'persons',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     /** Short human id shown in chat (e.g. `C-0012`), unique per tenant. */
     code: text('code').notNull(),
-    officeId: uuid('office_id').notNull().references(() => offices.id),
+    officeId: uuid('office_id')
+      .notNull()
+      .references(() => offices.id),
     counselorId: uuid('counselor_id').references(() => staff.id),
     familyName: text('family_name').notNull(),
     givenName: text('given_name').notNull(),
@@ -66,8 +58,12 @@ export const servicePlans = pgTable(
   'service_plans',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-    personId: uuid('person_id').notNull().references(() => persons.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => persons.id),
     periodStart: date('period_start', { mode: 'string' }).notNull(),
     periodEnd: date('period_end', { mode: 'string' }).notNull(),
     /** 1, 2, 3, 6 or 12 months; null when standard months are explicit. */

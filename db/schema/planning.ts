@@ -8,7 +8,9 @@ import { tenants } from './tenancy';
  * sync interval across all instances (src/scheduler/plan-tenant.ts).
  */
 export const tenantPlanning = pgTable('tenant_planning', {
-  tenantId: uuid('tenant_id').primaryKey().references(() => tenants.id),
+  tenantId: uuid('tenant_id')
+    .primaryKey()
+    .references(() => tenants.id),
   /** The scheduler's "now" of the last pass that planned the tenant's deliveries. */
   plannedAt: timestamp('planned_at', { withTimezone: true }).notNull(),
   /** The scheduler's "now" of the last recomputation of its reminder rows, and its JST day. */
@@ -27,7 +29,9 @@ export const tenantPlanning = pgTable('tenant_planning', {
 export const planningJobs = pgTable(
   'planning_jobs',
   {
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     job: text('job').notNull(),
     /** The injected "now" of the run that did it; null while pending. */
     doneAt: timestamp('done_at', { withTimezone: true }),

@@ -11,9 +11,15 @@ export const accessGrants = pgTable(
   'access_grants',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-    staffId: uuid('staff_id').notNull().references(() => staff.id),
-    personId: uuid('person_id').notNull().references(() => persons.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    staffId: uuid('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => persons.id),
     /** granted | break_glass */
     kind: text('kind').notNull(),
     /** Why: required, shown to the person's office manager. Not personal data by instruction. */
@@ -34,12 +40,19 @@ export const abuseAlerts = pgTable(
   'abuse_alerts',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     /** Per-tenant number shown in chat (`虐待-3`). */
     number: integer('number').notNull(),
-    consultationId: uuid('consultation_id').notNull().unique().references(() => consultations.id),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .unique()
+      .references(() => consultations.id),
     personId: uuid('person_id').references(() => persons.id),
-    raisedBy: uuid('raised_by').notNull().references(() => staff.id),
+    raisedBy: uuid('raised_by')
+      .notNull()
+      .references(() => staff.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
     acknowledgedBy: uuid('acknowledged_by').references(() => staff.id),
@@ -52,8 +65,12 @@ export const abuseAlerts = pgTable(
 /** A short-lived, single-use download of an export, for the one staff member who asked. */
 export const exportLinks = pgTable('export_links', {
   id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-  staffId: uuid('staff_id').notNull().references(() => staff.id),
+  tenantId: uuid('tenant_id')
+    .notNull()
+    .references(() => tenants.id),
+  staffId: uuid('staff_id')
+    .notNull()
+    .references(() => staff.id),
   /** person | tenant */
   scope: text('scope').notNull(),
   subjectId: uuid('subject_id'),

@@ -1,12 +1,4 @@
-import {
-  index,
-  integer,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { councilBodies } from './meetings';
 import { offices, staff, tenants } from './tenancy';
 
@@ -15,7 +7,9 @@ export const regionalIssues = pgTable(
   'regional_issues',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     number: integer('number').notNull(),
     title: text('title').notNull(),
     /** De-identified before it is stored. */
@@ -23,8 +17,12 @@ export const regionalIssues = pgTable(
     affectedCount: integer('affected_count').notNull().default(1),
     resourceGap: text('resource_gap'),
     suggestedDirection: text('suggested_direction'),
-    filedBy: uuid('filed_by').notNull().references(() => staff.id),
-    filedByOffice: uuid('filed_by_office').notNull().references(() => offices.id),
+    filedBy: uuid('filed_by')
+      .notNull()
+      .references(() => staff.id),
+    filedByOffice: uuid('filed_by_office')
+      .notNull()
+      .references(() => offices.id),
     /**
      * submitted → triaged → in_review → proposed → confirmed → resolved | continued; merged;
      * returned (back to the offices as solvable case by case). See src/core/regional/policy.ts.
@@ -57,10 +55,18 @@ export const regionalEndorsements = pgTable(
   'regional_endorsements',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-    issueId: uuid('issue_id').notNull().references(() => regionalIssues.id),
-    officeId: uuid('office_id').notNull().references(() => offices.id),
-    staffId: uuid('staff_id').notNull().references(() => staff.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    issueId: uuid('issue_id')
+      .notNull()
+      .references(() => regionalIssues.id),
+    officeId: uuid('office_id')
+      .notNull()
+      .references(() => offices.id),
+    staffId: uuid('staff_id')
+      .notNull()
+      .references(() => staff.id),
     count: integer('count').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
@@ -72,9 +78,15 @@ export const regionalEvents = pgTable(
   'regional_events',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-    issueId: uuid('issue_id').notNull().references(() => regionalIssues.id),
-    staffId: uuid('staff_id').notNull().references(() => staff.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    issueId: uuid('issue_id')
+      .notNull()
+      .references(() => regionalIssues.id),
+    staffId: uuid('staff_id')
+      .notNull()
+      .references(() => staff.id),
     kind: text('kind').notNull(),
     fromStatus: text('from_status'),
     toStatus: text('to_status'),

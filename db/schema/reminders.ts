@@ -1,15 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  date,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { staff, tenants } from './tenancy';
 
 /**
@@ -20,11 +10,15 @@ export const reminders = pgTable(
   'reminders',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     /** e.g. `monitoring:<plan>:2026-11`, `certificate:<plan>:60` */
     key: text('key').notNull(),
     kind: text('kind').notNull(),
-    recipientId: uuid('recipient_id').notNull().references(() => staff.id),
+    recipientId: uuid('recipient_id')
+      .notNull()
+      .references(() => staff.id),
     subjectType: text('subject_type').notNull(),
     subjectId: uuid('subject_id').notNull(),
     dueOn: date('due_on', { mode: 'string' }).notNull(),
@@ -50,7 +44,9 @@ export const deliveries = pgTable(
   'deliveries',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     idempotencyKey: text('idempotency_key').notNull().unique(),
     /** A staff member (direct message), or null for a post to a channel by purpose. */
     recipientId: uuid('recipient_id').references(() => staff.id),

@@ -1,15 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { persons } from './persons';
 import { offices, staff, tenants } from './tenancy';
 
@@ -18,11 +8,17 @@ export const secondaryConsultations = pgTable(
   'secondary_consultations',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     /** Request number shown in chat, per tenant. */
     number: integer('number').notNull(),
-    requesterId: uuid('requester_id').notNull().references(() => staff.id),
-    requesterOfficeId: uuid('requester_office_id').notNull().references(() => offices.id),
+    requesterId: uuid('requester_id')
+      .notNull()
+      .references(() => staff.id),
+    requesterOfficeId: uuid('requester_office_id')
+      .notNull()
+      .references(() => offices.id),
     personId: uuid('person_id').references(() => persons.id),
     /** De-identified profile when there is no consent: age band, disability category, situation. */
     /**
@@ -61,9 +57,15 @@ export const secondaryPosts = pgTable(
   'secondary_posts',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-    secondaryId: uuid('secondary_id').notNull().references(() => secondaryConsultations.id),
-    authorId: uuid('author_id').notNull().references(() => staff.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    secondaryId: uuid('secondary_id')
+      .notNull()
+      .references(() => secondaryConsultations.id),
+    authorId: uuid('author_id')
+      .notNull()
+      .references(() => staff.id),
     /** advice | visit | question | answer | attachment | transition */
     kind: text('kind').notNull(),
     body: text('body').notNull(),

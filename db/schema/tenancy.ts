@@ -1,15 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /** A municipality (市町村). A 圏域 (joint installation) groups several under one `regionId`. */
 export const tenants = pgTable('tenants', {
@@ -36,7 +26,9 @@ export const offices = pgTable(
   'offices',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     name: text('name').notNull(),
     /** 基幹 / 指定特定 / 障害児 / 委託 / 行政 / 協議会事務局 */
     kind: text('kind').$type<OfficeKind>().notNull(),
@@ -50,8 +42,12 @@ export const staff = pgTable(
   'staff',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-    officeId: uuid('office_id').notNull().references(() => offices.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    officeId: uuid('office_id')
+      .notNull()
+      .references(() => offices.id),
     name: text('name').notNull(),
     kana: text('kana'),
     /** See ROLES in src/chat/types.ts. */
@@ -69,7 +65,9 @@ export const platformWorkspaces = pgTable(
   'platform_workspaces',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     platform: text('platform').notNull(),
     workspaceId: text('workspace_id').notNull(),
     /** Channels by purpose (e.g. `kikan-queue` → channel id) for posts without personal data. */
@@ -84,24 +82,29 @@ export const chatAccounts = pgTable(
   'chat_accounts',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-    staffId: uuid('staff_id').notNull().references(() => staff.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    staffId: uuid('staff_id')
+      .notNull()
+      .references(() => staff.id),
     platform: text('platform').notNull(),
     workspaceId: text('workspace_id').notNull(),
     userId: text('user_id').notNull(),
     linkedAt: timestamp('linked_at', { withTimezone: true }).notNull().defaultNow(), // default for hand-made rows; linking sets it from the clock
   },
-  (t) => [
-    uniqueIndex('chat_accounts_uq').on(t.platform, t.workspaceId, t.userId),
-    index('chat_accounts_staff_idx').on(t.staffId),
-  ],
+  (t) => [uniqueIndex('chat_accounts_uq').on(t.platform, t.workspaceId, t.userId), index('chat_accounts_staff_idx').on(t.staffId)],
 );
 
 /** One-time codes a staff member sends to the bot to link a chat account. */
 export const linkCodes = pgTable('link_codes', {
   codeHash: text('code_hash').primaryKey(),
-  tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-  staffId: uuid('staff_id').notNull().references(() => staff.id),
+  tenantId: uuid('tenant_id')
+    .notNull()
+    .references(() => tenants.id),
+  staffId: uuid('staff_id')
+    .notNull()
+    .references(() => staff.id),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true }),
   attempts: integer('attempts').notNull().default(0),
@@ -111,7 +114,9 @@ export const linkCodes = pgTable('link_codes', {
 export const tenantCounters = pgTable(
   'tenant_counters',
   {
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     name: text('name').notNull(),
     value: integer('value').notNull().default(0),
   },

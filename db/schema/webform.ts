@@ -10,8 +10,12 @@ export const formLinks = pgTable(
   'form_links',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: uuid('tenant_id').notNull().references(() => tenants.id),
-    staffId: uuid('staff_id').notNull().references(() => staff.id),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    staffId: uuid('staff_id')
+      .notNull()
+      .references(() => staff.id),
     /** The platform the link was offered on, so the submission's actor reads the same. */
     platform: text('platform').notNull(),
     platformUserId: text('platform_user_id').notNull(),

@@ -29,11 +29,11 @@ export interface ParseContext {
   today: string;
 }
 
-export type Option<V extends string = string> = { value: V; label: string };
+type Option<V extends string = string> = { value: V; label: string };
 type Schema<T> = z.ZodType<T, unknown>;
 
 /** One field: what is shown, and how its value is read. */
-export interface FieldDef<T = unknown> {
+interface FieldDef<T = unknown> {
   label: string;
   type: FormFieldType;
   required?: boolean;
@@ -67,7 +67,8 @@ function textField(type: 'text' | 'longtext' | 'person') {
       z.string().superRefine((t, ctx) => {
         const n = [...t].length;
         if (d.required && t === '') ctx.addIssue({ code: 'custom', message: `${nameOf(d)}を入力してください。` });
-        else if (d.maxLength !== undefined && n > d.maxLength) ctx.addIssue({ code: 'custom', message: `${nameOf(d)}は${d.maxLength}文字以内で入力してください（${n}文字）。` });
+        else if (d.maxLength !== undefined && n > d.maxLength)
+          ctx.addIssue({ code: 'custom', message: `${nameOf(d)}は${d.maxLength}文字以内で入力してください（${n}文字）。` });
       });
     return { ...shown, type, schema: schema ?? counted };
   }
@@ -121,7 +122,8 @@ function multiselect<V extends string>(d: SelectDef<V> & Custom<V[]>): FieldDef<
   return { ...shown, type: 'multiselect', schema: schema ?? derived };
 }
 
-type NumberDef = Shown & Named & { min: number; max: number; /** A unit the user may type after the number (分, 件). */ unit?: string; message?: string };
+type NumberDef = Shown &
+  Named & { min: number; max: number /** A unit the user may type after the number (分, 件). */; unit?: string; message?: string };
 
 /** An integer in [min, max], typed with full-width digits or a unit if need be; empty → null unless required. */
 function number(d: NumberDef & { required: true } & Custom<number>): FieldDef<number>;
@@ -159,11 +161,12 @@ export const field = {
   number,
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: a field of any value type; FormValues recovers each one.
 type Fields = Record<string, FieldDef<any>>;
-export type FormValues<F extends Fields> = { [K in keyof F]: F[K] extends FieldDef<infer T> ? T : never };
+type FormValues<F extends Fields> = { [K in keyof F]: F[K] extends FieldDef<infer T> ? T : never };
 type Initial<F extends Fields> = Partial<Record<keyof F, string | string[] | undefined>>;
 
-export interface BlockOptions<F extends Fields> {
+interface BlockOptions<F extends Fields> {
   context?: string;
   /** Field errors (Japanese) when a refused submission is shown again. */
   errors?: Record<string, string>;
@@ -224,10 +227,14 @@ export function defineForm<F extends Fields>(def: FormSpec<F>): FormDefinition<F
       const one = shape[name]?.safeParse(data[name]);
       if (one?.success) values[name] = one.data;
     }
-    def.check(values as Partial<FormValues<F>>, (f, message) => {
-      if (!(f in values) || f in extra) return;
-      extra[f] = message;
-    }, c);
+    def.check(
+      values as Partial<FormValues<F>>,
+      (f, message) => {
+        if (!(f in values) || f in extra) return;
+        extra[f] = message;
+      },
+      c,
+    );
     const checked = z.any().transform((d, ctx) => {
       const r = schema.safeParse(d);
       for (const issue of r.error?.issues ?? []) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
@@ -247,7 +254,15 @@ export function defineForm<F extends Fields>(def: FormSpec<F>): FormDefinition<F
         const options = opts.options?.[name] ?? f.options;
         return { name, ...shown, options: options ? [...options] : undefined, initial: given ?? f.initial };
       });
-      return { type: 'form', formId: def.formId, title: opts.title ?? def.title, submitLabel: def.submitLabel, fields, context: opts.context, errors: opts.errors };
+      return {
+        type: 'form',
+        formId: def.formId,
+        title: opts.title ?? def.title,
+        submitLabel: def.submitLabel,
+        fields,
+        context: opts.context,
+        errors: opts.errors,
+      };
     },
     parse: (form, now) => parseWith(form, { today: jstToday(now) }),
     parseWith,

@@ -44,8 +44,20 @@ const meetingDefinition = defineForm({
   submitLabel: '登録する',
   fields: {
     kind: field.select({ label: '種別', required: true, schema: () => z.string().refine(isMeetingKind, '種別を選んでください。') }),
-    body: field.text({ label: '会議体（専門部会・連絡会の名前）', placeholder: '就労支援部会', hint: '空欄なら種別の名前', maxLength: MAX_TITLE, schema: () => z.string() }),
-    title: field.text({ label: '会議名', placeholder: '第8回 運営会議', hint: '空欄なら会議体の名前。サービス担当者会議では利用者の氏名を書かないでください', maxLength: MAX_TITLE, schema: () => z.string() }),
+    body: field.text({
+      label: '会議体（専門部会・連絡会の名前）',
+      placeholder: '就労支援部会',
+      hint: '空欄なら種別の名前',
+      maxLength: MAX_TITLE,
+      schema: () => z.string(),
+    }),
+    title: field.text({
+      label: '会議名',
+      placeholder: '第8回 運営会議',
+      hint: '空欄なら会議体の名前。サービス担当者会議では利用者の氏名を書かないでください',
+      maxLength: MAX_TITLE,
+      schema: () => z.string(),
+    }),
     date: field.date({
       label: '日付',
       required: true,
@@ -84,10 +96,26 @@ const meetingDefinition = defineForm({
   },
 });
 
-export function meetingForm(ctx: HandlerContext, staff: readonly StaffOption[], values?: Values, errors?: Record<string, string>): FormBlock {
+export function meetingForm(
+  ctx: HandlerContext,
+  staff: readonly StaffOption[],
+  values?: Values,
+  errors?: Record<string, string>,
+): FormBlock {
   const kinds = MEETING_KINDS.filter((k) => (k.code === PERSON_MEETING_KIND ? hasCaseRole(ctx.actor) : isCouncilStaff(ctx.actor)));
   const attendees = values?.attendees;
-  const initial = { kind: kinds[0]?.code ?? '', body: '', title: '', date: '', start: '', end: '', place: '', person: '', ...strings(values), attendees: Array.isArray(attendees) ? attendees : [ctx.actor.staffId] };
+  const initial = {
+    kind: kinds[0]?.code ?? '',
+    body: '',
+    title: '',
+    date: '',
+    start: '',
+    end: '',
+    place: '',
+    person: '',
+    ...strings(values),
+    attendees: Array.isArray(attendees) ? attendees : [ctx.actor.staffId],
+  };
   return meetingDefinition.block(initial, {
     errors,
     options: {
@@ -145,7 +173,10 @@ const minutesDefinition = defineForm({
 });
 
 export function minutesForm(meetingId: string, title: string, values?: Values, errors?: Record<string, string>): FormBlock {
-  return minutesDefinition.block({ summary: '', decisions: '', actionItems: '', ...strings(values) }, { context: meetingId, errors, title: `議事録: ${title}`.slice(0, 24) });
+  return minutesDefinition.block(
+    { summary: '', decisions: '', actionItems: '', ...strings(values) },
+    { context: meetingId, errors, title: `議事録: ${title}`.slice(0, 24) },
+  );
 }
 
 export function readMinutesForm(ctx: HandlerContext, form: FormSubmission) {

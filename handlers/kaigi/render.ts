@@ -9,10 +9,11 @@ import { labelOf, PRIORITIES } from '../../src/core/regional/policy';
 import type { MinutesView } from '../../src/core/meetings/minutes';
 import type { MeetingDetail, MeetingListItem } from '../../src/core/meetings/view';
 
-const hm = (d: Date) => new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
+const hm = (d: Date) =>
+  new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
 
 /** '11/30(月) 14:00～16:00' in Japan time. */
-export function when(startsAt: Date, endsAt: Date | null): string {
+function when(startsAt: Date, endsAt: Date | null): string {
   return `${shortDateTime(startsAt)}${endsAt ? `～${hm(endsAt)}` : '～'}`;
 }
 
@@ -49,16 +50,26 @@ export function meetingCard(m: MeetingDetail, buttons: Button[], note?: string):
 }
 
 /** A notice to one attendee (direct message): title, time and place only. */
-export function attendeeNotice(toStaffId: string, m: { id: string; title: string; startsAt: Date; endsAt: Date | null; place: string | null }, heading: string): Reply {
+export function attendeeNotice(
+  toStaffId: string,
+  m: { id: string; title: string; startsAt: Date; endsAt: Date | null; place: string | null },
+  heading: string,
+): Reply {
   return {
     visibility: 'dm',
     toStaffId,
     summary: `${heading}: ${m.title}`,
-    blocks: [card(heading, [
-      { label: '会議', value: m.title },
-      { label: '日時', value: when(m.startsAt, m.endsAt) },
-      { label: '場所', value: m.place ?? '未定' },
-    ], [button('詳細', 'kaigi:show', m.id)])],
+    blocks: [
+      card(
+        heading,
+        [
+          { label: '会議', value: m.title },
+          { label: '日時', value: when(m.startsAt, m.endsAt) },
+          { label: '場所', value: m.place ?? '未定' },
+        ],
+        [button('詳細', 'kaigi:show', m.id)],
+      ),
+    ],
   };
 }
 
@@ -76,12 +87,16 @@ export function actionItemsNotice(
   const sorted = [...items].sort((a, b) => a.dueOn.localeCompare(b.dueOn));
   const shown = sorted.slice(0, MAX_NOTICE_ITEMS);
   const first = sorted[0];
-  const summary = sorted.length === 1 && first
-    ? `会議の宿題: ${truncate(first.description, 40)}（期限 ${shortDate(first.dueOn)}）`
-    : `会議の宿題${sorted.length}件: ${m.title}（最初の期限 ${first ? shortDate(first.dueOn) : ''}）`;
+  const summary =
+    sorted.length === 1 && first
+      ? `会議の宿題: ${truncate(first.description, 40)}（期限 ${shortDate(first.dueOn)}）`
+      : `会議の宿題${sorted.length}件: ${m.title}（最初の期限 ${first ? shortDate(first.dueOn) : ''}）`;
   const fields = [
     { label: '会議', value: `${m.title}（${shortDate(jstDateOf(m.startsAt))}）` },
-    ...shown.map((i, n) => ({ label: shown.length > 1 ? `宿題${n + 1}` : '宿題', value: `${truncate(i.description, 120)}\n期限: ${formatJpDate(i.dueOn)}` })),
+    ...shown.map((i, n) => ({
+      label: shown.length > 1 ? `宿題${n + 1}` : '宿題',
+      value: `${truncate(i.description, 120)}\n期限: ${formatJpDate(i.dueOn)}`,
+    })),
   ];
   const blocks: Reply['blocks'] = [card('会議の宿題が割り当てられました', fields, [button('会議の詳細', 'kaigi:show', m.id)])];
   if (sorted.length > shown.length) blocks.push({ type: 'text', text: `ほか${sorted.length - shown.length}件は「予定」で確認できます。` });
@@ -104,18 +119,27 @@ function issueItems(list: AgendaIssue[], withStatus: boolean): ListBlock['items'
 }
 
 export function agendaReply(a: Agenda, canConfirm: boolean): Reply {
-  const blocks: Block[] = [card(`${a.meeting.title} 議題`, [
-    { label: '日時', value: when(a.meeting.startsAt, a.meeting.endsAt) },
-    { label: '場所', value: a.meeting.place ?? '未定' },
-  ])];
+  const blocks: Block[] = [
+    card(`${a.meeting.title} 議題`, [
+      { label: '日時', value: when(a.meeting.startsAt, a.meeting.endsAt) },
+      { label: '場所', value: a.meeting.place ?? '未定' },
+    ]),
+  ];
   let n = 1;
   if (a.previous) {
     const p = a.previous;
-    const buttons = canConfirm && p.minutesId && !p.minutesConfirmed ? [button('前回議事録を確認済みにする', 'kaigi:confirm', p.meetingId)] : [];
-    blocks.push(card(`${n++}. 前回（${shortDate(jstDateOf(p.startsAt))}）の議事録と宿題の確認`, [
-      { label: '議事録', value: p.minutesId ? (p.minutesConfirmed ? '確認済み' : '未確認（この会議で確認します）') : '未登録' },
-      { label: '宿題', value: `未完了 ${p.openItems.length}件・完了 ${p.doneCount}件` },
-    ], buttons));
+    const buttons =
+      canConfirm && p.minutesId && !p.minutesConfirmed ? [button('前回議事録を確認済みにする', 'kaigi:confirm', p.meetingId)] : [];
+    blocks.push(
+      card(
+        `${n++}. 前回（${shortDate(jstDateOf(p.startsAt))}）の議事録と宿題の確認`,
+        [
+          { label: '議事録', value: p.minutesId ? (p.minutesConfirmed ? '確認済み' : '未確認（この会議で確認します）') : '未登録' },
+          { label: '宿題', value: `未完了 ${p.openItems.length}件・完了 ${p.doneCount}件` },
+        ],
+        buttons,
+      ),
+    );
     if (p.openItems.length > 0) {
       blocks.push({
         type: 'list',
@@ -126,28 +150,39 @@ export function agendaReply(a: Agenda, canConfirm: boolean): Reply {
           button: button('完了', 'kaigi:done', i.id),
         })),
       });
-      if (p.openItems.length > MAX_LIST_ITEMS) blocks.push({ type: 'text', text: `未完了の宿題はほか${p.openItems.length - MAX_LIST_ITEMS}件あります（前回の会議の「議事録」から確認できます）。` });
+      if (p.openItems.length > MAX_LIST_ITEMS)
+        blocks.push({
+          type: 'text',
+          text: `未完了の宿題はほか${p.openItems.length - MAX_LIST_ITEMS}件あります（前回の会議の「議事録」から確認できます）。`,
+        });
     }
   }
   blocks.push(
     a.waiting.length === 0
       ? { type: 'text', text: `${n++}. 整理待ちの地域課題: なし` }
-      : { type: 'list', title: `${n++}. 整理待ちの地域課題（${a.waiting.length}件）: 優先度と振り分け先を決めます`, items: issueItems(a.waiting, false) },
+      : {
+          type: 'list',
+          title: `${n++}. 整理待ちの地域課題（${a.waiting.length}件）: 優先度と振り分け先を決めます`,
+          items: issueItems(a.waiting, false),
+        },
   );
   if (a.inProgress.length === 0) blocks.push({ type: 'text', text: `${n++}. 検討中の地域課題: なし` });
   else {
     blocks.push({ type: 'text', text: `${n++}. 検討中の地域課題（部会ごとの進捗）` });
-    for (const g of a.inProgress) blocks.push({ type: 'list', title: `${g.group}（${g.issues.length}件）`, items: issueItems(g.issues, true) });
+    for (const g of a.inProgress)
+      blocks.push({ type: 'list', title: `${g.group}（${g.issues.length}件）`, items: issueItems(g.issues, true) });
   }
   return reply(`${a.meeting.title} 議題`, blocks);
 }
 
 export function minutesReply(title: string, v: MinutesView, canComplete: (ownerId: string | null) => boolean): Reply {
-  const blocks: Block[] = [card(`${title} 議事録`, [
-    { label: '要約', value: v.summary },
-    { label: '決定事項', value: v.decisions ?? 'なし' },
-    { label: '確認', value: v.confirmed ? '次の会議で確認済み' : '未確認' },
-  ])];
+  const blocks: Block[] = [
+    card(`${title} 議事録`, [
+      { label: '要約', value: v.summary },
+      { label: '決定事項', value: v.decisions ?? 'なし' },
+      { label: '確認', value: v.confirmed ? '次の会議で確認済み' : '未確認' },
+    ]),
+  ];
   if (v.items.length > 0) {
     blocks.push({
       type: 'list',

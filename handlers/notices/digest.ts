@@ -9,16 +9,20 @@ import { compareDates, dateParts, weekdayOf, WEEKDAYS_JA, type IsoDate } from '.
 import { formatJpDate, formatWareki } from '../../src/core/calendar/wareki';
 import { digestCount, snoozedTill, type DigestItem, type DigestSections, type Section } from '../../src/core/reminders/digest';
 
-export const SECTION_TITLES: Record<Section, string> = {
+const SECTION_TITLES: Record<Section, string> = {
   overdue: '⚠ 期限を過ぎています',
   now: '今月・今日が期限',
   coming: 'これからの予定',
 };
 
 /** The buttons of one reminder: 完了 and the two snoozes. Meetings only acknowledge. */
-export function reminderButtons(item: Pick<DigestItem, 'reminderId' | 'kind'>): Button[] {
+function reminderButtons(item: Pick<DigestItem, 'reminderId' | 'kind'>): Button[] {
   const done = button(item.kind === 'meeting' ? '確認済み' : '完了', 'yotei:done', item.reminderId, 'primary');
-  return [done, button('翌営業日に再通知', 'yotei:snooze1d', item.reminderId), button('1週間後に再通知', 'yotei:snooze1w', item.reminderId)];
+  return [
+    done,
+    button('翌営業日に再通知', 'yotei:snooze1d', item.reminderId),
+    button('1週間後に再通知', 'yotei:snooze1w', item.reminderId),
+  ];
 }
 
 /** Slack allows 50 blocks, LINE WORKS a few cards per message: more than this goes to `yotei`. */
@@ -63,7 +67,12 @@ export function renderDigest(
   const total = digestCount(sections);
   const heading = opts.heading ?? `${formatJpDate(today)}の予定です。`;
   if (total === 0) {
-    return { visibility: opts.visibility, toStaffId: opts.toStaffId, summary: `${heading}期限の近いものはありません。`, blocks: [{ type: 'text', text: `${heading}\n期限の近いものはありません。` }] };
+    return {
+      visibility: opts.visibility,
+      toStaffId: opts.toStaffId,
+      summary: `${heading}期限の近いものはありません。`,
+      blocks: [{ type: 'text', text: `${heading}\n期限の近いものはありません。` }],
+    };
   }
   const counts = `期限超過 ${sections.overdue.length}件・今月/今日 ${sections.now.length}件・今後 ${sections.coming.length}件`;
   const { blocks, shown } = sectionBlocks(sections, MAX_CARDS, today);
@@ -79,7 +88,12 @@ export function renderLastCall(items: readonly DigestItem[], today: IsoDate, sta
     visibility: 'dm',
     toStaffId: staffId,
     summary: heading,
-    blocks: [{ type: 'text', text: heading }, ...items.slice(0, MAX_CARDS).map((i) => card(i.title, [{ label: '期限', value: formatJpDate(i.dueOn) }], reminderButtons(i), i.detail))],
+    blocks: [
+      { type: 'text', text: heading },
+      ...items
+        .slice(0, MAX_CARDS)
+        .map((i) => card(i.title, [{ label: '期限', value: formatJpDate(i.dueOn) }], reminderButtons(i), i.detail)),
+    ],
   };
 }
 
@@ -93,14 +107,30 @@ export interface EscalationEntry {
  * message (one message per reminder sent a manager dozens on a month's first business day).
  */
 export function renderEscalations(entries: readonly EscalationEntry[], managerId: string): Reply {
-  const sorted = [...entries].sort((a, b) => compareDates(a.item.dueOn, b.item.dueOn) || a.counselorName.localeCompare(b.counselorName, 'ja') || a.item.title.localeCompare(b.item.title, 'ja'));
+  const sorted = [...entries].sort(
+    (a, b) =>
+      compareDates(a.item.dueOn, b.item.dueOn) ||
+      a.counselorName.localeCompare(b.counselorName, 'ja') ||
+      a.item.title.localeCompare(b.item.title, 'ja'),
+  );
   const certificates = sorted.filter((e) => e.item.kind === 'certificate').length;
-  const what = [sorted.length - certificates > 0 ? `モニタリング未記録 ${sorted.length - certificates}件` : '', certificates > 0 ? `受給者証の更新手続き未記録 ${certificates}件` : '']
+  const what = [
+    sorted.length - certificates > 0 ? `モニタリング未記録 ${sorted.length - certificates}件` : '',
+    certificates > 0 ? `受給者証の更新手続き未記録 ${certificates}件` : '',
+  ]
     .filter(Boolean)
     .join('・');
   const text = `⚠ 事業所管理者へのお知らせ: 期限を過ぎた予定があります（${what}）`;
   const cards = sorted.slice(0, MAX_CARDS).map(({ item, counselorName }) =>
-    card(item.title, [{ label: '期限（超過）', value: formatJpDate(item.dueOn) }, { label: '担当', value: counselorName }], reminderButtons(item), item.detail),
+    card(
+      item.title,
+      [
+        { label: '期限（超過）', value: formatJpDate(item.dueOn) },
+        { label: '担当', value: counselorName },
+      ],
+      reminderButtons(item),
+      item.detail,
+    ),
   );
   const rest = sorted.length - cards.length;
   const blocks: Block[] = [{ type: 'text', text }, ...cards];

@@ -18,7 +18,7 @@ const INTENT_BUTTONS: Record<NoticeIntent, { label: string; id: string; style?: 
   'abuse.acknowledge': { label: '確認しました', id: 'gyakutai:ack' },
 };
 
-export function intentButton(a: NoticeAction): Button {
+function intentButton(a: NoticeAction): Button {
   const b = INTENT_BUTTONS[a.intent];
   return button(b.label, b.id, a.ref, b.style);
 }
@@ -29,7 +29,7 @@ export interface DeliveryTarget {
   channel: string | null;
 }
 
-export function renderNotice(n: Notice, to: DeliveryTarget): Reply {
+function renderNotice(n: Notice, to: DeliveryTarget): Reply {
   const blocks: Block[] = [];
   if (n.lead) blocks.push({ type: 'text', text: n.lead });
   for (const item of n.items) {

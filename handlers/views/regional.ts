@@ -36,11 +36,14 @@ export function issueCard(v: IssueView): Reply {
     const route = i.routing === 'bukai' ? (v.bodyName ?? ROUTINGS.bukai) : i.routing ? ROUTINGS[i.routing as keyof typeof ROUTINGS] : '';
     fields.push({ label: '整理', value: `優先度 ${PRIORITIES[i.priority as keyof typeof PRIORITIES] ?? '-'}／${route}` });
   }
-  if (i.proposalKind) fields.push({ label: PROPOSAL_KINDS[i.proposalKind as keyof typeof PROPOSAL_KINDS] ?? '提案', value: i.proposal ?? '' });
+  if (i.proposalKind)
+    fields.push({ label: PROPOSAL_KINDS[i.proposalKind as keyof typeof PROPOSAL_KINDS] ?? '提案', value: i.proposal ?? '' });
   if (v.events.length > 0) {
     fields.push({
       label: '経過',
-      value: v.events.map((e) => `${shortDateTime(e.at)} ${EVENT_LABELS[e.kind] ?? e.kind}（${e.staff}）${e.note ? `\n  ${truncate(e.note, 80)}` : ''}`).join('\n'),
+      value: v.events
+        .map((e) => `${shortDateTime(e.at)} ${EVENT_LABELS[e.kind] ?? e.kind}（${e.staff}）${e.note ? `\n  ${truncate(e.note, 80)}` : ''}`)
+        .join('\n'),
     });
   }
   const buttons: Button[] = [];
@@ -49,7 +52,7 @@ export function issueCard(v: IssueView): Reply {
   return reply(`地域課題 #${i.number}`, [card(`地域課題 #${i.number}: ${i.title}`, fields, buttons.length ? buttons : undefined)]);
 }
 
-export const LIST_TITLES: Record<ListMode, string> = {
+const LIST_TITLES: Record<ListMode, string> = {
   status: '地域課題（状態別）',
   bukai: '地域課題（専門部会別）',
   endorsed: '地域課題（「うちでも同じ」が多い順）',

@@ -64,7 +64,9 @@ export function secondaryList(title: string, items: SecondaryListItem[], empty: 
       title: `#${i.number}${i.urgency === 'urgent' ? '【至急】' : ''} ${statusLabel(i.status)}${i.mine === 'taken' ? '（担当）' : ''}`,
       description: [
         `${i.office}　${i.difficulties.join('・')}`,
-        withWaiting ? `${shortDate(jstDateOf(i.createdAt))} 依頼・業務時間で${waited(i.waitingHours)}待ち` : `${shortDate(jstDateOf(i.createdAt))} 依頼`,
+        withWaiting
+          ? `${shortDate(jstDateOf(i.createdAt))} 依頼・業務時間で${waited(i.waitingHours)}待ち`
+          : `${shortDate(jstDateOf(i.createdAt))} 依頼`,
       ].join('\n'),
       button: button('開く', 'niji:show', i.id),
     })),

@@ -68,7 +68,9 @@ export async function dispatch(opts: DispatchOptions, actor: Actor, input: Input
     // `err` goes through safeError (src/log.ts): SQL state and statement kind, never a query's params.
     log.error({ requestId, tenant: actor.tenantId, staff: actor.staffId, command: name, input: input.kind, err: e }, 'handler failed');
     return {
-      replies: [textReply(`申し訳ありません。処理中にエラーが発生しました。時間をおいてもう一度お試しください。（エラー番号: ${errorId}）`)],
+      replies: [
+        textReply(`申し訳ありません。処理中にエラーが発生しました。時間をおいてもう一度お試しください。（エラー番号: ${errorId}）`),
+      ],
       errorId,
     };
   } finally {
@@ -81,18 +83,22 @@ export async function dispatch(opts: DispatchOptions, actor: Actor, input: Input
  * here, for every platform, before a handler runs a query with it; a form's fields are named.
  */
 function refuseUnstorable(input: Input): DispatchResult | null {
-  if (input.kind === 'command') return hasUnstorable(input.text) || hasUnstorable(input.name) ? { replies: [textReply(UNSTORABLE_MESSAGE)] } : null;
-  if (input.kind === 'action') return hasUnstorable(input.id) || hasUnstorable(input.value) ? { replies: [textReply(UNSTORABLE_MESSAGE)] } : null;
+  if (input.kind === 'command')
+    return hasUnstorable(input.text) || hasUnstorable(input.name) ? { replies: [textReply(UNSTORABLE_MESSAGE)] } : null;
+  if (input.kind === 'action')
+    return hasUnstorable(input.id) || hasUnstorable(input.value) ? { replies: [textReply(UNSTORABLE_MESSAGE)] } : null;
   const bad = Object.entries(input.values).filter(([k, v]) => hasUnstorable(k) || containsUnstorable(v));
   if (bad.length === 0 && !hasUnstorable(input.formId) && !containsUnstorable(input.context)) return null;
   return {
     replies: [textReply(UNSTORABLE_MESSAGE)],
-    fieldErrors: Object.fromEntries((bad.length > 0 ? bad : [['_form']]).map(([k]) => [containsUnstorable(k) ? '_form' : k, UNSTORABLE_FIELD_MESSAGE])),
+    fieldErrors: Object.fromEntries(
+      (bad.length > 0 ? bad : [['_form']]).map(([k]) => [containsUnstorable(k) ? '_form' : k, UNSTORABLE_FIELD_MESSAGE]),
+    ),
   };
 }
 
 /** Is this reply for the person who asked (answered in place), or for someone else? */
-export function isForAsker(actor: Actor, r: Reply): boolean {
+function isForAsker(actor: Actor, r: Reply): boolean {
   if (r.visibility === 'ephemeral') return true;
   return r.visibility === 'dm' && (r.toStaffId === undefined || r.toStaffId === actor.staffId);
 }
@@ -107,14 +113,18 @@ async function routeReplies(db: Db, actor: Actor, replies: Reply[], requestId: s
   for (const [i, r] of replies.entries()) {
     if (isForAsker(actor, r)) mine.push(r);
     else {
-      await enqueueReply(db, {
-        tenantId: actor.tenantId,
-        idempotencyKey: `reply:${requestId}:${i}`,
-        recipientId: r.visibility === 'dm' ? r.toStaffId : null,
-        channel: r.visibility === 'channel' ? (r.channel ?? 'general') : null,
-        kind: 'notice',
-        reply: r,
-      }, now);
+      await enqueueReply(
+        db,
+        {
+          tenantId: actor.tenantId,
+          idempotencyKey: `reply:${requestId}:${i}`,
+          recipientId: r.visibility === 'dm' ? r.toStaffId : null,
+          channel: r.visibility === 'channel' ? (r.channel ?? 'general') : null,
+          kind: 'notice',
+          reply: r,
+        },
+        now,
+      );
     }
   }
   return mine;

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { UserError, type UserErrorCode } from '../core/errors';
+import type { z } from 'zod';
+import { UserError } from '../core/errors';
 import type { FormSubmission } from './types';
 
 /** One value of a submitted form as a trimmed string ('' when absent). */
@@ -12,7 +12,10 @@ export function formText(form: FormSubmission, name: string): string {
 export function formList(form: FormSubmission, name: string): string[] {
   const v = form.values[name];
   if (Array.isArray(v)) return v.map((s) => s.trim()).filter(Boolean);
-  return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -28,10 +31,10 @@ export function parseForm<T extends z.ZodType>(schema: T, data: unknown): z.infe
     fieldErrors[key] ??= issue.message;
   }
   const first = Object.values(fieldErrors)[0] ?? '入力内容を確認してください。';
-  throw new UserError('invalid_form', `入力内容を確認してください: ${first}`, `invalid form fields: ${Object.keys(fieldErrors).join(',')}`, fieldErrors);
-}
-
-/** Merges field errors from several checks into one UserError. */
-export function fieldError(field: string, message: string, code: UserErrorCode = 'invalid_form'): UserError {
-  return new UserError(code, message, `invalid field ${field}`, { [field]: message });
+  throw new UserError(
+    'invalid_form',
+    `入力内容を確認してください: ${first}`,
+    `invalid form fields: ${Object.keys(fieldErrors).join(',')}`,
+    fieldErrors,
+  );
 }

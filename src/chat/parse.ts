@@ -20,7 +20,7 @@ export function parseCommandLine(registry: CommandRegistry, line: string): Comma
 export const UNKNOWN_COMMAND_MESSAGE = 'コマンドが分かりませんでした。「ヘルプ」と送ると使えるコマンドが表示されます。';
 
 /** The command that free text looks a case up with. */
-export const LOOKUP_COMMAND = 'case';
+const LOOKUP_COMMAND = 'case';
 
 /**
  * What a bare name, kana, romaji or case code looks like: letters of a name (kanji, kana, Latin,

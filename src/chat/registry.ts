@@ -61,6 +61,6 @@ export class CommandRegistry {
   }
 }
 
-export function normalizeWord(word: string): string {
+function normalizeWord(word: string): string {
   return word.normalize('NFKC').trim().replace(/^\//, '').toLowerCase();
 }

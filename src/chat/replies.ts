@@ -9,12 +9,7 @@ export function reply(summary: string, blocks: Block[], visibility: Visibility =
   return { visibility, blocks, summary };
 }
 
-export function card(
-  title: string,
-  fields: CardBlock['fields'],
-  buttons?: Button[],
-  subtitle?: string,
-): CardBlock {
+export function card(title: string, fields: CardBlock['fields'], buttons?: Button[], subtitle?: string): CardBlock {
   return { type: 'card', title, subtitle, fields, buttons };
 }
 

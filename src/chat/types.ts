@@ -55,7 +55,7 @@ export interface Field {
   value: string;
 }
 
-export interface TextBlock {
+interface TextBlock {
   type: 'text';
   text: string;
 }
@@ -74,14 +74,7 @@ export interface ListBlock {
   items: { title: string; description?: string; button?: Button }[];
 }
 
-export type FormFieldType =
-  | 'text'
-  | 'longtext'
-  | 'date'
-  | 'select'
-  | 'multiselect'
-  | 'number'
-  | 'person';
+export type FormFieldType = 'text' | 'longtext' | 'date' | 'select' | 'multiselect' | 'number' | 'person';
 
 export interface FormField {
   name: string;
@@ -124,7 +117,7 @@ export interface LinksBlock {
 }
 
 /** One bar of a chart: progress against a target, for platforms that draw it themselves. */
-export interface ChartBar {
+interface ChartBar {
   label: string;
   value: number;
   target: number;

@@ -5,6 +5,7 @@
  * message, before any handler or query sees it: a failing query would otherwise end in an error
  * (and, before src/log.ts made errors safe, in a log line quoting the input).
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is exactly what this looks for.
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
 

@@ -17,7 +17,9 @@ export function accessTableMarkdown(): string {
   for (const resource of RESOURCES) {
     for (const action of ACTIONS) {
       const cells = ROLES.map((role) => {
-        const scopes = new Set(POLICY.filter((p) => p.resource === resource && p.actions.includes(action) && p.roles.includes(role)).flatMap((p) => p.scopes));
+        const scopes = new Set(
+          POLICY.filter((p) => p.resource === resource && p.actions.includes(action) && p.roles.includes(role)).flatMap((p) => p.scopes),
+        );
         return SCOPES.filter((s) => scopes.has(s)).join(', ') || '—';
       });
       if (cells.every((c) => c === '—')) continue;
@@ -25,7 +27,10 @@ export function accessTableMarkdown(): string {
     }
   }
   lines.push('', 'Scopes:', ...SCOPES.map((s) => `- \`${s}\`: ${SCOPE_LABELS[s]}`));
-  lines.push('', 'Staff of a 基幹 office count as `kikan` whatever their title. Another tenant is refused before any rule is read. Anything not in the table is refused.');
+  lines.push(
+    '',
+    'Staff of a 基幹 office count as `kikan` whatever their title. Another tenant is refused before any rule is read. Anything not in the table is refused.',
+  );
   return lines.join('\n');
 }
 

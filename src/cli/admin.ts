@@ -4,7 +4,20 @@ import { pathToFileURL } from 'node:url';
 import type { Db } from '../../db/client';
 import type { Platform } from '../chat/types';
 import { escalateAbuseAlerts } from '../core/abuse/alerts';
-import { addOffice, addStaff, addTenant, listStaff, officeByName, parseRoles, setActive, setRoles, setTenantSetting, staffByNameOrId, tenantByCode, type AdminContext } from '../core/admin/directory';
+import {
+  addOffice,
+  addStaff,
+  addTenant,
+  listStaff,
+  officeByName,
+  parseRoles,
+  setActive,
+  setRoles,
+  setTenantSetting,
+  staffByNameOrId,
+  tenantByCode,
+  type AdminContext,
+} from '../core/admin/directory';
 import { importPersons, importPlans, type ImportResult } from '../core/admin/import';
 import { isUserError } from '../core/errors';
 import { decodeCsv } from '../core/export/encoding';
@@ -118,14 +131,19 @@ export async function adminCommand(db: Db, argv: string[], io: Output, now = new
     switch (command) {
       case 'tenant:add': {
         need(v, 'code', 'name');
-        const id = await addTenant(db, OPERATOR, { code: v.code as string, name: v.name as string, retentionYears: v['retention-years'] ? years() : undefined });
+        const id = await addTenant(db, OPERATOR, {
+          code: v.code as string,
+          name: v.name as string,
+          retentionYears: v['retention-years'] ? years() : undefined,
+        });
         io.out(`tenant ${v.code} added: ${id}`);
         return 0;
       }
       case 'tenant:set': {
         const t = await tenant();
         const countFrom = v['count-from'];
-        if (countFrom !== undefined && countFrom !== 'same_month' && countFrom !== 'next_month') throw new Error('--count-from must be same_month or next_month');
+        if (countFrom !== undefined && countFrom !== 'same_month' && countFrom !== 'next_month')
+          throw new Error('--count-from must be same_month or next_month');
         if (countFrom === undefined || v['retention-years'] !== undefined) {
           await setTenantSetting(db, OPERATOR, t.id, 'retentionYears', years());
           io.out(`tenant ${t.code}: retentionYears = ${years()}`);
@@ -146,7 +164,12 @@ export async function adminCommand(db: Db, argv: string[], io: Output, now = new
         need(v, 'office', 'name', 'roles');
         const t = await tenant();
         const office = await officeByName(db, t.id, v.office as string);
-        const id = await addStaff(db, OPERATOR, t.id, { officeId: office.id, name: v.name as string, kana: v.kana, roles: parseRoles(v.roles as string) });
+        const id = await addStaff(db, OPERATOR, t.id, {
+          officeId: office.id,
+          name: v.name as string,
+          kana: v.kana,
+          roles: parseRoles(v.roles as string),
+        });
         io.out(`staff added: ${id}`);
         return 0;
       }
@@ -168,7 +191,8 @@ export async function adminCommand(db: Db, argv: string[], io: Output, now = new
       }
       case 'staff:list': {
         const t = await tenant();
-        for (const s of await listStaff(db, t.id)) io.out(`${s.id}\t${s.office}\t${s.name}\t${s.roles.join(',')}\t${s.active ? 'active' : 'inactive'}\tlinked:${s.linked}`);
+        for (const s of await listStaff(db, t.id))
+          io.out(`${s.id}\t${s.office}\t${s.name}\t${s.roles.join(',')}\t${s.active ? 'active' : 'inactive'}\tlinked:${s.linked}`);
         return 0;
       }
       case 'workspace:add': {
@@ -242,7 +266,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const argv = process.argv.slice(2);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'access:table') {
     // No database needed to print help or the access table.
-    process.exit(argv[0] === 'access:table' ? writeAccessTable(argv.includes('--write'), consoleOutput) : (console.log(ADMIN_HELP), argv.length === 0 ? 2 : 0));
+    if (argv[0] === 'access:table') process.exit(writeAccessTable(argv.includes('--write'), consoleOutput));
+    console.log(ADMIN_HELP);
+    process.exit(argv.length === 0 ? 2 : 0);
   }
   if (argv[0] === 'link-code' && !loadConfig().LINK_SECRET) {
     console.error(LINK_SECRET_NEEDED);
@@ -253,7 +279,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   } catch (e) {
     // A message, never a stack: the database could not be reached or the command failed.
     console.error(`admin: failed: ${safeErrorText(e)}`);
-    console.error('Check DATABASE_URL, or DATA_DIR for the embedded server (a running bot\'s server is found and used).');
+    console.error("Check DATABASE_URL, or DATA_DIR for the embedded server (a running bot's server is found and used).");
     process.exit(1);
   }
 }

@@ -25,9 +25,16 @@ when intact, 1 when not, 2 when it cannot check.
   --json                   machine-readable output`;
 
 /** \`npm run admin -- audit:anchor\`: signed anchors of every chain head now, to the file and the log. */
-export async function auditAnchorCommand(db: DbOrTx, io: Output, now: Date, settings: AnchorSettings = anchorSettingsOf(loadConfig())): Promise<number> {
+export async function auditAnchorCommand(
+  db: DbOrTx,
+  io: Output,
+  now: Date,
+  settings: AnchorSettings = anchorSettingsOf(loadConfig()),
+): Promise<number> {
   if (!settings.key) {
-    io.err('AUDIT_ANCHOR_KEY is not set: anchors are signed with it (32+ characters, kept out of the database; e.g. openssl rand -base64 32)');
+    io.err(
+      'AUDIT_ANCHOR_KEY is not set: anchors are signed with it (32+ characters, kept out of the database; e.g. openssl rand -base64 32)',
+    );
     return 2;
   }
   const anchors = await writeAnchors(db, { ...settings, key: settings.key }, now);
@@ -37,7 +44,13 @@ export async function auditAnchorCommand(db: DbOrTx, io: Output, now: Date, sett
 }
 
 /** The command itself, on an open database: testable without a process. */
-export async function auditVerifyCommand(db: DbOrTx, argv: string[], io: Output, settings: AnchorSettings = anchorSettingsOf(loadConfig()), now: () => Date = () => new Date()): Promise<number> {
+export async function auditVerifyCommand(
+  db: DbOrTx,
+  argv: string[],
+  io: Output,
+  settings: AnchorSettings = anchorSettingsOf(loadConfig()),
+  now: () => Date = () => new Date(),
+): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -73,8 +86,10 @@ export async function auditVerifyCommand(db: DbOrTx, argv: string[], io: Output,
   } else {
     const file = values.anchors ?? settings.file;
     if (!fs.existsSync(file)) {
-      io.err(`no anchor file at ${file}: set AUDIT_ANCHOR_FILE (or --anchors <file>) to where the anchors are collected, ` +
-        'write some with npm run admin -- audit:anchor, or check the chain alone with --no-anchors');
+      io.err(
+        `no anchor file at ${file}: set AUDIT_ANCHOR_FILE (or --anchors <file>) to where the anchors are collected, ` +
+          'write some with npm run admin -- audit:anchor, or check the chain alone with --no-anchors',
+      );
       return 2;
     }
     const read = readAnchors(fs.readFileSync(file, 'utf8'), settings.key);

@@ -44,7 +44,9 @@ try {
     where n.nspname = 'public' and c.relkind = 'r' and pg_total_relation_size(c.oid) > 1024 * 1024
     order by pg_total_relation_size(c.oid) desc`;
   const [db] = await sql<{ size: string }[]>`select pg_size_pretty(pg_database_size(current_database())) as size`;
-  console.log(`done in ${stats.totalSeconds.toFixed(0)} s (foreign-key triggers ${stats.fastLoad ? 'skipped' : 'checked'} during the load)`);
+  console.log(
+    `done in ${stats.totalSeconds.toFixed(0)} s (foreign-key triggers ${stats.fastLoad ? 'skipped' : 'checked'} during the load)`,
+  );
   for (const s of sizes) console.log(`  ${s.table}: ${s.size}`);
   console.log(`database size: ${db?.size}`);
 } finally {

@@ -62,7 +62,10 @@ export async function runLineCli(args: string[], config: Config = loadConfig(), 
       if (!arg) return usage(io);
       // playwright-core is a dev dependency: only this operator command needs it.
       const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+      const browser = await chromium.launch({
+        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        args: ['--no-sandbox', '--disable-gpu'],
+      });
       try {
         const page = await browser.newPage({ viewport: { ...RICH_MENU_SIZE } });
         await page.setContent(richMenuHtml(menuTiles(createRegistry())));
@@ -88,7 +91,9 @@ export async function runLineCli(args: string[], config: Config = loadConfig(), 
 }
 
 function usage(io: Output): number {
-  io.err('usage: line-setup.ts bot-info | register-channel <tenant-code> | rich-menu-json | rich-menu-image <out.png> | rich-menu <image.png>');
+  io.err(
+    'usage: line-setup.ts bot-info | register-channel <tenant-code> | rich-menu-json | rich-menu-image <out.png> | rich-menu <image.png>',
+  );
   return 2;
 }
 

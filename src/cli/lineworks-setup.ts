@@ -35,8 +35,12 @@ async function main(args: string[]): Promise<number> {
       const tokens = new TokenClient(database.db, settings);
       await tokens.getToken();
       console.log('OK: access token issued (client id, service account and private key are accepted).');
-      const api = new LineWorksApi(tokens, new RateBudget(database.db, settings.ratePerMinute), { apiUrl: settings.apiUrl, domain: settings.domainId ?? 'default' });
-      if (!(await registerMenu(api, settings.botId, createRegistry()))) return fail('The persistent menu was refused: check LINEWORKS_BOT_ID and that the app has the "bot" scope.');
+      const api = new LineWorksApi(tokens, new RateBudget(database.db, settings.ratePerMinute), {
+        apiUrl: settings.apiUrl,
+        domain: settings.domainId ?? 'default',
+      });
+      if (!(await registerMenu(api, settings.botId, createRegistry())))
+        return fail('The persistent menu was refused: check LINEWORKS_BOT_ID and that the app has the "bot" scope.');
       console.log('OK: persistent menu registered. Callback URL to enter in the Developer Console: https://<your host>/lineworks/callback');
       return 0;
     }

@@ -5,7 +5,13 @@ import { purgeExpired } from '../core/retention/purge';
 import type { Output } from './with-db';
 
 /** `export:tenant`: a tenant's whole record to a file, for the operator. Audited. */
-export async function tenantExportCommand(db: Db, tenant: { id: string; code: string }, v: Record<string, unknown>, io: Output, now: Date): Promise<number> {
+export async function tenantExportCommand(
+  db: Db,
+  tenant: { id: string; code: string },
+  v: Record<string, unknown>,
+  io: Output,
+  now: Date,
+): Promise<number> {
   const format = v.format;
   if (!isExportFormat(format)) throw new Error(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
   if (typeof v.out !== 'string' || v.out === '') throw new Error('missing option(s): --out');
@@ -20,7 +26,9 @@ export async function retentionCommand(db: Db, tenant: { id: string } | null, dr
   const results = await purgeExpired(db, { tenantId: tenant?.id, dryRun, now });
   if (results.length === 0) io.out('no tenant has settings.retentionYears: nothing to purge');
   for (const r of results) {
-    io.out(`${dryRun ? '[dry run] ' : ''}${r.tenantCode}: retention ${r.retentionYears} years (before ${r.cutoff}): persons ${r.persons}, consultations ${r.consultations}, versions ${r.versions}, secondary ${r.secondary}`);
+    io.out(
+      `${dryRun ? '[dry run] ' : ''}${r.tenantCode}: retention ${r.retentionYears} years (before ${r.cutoff}): persons ${r.persons}, consultations ${r.consultations}, versions ${r.versions}, secondary ${r.secondary}`,
+    );
   }
   return 0;
 }

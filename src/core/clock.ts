@@ -28,21 +28,8 @@ export const systemClock: Clock = {
   refresh: async () => {},
 };
 
-/** A clock for one process (unit and integration tests): fixed offset from real time. */
-export function offsetClock(start: Date): Clock & { set(t: Date): void } {
-  let offset = start.getTime() - Date.now();
-  return {
-    now: () => new Date(Date.now() + offset),
-    toReal: (t) => new Date(t.getTime() - offset),
-    refresh: async () => {},
-    set(t: Date) {
-      offset = t.getTime() - Date.now();
-    },
-  };
-}
-
 /** A clock that reads an injected function (the app's `now` option). */
-export function injectedClock(now: () => Date): Clock {
+function injectedClock(now: () => Date): Clock {
   return {
     now,
     toReal: (t) => new Date(t.getTime() - (now().getTime() - Date.now())),
@@ -53,7 +40,7 @@ export function injectedClock(now: () => Date): Clock {
 const CLOCK_ROW = 1;
 
 /** The shared simulated clock; real time until a test sets it. */
-export function databaseClock(db: () => DbOrTx): Clock {
+function databaseClock(db: () => DbOrTx): Clock {
   let offset = 0;
   return {
     now: () => new Date(Date.now() + offset),

@@ -37,7 +37,6 @@ import type { Kind, Span } from './deidentify/view';
 
 export type { KnownPerson } from './deidentify/names';
 export { warmAnalyzer } from './deidentify/analyzer';
-export type DeidentifyKind = Kind;
 
 export interface DeidentifyResult {
   text: string;

@@ -2,7 +2,7 @@
  * Every reason the bot gives a user for refusing (a closed list: a new refusal adds its code
  * here, so that logs and metrics can be read against it). The user sees the Japanese message.
  */
-export const USER_ERROR_CODES = [
+const USER_ERROR_CODES = [
   'already_cancelled',
   'already_done',
   'ambiguous_person',
@@ -85,12 +85,7 @@ export class UserError extends Error {
   /** Field name → Japanese message, for forms. */
   readonly fieldErrors?: Record<string, string>;
 
-  constructor(
-    code: UserErrorCode,
-    userMessage: string,
-    logMessage: string = code,
-    fieldErrors?: Record<string, string>,
-  ) {
+  constructor(code: UserErrorCode, userMessage: string, logMessage: string = code, fieldErrors?: Record<string, string>) {
     super(logMessage);
     this.name = 'UserError';
     this.code = code;

@@ -18,6 +18,8 @@ export async function claimInboundEvent(db: DbOrTx, platform: string, eventId: s
 
 /** Forget events older than the platforms' retry windows (Slack retries within minutes). */
 export async function pruneInboundEvents(db: DbOrTx, olderThanHours = 48): Promise<number> {
-  const rows = await db.execute(sql`delete from inbound_events where received_at < now() - make_interval(hours => ${olderThanHours}) returning 1`);
+  const rows = await db.execute(
+    sql`delete from inbound_events where received_at < now() - make_interval(hours => ${olderThanHours}) returning 1`,
+  );
   return rows.length;
 }

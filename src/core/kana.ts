@@ -1,7 +1,7 @@
 /** Kana and width normalisation for search: 「ヤマダ」「やまだ」「ﾔﾏﾀﾞ」「yamada」 all find 山田. */
 import { toHiragana as romajiToKana } from 'wanakana';
 
-export function toHiragana(s: string): string {
+function toHiragana(s: string): string {
   return s.replace(/[\u30a1-\u30f6]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x60));
 }
 
@@ -15,12 +15,7 @@ export function normalizeForSearch(s: string): string {
 }
 
 /** The text a person is found by: name and kana, normalised the same way as a query. */
-export function personSearchText(p: {
-  familyName: string;
-  givenName: string;
-  familyKana: string;
-  givenKana: string;
-}): string {
+export function personSearchText(p: { familyName: string; givenName: string; familyKana: string; givenKana: string }): string {
   return [p.familyName + p.givenName, p.familyKana + p.givenKana].map(normalizeForSearch).join(' ');
 }
 

@@ -71,7 +71,7 @@ export function replacedKeyOf(payload: unknown): string | null {
   return isNoticePayload(payload) && typeof payload.replaces === 'string' ? payload.replaces : null;
 }
 
-export type NoticeRecipient = { staffId: string } | { channel: string };
+type NoticeRecipient = { staffId: string } | { channel: string };
 
 export interface NewNotice {
   tenantId: string;
@@ -88,12 +88,16 @@ export interface NewNotice {
 /** Writes a notice into the outbox in the caller's transaction. False if it was there already. */
 export async function sendNotice(tx: DbOrTx, n: NewNotice, now: Date): Promise<boolean> {
   const payload: NoticePayload = n.replaces ? { notice: n.notice, replaces: n.replaces } : { notice: n.notice };
-  return enqueueDelivery(tx, {
-    tenantId: n.tenantId,
-    idempotencyKey: n.idempotencyKey,
-    recipientId: 'staffId' in n.to ? n.to.staffId : null,
-    channel: 'channel' in n.to ? n.to.channel : null,
-    kind: n.kind,
-    payload,
-  }, now);
+  return enqueueDelivery(
+    tx,
+    {
+      tenantId: n.tenantId,
+      idempotencyKey: n.idempotencyKey,
+      recipientId: 'staffId' in n.to ? n.to.staffId : null,
+      channel: 'channel' in n.to ? n.to.channel : null,
+      kind: n.kind,
+      payload,
+    },
+    now,
+  );
 }

@@ -1,7 +1,6 @@
 /** The fixed lists of the domain (domain.md), with the labels the UI shows. */
 
 export const CONTACT_METHODS = ['来所', '電話', '訪問', 'オンライン', 'メール', '同行', 'その他'] as const;
-export type ContactMethod = (typeof CONTACT_METHODS)[number];
 
 /** Consultation kinds from the law's own lists, grouped as the form shows them. */
 export const CONSULTATION_KIND_GROUPS = [
@@ -25,22 +24,26 @@ export const CONSULTATION_KINDS: readonly string[] = CONSULTATION_KIND_GROUPS.fl
 export const MONITORING_KIND = 'モニタリング';
 
 export const DIFFICULTY_KINDS = [
-  '支援拒否', '家族関係', '医療的ケア', '強度行動障害', '触法', '虐待', '経済的困窮', '複合課題', '社会資源不足', 'その他',
+  '支援拒否',
+  '家族関係',
+  '医療的ケア',
+  '強度行動障害',
+  '触法',
+  '虐待',
+  '経済的困窮',
+  '複合課題',
+  '社会資源不足',
+  'その他',
 ] as const;
 export const HELP_WANTED = ['助言', '同行訪問', 'ケース会議の開催', '事例検討で取り上げる'] as const;
 export const URGENCY = { normal: '通常', urgent: '至急' } as const;
 export const SECONDARY_OUTCOMES = [
-  '助言で解決', '同行訪問実施', '個別事例連携会議へ', '重層的支援会議・多機関協働へ', '事例検討へ',
+  '助言で解決',
+  '同行訪問実施',
+  '個別事例連携会議へ',
+  '重層的支援会議・多機関協働へ',
+  '事例検討へ',
 ] as const;
-
-export const OFFICE_KIND_LABELS: Record<string, string> = {
-  kikan: '基幹相談支援センター',
-  tokutei: '指定特定相談支援事業所',
-  jido: '障害児相談支援事業所',
-  itaku: '委託相談支援事業所',
-  gyosei: '行政',
-  jimukyoku: '協議会事務局',
-};
 
 /** Limits on free text: a LINE WORKS text message holds 2,000 characters. */
 export const LIMITS = {

@@ -10,7 +10,7 @@ import { CONSULTATION_KINDS, MONITORING_KIND } from '../core/vocabulary';
  * A clearly fictional municipality for trying the bot: 「みどり市（デモ）」. Every name is
  * invented; the tenant code starts with `demo-` so that exports and reports can tell it apart.
  */
-export const DEMO_TENANT_CODE = 'demo-midori';
+const DEMO_TENANT_CODE = 'demo-midori';
 
 const OFFICES = [
   { key: 'kikan', name: 'みどり市基幹相談支援センター', kind: 'kikan' },
@@ -30,14 +30,102 @@ const STAFF = [
 ] as const;
 
 const PERSONS = [
-  { office: 'aozora', counselor: 0, f: '山田', g: '太郎', fk: 'やまだ', gk: 'たろう', birth: '1984-06-12', cat: ['知的'], consent: true, freq: 3 },
-  { office: 'aozora', counselor: 0, f: '山田', g: '花子', fk: 'やまだ', gk: 'はなこ', birth: '1990-02-03', cat: ['精神'], consent: false, freq: 1 },
-  { office: 'aozora', counselor: 1, f: '佐藤', g: '健一', fk: 'さとう', gk: 'けんいち', birth: '1972-11-30', cat: ['身体'], consent: true, freq: 6 },
-  { office: 'aozora', counselor: 0, f: '鈴木', g: '美咲', fk: 'すずき', gk: 'みさき', birth: '2011-08-21', cat: ['発達', '児童'], consent: false, freq: 3 },
-  { office: 'aozora', counselor: 1, f: '高橋', g: '翔太', fk: 'たかはし', gk: 'しょうた', birth: '1999-04-02', cat: ['知的'], consent: true, freq: 3 },
-  { office: 'komorebi', counselor: 2, f: '田中', g: '一郎', fk: 'たなか', gk: 'いちろう', birth: '1965-01-15', cat: ['精神'], consent: false, freq: 3 },
-  { office: 'komorebi', counselor: 2, f: '伊藤', g: 'さやか', fk: 'いとう', gk: 'さやか', birth: '1995-09-09', cat: ['身体', '難病'], consent: true, freq: 6 },
-  { office: 'komorebi', counselor: 2, f: '渡辺', g: '大輔', fk: 'わたなべ', gk: 'だいすけ', birth: '1980-12-24', cat: ['知的'], consent: false, freq: 1 },
+  {
+    office: 'aozora',
+    counselor: 0,
+    f: '山田',
+    g: '太郎',
+    fk: 'やまだ',
+    gk: 'たろう',
+    birth: '1984-06-12',
+    cat: ['知的'],
+    consent: true,
+    freq: 3,
+  },
+  {
+    office: 'aozora',
+    counselor: 0,
+    f: '山田',
+    g: '花子',
+    fk: 'やまだ',
+    gk: 'はなこ',
+    birth: '1990-02-03',
+    cat: ['精神'],
+    consent: false,
+    freq: 1,
+  },
+  {
+    office: 'aozora',
+    counselor: 1,
+    f: '佐藤',
+    g: '健一',
+    fk: 'さとう',
+    gk: 'けんいち',
+    birth: '1972-11-30',
+    cat: ['身体'],
+    consent: true,
+    freq: 6,
+  },
+  {
+    office: 'aozora',
+    counselor: 0,
+    f: '鈴木',
+    g: '美咲',
+    fk: 'すずき',
+    gk: 'みさき',
+    birth: '2011-08-21',
+    cat: ['発達', '児童'],
+    consent: false,
+    freq: 3,
+  },
+  {
+    office: 'aozora',
+    counselor: 1,
+    f: '高橋',
+    g: '翔太',
+    fk: 'たかはし',
+    gk: 'しょうた',
+    birth: '1999-04-02',
+    cat: ['知的'],
+    consent: true,
+    freq: 3,
+  },
+  {
+    office: 'komorebi',
+    counselor: 2,
+    f: '田中',
+    g: '一郎',
+    fk: 'たなか',
+    gk: 'いちろう',
+    birth: '1965-01-15',
+    cat: ['精神'],
+    consent: false,
+    freq: 3,
+  },
+  {
+    office: 'komorebi',
+    counselor: 2,
+    f: '伊藤',
+    g: 'さやか',
+    fk: 'いとう',
+    gk: 'さやか',
+    birth: '1995-09-09',
+    cat: ['身体', '難病'],
+    consent: true,
+    freq: 6,
+  },
+  {
+    office: 'komorebi',
+    counselor: 2,
+    f: '渡辺',
+    g: '大輔',
+    fk: 'わたなべ',
+    gk: 'だいすけ',
+    birth: '1980-12-24',
+    cat: ['知的'],
+    consent: false,
+    freq: 1,
+  },
 ] as const;
 
 const SUMMARIES = [
@@ -50,7 +138,7 @@ const SUMMARIES = [
 
 const OTHER_KINDS = CONSULTATION_KINDS.filter((k) => k !== MONITORING_KIND);
 
-export async function hasAnyTenant(db: DbOrTx): Promise<boolean> {
+async function hasAnyTenant(db: DbOrTx): Promise<boolean> {
   const rows = await db.select({ id: tenants.id }).from(tenants).limit(1);
   return rows.length > 0;
 }
@@ -80,8 +168,14 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
       if (row) staffIds.push(row.id);
     }
     for (const [kind, name] of [
-      ['unei', '運営会議'], ['teireikai', '定例会'], ['zentai', '全体会'], ['jimukyoku', '事務局会議'],
-      ['bukai', '就労支援部会'], ['bukai', '権利擁護部会'], ['bukai', '地域移行部会'], ['bukai', 'こども部会'],
+      ['unei', '運営会議'],
+      ['teireikai', '定例会'],
+      ['zentai', '全体会'],
+      ['jimukyoku', '事務局会議'],
+      ['bukai', '就労支援部会'],
+      ['bukai', '権利擁護部会'],
+      ['bukai', '地域移行部会'],
+      ['bukai', 'こども部会'],
     ] as const) {
       await tx.insert(councilBodies).values({ tenantId: tenant.id, kind, name });
     }
@@ -90,24 +184,32 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
     const thisMonth = monthOf(today);
     for (const [i, p] of PERSONS.entries()) {
       const counselorId = staffIds[p.counselor] ?? null;
-      const person = await createPerson(tx, {
-        tenantId: tenant.id,
-        officeId: officeIds[p.office] ?? '',
-        counselorId,
-        familyName: p.f,
-        givenName: p.g,
-        familyKana: p.fk,
-        givenKana: p.gk,
-        birthDate: p.birth,
-        disabilityCategories: [...p.cat],
-        consentKikan: p.consent,
-      }, now);
+      const person = await createPerson(
+        tx,
+        {
+          tenantId: tenant.id,
+          officeId: officeIds[p.office] ?? '',
+          counselorId,
+          familyName: p.f,
+          givenName: p.g,
+          familyKana: p.fk,
+          givenKana: p.gk,
+          birthDate: p.birth,
+          disabilityCategories: [...p.cat],
+          consentKikan: p.consent,
+        },
+        now,
+      );
       // Periods started a few months ago, so that the cards show done, due and overdue months.
       const periodStart = firstDayOfMonth(addMonths(thisMonth, -((i % 4) + 2)));
       const periodEnd = lastDayOfMonth(addMonths(monthOf(periodStart), 11));
       const certificateEnd = i === 2 ? addDays(today, 40) : periodEnd;
       const plan = { periodStart, periodEnd, frequencyMonths: p.freq, standardMonths: null, segments: [], countFrom: 'same_month' };
-      await createPlan(tx, { tenantId: tenant.id, personId: person.id, periodStart, periodEnd, frequencyMonths: p.freq, certificateEnd }, now);
+      await createPlan(
+        tx,
+        { tenantId: tenant.id, personId: person.id, periodStart, periodEnd, frequencyMonths: p.freq, certificateEnd },
+        now,
+      );
       const monitoringMonths = planMonitoringMonths(plan).filter((m) => m < thisMonth);
       for (const [j, m] of monitoringMonths.entries()) {
         if (i === 1 && j === monitoringMonths.length - 1) continue; // one overdue month to show

@@ -28,7 +28,7 @@ export interface Route {
   maxBody?: number;
 }
 
-export const DEFAULT_MAX_BODY = 64 * 1024;
+const DEFAULT_MAX_BODY = 64 * 1024;
 
 export function json(status: number, value: unknown, headers: Record<string, string> = {}): HttpResponse {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value) };
@@ -129,7 +129,8 @@ export class HttpServer {
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((e) => {
         // A client that went away (phone lost signal, proxy timeout) is routine: debug, not error.
-        if (req.destroyed || (e as NodeJS.ErrnoException).code === 'ECONNRESET' || (e as NodeJS.ErrnoException).code === 'EPIPE') log.debug({ err: e }, 'client disconnected');
+        if (req.destroyed || (e as NodeJS.ErrnoException).code === 'ECONNRESET' || (e as NodeJS.ErrnoException).code === 'EPIPE')
+          log.debug({ err: e }, 'client disconnected');
         else log.error({ err: e }, 'response failed');
         if (!res.headersSent) res.destroy();
       });

@@ -12,9 +12,10 @@ import { connect, type Database, type Db } from '../../db/client';
 import { asError } from '../core/errors';
 import { log } from '../log';
 
-const CONNECTION_ERRORS = /CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|CONNECT_TIMEOUT|ECONNREFUSED|ECONNRESET|EPIPE|terminating connection|shutting down|starting up|not yet accepting|query timed out/i;
+const CONNECTION_ERRORS =
+  /CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|CONNECT_TIMEOUT|ECONNREFUSED|ECONNRESET|EPIPE|terminating connection|shutting down|starting up|not yet accepting|query timed out/i;
 
-export class QueryTimeout extends Error {
+class QueryTimeout extends Error {
   constructor(ms: number) {
     super(`query timed out after ${ms} ms`);
     this.name = 'QueryTimeout';
@@ -37,7 +38,7 @@ function causeText(e: unknown): string {
   return `${err.message} ${cause ? asError(cause).message : ''} ${(err as { code?: string }).code ?? ''}`;
 }
 
-export function isConnectionError(e: unknown): boolean {
+function isConnectionError(e: unknown): boolean {
   return CONNECTION_ERRORS.test(causeText(e));
 }
 

@@ -21,7 +21,7 @@ import { sql } from 'drizzle-orm';
 import { pgArray } from '../../db/array';
 import type { Db } from '../../db/client';
 import type { PlatformSender, SenderRegistry, SendResult, Destination } from '../chat/adapter';
-import type { Platform, Reply } from '../chat/types';
+import type { Platform } from '../chat/types';
 import { deliveryReply } from '../../handlers/notices/render';
 import { asError } from '../core/errors';
 import { replacedKeyOf } from '../core/notices';
@@ -29,7 +29,7 @@ import { log, safeErrorText } from '../log';
 import type { Clock } from '../core/clock';
 import { resolveDestination, type Resolved } from './destination';
 import { withTimeout, type SchedulerConnection } from './connection';
-import { Semaphores } from './semaphore';
+import type { Semaphores } from './semaphore';
 import { deliverySends } from '../metrics';
 
 export interface DeliverOptions {
@@ -49,8 +49,8 @@ export interface DeliverOptions {
  * database restart, shorter than what a killed instance may cost (its job runs again within
  * the heartbeat window of the job library plus what remains of this lease: under 60 s).
  */
-export const LEASE_MS = 20_000;
-export const SEND_TIMEOUT_MS = 8_000;
+const LEASE_MS = 20_000;
+const SEND_TIMEOUT_MS = 8_000;
 /** A batch's queries are small: longer than this means a dead connection (see connection.ts). */
 const QUERY_TIMEOUT_MS = 3_000;
 
@@ -113,14 +113,19 @@ const running = new Set<string>();
  * (a restart), so it is taken back at once instead of waited out. The callers reserve each id
  * in `running` before the claim, so every lease of ours on these rows is stale by then.
  */
-async function claimAll(o: DeliverOptions, jobs: DeliveryJob[]): Promise<{ claimed: Claimed[]; gone: DeliveryJob[]; held: { job: DeliveryJob; until: Date }[] }> {
+async function claimAll(
+  o: DeliverOptions,
+  jobs: DeliveryJob[],
+): Promise<{ claimed: Claimed[]; gone: DeliveryJob[]; held: { job: DeliveryJob; until: Date }[] }> {
   if (jobs.length === 0) return { claimed: [], gone: [], held: [] };
-  const claimed = await q(o, (db) => db.execute<Claimed>(sql`
+  const claimed = await q(o, (db) =>
+    db.execute<Claimed>(sql`
     update deliveries d set claimed_by = ${o.instanceId}, claimed_until = now() + make_interval(secs => ${LEASE_MS / 1000}), attempts = d.attempts + 1
     from ${recordset(jobs.map((j) => ({ id: j.deliveryId, job_id: j.jobId })))} as j(id uuid, job_id text)
     where d.id = j.id and d.status = 'pending' and d.job_id = j.job_id
       and (d.claimed_until is null or d.claimed_until < now() or d.claimed_by = ${o.instanceId})
-    returning d.id, d.job_id, d.tenant_id, d.recipient_id, d.channel, d.payload, d.attempts, d.idempotency_key`));
+    returning d.id, d.job_id, d.tenant_id, d.recipient_id, d.channel, d.payload, d.attempts, d.idempotency_key`),
+  );
   const got = new Set(claimed.map((c) => c.id));
   const missing = jobs.filter((j) => !got.has(j.deliveryId));
   const gone: DeliveryJob[] = [];
@@ -134,7 +139,7 @@ async function claimAll(o: DeliverOptions, jobs: DeliveryJob[]): Promise<{ claim
     const byId = new Map(rows.map((r) => [r.id, r]));
     for (const j of missing) {
       const row = byId.get(j.deliveryId);
-      if (!row || row.status !== 'pending' || row.job_id !== j.jobId || !row.claimed_until) gone.push(j);
+      if (row?.status !== 'pending' || row.job_id !== j.jobId || !row.claimed_until) gone.push(j);
       else held.push({ job: j, until: new Date(row.claimed_until) });
     }
   }
@@ -195,7 +200,9 @@ const REPLACE_WAIT_MS = 5_000;
  */
 async function supersede(o: DeliverOptions, id: string, key: string): Promise<boolean> {
   const rows = await q(o, (db) =>
-    db.execute<{ id: string }>(sql`update deliveries d set status = 'sent', sent_at = now(), last_error = 'superseded by a newer state', claimed_until = null
+    db.execute<{
+      id: string;
+    }>(sql`update deliveries d set status = 'sent', sent_at = now(), last_error = 'superseded by a newer state', claimed_until = null
       where d.id = ${id} and d.claimed_by = ${o.instanceId} and exists (
         select 1 from deliveries n where n.payload->>'replaces' = ${key} and n.tenant_id = d.tenant_id and n.created_at > d.created_at)
       returning d.id`),
@@ -215,7 +222,10 @@ async function original(o: DeliverOptions, key: string) {
 async function sendWithTimeout(send: () => Promise<SendResult>): Promise<SendResult> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<SendResult>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, error: `send timed out after ${SEND_TIMEOUT_MS} ms`, permanent: false }), SEND_TIMEOUT_MS);
+    timer = setTimeout(
+      () => resolve({ ok: false, error: `send timed out after ${SEND_TIMEOUT_MS} ms`, permanent: false }),
+      SEND_TIMEOUT_MS,
+    );
   });
   try {
     return await Promise.race([
@@ -231,14 +241,18 @@ async function sendWithTimeout(send: () => Promise<SendResult>): Promise<SendRes
 async function throttledUntil(o: DeliverOptions, platforms: string[]): Promise<Map<string, Date>> {
   if (platforms.length === 0) return new Map();
   const rows = await q(o, (db) =>
-    db.execute<{ platform: string; until: Date }>(sql`select platform, until from platform_throttles where platform = any(${pgArray(platforms)}::text[]) and until > now()`),
+    db.execute<{ platform: string; until: Date }>(
+      sql`select platform, until from platform_throttles where platform = any(${pgArray(platforms)}::text[]) and until > now()`,
+    ),
   );
   return new Map(rows.map((r) => [r.platform, new Date(r.until)]));
 }
 
 async function throttle(o: DeliverOptions, platform: string, ms: number): Promise<void> {
-  await q(o, (db) => db.execute(sql`insert into platform_throttles (platform, until) values (${platform}, now() + make_interval(secs => ${ms / 1000}))
-    on conflict (platform) do update set until = greatest(platform_throttles.until, excluded.until), updated_at = now()`));
+  await q(o, (db) =>
+    db.execute(sql`insert into platform_throttles (platform, until) values (${platform}, now() + make_interval(secs => ${ms / 1000}))
+    on conflict (platform) do update set until = greatest(platform_throttles.until, excluded.until), updated_at = now()`),
+  );
 }
 
 /**
@@ -270,7 +284,11 @@ async function resolveAll(o: DeliverOptions, ds: Claimed[]): Promise<Map<string,
       continue;
     }
     const key = `${d.tenant_id}|${d.recipient_id ?? ''}|${d.channel ?? ''}`;
-    if (!slow.has(key)) slow.set(key, q(o, (db) => resolveDestination(db, o.senders, { tenantId: d.tenant_id, recipientId: d.recipient_id, channel: d.channel })));
+    if (!slow.has(key))
+      slow.set(
+        key,
+        q(o, (db) => resolveDestination(db, o.senders, { tenantId: d.tenant_id, recipientId: d.recipient_id, channel: d.channel })),
+      );
   }
   for (const d of ds) {
     if (out.has(d.id)) continue;
@@ -296,7 +314,8 @@ export async function attemptDeliveries(o: DeliverOptions, jobs: DeliveryJob[]):
   const results = new Map<string, BatchResult>();
   const mine: DeliveryJob[] = [];
   for (const j of jobs) {
-    if (running.has(j.deliveryId)) results.set(j.jobId, { jobId: j.jobId, error: new Error('an attempt of this delivery is already running in this process') });
+    if (running.has(j.deliveryId))
+      results.set(j.jobId, { jobId: j.jobId, error: new Error('an attempt of this delivery is already running in this process') });
     else {
       running.add(j.deliveryId);
       mine.push(j);
@@ -323,16 +342,21 @@ export async function attemptDeliveries(o: DeliverOptions, jobs: DeliveryJob[]):
 async function retryHeld(o: DeliverOptions, held: { job: DeliveryJob; until: Date }[], results: Map<string, BatchResult>): Promise<void> {
   const last = Math.max(...held.map((h) => h.until.getTime()));
   await sleep(Math.min(LEASE_MS, Math.max(0, last - Date.now())) + 200);
-  const again = await claimAll(o, held.map((h) => h.job));
+  const again = await claimAll(
+    o,
+    held.map((h) => h.job),
+  );
   for (const j of again.gone) results.set(j.jobId, { jobId: j.jobId, outcome: 'skipped' });
-  for (const h of again.held) results.set(h.job.jobId, { jobId: h.job.jobId, error: new Error('delivery lease still held by another attempt') });
+  for (const h of again.held)
+    results.set(h.job.jobId, { jobId: h.job.jobId, error: new Error('delivery lease still held by another attempt') });
   await runClaimed(o, again.claimed, results);
 }
 
 /** Everything after the lease, for the deliveries of one batch whose lease we hold. */
 async function runClaimed(o: DeliverOptions, claimed: Claimed[], results: Map<string, BatchResult>): Promise<void> {
   if (claimed.length === 0) return;
-  const set = (d: Claimed, r: AttemptOutcome | Error) => results.set(d.job_id, r instanceof Error ? { jobId: d.job_id, error: r } : { jobId: d.job_id, outcome: r });
+  const set = (d: Claimed, r: AttemptOutcome | Error) =>
+    results.set(d.job_id, r instanceof Error ? { jobId: d.job_id, error: r } : { jobId: d.job_id, outcome: r });
   // Each rare path (bury, reschedule) runs on its own; an error there is that job's alone.
   const one = async (d: Claimed, f: () => Promise<AttemptOutcome>) => {
     try {
@@ -355,7 +379,13 @@ async function runClaimed(o: DeliverOptions, claimed: Claimed[], results: Map<st
         const platform = dest.sender.platform;
         const until = held.get(platform);
         if (until) {
-          await reschedule(o, d.id, new Date(o.clock.now().getTime() + (until.getTime() - Date.now())), `waiting for ${platform} rate limit`, false);
+          await reschedule(
+            o,
+            d.id,
+            new Date(o.clock.now().getTime() + (until.getTime() - Date.now())),
+            `waiting for ${platform} rate limit`,
+            false,
+          );
           return 'throttled';
         }
         // The new state of an earlier message: edited in place where that message went out on this
@@ -370,7 +400,10 @@ async function runClaimed(o: DeliverOptions, claimed: Claimed[], results: Map<st
           await reschedule(o, d.id, new Date(o.clock.now().getTime() + REPLACE_WAIT_MS), 'waiting for the message it replaces', false);
           return 'throttled';
         }
-        const editable = earlier?.status === 'sent' && earlier.platform === platform && earlier.platform_message_id && dest.sender.update ? earlier.platform_message_id : null;
+        const editable =
+          earlier?.status === 'sent' && earlier.platform === platform && earlier.platform_message_id && dest.sender.update
+            ? earlier.platform_message_id
+            : null;
         const reply = deliveryReply(d.payload, { recipientId: d.recipient_id, channel: d.channel });
         // The send and its record share the slot: what a crash leaves unrecorded is what was in flight.
         let recordError: unknown = null;
@@ -387,7 +420,16 @@ async function runClaimed(o: DeliverOptions, claimed: Claimed[], results: Map<st
           }
           return r;
         });
-        deliverySends.inc({ platform, outcome: result.ok ? 'sent' : result.retryAfterMs !== undefined ? 'rate_limited' : result.permanent || d.attempts >= o.maxAttempts ? 'dead' : 'retry' });
+        deliverySends.inc({
+          platform,
+          outcome: result.ok
+            ? 'sent'
+            : result.retryAfterMs !== undefined
+              ? 'rate_limited'
+              : result.permanent || d.attempts >= o.maxAttempts
+                ? 'dead'
+                : 'retry',
+        });
         if (result.ok) {
           // Not recorded within the lease: the job library runs this job again, whose next attempt
           // sends again (absorbed by the platform where it honours the key).
@@ -405,7 +447,13 @@ async function runClaimed(o: DeliverOptions, claimed: Claimed[], results: Map<st
           await bury(o, d.id, `${platform}: ${result.error}${result.permanent ? '' : ` (after ${d.attempts} attempts)`}`);
           return 'dead';
         }
-        await reschedule(o, d.id, new Date(o.clock.now().getTime() + backoffMs(d.attempts, o.retryBaseMs, o.retryMaxMs)), `${platform}: ${result.error}`, true);
+        await reschedule(
+          o,
+          d.id,
+          new Date(o.clock.now().getTime() + backoffMs(d.attempts, o.retryBaseMs, o.retryMaxMs)),
+          `${platform}: ${result.error}`,
+          true,
+        );
         return 'retry';
       }),
     ),

@@ -36,7 +36,7 @@ export interface SchedulerSettings {
 }
 
 /** Why 50: one lease query carries 50 deliveries ("sent" is recorded per message); a batch still sends in well under a lease. */
-export const DEFAULT_BATCH_SIZE = 50;
+const DEFAULT_BATCH_SIZE = 50;
 
 export interface SchedulerDeps {
   /** The scheduler opens its own pool to this database (see connection.ts for why). */

@@ -70,7 +70,12 @@ export interface RecomputeReport {
 const settledHere = new Set<string>();
 
 /** The plans of a tenant whose months moved, as of now. Reads only. */
-export async function findMovedMonths(db: DbOrTx, tenantId: string, tenantCountFrom: CountFrom, now: Date): Promise<{ moved: PlanMoved[]; plans: number; unplannable: number }> {
+export async function findMovedMonths(
+  db: DbOrTx,
+  tenantId: string,
+  tenantCountFrom: CountFrom,
+  now: Date,
+): Promise<{ moved: PlanMoved[]; plans: number; unplannable: number }> {
   const today = jstToday(now);
   const [plans, records] = await Promise.all([
     db
@@ -79,7 +84,12 @@ export async function findMovedMonths(db: DbOrTx, tenantId: string, tenantCountF
       .innerJoin(persons, activePlansOf(tenantId).join)
       .where(activePlansOf(tenantId).where),
     // Every monitoring record, counted or not (the partial index holds the counted ones only).
-    db.execute<{ id: string; person_id: string; occurred_on: string; off_month: boolean }>(sql`select id, person_id, occurred_on::text as occurred_on, off_month from consultations
+    db.execute<{
+      id: string;
+      person_id: string;
+      occurred_on: string;
+      off_month: boolean;
+    }>(sql`select id, person_id, occurred_on::text as occurred_on, off_month from consultations
       where tenant_id = ${tenantId} and kind = ${MONITORING_KIND} and deleted_at is null and person_id is not null`),
   ]);
   const byPerson = new Map<string, MonitoringRecord[]>();
@@ -99,7 +109,14 @@ export async function findMovedMonths(db: DbOrTx, tenantId: string, tenantCountF
       unplannable++;
       continue;
     }
-    if (moves) moved.push({ planId: p.id, personId: p.personId, counselorId: p.counselorId, title: `${p.code} ${p.familyName} ${p.givenName}`, moves });
+    if (moves)
+      moved.push({
+        planId: p.id,
+        personId: p.personId,
+        counselorId: p.counselorId,
+        title: `${p.code} ${p.familyName} ${p.givenName}`,
+        moves,
+      });
   }
   return { moved, plans: plans.length, unplannable };
 }
@@ -132,15 +149,6 @@ async function claim(tx: DbOrTx, tenantId: string, now: Date, by: string): Promi
   return rows.length > 0;
 }
 
-/** Is the tenant's recomputation pending (not claimed by anyone yet)? */
-export async function isRecomputePending(db: DbOrTx, tenantId: string): Promise<boolean> {
-  const rows = await db
-    .select({ t: planningJobs.tenantId })
-    .from(planningJobs)
-    .where(and(eq(planningJobs.tenantId, tenantId), eq(planningJobs.job, MONITORING_RULE_JOB), isNull(planningJobs.doneAt)));
-  return rows.length > 0;
-}
-
 /**
  * Runs the tenant's recomputation if it is pending, in the caller's transaction, which must hold
  * the tenant's planning lock; `sync` recomputes the reminder rows (syncReminders) between the
@@ -166,7 +174,15 @@ export async function recomputeMonitoringOnce<T>(
   if (recount.length > 0) {
     await tx.execute(sql`update consultations set off_month = false, updated_at = ${now.toISOString()}::timestamptz
       where tenant_id = ${tenantId} and id = any(${pgArray(recount)}::uuid[]) and off_month = true`);
-    for (const id of recount) audit.push({ actorStaffId: null, platform: null, action: 'update', resourceType: 'consultation', resourceId: id, detail: { fields: ['offMonth'], job: MONITORING_RULE_JOB } });
+    for (const id of recount)
+      audit.push({
+        actorStaffId: null,
+        platform: null,
+        action: 'update',
+        resourceType: 'consultation',
+        resourceId: id,
+        detail: { fields: ['offMonth'], job: MONITORING_RULE_JOB },
+      });
   }
 
   // 2. The reminder rows under the rule.
@@ -186,11 +202,22 @@ export async function recomputeMonitoringOnce<T>(
   let notified = 0;
   for (const [staffId, plans] of byCounselor) {
     const key = movedMessageKey(staffId);
-    const fresh = await sendNotice(tx, { tenantId, kind: 'monitoring_moved', idempotencyKey: key, to: { staffId }, notice: monthMovesNotice(plans) }, now);
+    const fresh = await sendNotice(
+      tx,
+      { tenantId, kind: 'monitoring_moved', idempotencyKey: key, to: { staffId }, notice: monthMovesNotice(plans) },
+      now,
+    );
     if (!fresh) continue;
     notified++;
     // Sending persons' names to their counselor is a disclosure: audited, counts only.
-    audit.push({ actorStaffId: null, platform: null, action: 'notify', resourceType: 'delivery', resourceId: key, detail: { kind: 'monitoring_moved', items: plans.length } });
+    audit.push({
+      actorStaffId: null,
+      platform: null,
+      action: 'notify',
+      resourceType: 'delivery',
+      resourceId: key,
+      detail: { kind: 'monitoring_moved', items: plans.length },
+    });
   }
   await writeAuditBatch(tx, tenantId, audit);
   const report = reportOf(found, notified);

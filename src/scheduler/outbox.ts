@@ -9,7 +9,13 @@ export { enqueueReply } from '../chat/outbox';
 /** The latest messages addressed to a staff member, oldest first (the local chat's inbox). */
 export async function inboxOf(db: DbOrTx, tenantId: string, staffId: string, limit = 30) {
   const rows = await db
-    .select({ id: deliveries.id, kind: deliveries.kind, payload: deliveries.payload, createdAt: deliveries.createdAt, status: deliveries.status })
+    .select({
+      id: deliveries.id,
+      kind: deliveries.kind,
+      payload: deliveries.payload,
+      createdAt: deliveries.createdAt,
+      status: deliveries.status,
+    })
     .from(deliveries)
     .where(and(eq(deliveries.tenantId, tenantId), eq(deliveries.recipientId, staffId)))
     .orderBy(desc(deliveries.createdAt))
@@ -23,7 +29,15 @@ export async function inboxOf(db: DbOrTx, tenantId: string, staffId: string, lim
  */
 export async function channelPostsOf(db: DbOrTx, tenantId: string, limit = 30) {
   const rows = await db
-    .select({ id: deliveries.id, key: deliveries.idempotencyKey, channel: deliveries.channel, kind: deliveries.kind, payload: deliveries.payload, createdAt: deliveries.createdAt, status: deliveries.status })
+    .select({
+      id: deliveries.id,
+      key: deliveries.idempotencyKey,
+      channel: deliveries.channel,
+      kind: deliveries.kind,
+      payload: deliveries.payload,
+      createdAt: deliveries.createdAt,
+      status: deliveries.status,
+    })
     .from(deliveries)
     .where(and(eq(deliveries.tenantId, tenantId), isNotNull(deliveries.channel)))
     .orderBy(desc(deliveries.createdAt))
@@ -49,7 +63,10 @@ export async function channelPostsOf(db: DbOrTx, tenantId: string, limit = 30) {
 
 export async function markSent(db: DbOrTx, ids: string[], now: Date): Promise<void> {
   if (ids.length === 0) return;
-  await db.update(deliveries).set({ status: 'sent', sentAt: now }).where(and(inArray(deliveries.id, ids), eq(deliveries.status, 'pending')));
+  await db
+    .update(deliveries)
+    .set({ status: 'sent', sentAt: now })
+    .where(and(inArray(deliveries.id, ids), eq(deliveries.status, 'pending')));
 }
 
 export interface DeadDelivery {

@@ -27,11 +27,10 @@ import { syncReminders } from '../core/reminders/sync';
 
 export { syncReminders };
 
-
 /** Planned this long before the digest hour, so that it leaves on the minute. */
-export const DIGEST_LOOKAHEAD_MS = 2 * 60_000;
+const DIGEST_LOOKAHEAD_MS = 2 * 60_000;
 /** An instance that was down at the digest hour still sends it this long after; later, that day's digest is skipped. */
-export const DIGEST_CATCH_UP_MS = 3 * 60 * 60_000;
+const DIGEST_CATCH_UP_MS = 3 * 60 * 60_000;
 
 export interface PlanStats {
   /** Reminder rows planned (each compared with what is stored). */
@@ -64,7 +63,9 @@ async function enqueueAudited(db: DbOrTx, tenantId: string, out: readonly Outgoi
   for (let i = 0; i < out.length; i += 5000) {
     const chunk = out.slice(i, i + 5000);
     const col = (f: (o: Outgoing) => string) => pgArray(chunk.map(f));
-    const rows = await db.execute<{ k: string }>(sql`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, run_at, created_at)
+    const rows = await db.execute<{
+      k: string;
+    }>(sql`insert into deliveries (tenant_id, idempotency_key, recipient_id, kind, payload, run_at, created_at)
       select ${tenantId}::uuid, u.k, u.r, u.kind, u.p::jsonb, u.at, ${now.toISOString()}::timestamptz
       from unnest(${col((o) => o.key)}::text[], ${col((o) => o.recipientId)}::uuid[], ${col((o) => o.kind)}::text[],
         ${col((o) => JSON.stringify(o.reply))}::text[], ${col((o) => o.runAt.toISOString())}::timestamptz[]) as u(k, r, kind, p, at)
@@ -76,13 +77,27 @@ async function enqueueAudited(db: DbOrTx, tenantId: string, out: readonly Outgoi
   await writeAuditBatch(
     db,
     tenantId,
-    out.filter((o) => fresh.has(o.key)).map((o) => ({ actorStaffId: null, platform: null, action: 'notify', resourceType: 'delivery', resourceId: o.key, detail: { kind: o.kind, items: o.items } })),
+    out
+      .filter((o) => fresh.has(o.key))
+      .map((o) => ({
+        actorStaffId: null,
+        platform: null,
+        action: 'notify',
+        resourceType: 'delivery',
+        resourceId: o.key,
+        detail: { kind: o.kind, items: o.items },
+      })),
   );
   return fresh;
 }
 
 /** Today's digests, last calls and escalations that are due by now (plus the lookahead). */
-export async function planDeliveries(db: DbOrTx, tenantId: string, settings: ReminderSettings, now: Date): Promise<Omit<PlanStats, 'reminders' | 'remindersWritten'>> {
+async function planDeliveries(
+  db: DbOrTx,
+  tenantId: string,
+  settings: ReminderSettings,
+  now: Date,
+): Promise<Omit<PlanStats, 'reminders' | 'remindersWritten'>> {
   const stats = { digests: 0, lastCalls: 0, escalations: 0 };
   const today = jstToday(now);
   if (!isBusinessDay(today, settings.calendar)) return stats;
@@ -97,10 +112,18 @@ export async function planDeliveries(db: DbOrTx, tenantId: string, settings: Rem
     .filter((m) => isDigestDay(today, m.prefs, settings.calendar) && inWindow(m.at));
   const keys = due.map((m) => `digest:${m.id}:${today}`);
   const planned = new Set(
-    keys.length === 0 ? [] : (await db.select({ k: deliveries.idempotencyKey }).from(deliveries).where(inArray(deliveries.idempotencyKey, keys))).map((r) => r.k),
+    keys.length === 0
+      ? []
+      : (await db.select({ k: deliveries.idempotencyKey }).from(deliveries).where(inArray(deliveries.idempotencyKey, keys))).map(
+          (r) => r.k,
+        ),
   );
   const todo = due.filter((m) => !planned.has(`digest:${m.id}:${today}`));
-  const rows = await openReminders(db, tenantId, todo.map((m) => m.id));
+  const rows = await openReminders(
+    db,
+    tenantId,
+    todo.map((m) => m.id),
+  );
   const items = await labelReminders(db, tenantId, rows);
   const byStaff = new Map<string, DigestItem[]>();
   for (const i of items) byStaff.set(i.recipientId, [...(byStaff.get(i.recipientId) ?? []), i]);
@@ -109,9 +132,25 @@ export async function planDeliveries(db: DbOrTx, tenantId: string, settings: Rem
   for (const m of todo) {
     const sections = groupDigest(byStaff.get(m.id) ?? [], today);
     const runAt = new Date(Math.max(m.at.getTime(), now.getTime()));
-    if (digestCount(sections) > 0) out.push({ key: `digest:${m.id}:${today}`, kind: 'digest', recipientId: m.id, reply: renderDigest(sections, today, { visibility: 'dm', toStaffId: m.id }), runAt, items: digestCount(sections) });
+    if (digestCount(sections) > 0)
+      out.push({
+        key: `digest:${m.id}:${today}`,
+        kind: 'digest',
+        recipientId: m.id,
+        reply: renderDigest(sections, today, { visibility: 'dm', toStaffId: m.id }),
+        runAt,
+        items: digestCount(sections),
+      });
     const unrecorded = sections.now.filter((i) => i.kind === 'monitoring' && monthOf(i.dueOn) === monthOf(today));
-    if (lastCallDay && unrecorded.length > 0) out.push({ key: `lastcall:${m.id}:${today}`, kind: 'last_call', recipientId: m.id, reply: renderLastCall(unrecorded, today, m.id), runAt, items: unrecorded.length });
+    if (lastCallDay && unrecorded.length > 0)
+      out.push({
+        key: `lastcall:${m.id}:${today}`,
+        kind: 'last_call',
+        recipientId: m.id,
+        reply: renderLastCall(unrecorded, today, m.id),
+        runAt,
+        items: unrecorded.length,
+      });
   }
   const escalations = await planEscalations(db, tenantId, settings, now, members);
   out.push(...escalations.out);
@@ -140,9 +179,28 @@ async function planEscalations(
 ): Promise<{ out: Outgoing[]; settle: () => Promise<void> }> {
   const today = jstToday(now);
   const open = await db
-    .select({ id: reminders.id, kind: reminders.kind, key: reminders.key, dueOn: reminders.dueOn, escalatedAt: reminders.escalatedAt, recipientId: reminders.recipientId, subjectType: reminders.subjectType, subjectId: reminders.subjectId, status: reminders.status, snoozedUntil: reminders.snoozedUntil })
+    .select({
+      id: reminders.id,
+      kind: reminders.kind,
+      key: reminders.key,
+      dueOn: reminders.dueOn,
+      escalatedAt: reminders.escalatedAt,
+      recipientId: reminders.recipientId,
+      subjectType: reminders.subjectType,
+      subjectId: reminders.subjectId,
+      status: reminders.status,
+      snoozedUntil: reminders.snoozedUntil,
+    })
     .from(reminders)
-    .where(and(eq(reminders.tenantId, tenantId), inArray(reminders.status, ['open', 'snoozed']), inArray(reminders.kind, ['monitoring', 'certificate']), isNull(reminders.escalatedAt), gteDue(today)));
+    .where(
+      and(
+        eq(reminders.tenantId, tenantId),
+        inArray(reminders.status, ['open', 'snoozed']),
+        inArray(reminders.kind, ['monitoring', 'certificate']),
+        isNull(reminders.escalatedAt),
+        gteDue(today),
+      ),
+    );
   const toEscalate = open.filter((r) => needsEscalation(r, today, settings.renewalLeadDays, settings.calendar));
   if (toEscalate.length === 0) return { out: [], settle: async () => {} };
   const byId = new Map(members.map((m) => [m.id, m]));
@@ -166,7 +224,8 @@ async function planEscalations(
     const managers = managersFor(r);
     if (!counselor || !item) continue;
     // Each manager at their own digest hour; the reminder counts as escalated once all are planned.
-    if (managers.some((m) => now.getTime() < digestInstant(today, staffPrefsOf(m.preferences), settings).getTime() - DIGEST_LOOKAHEAD_MS)) continue;
+    if (managers.some((m) => now.getTime() < digestInstant(today, staffPrefsOf(m.preferences), settings).getTime() - DIGEST_LOOKAHEAD_MS))
+      continue;
     for (const m of managers) {
       const g = byManager.get(m.id) ?? { manager: m, entries: [], ids: [] };
       g.entries.push({ item, counselorName: counselor.name });
@@ -176,7 +235,10 @@ async function planEscalations(
     settled.push(r.id);
   }
   const out: Outgoing[] = [...byManager.values()].map((g) => ({
-    key: `escalation:${g.manager.id}:${today}:${createHash('sha256').update([...g.ids].sort().join(',')).digest('hex').slice(0, 16)}`,
+    key: `escalation:${g.manager.id}:${today}:${createHash('sha256')
+      .update([...g.ids].sort().join(','))
+      .digest('hex')
+      .slice(0, 16)}`,
     kind: 'escalation',
     recipientId: g.manager.id,
     reply: renderEscalations(g.entries, g.manager.id),
@@ -185,7 +247,10 @@ async function planEscalations(
   }));
   const settle = async () => {
     if (settled.length === 0) return;
-    await db.update(reminders).set({ escalatedAt: now }).where(and(sql`${reminders.id} = any(${pgArray(settled)}::uuid[])`, isNull(reminders.escalatedAt)));
+    await db
+      .update(reminders)
+      .set({ escalatedAt: now })
+      .where(and(sql`${reminders.id} = any(${pgArray(settled)}::uuid[])`, isNull(reminders.escalatedAt)));
   };
   return { out, settle };
 }
@@ -214,9 +279,16 @@ export interface PlanClaim {
  * tenant's tenant_planning row decides (read and written under the tenant's lock, in the same
  * transaction as the planning, so a failed planning is retried by the next pass).
  */
-export async function planTenant(db: Db, tenantId: string, now: Date, opts: { syncReminders: boolean; claim?: PlanClaim }): Promise<PlanStats | null> {
+export async function planTenant(
+  db: Db,
+  tenantId: string,
+  now: Date,
+  opts: { syncReminders: boolean; claim?: PlanClaim },
+): Promise<PlanStats | null> {
   return db.transaction(async (tx) => {
-    const [lock] = await tx.execute<{ ok: boolean }>(sql`select pg_try_advisory_xact_lock(hashtextextended(${`plan:${tenantId}`}, 0)) as ok`);
+    const [lock] = await tx.execute<{ ok: boolean }>(
+      sql`select pg_try_advisory_xact_lock(hashtextextended(${`plan:${tenantId}`}, 0)) as ok`,
+    );
     if (!lock?.ok) return null;
     const [[tenant], [last]] = await Promise.all([
       tx.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, tenantId)),
@@ -245,7 +317,10 @@ export async function planTenant(db: Db, tenantId: string, now: Date, opts: { sy
     const stats = { reminders: synced.planned, remindersWritten: synced.written, ...(await planDeliveries(tx, tenantId, settings, now)) };
     if (claim) {
       const planned = { plannedAt: now, plannedBy: claim.instanceId, ...(sync ? { syncedAt: now, syncedDay: day } : {}) };
-      await tx.insert(tenantPlanning).values({ tenantId, ...planned }).onConflictDoUpdate({ target: tenantPlanning.tenantId, set: planned });
+      await tx
+        .insert(tenantPlanning)
+        .values({ tenantId, ...planned })
+        .onConflictDoUpdate({ target: tenantPlanning.tenantId, set: planned });
     }
     return stats;
   });
@@ -261,7 +336,11 @@ export async function planTenants(
   tenantIds: readonly string[],
   now: Date,
   claim: PlanClaim,
-  hooks: { stopped?: () => boolean; onTenant?: (tenantId: string, stats: PlanStats | null, ms: number) => void; onError?: (tenantId: string, e: unknown) => void } = {},
+  hooks: {
+    stopped?: () => boolean;
+    onTenant?: (tenantId: string, stats: PlanStats | null, ms: number) => void;
+    onError?: (tenantId: string, e: unknown) => void;
+  } = {},
 ): Promise<void> {
   for (const id of tenantIds) {
     if (hooks.stopped?.()) return;

@@ -12,7 +12,7 @@ import type { Clock } from '../core/clock';
 import { withTimeout } from './connection';
 import { attemptDeliveries, type DeliverOptions } from './deliver';
 
-export const DELIVERY_QUEUE = 'soudan-delivery';
+const DELIVERY_QUEUE = 'soudan-delivery';
 const RELAY_BATCH = 500;
 // Polling backs up NOTIFY (a missed notification, a listener reconnecting after a restart).
 const RELAY_POLL_MS = 500;
@@ -93,18 +93,18 @@ export class DeliveryQueue {
       notifyPollingIntervalSeconds: 0.5,
       heartbeatRefreshSeconds: 3,
     } as const;
-    await this.boss.work<{ deliveryId: string }, unknown, typeof options>(
-      DELIVERY_QUEUE,
-      options,
-      async (jobs) => {
-        const results = await attemptDeliveries(
-          this.o,
-          jobs.map((j) => ({ deliveryId: j.data.deliveryId, jobId: j.id })),
-        );
-        // An error is that job's alone: pg-boss runs it again (retryDelay 1 s), the others complete.
-        return results.map((r) => ('error' in r ? { id: r.jobId, status: 'failed' as const, output: { message: safeErrorText(r.error) } } : { id: r.jobId, status: 'completed' as const, output: { outcome: r.outcome } }));
-      },
-    );
+    await this.boss.work<{ deliveryId: string }, unknown, typeof options>(DELIVERY_QUEUE, options, async (jobs) => {
+      const results = await attemptDeliveries(
+        this.o,
+        jobs.map((j) => ({ deliveryId: j.data.deliveryId, jobId: j.id })),
+      );
+      // An error is that job's alone: pg-boss runs it again (retryDelay 1 s), the others complete.
+      return results.map((r) =>
+        'error' in r
+          ? { id: r.jobId, status: 'failed' as const, output: { message: safeErrorText(r.error) } }
+          : { id: r.jobId, status: 'completed' as const, output: { outcome: r.outcome } },
+      );
+    });
     await this.listen();
     // A fresh pool after an outage needs its own LISTEN; polling covers the gap.
     this.o.conn.swapped(() => void this.listen());

@@ -18,7 +18,10 @@ fs.chmodSync(dataDir, 0o755);
 let app: App | null = null;
 
 const admin = (args: string[], env: NodeJS.ProcessEnv) =>
-  promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/admin.ts'), ...args], { cwd: root, env: { ...process.env, LOG_LEVEL: 'silent', ...env } }).then(
+  promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/admin.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+  }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
@@ -33,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('npm run admin beside a running embedded bot', () => {
-  it('lists the demo staff through the bot\'s own server, and the bot keeps answering', async () => {
+  it("lists the demo staff through the bot's own server, and the bot keeps answering", async () => {
     const r = await admin(['staff:list', '--tenant', 'demo-midori'], { DATA_DIR: dataDir, DATABASE_URL: '' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -42,7 +45,10 @@ describe('npm run admin beside a running embedded bot', () => {
   }, 60_000);
 
   it('an unreachable database is one message, not a stack trace', async () => {
-    const r = await admin(['staff:list', '--tenant', 'demo'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', DB_CONNECT_TIMEOUT_MS: '1000' });
+    const r = await admin(['staff:list', '--tenant', 'demo'], {
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+      DB_CONNECT_TIMEOUT_MS: '1000',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^admin: failed: /);
     expect(r.stderr).not.toMatch(/\n\s+at /);

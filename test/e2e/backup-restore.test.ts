@@ -38,7 +38,14 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   const world = await makeWorld(tdb.db);
   for (let i = 0; i < 5; i++) {
-    await writeAudit(tdb.db, { tenantId: world.tenantId, actorStaffId: null, platform: 'local', action: 'view', resourceType: 'person', resourceId: `p${i}` });
+    await writeAudit(tdb.db, {
+      tenantId: world.tenantId,
+      actorStaffId: null,
+      platform: 'local',
+      action: 'view',
+      resourceType: 'person',
+      resourceId: `p${i}`,
+    });
   }
   expect(await auditAnchorCommand(tdb.db, quiet, new Date(), anchors)).toBe(0);
 });
@@ -64,19 +71,44 @@ describe('backup and restore (docs/operations.md)', () => {
     //    createdb -O soudan_owner -T template0 -E UTF8 --locale=C.UTF-8 soudan_restored
     restoredName = `${tdb.name}_restored`;
     const ownerName = decodeURIComponent(new URL(tdb.ownerUrl).username);
-    await run(createdb, [`--maintenance-db=${tdb.ownerUrl}`, '-O', ownerName, '-T', 'template0', '-E', 'UTF8', '--locale=C.UTF-8', restoredName]);
+    await run(createdb, [
+      `--maintenance-db=${tdb.ownerUrl}`,
+      '-O',
+      ownerName,
+      '-T',
+      'template0',
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
+      restoredName,
+    ]);
     const restoredOwnerUrl = withDb(tdb.ownerUrl, restoredName);
     // 3. Restore, as the owner: pg_restore --exit-on-error --no-owner -d "$NEW_OWNER_URL" soudan.dump
     await run(pgRestore, ['--exit-on-error', '--no-owner', '-d', restoredOwnerUrl, dump]);
     // 4. DATABASE_URL=<the bot's role on the restored database> npm run audit:verify: against the anchors.
     const verify = await run(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/audit-verify.ts')], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: withDb(tdb.url, restoredName), AUDIT_ANCHOR_KEY: anchors.key, AUDIT_ANCHOR_FILE: anchors.file, LOG_LEVEL: 'silent' },
+      env: {
+        ...process.env,
+        DATABASE_URL: withDb(tdb.url, restoredName),
+        AUDIT_ANCHOR_KEY: anchors.key,
+        AUDIT_ANCHOR_FILE: anchors.file,
+        LOG_LEVEL: 'silent',
+      },
     });
     expect(verify.stdout).toContain('audit log intact');
     expect(verify.stdout).toContain(`checked against 1 anchor(s) from ${anchors.file}`);
     // 5. The bot, as its own role, on the restored database: ready (reachable, every migration there).
-    app = await startApp(loadConfig({ DATABASE_URL: withDb(tdb.url, restoredName), PORT: '0', HOST: '127.0.0.1', LOCAL_CHAT: 'off', DEMO_DATA: 'off', SCHEDULER: 'false' }));
+    app = await startApp(
+      loadConfig({
+        DATABASE_URL: withDb(tdb.url, restoredName),
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOCAL_CHAT: 'off',
+        DEMO_DATA: 'off',
+        SCHEDULER: 'false',
+      }),
+    );
     const ready = await fetch(`${app.url}/readyz`);
     expect(await ready.json()).toEqual({ status: 'ready' });
     expect(ready.status).toBe(200);

@@ -11,7 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
 const root = path.resolve(__dirname, '../..');
-const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 
 let tdb: TestDatabase;
 let bot: ChildProcess | null = null;
@@ -26,11 +29,17 @@ afterAll(async () => {
 });
 
 /** The package an import specifier names: `@scope/name/x` → `@scope/name`, `name/x` → `name`. */
-const packageOf = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (spec: string) =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/');
 
 describe('npm run build', () => {
   it('the bundle imports only Node built-ins and production dependencies', () => {
-    const meta = JSON.parse(fs.readFileSync(path.join(root, 'dist', 'meta.json'), 'utf8')) as { outputs: Record<string, { imports: { path: string; external?: boolean }[] }> };
+    const meta = JSON.parse(fs.readFileSync(path.join(root, 'dist', 'meta.json'), 'utf8')) as {
+      outputs: Record<string, { imports: { path: string; external?: boolean }[] }>;
+    };
     const external = new Set(Object.values(meta.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path)));
     const packages = [...external].filter((p) => !p.startsWith('node:')).map(packageOf);
     expect(packages.length).toBeGreaterThan(0);
@@ -39,7 +48,15 @@ describe('npm run build', () => {
   });
 
   it('node dist/main.js starts the bot: ready, and the web chat page is served', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', SCHEDULER: 'false', LOG_LEVEL: 'warn', NODE_ENV: 'development' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: tdb.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SCHEDULER: 'false',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'development',
+    };
     const child = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     bot = child;
     const url = await new Promise<string>((resolve, reject) => {

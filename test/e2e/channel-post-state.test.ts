@@ -50,7 +50,10 @@ describe('on Slack the first channel post is edited in place', () => {
     tdb = await createTestDatabase();
     world = await makeWorld(tdb.db);
     fake = await new FakeSlack().start();
-    debugRows = () => tdb.db.execute(sql`select idempotency_key, status, last_error, platform_message_id, run_at from deliveries where channel is not null`);
+    debugRows = () =>
+      tdb.db.execute(
+        sql`select idempotency_key, status, last_error, platform_message_id, run_at from deliveries where channel is not null`,
+      );
     await registerWorkspace(tdb.db, world.tenantId, 'slack', 'T0STATE', { 'kikan-queue': 'C0QUEUE', council: 'C0COUNCIL' });
     app = await startApp(testAppConfig(tdb, { ...DELIVERING, ...slackEnv(fake, 'state-secret', 'xoxb-state') }));
   });
@@ -64,11 +67,17 @@ describe('on Slack the first channel post is edited in place', () => {
 
   it('a 二次相談 taken and closed: the queue post is updated, 受付 is no longer offered', async () => {
     const row = await requestSecondary(tdb.db, world.actors.a, request, new Date());
-    const [first] = await until(() => calls('chat.postMessage', 'C0QUEUE'), (c) => c.length === 1);
+    const [first] = await until(
+      () => calls('chat.postMessage', 'C0QUEUE'),
+      (c) => c.length === 1,
+    );
     expect(JSON.stringify(first?.body)).toContain('niji:accept');
 
     await acceptSecondary(tdb.db, world.actors.kikan, row.id, new Date());
-    const [update] = await until(() => calls('chat.update', 'C0QUEUE'), (c) => c.length === 1);
+    const [update] = await until(
+      () => calls('chat.update', 'C0QUEUE'),
+      (c) => c.length === 1,
+    );
     const body = JSON.stringify(update?.body);
     expect(body).not.toContain('niji:accept');
     expect(body).toContain('niji:show');
@@ -76,7 +85,10 @@ describe('on Slack the first channel post is edited in place', () => {
     expect(typeof (update?.body as { ts?: unknown }).ts).toBe('string');
 
     await closeSecondary(tdb.db, world.actors.kikan, row.id, { outcome: '助言で解決', summary: '', regional: null }, new Date());
-    const updates = await until(() => calls('chat.update', 'C0QUEUE'), (c) => c.length === 2);
+    const updates = await until(
+      () => calls('chat.update', 'C0QUEUE'),
+      (c) => c.length === 2,
+    );
     expect(JSON.stringify(updates[1]?.body)).toContain('終結');
     expect(JSON.stringify(updates[1]?.body)).not.toContain('niji:accept');
     // Every state edits the one post: no second post in the queue.
@@ -85,20 +97,35 @@ describe('on Slack the first channel post is edited in place', () => {
 
   it('a 地域課題: the count grows with 「うちでも同じ」, and the button goes once it is resolved', async () => {
     const issue = await fileRegionalIssue(tdb.db, world.actors.a, issueInput, new Date());
-    const [first] = await until(() => calls('chat.postMessage', 'C0COUNCIL'), (c) => c.length === 1);
+    const [first] = await until(
+      () => calls('chat.postMessage', 'C0COUNCIL'),
+      (c) => c.length === 1,
+    );
     expect(JSON.stringify(first?.body)).toContain('kadai:endorse');
     expect(JSON.stringify(first?.body)).toContain('3件');
 
     await endorseIssue(tdb.db, world.actors.b, issue.id, 5, new Date());
-    const [counted] = await until(() => calls('chat.update', 'C0COUNCIL'), (c) => c.length === 1);
+    const [counted] = await until(
+      () => calls('chat.update', 'C0COUNCIL'),
+      (c) => c.length === 1,
+    );
     expect(JSON.stringify(counted?.body)).toContain('8件（2事業所）');
     expect(JSON.stringify(counted?.body)).toContain('kadai:endorse');
 
-    await triageIssue(tdb.db, world.actors.kikan, issue.id, { priority: 'high', routing: 'teireikai', councilBodyId: null, note: '' }, new Date());
+    await triageIssue(
+      tdb.db,
+      world.actors.kikan,
+      issue.id,
+      { priority: 'high', routing: 'teireikai', councilBodyId: null, note: '' },
+      new Date(),
+    );
     await decideIssue(tdb.db, world.actors.kikan, issue.id, 'resolve', '短期入所の夜間枠を確保した。', new Date());
     // 整理 and 解決 follow each other at once: the 整理 state may be superseded before it is sent,
     // and the last edit the channel sees is always the newest state.
-    const updates = await until(() => calls('chat.update', 'C0COUNCIL'), (c) => JSON.stringify(c.at(-1)?.body ?? '').includes('解決'));
+    const updates = await until(
+      () => calls('chat.update', 'C0COUNCIL'),
+      (c) => JSON.stringify(c.at(-1)?.body ?? '').includes('解決'),
+    );
     expect(updates.length).toBeLessThanOrEqual(3);
     const last = JSON.stringify(updates.at(-1)?.body);
     expect(last).toContain('解決');
@@ -114,7 +141,9 @@ describe('on Slack the first channel post is edited in place', () => {
     expect(JSON.stringify(mine[0]?.payload)).not.toContain('kadai:endorse');
 
     // A stale button pressed anyway is answered politely, and nothing is stored.
-    await expect(endorseIssue(tdb.db, world.actors.kikan, issue.id, 2, new Date())).rejects.toMatchObject({ userMessage: expect.stringMatching(/「解決」のため、登録できません/) });
+    await expect(endorseIssue(tdb.db, world.actors.kikan, issue.id, 2, new Date())).rejects.toMatchObject({
+      userMessage: expect.stringMatching(/「解決」のため、登録できません/),
+    });
   });
 });
 
@@ -128,9 +157,14 @@ describe('on LINE WORKS, which cannot edit a message, the new state is a new mes
     tdb = await createTestDatabase();
     world = await makeWorld(tdb.db);
     works = await startFakeLineWorks();
-    debugRows = async () => [await tdb.db.execute(sql`select idempotency_key, status, platform, attempts from deliveries`), works.apiRequests];
+    debugRows = async () => [
+      await tdb.db.execute(sql`select idempotency_key, status, platform, attempts from deliveries`),
+      works.apiRequests,
+    ];
     await registerWorkspace(tdb.db, world.tenantId, 'lineworks', String(DOMAIN), { 'kikan-queue': 'queue-channel' });
-    app = await startApp(testAppConfig(tdb, { ...DELIVERING, ...lineWorksEnv(works, { botId: 'bot-state', botSecret: 'lw-state-secret', domainId: DOMAIN }) }));
+    app = await startApp(
+      testAppConfig(tdb, { ...DELIVERING, ...lineWorksEnv(works, { botId: 'bot-state', botSecret: 'lw-state-secret', domainId: DOMAIN }) }),
+    );
   });
   afterAll(async () => {
     await app?.stop();

@@ -34,7 +34,12 @@ async function ask(line: string): Promise<string> {
 
 /** Nothing on the page is wider than the phone: no sideways scrolling anywhere. */
 async function noSidewaysScroll(): Promise<void> {
-  const widths = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, body: document.body.scrollWidth, menu: document.querySelector('#menu')?.scrollWidth ?? 0, menuBox: document.querySelector('#menu')?.clientWidth ?? 0 }));
+  const widths = await page.evaluate(() => ({
+    doc: document.documentElement.scrollWidth,
+    body: document.body.scrollWidth,
+    menu: document.querySelector('#menu')?.scrollWidth ?? 0,
+    menuBox: document.querySelector('#menu')?.clientWidth ?? 0,
+  }));
   expect(widths.doc).toBeLessThanOrEqual(390);
   expect(widths.body).toBeLessThanOrEqual(390);
   expect(widths.menu).toBeLessThanOrEqual(widths.menuBox);
@@ -108,7 +113,10 @@ describe('buttons and forms', () => {
     expect(await picker.inputValue()).toBe('');
     await form.getByRole('button', { name: '記録する' }).click();
     await expect.poll(() => lastBot().innerText()).toContain('相談記録を登録しました');
-    const [row] = await tdb.db.select({ occurredOn: consultations.occurredOn }).from(consultations).where(eq(consultations.summary, '電話で近況を確認した。日付ピッカーの確認。'));
+    const [row] = await tdb.db
+      .select({ occurredOn: consultations.occurredOn })
+      .from(consultations)
+      .where(eq(consultations.summary, '電話で近況を確認した。日付ピッカーの確認。'));
     expect(row?.occurredOn).toBe('2026-12-09');
   });
 
@@ -137,7 +145,15 @@ describe('予定 and 通知', () => {
   const issue = randomUUID();
   const notice = (text: string): Reply => ({ visibility: 'dm', summary: text, blocks: [{ type: 'text', text }] });
   async function deliver(key: string, text: string, at: string) {
-    await tdb.db.insert(deliveries).values({ tenantId, idempotencyKey: key, recipientId: aoki, kind: 'notice', payload: notice(text), runAt: new Date(at), createdAt: new Date(at) });
+    await tdb.db.insert(deliveries).values({
+      tenantId,
+      idempotencyKey: key,
+      recipientId: aoki,
+      kind: 'notice',
+      payload: notice(text),
+      runAt: new Date(at),
+      createdAt: new Date(at),
+    });
   }
 
   beforeAll(async () => {
@@ -161,7 +177,9 @@ describe('予定 and 通知', () => {
     await page.screenshot({ path: path.join(shots, 'phone-yotei.png') });
   });
 
-  it('通知: newest first, a separator per day (JST), one thread per 二次相談, unread marked until seen (screenshot)', { timeout: 60_000 }, async () => {
+  it('通知: newest first, a separator per day (JST), one thread per 二次相談, unread marked until seen (screenshot)', {
+    timeout: 60_000,
+  }, async () => {
     // The badge counts what is new (the page asks every 10 s).
     await expect.poll(() => page.locator('#badge').isVisible(), { timeout: 15_000 }).toBe(true);
     await page.locator('#tab-inbox').click();
@@ -209,7 +227,10 @@ describe('予定 and 通知', () => {
     const card = inbox.locator('.card', { has: page.locator('h3', { hasText: title }) }).first();
     await expect.poll(() => card.getByRole('button', { name: '翌営業日に再通知' }).count()).toBe(0);
     expect(await card.innerText()).toMatch(/再通知\s*12\/11\(金\)/);
-    const [p] = await tdb.db.select({ id: persons.id }).from(persons).where(and(eq(persons.tenantId, tenantId), eq(persons.code, /C-\d{4}/.exec(title)?.[0] ?? '')));
+    const [p] = await tdb.db
+      .select({ id: persons.id })
+      .from(persons)
+      .where(and(eq(persons.tenantId, tenantId), eq(persons.code, /C-\d{4}/.exec(title)?.[0] ?? '')));
     expect(p).toBeDefined();
   });
 });

@@ -84,7 +84,18 @@ async function theHtmlSaysJapanTime(url: string): Promise<void> {
 
 describe('出力 gives tappable absolute links and Japan time on every platform', () => {
   it('Slack: links in Slack syntax (<url|label>), expiry in JST; the phone view says 01:04（日本時間）', async () => {
-    const res = await postSigned(app.url, SLACK_SECRET, slashBody({ team: SLACK_TEAM, user: SLACK_USER, command: '/shutsuryoku', text: world.persons.yamadaTaro.code, responseUrl: slack.hook('export') }), FORM);
+    const res = await postSigned(
+      app.url,
+      SLACK_SECRET,
+      slashBody({
+        team: SLACK_TEAM,
+        user: SLACK_USER,
+        command: '/shutsuryoku',
+        text: world.persons.yamadaTaro.code,
+        responseUrl: slack.hook('export'),
+      }),
+      FORM,
+    );
     expect(res.status).toBe(200);
     const answer = await slack.waitFor((c) => c.method === 'response_url' && c.hook === 'export');
     expect(answer.body.response_type).toBe('ephemeral');
@@ -102,7 +113,11 @@ describe('出力 gives tappable absolute links and Japan time on every platform'
   it('LINE: each link is a uri action (a button), expiry in JST', async () => {
     const event = lineEvent.text(LINE_USER, `出力 ${world.persons.yamadaTaro.code}`);
     const signed = signedWebhook(LINE_SECRET, LINE_BOT, [event]);
-    const res = await fetch(`${app.url}/line/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': signed.signature }, body: signed.body });
+    const res = await fetch(`${app.url}/line/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-line-signature': signed.signature },
+      body: signed.body,
+    });
     expect(res.status).toBe(200);
     await line.waitFor(() => line.calls('/v2/bot/message/reply').some((r) => r.body.replyToken === event.replyToken), 'export reply');
     const messages = line.calls('/v2/bot/message/reply').find((r) => r.body.replyToken === event.replyToken)?.body.messages;
@@ -116,9 +131,20 @@ describe('出力 gives tappable absolute links and Japan time on every platform'
 
   it('LINE WORKS: a button template of uri actions, expiry in JST', async () => {
     const before = works.messages.length;
-    const res = await postCallback(app.url, { type: 'message', source: { userId: 'u-export', channelId: 'room-x', domainId: LW_DOMAIN }, issuedTime: NOW.toISOString(), content: { type: 'text', text: `出力 ${world.persons.yamadaTaro.code}` } }, { botId: LW_BOT, botSecret: LW_SECRET });
+    const res = await postCallback(
+      app.url,
+      {
+        type: 'message',
+        source: { userId: 'u-export', channelId: 'room-x', domainId: LW_DOMAIN },
+        issuedTime: NOW.toISOString(),
+        content: { type: 'text', text: `出力 ${world.persons.yamadaTaro.code}` },
+      },
+      { botId: LW_BOT, botSecret: LW_SECRET },
+    );
     expect(res.status).toBe(200);
-    await expect.poll(() => JSON.stringify(works.messages.slice(before).map((m) => m.content)), { timeout: 15_000 }).toMatch(/export\?t=[\s\S]*有効/);
+    await expect
+      .poll(() => JSON.stringify(works.messages.slice(before).map((m) => m.content)), { timeout: 15_000 })
+      .toMatch(/export\?t=[\s\S]*有効/);
     const sent = works.messages.slice(before);
     expect(sent.every((m) => m.kind === 'user' && m.to === 'u-export')).toBe(true);
     const text = JSON.stringify(sent.map((m) => m.content));

@@ -12,7 +12,10 @@ const FORBIDDEN = [/from ['"]@line\/bot-sdk['"]/, /from ['"][./]*platforms\/line
 function sources(dir: string): string[] {
   const full = path.join(root, dir);
   if (!fs.existsSync(full)) return [];
-  return fs.readdirSync(full, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(ts|js)$/.test(f)).map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(full, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.(ts|js)$/.test(f))
+    .map((f) => path.join(dir, f));
 }
 
 describe('LINE boundary', () => {

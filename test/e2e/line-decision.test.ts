@@ -30,10 +30,21 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
   await registerWorkspace(tdb.db, world.tenantId, 'line', BOT);
-  await tdb.db.insert(chatAccounts).values({ tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'line', workspaceId: BOT, userId: USER_A });
+  await tdb.db
+    .insert(chatAccounts)
+    .values({ tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'line', workspaceId: BOT, userId: USER_A });
   fake = await new FakeLineApi().start();
   app = await startApp(
-    loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false', LINE_CHANNEL_SECRET: SECRET, LINE_CHANNEL_ACCESS_TOKEN: 'test-access-token', LINE_API_URL: fake.url }),
+    loadConfig({
+      DATABASE_URL: tdb.url,
+      PORT: '0',
+      DEMO_DATA: 'off',
+      LOCAL_CHAT: 'off',
+      SCHEDULER: 'false',
+      LINE_CHANNEL_SECRET: SECRET,
+      LINE_CHANNEL_ACCESS_TOKEN: 'test-access-token',
+      LINE_API_URL: fake.url,
+    }),
     { now: () => NOW },
   );
 });
@@ -56,7 +67,11 @@ function postbacks(node: any, found: { label: string; data: string }[] = []): { 
 /** Sends one event and returns the messages of the reply to it. */
 async function send(event: ReturnType<typeof lineEvent.text>): Promise<unknown[]> {
   const { body, signature } = signedWebhook(SECRET, BOT, [event]);
-  const res = await fetch(`${app.url}/line/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': signature }, body });
+  const res = await fetch(`${app.url}/line/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-line-signature': signature },
+    body,
+  });
   expect(res.status).toBe(200);
   await fake.waitFor(() => fake.calls('/v2/bot/message/reply').some((r) => r.body.replyToken === event.replyToken), 'the reply');
   return (fake.calls('/v2/bot/message/reply').find((r) => r.body.replyToken === event.replyToken)?.body.messages ?? []) as unknown[];

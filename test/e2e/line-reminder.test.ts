@@ -24,7 +24,9 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
   await registerWorkspace(tdb.db, world.tenantId, 'line', BOT);
-  await tdb.db.insert(chatAccounts).values({ tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'line', workspaceId: BOT, userId: USER_A });
+  await tdb.db
+    .insert(chatAccounts)
+    .values({ tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'line', workspaceId: BOT, userId: USER_A });
   fake = await new FakeLineApi().start();
   app = await startApp(
     loadConfig({
@@ -74,7 +76,10 @@ describe('LINE reminders', () => {
     let thisMonth: typeof reminders.$inferSelect | undefined;
     let overdue: typeof reminders.$inferSelect | undefined;
     for (let i = 0; i < 100 && !(buttonFor(thisMonth?.id) && buttonFor(overdue?.id)); i++) {
-      const monitoring = await tdb.db.select().from(reminders).where(and(eq(reminders.tenantId, world.tenantId), eq(reminders.kind, 'monitoring')));
+      const monitoring = await tdb.db
+        .select()
+        .from(reminders)
+        .where(and(eq(reminders.tenantId, world.tenantId), eq(reminders.kind, 'monitoring')));
       thisMonth = monitoring.find((r) => r.dueOn === '2026-12-28');
       overdue = monitoring.find((r) => r.dueOn === '2026-09-30');
       await new Promise((r) => setTimeout(r, 100));
@@ -85,7 +90,11 @@ describe('LINE reminders', () => {
     const send = async (data: string) => {
       const event = lineEvent.postback(USER_A, data);
       const { body, signature } = signedWebhook(SECRET, BOT, [event]);
-      const res = await fetch(`${app.url}/line/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': signature }, body });
+      const res = await fetch(`${app.url}/line/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-line-signature': signature },
+        body,
+      });
       expect(res.status).toBe(200);
       await fake.waitFor(() => fake.calls('/v2/bot/message/reply').some((r) => r.body.replyToken === event.replyToken), 'answer to 完了');
       return JSON.stringify(fake.calls('/v2/bot/message/reply').find((r) => r.body.replyToken === event.replyToken)?.body.messages);
@@ -97,15 +106,25 @@ describe('LINE reminders', () => {
     const say = async (text: string) => {
       const event = lineEvent.text(USER_A, text);
       const { body, signature } = signedWebhook(SECRET, BOT, [event]);
-      const res = await fetch(`${app.url}/line/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': signature }, body });
+      const res = await fetch(`${app.url}/line/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-line-signature': signature },
+        body,
+      });
       expect(res.status).toBe(200);
-      await fake.waitFor(() => fake.calls('/v2/bot/message/reply').some((r) => r.body.replyToken === event.replyToken), `answer to ${text}`);
+      await fake.waitFor(
+        () => fake.calls('/v2/bot/message/reply').some((r) => r.body.replyToken === event.replyToken),
+        `answer to ${text}`,
+      );
       return JSON.stringify(fake.calls('/v2/bot/message/reply').find((r) => r.body.replyToken === event.replyToken)?.body.messages);
     };
     await say('今日');
     const answer = await say('訪問');
     expect(answer).toContain('完了にしました');
-    const [row] = await tdb.db.select().from(reminders).where(eq(reminders.id, thisMonth?.id ?? ''));
+    const [row] = await tdb.db
+      .select()
+      .from(reminders)
+      .where(eq(reminders.id, thisMonth?.id ?? ''));
     expect(row?.status).toBe('done');
     expect(row?.doneBy).toBe(world.actors.a.staffId);
 

@@ -11,7 +11,10 @@ import { retryKeyFor } from '../../src/platforms/line/retry-key';
 
 const graphemes = (s: string) => [...new Intl.Segmenter('ja', { granularity: 'grapheme' }).segment(s)].length;
 // Japanese, emoji with modifiers and combining marks: the cases that break naive cutting.
-const jaText = fc.string({ unit: fc.constantFrom('あ', '山', '田', 'ア', 'a', ' ', '\n', '👍🏽', '👨‍👩‍👧', 'が', 'か\u3099', '𠮷'), maxLength: 400 });
+const jaText = fc.string({
+  unit: fc.constantFrom('あ', '山', '田', 'ア', 'a', ' ', '\n', '👍🏽', '👨‍👩‍👧', 'が', 'か\u3099', '𠮷'),
+  maxLength: 400,
+});
 const actionId = fc.constantFrom('case:show', 'soudan:new', 'yotei:done', 'dialogue:answer', 'dialogue:date');
 
 describe('LINE rendering limits', () => {
@@ -63,7 +66,11 @@ describe('LINE rendering limits', () => {
 
   it('keeps every bubble and carousel under LINE’s size limits, falling back to text for a huge card', () => {
     const huge = '長い記録の本文。'.repeat(200);
-    const card = { type: 'card' as const, title: '記録', fields: Array.from({ length: 12 }, (_, i) => ({ label: `項目${i}`, value: huge })) };
+    const card = {
+      type: 'card' as const,
+      title: '記録',
+      fields: Array.from({ length: 12 }, (_, i) => ({ label: `項目${i}`, value: huge })),
+    };
     const list = { type: 'list' as const, items: Array.from({ length: 15 }, (_, i) => ({ title: `候補${i}`, description: huge })) };
     const messages = renderReplies([{ visibility: 'ephemeral', summary: 's', blocks: [card, list] }]);
     for (const m of messages) {
@@ -85,7 +92,9 @@ describe('LINE rendering limits', () => {
       }),
     );
     const tooLong = { label: '開く', action: { kind: 'action' as const, id: 'case:show', value: 'x'.repeat(400) } };
-    const messages = renderReplies([{ visibility: 'ephemeral', summary: 's', blocks: [{ type: 'card', title: 't', fields: [], buttons: [tooLong] }] }]);
+    const messages = renderReplies([
+      { visibility: 'ephemeral', summary: 's', blocks: [{ type: 'card', title: 't', fields: [], buttons: [tooLong] }] },
+    ]);
     expect(JSON.stringify(messages)).not.toContain('postback');
   });
 

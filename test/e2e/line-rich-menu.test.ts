@@ -28,7 +28,8 @@ afterAll(async () => {
   await tdb?.drop();
 });
 
-const config = () => loadConfig({ LINE_CHANNEL_SECRET: 's', LINE_CHANNEL_ACCESS_TOKEN: 'test-access-token', LINE_API_URL: fake.url, DATABASE_URL: tdb.url });
+const config = () =>
+  loadConfig({ LINE_CHANNEL_SECRET: 's', LINE_CHANNEL_ACCESS_TOKEN: 'test-access-token', LINE_API_URL: fake.url, DATABASE_URL: tdb.url });
 
 describe('LINE rich menu and operator commands', () => {
   it('offers the main flows as rich menu tiles that run registered commands', () => {

@@ -64,7 +64,10 @@ async function webhook(target: App, events: object[], opts: { signature?: string
 async function ask(target: App, event: { replyToken: string }) {
   const res = await webhook(target, [event]);
   expect(res.status).toBe(200);
-  await fake.waitFor(() => fake.calls('/v2/bot/message/reply').some((r) => r.body.replyToken === event.replyToken), `reply to ${event.replyToken}`);
+  await fake.waitFor(
+    () => fake.calls('/v2/bot/message/reply').some((r) => r.body.replyToken === event.replyToken),
+    `reply to ${event.replyToken}`,
+  );
   const call = fake.calls('/v2/bot/message/reply').find((r) => r.body.replyToken === event.replyToken);
   return call?.body.messages as any[]; // any: LINE message JSON, checked field by field below
 }
@@ -102,7 +105,12 @@ describe('LINE Messaging API end to end', () => {
     // 「記録する」 on the card: the case is prefilled by its code, never by the internal id, in
     // the chat question and in the browser form the link opens.
     const question = await ask(app, lineEvent.postback(USER_A, card.contents.footer.contents[0].action.data));
-    const [link] = await tdb.db.select({ form: formLinks.form }).from(formLinks).where(eq(formLinks.platformUserId, USER_A)).orderBy(desc(formLinks.expiresAt)).limit(1);
+    const [link] = await tdb.db
+      .select({ form: formLinks.form })
+      .from(formLinks)
+      .where(eq(formLinks.platformUserId, USER_A))
+      .orderBy(desc(formLinks.expiresAt))
+      .limit(1);
     // The dialogue is left before checking, so that the next tests start without it.
     expect(textsOf(await ask(app, lineEvent.text(USER_A, 'やめる')))[0]).toContain('入力をやめました');
     const asked = textsOf(question).join('\n');
@@ -134,7 +142,9 @@ describe('LINE Messaging API end to end', () => {
     const signedGarbage = createHmac('sha256', SECRET).update(notJson).digest('base64');
     expect((await webhook(app, [], { signature: signedGarbage, body: notJson })).status).toBe(400);
     const wrongShape = JSON.stringify({ hello: 'world' });
-    expect((await webhook(app, [], { signature: createHmac('sha256', SECRET).update(wrongShape).digest('base64'), body: wrongShape })).status).toBe(400);
+    expect(
+      (await webhook(app, [], { signature: createHmac('sha256', SECRET).update(wrongShape).digest('base64'), body: wrongShape })).status,
+    ).toBe(400);
 
     const [inbox] = await tdb.db.select({ n: count() }).from(lineInbox);
     const [events1] = await tdb.db.select({ n: count() }).from(inboundEvents);
@@ -175,7 +185,10 @@ describe('LINE Messaging API end to end', () => {
     const event = lineEvent.text(USER_A, 'ケース 山田花子');
     fake.failNext('/v2/bot/message/reply', 400, { message: 'Invalid reply token' });
     expect((await webhook(app, [event])).status).toBe(200);
-    await fake.waitFor(() => fake.messagesTo(USER_A).some((m) => m.type === 'flex' && JSON.stringify(m).includes('山田 花子')), 'push to user A');
+    await fake.waitFor(
+      () => fake.messagesTo(USER_A).some((m) => m.type === 'flex' && JSON.stringify(m).includes('山田 花子')),
+      'push to user A',
+    );
     const push = fake.calls('/v2/bot/message/push').at(-1);
     expect(push?.headers['x-line-retry-key']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
@@ -209,7 +222,11 @@ describe('LINE Messaging API end to end', () => {
   it('retried pushes of one delivery carry the same X-Line-Retry-Key and are shown once', async () => {
     const sender = app.senders.get('line');
     if (!sender) throw new Error('LINE sender not registered');
-    const reply = { visibility: 'dm' as const, blocks: [{ type: 'text' as const, text: 'モニタリングの期限が近づいています。' }], summary: 'お知らせ' };
+    const reply = {
+      visibility: 'dm' as const,
+      blocks: [{ type: 'text' as const, text: 'モニタリングの期限が近づいています。' }],
+      summary: 'お知らせ',
+    };
     const to = { kind: 'user' as const, workspaceId: BOT, userId: USER_A };
     const first = await sender.send(to, reply, 'delivery:retry-test');
     const second = await app2.senders.get('line')?.send(to, reply, 'delivery:retry-test');

@@ -29,7 +29,12 @@ describe('LINE WORKS configuration', () => {
       }
     })();
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['LINEWORKS_CLIENT_ID', 'LINEWORKS_CLIENT_SECRET', 'LINEWORKS_SERVICE_ACCOUNT', 'LINEWORKS_PRIVATE_KEY']);
+    expect((err as ConfigError).problems.map((p) => p.split(':')[0])).toEqual([
+      'LINEWORKS_CLIENT_ID',
+      'LINEWORKS_CLIENT_SECRET',
+      'LINEWORKS_SERVICE_ACCOUNT',
+      'LINEWORKS_PRIVATE_KEY',
+    ]);
   });
 
   it('takes the key as PEM text with \\n escapes, or as a file path; defaults the URLs and the 240/min budget', () => {
@@ -40,11 +45,16 @@ describe('LINE WORKS configuration', () => {
     expect(s?.ratePerMinute).toBe(240);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lw-')), 'private_20261122.key');
     fs.writeFileSync(file, PEM);
-    expect(lineWorksSettings(loadConfig({ ...full, LINEWORKS_PRIVATE_KEY: file, LINEWORKS_RATE_PER_MIN: '60' }))).toMatchObject({ privateKey: PEM, ratePerMinute: 60 });
+    expect(lineWorksSettings(loadConfig({ ...full, LINEWORKS_PRIVATE_KEY: file, LINEWORKS_RATE_PER_MIN: '60' }))).toMatchObject({
+      privateKey: PEM,
+      ratePerMinute: 60,
+    });
   });
 
   it('a key that is neither PEM nor a readable file is a configuration error', () => {
-    expect(() => lineWorksSettings(loadConfig({ ...full, LINEWORKS_PRIVATE_KEY: '/nonexistent/private.key' }))).toThrow(/LINEWORKS_PRIVATE_KEY/);
+    expect(() => lineWorksSettings(loadConfig({ ...full, LINEWORKS_PRIVATE_KEY: '/nonexistent/private.key' }))).toThrow(
+      /LINEWORKS_PRIVATE_KEY/,
+    );
   });
 
   it('a rate that is not a number is refused with an example', () => {

@@ -24,10 +24,28 @@ beforeAll(async () => {
   world = await makeWorld(tdb.db);
   fake = await startFakeLineWorks();
   await registerWorkspace(tdb.db, world.tenantId, 'lineworks', String(DOMAIN));
-  await redeemLinkCode(tdb.db, 'lineworks', String(DOMAIN), 'u-a', await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()), new Date());
-  const tokens = new TokenClient(tdb.db, { clientId: fake.clientId, clientSecret: fake.clientSecret, serviceAccount: fake.serviceAccount, privateKey: fake.privateKeyPem, authUrl: fake.authUrl });
+  await redeemLinkCode(
+    tdb.db,
+    'lineworks',
+    String(DOMAIN),
+    'u-a',
+    await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()),
+    new Date(),
+  );
+  const tokens = new TokenClient(tdb.db, {
+    clientId: fake.clientId,
+    clientSecret: fake.clientSecret,
+    serviceAccount: fake.serviceAccount,
+    privateKey: fake.privateKeyPem,
+    authUrl: fake.authUrl,
+  });
   // No in-call retries: every failure goes back to the inbox, which is what is tested here.
-  const api = new LineWorksApi(tokens, new RateBudget(tdb.db, 240), { apiUrl: fake.apiUrl, domain: String(DOMAIN), maxRetries: 0, backoffBaseMs: 1 });
+  const api = new LineWorksApi(tokens, new RateBudget(tdb.db, 240), {
+    apiUrl: fake.apiUrl,
+    domain: String(DOMAIN),
+    maxRetries: 0,
+    backoffBaseMs: 1,
+  });
   deps = { db: tdb.db, registry: createRegistry(), api, botId: 'b1', domainId: String(DOMAIN), now: () => new Date() };
 });
 afterAll(async () => {
@@ -39,12 +57,18 @@ beforeEach(async () => {
 });
 
 async function store(userId: string, text: string): Promise<void> {
-  const event = { type: 'message', source: { userId, domainId: DOMAIN }, issuedTime: `2026-11-22T01:00:00.${String(++seq).padStart(3, '0')}Z`, content: { type: 'text', text } };
+  const event = {
+    type: 'message',
+    source: { userId, domainId: DOMAIN },
+    issuedTime: `2026-11-22T01:00:00.${String(++seq).padStart(3, '0')}Z`,
+    content: { type: 'text', text },
+  };
   const raw = Buffer.from(JSON.stringify(event));
   expect(await storeCallback(tdb.db, raw, event, `${DOMAIN}:${userId}`)).toBe(true);
 }
 
-const views = async () => (await tdb.db.select().from(auditLog).where(eq(auditLog.actorStaffId, world.actors.a.staffId))).filter((r) => r.action === 'view').length;
+const views = async () =>
+  (await tdb.db.select().from(auditLog).where(eq(auditLog.actorStaffId, world.actors.a.staffId))).filter((r) => r.action === 'view').length;
 const makeDue = () => tdb.db.execute(sql`update lineworks_inbox set run_at = now() - interval '1 second'`);
 
 describe('LINE WORKS callback inbox', () => {
@@ -113,7 +137,12 @@ describe('LINE WORKS callback inbox', () => {
   });
 
   it('the same body stored twice is kept once', async () => {
-    const event = { type: 'message', source: { userId: 'u-a', domainId: DOMAIN }, issuedTime: '2026-11-22T02:00:00.000Z', content: { type: 'text', text: 'ヘルプ' } };
+    const event = {
+      type: 'message',
+      source: { userId: 'u-a', domainId: DOMAIN },
+      issuedTime: '2026-11-22T02:00:00.000Z',
+      content: { type: 'text', text: 'ヘルプ' },
+    };
     const raw = Buffer.from(JSON.stringify(event));
     expect(await storeCallback(tdb.db, raw, event, `${DOMAIN}:u-a`)).toBe(true);
     expect(await storeCallback(tdb.db, raw, event, `${DOMAIN}:u-a`)).toBe(false);

@@ -25,7 +25,13 @@ beforeAll(async () => {
   world = await makeWorld(tdb.db);
   fake = await startFakeLineWorks();
   await registerWorkspace(tdb.db, world.tenantId, 'lineworks', String(DOMAIN));
-  await tdb.db.insert(chatAccounts).values({ tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'lineworks', workspaceId: String(DOMAIN), userId: USER_A });
+  await tdb.db.insert(chatAccounts).values({
+    tenantId: world.tenantId,
+    staffId: world.actors.a.staffId,
+    platform: 'lineworks',
+    workspaceId: String(DOMAIN),
+    userId: USER_A,
+  });
   app = await startApp(
     loadConfig({
       DATABASE_URL: tdb.url,
@@ -80,9 +86,15 @@ const toA = () => fake.messages.filter((m: RecordedMessage) => m.kind === 'user'
 describe('LINE WORKS reminders', () => {
   it('delivers the morning digest to the counselor, and 完了 by postback marks the reminder done', async () => {
     const thisMonthReminder = async () =>
-      (await tdb.db.select().from(reminders).where(and(eq(reminders.tenantId, world.tenantId), eq(reminders.kind, 'monitoring')))).find((r) => r.dueOn === '2026-12-28');
+      (
+        await tdb.db
+          .select()
+          .from(reminders)
+          .where(and(eq(reminders.tenantId, world.tenantId), eq(reminders.kind, 'monitoring')))
+      ).find((r) => r.dueOn === '2026-12-28');
     let thisMonth: Awaited<ReturnType<typeof thisMonthReminder>>;
-    const doneButton = () => postbacks(toA().map((m) => m.content)).find((p) => p.label === '完了' && p.data === `yotei:done|${thisMonth?.id}`);
+    const doneButton = () =>
+      postbacks(toA().map((m) => m.content)).find((p) => p.label === '完了' && p.data === `yotei:done|${thisMonth?.id}`);
     await waitFor(async () => {
       thisMonth ??= await thisMonthReminder();
       return doneButton() !== undefined;
@@ -96,16 +108,34 @@ describe('LINE WORKS reminders', () => {
     const post = async (event: object, what: string) => {
       const before = toA().length;
       const issuedTime = new Date(NOW.getTime() + ++seq).toISOString();
-      const res = await postCallback(app.url, { source: { userId: USER_A, domainId: DOMAIN }, issuedTime, ...event }, { botId: BOT_ID, botSecret: BOT_SECRET });
+      const res = await postCallback(
+        app.url,
+        { source: { userId: USER_A, domainId: DOMAIN }, issuedTime, ...event },
+        { botId: BOT_ID, botSecret: BOT_SECRET },
+      );
       expect(res.status).toBe(200);
       await waitFor(() => toA().length > before, what);
-      return JSON.stringify(toA().slice(before).map((m) => m.content));
+      return JSON.stringify(
+        toA()
+          .slice(before)
+          .map((m) => m.content),
+      );
     };
     expect(await post({ type: 'postback', data: done?.data }, 'answer to 完了')).toContain('モニタリングの実施');
-    expect((await tdb.db.select().from(reminders).where(eq(reminders.id, thisMonth?.id ?? '')))[0]?.status).toBe('open');
+    expect(
+      (
+        await tdb.db
+          .select()
+          .from(reminders)
+          .where(eq(reminders.id, thisMonth?.id ?? ''))
+      )[0]?.status,
+    ).toBe('open');
     await post({ type: 'message', content: { type: 'text', text: '今日' } }, 'the method question');
     expect(await post({ type: 'message', content: { type: 'text', text: '訪問' } }, 'answer to the method')).toContain('完了にしました');
-    const [row] = await tdb.db.select().from(reminders).where(eq(reminders.id, thisMonth?.id ?? ''));
+    const [row] = await tdb.db
+      .select()
+      .from(reminders)
+      .where(eq(reminders.id, thisMonth?.id ?? ''));
     expect(row?.status).toBe('done');
     expect(row?.doneBy).toBe(world.actors.a.staffId);
     expect(fake.messages.some((m) => m.kind === 'channel')).toBe(false);

@@ -56,7 +56,17 @@ describe('LINE WORKS rendering stays within the platform limits', () => {
   });
 
   const list = (n: number, withButtons = true): Reply =>
-    reply('s', [{ type: 'list', title: '候補', items: Array.from({ length: n }, (_, i) => ({ title: `項目${i}`, description: `説明${i}`, button: withButtons ? button('開く', 'case:show', `id-${i}`) : undefined })) }]);
+    reply('s', [
+      {
+        type: 'list',
+        title: '候補',
+        items: Array.from({ length: n }, (_, i) => ({
+          title: `項目${i}`,
+          description: `説明${i}`,
+          button: withButtons ? button('開く', 'case:show', `id-${i}`) : undefined,
+        })),
+      },
+    ]);
 
   it('up to 4 items are a list template; 5 to 10 with buttons a carousel with postback actions; more, several carousels', () => {
     expect(renderReply(list(4))[0]?.type).toBe('list_template');
@@ -72,7 +82,15 @@ describe('LINE WORKS rendering stays within the platform limits', () => {
 
   it('a run of cards with the same buttons (a digest) becomes carousels of at most 10 columns of 3 actions', () => {
     const cards = Array.from({ length: 12 }, (_, i) =>
-      card(`モニタリング ケース${i}`, [{ label: '期限', value: '2026年12月28日(月)' }], [button('完了', 'yotei:done', `r${i}`), button('翌営業日に再通知', 'yotei:snooze1d', `r${i}`), button('1週間後に再通知', 'yotei:snooze1w', `r${i}`)]),
+      card(
+        `モニタリング ケース${i}`,
+        [{ label: '期限', value: '2026年12月28日(月)' }],
+        [
+          button('完了', 'yotei:done', `r${i}`),
+          button('翌営業日に再通知', 'yotei:snooze1d', `r${i}`),
+          button('1週間後に再通知', 'yotei:snooze1w', `r${i}`),
+        ],
+      ),
     );
     const out = renderReply(reply('今日の予定', [{ type: 'text', text: '期限超過（12件）' }, ...cards]));
     expect(out.map((m) => m.type)).toEqual(['text', 'carousel', 'carousel']);
@@ -98,7 +116,8 @@ describe('LINE WORKS rendering stays within the platform limits', () => {
       ...Array.from({ length: 20 }, (_, i) => button(`選択肢${i}`, 'dialogue:answer', `v${i}`)),
     ];
     const out = renderReply({ ...textReply('質問'), quickReplies: qr });
-    const items = (out.at(-1)?.quickReply as { items: { action: { type: string; label: string; data: string; displayText: string } }[] }).items;
+    const items = (out.at(-1)?.quickReply as { items: { action: { type: string; label: string; data: string; displayText: string } }[] })
+      .items;
     expect(items).toHaveLength(LIMITS.quickReplies);
     expect(items[0]?.action).toEqual({ type: 'postback', label: '選択肢0', data: 'dialogue:answer|v0', displayText: '選択肢0' });
   });

@@ -15,7 +15,13 @@ let settings: TokenSettings;
 beforeAll(async () => {
   tdb = await createTestDatabase();
   fake = await startFakeLineWorks();
-  settings = { clientId: fake.clientId, clientSecret: fake.clientSecret, serviceAccount: fake.serviceAccount, privateKey: fake.privateKeyPem, authUrl: fake.authUrl };
+  settings = {
+    clientId: fake.clientId,
+    clientSecret: fake.clientSecret,
+    serviceAccount: fake.serviceAccount,
+    privateKey: fake.privateKeyPem,
+    authUrl: fake.authUrl,
+  };
 });
 afterAll(async () => {
   await fake.close();
@@ -76,7 +82,10 @@ describe('LINE WORKS access token', () => {
   });
 
   it('a private key that is not a key at all is reported as such', async () => {
-    const client = new TokenClient(tdb.db, { ...settings, privateKey: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----' });
+    const client = new TokenClient(tdb.db, {
+      ...settings,
+      privateKey: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----',
+    });
     await expect(client.getToken()).rejects.toThrow(/LINEWORKS_PRIVATE_KEY is not a readable RSA private key/);
   });
 });

@@ -44,7 +44,14 @@ beforeAll(async () => {
   fake = await startFakeLineWorks();
   await registerWorkspace(tdb.db, world.tenantId, 'lineworks', String(DOMAIN));
   // Counselor A is linked already; B links through the bot in a test.
-  await redeemLinkCode(tdb.db, 'lineworks', String(DOMAIN), 'u-a', await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()), new Date());
+  await redeemLinkCode(
+    tdb.db,
+    'lineworks',
+    String(DOMAIN),
+    'u-a',
+    await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()),
+    new Date(),
+  );
   app = await startApp(loadConfig(env()), { now: () => now });
 });
 afterAll(async () => {
@@ -67,7 +74,10 @@ const postbackEvent = (userId: string, data: string) => ({ type: 'postback', sou
 async function settle(): Promise<void> {
   const until = Date.now() + 15_000;
   for (;;) {
-    const [row] = await tdb.db.select({ n: sql<number>`count(*)::int` }).from(lineworksInbox).where(inArray(lineworksInbox.status, ['pending', 'processing']));
+    const [row] = await tdb.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(lineworksInbox)
+      .where(inArray(lineworksInbox.status, ['pending', 'processing']));
     if ((row?.n ?? 0) === 0) return;
     if (Date.now() > until) throw new Error('LINE WORKS inbox did not drain');
     await new Promise((r) => setTimeout(r, 20));
@@ -145,7 +155,11 @@ describe('LINE WORKS bot', () => {
     expect(unsigned.status).toBe(401);
     const otherBot = await postCallback(app.url, event, { botId: '9999999', botSecret: BOT_SECRET });
     expect(otherBot.status).toBe(403);
-    const huge = await postCallback(app.url, null, { botId: BOT_ID, botSecret: BOT_SECRET, raw: JSON.stringify({ ...event, pad: 'x'.repeat(70 * 1024) }) });
+    const huge = await postCallback(app.url, null, {
+      botId: BOT_ID,
+      botSecret: BOT_SECRET,
+      raw: JSON.stringify({ ...event, pad: 'x'.repeat(70 * 1024) }),
+    });
     expect(huge.status).toBe(413);
     const malformed = await postCallback(app.url, null, { botId: BOT_ID, botSecret: BOT_SECRET, raw: '{"type":"message",' });
     expect(malformed.status).toBe(400);
@@ -172,9 +186,17 @@ describe('LINE WORKS bot', () => {
   it('a button of a delivered notice is answered by its postback', async () => {
     const sender = app.senders.get('lineworks');
     expect(sender).toBeDefined();
-    const notice = reply('モニタリングの時期です', [
-      card('今月のモニタリング', [{ label: 'ケース', value: world.persons.yamadaTaro.code }], [button('ケースを見る', 'case:show', world.persons.yamadaTaro.id)]),
-    ], 'dm');
+    const notice = reply(
+      'モニタリングの時期です',
+      [
+        card(
+          '今月のモニタリング',
+          [{ label: 'ケース', value: world.persons.yamadaTaro.code }],
+          [button('ケースを見る', 'case:show', world.persons.yamadaTaro.id)],
+        ),
+      ],
+      'dm',
+    );
     const before = fake.messages.length;
     const result = await sender?.send({ kind: 'user', workspaceId: String(DOMAIN), userId: 'u-a' }, notice, 'reminder:test:1');
     expect(result).toEqual({ ok: true });
@@ -198,7 +220,11 @@ describe('LINE WORKS bot', () => {
 
   it('a callback from a domain other than the configured one gets no answer', async () => {
     const before = fake.messages.length;
-    const res = await postCallback(app.url, { ...textEvent('u-x', 'ヘルプ'), source: { userId: 'u-x', domainId: 12345 } }, { botId: BOT_ID, botSecret: BOT_SECRET });
+    const res = await postCallback(
+      app.url,
+      { ...textEvent('u-x', 'ヘルプ'), source: { userId: 'u-x', domainId: 12345 } },
+      { botId: BOT_ID, botSecret: BOT_SECRET },
+    );
     expect(res.status).toBe(200);
     await settle();
     expect(fake.messages.length).toBe(before);
@@ -210,16 +236,27 @@ describe('LINE WORKS bot', () => {
   });
 
   it('a sticker or image is answered with a hint to type', async () => {
-    const sent = await say({ type: 'message', source: source('u-a'), issuedTime: stamp(), content: { type: 'sticker', packageId: '1', stickerId: '2' } });
+    const sent = await say({
+      type: 'message',
+      source: source('u-a'),
+      issuedTime: stamp(),
+      content: { type: 'sticker', packageId: '1', stickerId: '2' },
+    });
     expect(flat(sent)).toContain('文字で送ってください');
   });
 
   it('a channel notice (no personal data) is posted to the talk room', async () => {
     const sender = app.senders.get('lineworks');
     const before = fake.messages.length;
-    const r = await sender?.send({ kind: 'channel', workspaceId: String(DOMAIN), channelId: 'room-kikan' }, reply('新しい二次相談', [{ type: 'text', text: '二次相談 #12 が届きました。' }], 'channel'), 'notice:1');
+    const r = await sender?.send(
+      { kind: 'channel', workspaceId: String(DOMAIN), channelId: 'room-kikan' },
+      reply('新しい二次相談', [{ type: 'text', text: '二次相談 #12 が届きました。' }], 'channel'),
+      'notice:1',
+    );
     expect(r).toEqual({ ok: true });
-    expect(fake.messages.slice(before)).toMatchObject([{ kind: 'channel', to: 'room-kikan', content: { type: 'text', text: '二次相談 #12 が届きました。' } }]);
+    expect(fake.messages.slice(before)).toMatchObject([
+      { kind: 'channel', to: 'room-kikan', content: { type: 'text', text: '二次相談 #12 が届きました。' } },
+    ]);
   });
 
   it('never posts a personal reply to a talk room', async () => {
@@ -264,7 +301,13 @@ describe('LINE WORKS bot', () => {
     }
     const rows = await tdb.db.select().from(consultations).where(eq(consultations.summary, '電話でモニタリング。変わりなし。'));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ method: '電話', kind: 'モニタリング', minutes: 30, personId: world.persons.yamadaTaro.id, staffId: world.actors.a.staffId });
+    expect(rows[0]).toMatchObject({
+      method: '電話',
+      kind: 'モニタリング',
+      minutes: 30,
+      personId: world.persons.yamadaTaro.id,
+      staffId: world.actors.a.staffId,
+    });
     expect((await tdb.db.select().from(consultations)).length).toBe(before + 1);
   });
 });

@@ -22,7 +22,10 @@ let port: number;
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
-  app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'on', LOCAL_CHAT: 'on', SCHEDULER: 'false' }), { now: () => now });
+  app = await startApp(
+    loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'on', LOCAL_CHAT: 'on', SCHEDULER: 'false' }),
+    { now: () => now },
+  );
   port = Number(new URL(app.url).port);
   chat = await localChatApi(app.url);
   const aoki = (await chat.staff()).find((s) => s.name.startsWith('青木'));
@@ -36,7 +39,11 @@ afterAll(async () => {
 
 const form = (summary: string) => ({
   staffId,
-  input: { kind: 'form', formId: 'soudan:new', values: { person: 'C-0001', occurredOn: '今日', method: '電話', kind: '専門機関の紹介', summary, abuse: 'no' } },
+  input: {
+    kind: 'form',
+    formId: 'soudan:new',
+    values: { person: 'C-0001', occurredOn: '今日', method: '電話', kind: '専門機関の紹介', summary, abuse: 'no' },
+  },
 });
 
 /** Consultations whose summary starts with `marker`, and every audit row: what an attack could leave. */
@@ -47,10 +54,22 @@ async function traces(marker: string): Promise<{ consultations: number; audit: n
 }
 
 /** A raw HTTP request with the exact Host header given (fetch would not let us set it). */
-function rawRequest(opts: { method: string; path: string; host: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+function rawRequest(opts: {
+  method: string;
+  path: string;
+  host: string;
+  headers?: Record<string, string>;
+  body?: string;
+}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method: opts.method, path: opts.path, headers: { host: opts.host, ...opts.headers, ...(opts.body ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: opts.method,
+        path: opts.path,
+        headers: { host: opts.host, ...opts.headers, ...(opts.body ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -66,9 +85,18 @@ describe('local web chat: Host, Origin and session token', () => {
   it('answers the page and its API on the configured host and its loopback equivalents only (DNS rebinding)', async () => {
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
       expect((await rawRequest({ method: 'GET', path: '/', host })).status, host).toBe(200);
-      expect((await rawRequest({ method: 'GET', path: '/local/api/staff', host, headers: { [TOKEN_HEADER]: chat.token } })).status, host).toBe(200);
+      expect(
+        (await rawRequest({ method: 'GET', path: '/local/api/staff', host, headers: { [TOKEN_HEADER]: chat.token } })).status,
+        host,
+      ).toBe(200);
     }
-    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1:${port + 1}`, `127.0.0.1.evil.example:${port}`, `[::ffff:127.0.0.1]:${port}`]) {
+    for (const host of [
+      `evil.example:${port}`,
+      'evil.example',
+      `127.0.0.1:${port + 1}`,
+      `127.0.0.1.evil.example:${port}`,
+      `[::ffff:127.0.0.1]:${port}`,
+    ]) {
       const page = await rawRequest({ method: 'GET', path: '/', host });
       expect(page.status, host).toBe(403);
       expect(page.body).not.toContain('local-chat-token');
@@ -143,7 +171,11 @@ describe('local web chat: Host, Origin and session token', () => {
             (e: Error) => (tried.readPage = e.name),
           );
           // 3. A JSON POST with a guessed token header: the preflight finds no CORS answer.
-          await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', 'x-local-chat-token': guessed }, body }).then(
+          await fetch(target, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-local-chat-token': guessed },
+            body,
+          }).then(
             (r) => (tried.withHeader = String(r.status)),
             (e: Error) => (tried.withHeader = e.name),
           );
@@ -154,7 +186,10 @@ describe('local web chat: Host, Origin and session token', () => {
       expect(outcome.readPage).toBe('TypeError');
       expect(outcome.withHeader).toBe('TypeError');
       // 4. The hidden form, submitted: the browser navigates to the chat's answer (403).
-      const [response] = await Promise.all([page.waitForResponse((r) => r.url() === target), page.evaluate(() => (document.getElementById('f') as HTMLFormElement).submit())]);
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url() === target),
+        page.evaluate(() => (document.getElementById('f') as HTMLFormElement).submit()),
+      ]);
       expect(response.status()).toBe(403);
     } finally {
       await close();
@@ -166,7 +201,10 @@ describe('local web chat: Host, Origin and session token', () => {
 
 /** A token as the page would have carried it at `at` (signed with the app's own secret, read from a page served then). */
 async function tokenIssuedAt(at: Date): Promise<string | null> {
-  const then = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'off', LOCAL_CHAT: 'on', SCHEDULER: 'false' }), { now: () => at });
+  const then = await startApp(
+    loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'off', LOCAL_CHAT: 'on', SCHEDULER: 'false' }),
+    { now: () => at },
+  );
   try {
     return (await localChatApi(then.url)).token;
   } finally {

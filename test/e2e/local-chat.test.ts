@@ -65,7 +65,10 @@ describe('local web chat in a real browser', () => {
     await page.screenshot({ path: 'test-results/local-chat-logged.png' });
 
     const [taro] = await tdb.db.select({ id: persons.id }).from(persons).where(eq(persons.code, 'C-0001'));
-    const rows = await tdb.db.select().from(consultations).where(eq(consultations.personId, taro?.id ?? ''));
+    const rows = await tdb.db
+      .select()
+      .from(consultations)
+      .where(eq(consultations.personId, taro?.id ?? ''));
     expect(rows.some((r) => r.summary.startsWith('ブラウザからの記録テスト'))).toBe(true);
   });
 

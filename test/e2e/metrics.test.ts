@@ -23,11 +23,35 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
   await registerWorkspace(tdb.db, world.tenantId, 'slack', 'T0METRICS');
-  await tdb.db.insert(chatAccounts).values({ tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'slack', workspaceId: 'T0METRICS', userId: 'U0METRICS' });
+  await tdb.db.insert(chatAccounts).values({
+    tenantId: world.tenantId,
+    staffId: world.actors.a.staffId,
+    platform: 'slack',
+    workspaceId: 'T0METRICS',
+    userId: 'U0METRICS',
+  });
   // A message that cannot be sent (no Slack sender in this process): dead, by platform.
-  await tdb.db.insert(deliveries).values({ tenantId: world.tenantId, idempotencyKey: 'metrics:dead', recipientId: world.actors.a.staffId, kind: 'notice', payload: {}, status: 'dead', runAt: new Date(), createdAt: new Date() });
+  await tdb.db.insert(deliveries).values({
+    tenantId: world.tenantId,
+    idempotencyKey: 'metrics:dead',
+    recipientId: world.actors.a.staffId,
+    kind: 'notice',
+    payload: {},
+    status: 'dead',
+    runAt: new Date(),
+    createdAt: new Date(),
+  });
   app = await startApp(
-    loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', SCHEDULER: 'false', LOCAL_CHAT: 'on', SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-metrics', METRICS_TOKEN: TOKEN }),
+    loadConfig({
+      DATABASE_URL: tdb.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SCHEDULER: 'false',
+      LOCAL_CHAT: 'on',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-metrics',
+      METRICS_TOKEN: TOKEN,
+    }),
   );
 });
 afterAll(async () => {
@@ -58,7 +82,11 @@ describe('/metrics', () => {
       for (let i = 0; i < 20; i++) {
         const r = await fetch(`${app.url}/slack/events`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-slack-signature': 'v0=forged', 'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)) },
+          headers: {
+            'content-type': 'application/json',
+            'x-slack-signature': 'v0=forged',
+            'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)),
+          },
           body: JSON.stringify({ type: 'event_callback', team_id: 'T0METRICS', event: { type: 'app_mention', text: '山田太郎' } }),
         });
         expect(r.status).toBeGreaterThanOrEqual(400);

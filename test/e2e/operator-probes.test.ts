@@ -62,7 +62,14 @@ beforeAll(async () => {
   u.hostname = '127.0.0.1';
   u.port = String(proxy.port);
   app = await startApp(
-    loadConfig({ DATABASE_URL: u.toString(), PORT: '0', HOST: '127.0.0.1', SCHEDULER: 'false', LOCAL_CHAT: 'off', DB_STATEMENT_TIMEOUT_MS: '300' }),
+    loadConfig({
+      DATABASE_URL: u.toString(),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SCHEDULER: 'false',
+      LOCAL_CHAT: 'off',
+      DB_STATEMENT_TIMEOUT_MS: '300',
+    }),
   );
 });
 afterAll(async () => {
@@ -117,14 +124,25 @@ describe('pool timeouts', () => {
 
 describe('production guard', () => {
   it('without DATABASE_URL, production refuses to start an embedded server and says what to set', async () => {
-    await expect(startApp(loadConfig({ NODE_ENV: 'production', PORT: '0', SCHEDULER: 'false' }))).rejects.toThrow(/DATABASE_URL is not set.*EMBEDDED_DB=on/s);
+    await expect(startApp(loadConfig({ NODE_ENV: 'production', PORT: '0', SCHEDULER: 'false' }))).rejects.toThrow(
+      /DATABASE_URL is not set.*EMBEDDED_DB=on/s,
+    );
   });
 
   it('production with a database: no demo tenant, no local web chat unless enabled', async () => {
     const other = await createTestDatabase();
     let prod: App | null = null;
     try {
-      prod = await startApp(loadConfig({ NODE_ENV: 'production', DATABASE_URL: other.url, PORT: '0', HOST: '127.0.0.1', SCHEDULER: 'false', DEMO_DATA: 'auto' }));
+      prod = await startApp(
+        loadConfig({
+          NODE_ENV: 'production',
+          DATABASE_URL: other.url,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          SCHEDULER: 'false',
+          DEMO_DATA: 'auto',
+        }),
+      );
       expect(await other.db.select().from(tenants)).toEqual([]);
       const home = await fetch(`${prod.url}/`);
       expect(await home.text()).toBe('soudan-bot');

@@ -105,7 +105,7 @@ describe('the printable record', () => {
   it('the phone view reads on a phone: one column, nothing wider than the screen', async () => {
     const view = await browserOf(page).newPage({ viewport: { width: 390, height: 844 }, locale: 'ja-JP' });
     try {
-      await view.goto(links['スマートフォンで読む'] ?? '');
+      await view.goto(links.スマートフォンで読む ?? '');
       expect(await view.locator('h1').innerText()).toBe('支援経過記録');
       const body = await view.locator('body').innerText();
       expect(body).toContain('C-0001');
@@ -161,7 +161,9 @@ async function renderFirstPage(from: Page, pdf: Uint8Array): Promise<Buffer> {
   const require = createRequire(import.meta.url);
   const build = path.dirname(require.resolve('pdfjs-dist/build/pdf.mjs'));
   const files: Record<string, [string, Buffer | string]> = {
-    '/': ['text/html; charset=utf-8', `<!doctype html><html><body style="margin:0;background:#888"><canvas id="c" style="display:block"></canvas><script type="module">
+    '/': [
+      'text/html; charset=utf-8',
+      `<!doctype html><html><body style="margin:0;background:#888"><canvas id="c" style="display:block"></canvas><script type="module">
 import * as pdfjs from '/pdf.mjs';
 pdfjs.GlobalWorkerOptions.workerSrc = '/pdf.worker.mjs';
 const doc = await pdfjs.getDocument({ url: '/doc.pdf', isEvalSupported: false }).promise;
@@ -171,7 +173,8 @@ const c = document.getElementById('c');
 c.width = vp.width; c.height = vp.height;
 await p.render({ canvasContext: c.getContext('2d'), viewport: vp }).promise;
 document.body.dataset.done = String(doc.numPages);
-</script></body></html>`],
+</script></body></html>`,
+    ],
     '/pdf.mjs': ['text/javascript', fs.readFileSync(path.join(build, 'pdf.mjs'))],
     '/pdf.worker.mjs': ['text/javascript', fs.readFileSync(path.join(build, 'pdf.worker.mjs'))],
     '/doc.pdf': ['application/pdf', Buffer.from(pdf)],

@@ -39,7 +39,14 @@ describe('embedded quick start', () => {
     const saved = await post(app.url, staffId, {
       kind: 'form',
       formId: 'soudan:new',
-      values: { person: 'C-0001', occurredOn: '今日', method: '電話', kind: '専門機関の紹介', summary: '再起動テスト用の記録です。', abuse: 'no' },
+      values: {
+        person: 'C-0001',
+        occurredOn: '今日',
+        method: '電話',
+        kind: '専門機関の紹介',
+        summary: '再起動テスト用の記録です。',
+        abuse: 'no',
+      },
     });
     expect(saved.fieldErrors).toBeUndefined();
     await app.stop();

@@ -23,10 +23,20 @@ beforeAll(async () => {
   world = await makeWorld(tdb.db);
   fake = await new FakeSlack().start();
   app = await startApp(
-    loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false', SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-cmds', SLACK_API_URL: fake.apiUrl }),
+    loadConfig({
+      DATABASE_URL: tdb.url,
+      PORT: '0',
+      DEMO_DATA: 'off',
+      LOCAL_CHAT: 'off',
+      SCHEDULER: 'false',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-cmds',
+      SLACK_API_URL: fake.apiUrl,
+    }),
   );
   await registerWorkspace(tdb.db, world.tenantId, 'slack', TEAM);
-  const link = async (staffId: string, user: string) => redeemLinkCode(tdb.db, 'slack', TEAM, user, await createLinkCode(tdb.db, world.tenantId, staffId, new Date()), new Date());
+  const link = async (staffId: string, user: string) =>
+    redeemLinkCode(tdb.db, 'slack', TEAM, user, await createLinkCode(tdb.db, world.tenantId, staffId, new Date()), new Date());
   await link(world.actors.a.staffId, users.counselor);
   await link(world.actors.kikan.staffId, users.kikan);
   await link(world.actors.city.staffId, users.city);
@@ -45,14 +55,22 @@ async function slash(command: string, text: string, user: string) {
   const hook = `h${n++}`;
   const trigger = `trig-${hook}`;
   const started = Date.now();
-  const res = await postSigned(app.url, SECRET, slashBody({ team: TEAM, user, command, text, responseUrl: fake.hook(hook), triggerId: trigger }), FORM);
+  const res = await postSigned(
+    app.url,
+    SECRET,
+    slashBody({ team: TEAM, user, command, text, responseUrl: fake.hook(hook), triggerId: trigger }),
+    FORM,
+  );
   return { res, hook, trigger, ackMs: Date.now() - started };
 }
 
 /** The asker's answer to one command: an ephemeral reply, a modal, or a DM. */
 function answerOf(hook: string, trigger: string) {
   return fake.waitFor(
-    (c) => (c.method === 'response_url' && c.hook === hook) || (c.method === 'views.open' && c.body.trigger_id === trigger) || (c.method === 'chat.postMessage' && String(c.body.channel).startsWith('D')),
+    (c) =>
+      (c.method === 'response_url' && c.hook === hook) ||
+      (c.method === 'views.open' && c.body.trigger_id === trigger) ||
+      (c.method === 'chat.postMessage' && String(c.body.channel).startsWith('D')),
   );
 }
 

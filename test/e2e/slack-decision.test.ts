@@ -27,11 +27,15 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
   fake = await new FakeSlack().start();
-  app = await startApp(
-    testAppConfig(tdb, slackEnv(fake, SECRET, 'xoxb-decide')),
-    { now: () => NOW },
-  );
-  await linkedAccount(tdb, { tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'slack', workspaceId: TEAM, userId: USER, now: NOW });
+  app = await startApp(testAppConfig(tdb, slackEnv(fake, SECRET, 'xoxb-decide')), { now: () => NOW });
+  await linkedAccount(tdb, {
+    tenantId: world.tenantId,
+    staffId: world.actors.a.staffId,
+    platform: 'slack',
+    workspaceId: TEAM,
+    userId: USER,
+    now: NOW,
+  });
 });
 afterAll(async () => {
   await app?.stop();
@@ -51,7 +55,14 @@ function submitView(view: View, id: string, values: Record<string, Record<string
       user: { id: USER, team_id: TEAM },
       api_app_id: 'A0APP',
       trigger_id: `trig-${id}`,
-      view: { id, type: 'modal', callback_id: view.callback_id, private_metadata: view.private_metadata, blocks: view.blocks, state: { values } },
+      view: {
+        id,
+        type: 'modal',
+        callback_id: view.callback_id,
+        private_metadata: view.private_metadata,
+        blocks: view.blocks,
+        state: { values },
+      },
     }),
     FORM,
   );
@@ -91,9 +102,13 @@ describe('支給決定 on Slack', () => {
     expect(JSON.stringify(ack.view)).toContain('2026年12月・2027年1月・2027年2月・2027年3月');
     expect((await tdb.db.select().from(servicePlans).where(eq(servicePlans.personId, taro.id)))[0]?.version).toBe(1);
 
-    const second = await submitView(ack.view, 'V-decision-2', { step: { v: { type: 'static_select', selected_option: { value: 'save' } } } });
+    const second = await submitView(ack.view, 'V-decision-2', {
+      step: { v: { type: 'static_select', selected_option: { value: 'save' } } },
+    });
     expect(second.status).toBe(200);
-    const answer = await fake.waitFor((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes('支給決定（変更）を保存しました'));
+    const answer = await fake.waitFor(
+      (c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes('支給決定（変更）を保存しました'),
+    );
     expect(JSON.stringify(answer.body)).toContain('毎月');
     expect(String(answer.body.channel)).toMatch(/^D|^U/);
     const [plan] = await tdb.db.select().from(servicePlans).where(eq(servicePlans.personId, taro.id));

@@ -23,7 +23,14 @@ beforeAll(async () => {
   world = await makeWorld(tdb.db);
   fake = await new FakeSlack().start();
   await registerWorkspace(tdb.db, world.tenantId, 'slack', TEAM, { 'kikan-queue': 'C0QUEUE' });
-  await redeemLinkCode(tdb.db, 'slack', TEAM, USER, await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()), new Date());
+  await redeemLinkCode(
+    tdb.db,
+    'slack',
+    TEAM,
+    USER,
+    await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()),
+    new Date(),
+  );
   app = await startApp(
     loadConfig({
       DATABASE_URL: tdb.url,
@@ -45,7 +52,10 @@ afterAll(async () => {
 });
 
 async function statusOf(key: string) {
-  const [row] = await tdb.db.select({ status: deliveries.status, attempts: deliveries.attempts, id: deliveries.platformMessageId }).from(deliveries).where(eq(deliveries.idempotencyKey, key));
+  const [row] = await tdb.db
+    .select({ status: deliveries.status, attempts: deliveries.attempts, id: deliveries.platformMessageId })
+    .from(deliveries)
+    .where(eq(deliveries.idempotencyKey, key));
   return row;
 }
 
@@ -62,9 +72,32 @@ async function until<T>(f: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 
 describe('the delivery queue on Slack', () => {
   it('a reminder for a linked staff member arrives as a DM with its buttons, after a 429 is waited out', async () => {
     fake.rateLimit('chat.postMessage', 1);
-    const reminder = reply('モニタリングの期限', [card('モニタリング期限', [{ label: 'ケース', value: 'C-0001' }], [button('完了', 'yotei:done', 'r1'), button('スヌーズ', 'yotei:snooze', 'r1')])], 'dm');
-    await enqueueReply(tdb.db, { tenantId: world.tenantId, idempotencyKey: 'slack-e2e:reminder', recipientId: world.actors.a.staffId, kind: 'reminder', reply: reminder }, new Date());
-    const sent = await until(() => statusOf('slack-e2e:reminder'), (r) => r?.status === 'sent');
+    const reminder = reply(
+      'モニタリングの期限',
+      [
+        card(
+          'モニタリング期限',
+          [{ label: 'ケース', value: 'C-0001' }],
+          [button('完了', 'yotei:done', 'r1'), button('スヌーズ', 'yotei:snooze', 'r1')],
+        ),
+      ],
+      'dm',
+    );
+    await enqueueReply(
+      tdb.db,
+      {
+        tenantId: world.tenantId,
+        idempotencyKey: 'slack-e2e:reminder',
+        recipientId: world.actors.a.staffId,
+        kind: 'reminder',
+        reply: reminder,
+      },
+      new Date(),
+    );
+    const sent = await until(
+      () => statusOf('slack-e2e:reminder'),
+      (r) => r?.status === 'sent',
+    );
     const posts = fake.of('chat.postMessage').filter((c) => c.body.channel === 'D0DELIV');
     expect(posts.length).toBe(2);
     expect(JSON.stringify(posts[1]?.body)).toContain('スヌーズ');
@@ -73,8 +106,21 @@ describe('the delivery queue on Slack', () => {
   });
 
   it('a channel notice goes to the channel mapped to its purpose', async () => {
-    await enqueueReply(tdb.db, { tenantId: world.tenantId, idempotencyKey: 'slack-e2e:queue', channel: 'kikan-queue', kind: 'notice', reply: reply('新しい二次相談', [{ type: 'text', text: '新しい二次相談があります（#1）' }], 'channel') }, new Date());
-    await until(() => statusOf('slack-e2e:queue'), (r) => r?.status === 'sent');
+    await enqueueReply(
+      tdb.db,
+      {
+        tenantId: world.tenantId,
+        idempotencyKey: 'slack-e2e:queue',
+        channel: 'kikan-queue',
+        kind: 'notice',
+        reply: reply('新しい二次相談', [{ type: 'text', text: '新しい二次相談があります（#1）' }], 'channel'),
+      },
+      new Date(),
+    );
+    await until(
+      () => statusOf('slack-e2e:queue'),
+      (r) => r?.status === 'sent',
+    );
     expect(fake.of('chat.postMessage').some((c) => c.body.channel === 'C0QUEUE')).toBe(true);
   });
 });

@@ -24,11 +24,15 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
   fake = await new FakeSlack().start();
-  app = await startApp(
-    testAppConfig(tdb, slackEnv(fake, SECRET, 'xoxb-home')),
-    { now: () => NOW },
-  );
-  await linkedAccount(tdb, { tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'slack', workspaceId: TEAM, userId: USER, now: NOW });
+  app = await startApp(testAppConfig(tdb, slackEnv(fake, SECRET, 'xoxb-home')), { now: () => NOW });
+  await linkedAccount(tdb, {
+    tenantId: world.tenantId,
+    staffId: world.actors.a.staffId,
+    platform: 'slack',
+    workspaceId: TEAM,
+    userId: USER,
+    now: NOW,
+  });
   await planTenant(tdb.db, world.tenantId, NOW, { syncReminders: true });
 });
 afterAll(async () => {
@@ -38,7 +42,7 @@ afterAll(async () => {
 });
 
 type Block = { type: string; text?: { text?: string }; elements?: { action_id?: string; value?: string; text?: { text?: string } }[] };
-const blocksOf = (c: SlackCall) => ((c.body.view as { blocks: Block[] }).blocks ?? []);
+const blocksOf = (c: SlackCall) => (c.body.view as { blocks: Block[] }).blocks ?? [];
 const homeText = (c: SlackCall) => JSON.stringify(c.body.view);
 /** The 完了 button App Home shows for the reminder. */
 const doneButton = (c: SlackCall, reminderId: string) =>
@@ -48,7 +52,17 @@ const doneButton = (c: SlackCall, reminderId: string) =>
 
 async function openHome(): Promise<SlackCall> {
   const before = fake.of('views.publish').length;
-  await postSigned(app.url, SECRET, JSON.stringify({ type: 'event_callback', team_id: TEAM, event_id: `EvHOME${eventN++}`, event: { type: 'app_home_opened', user: USER, channel: 'D0HOMEA', tab: 'home' } }), JSON_TYPE);
+  await postSigned(
+    app.url,
+    SECRET,
+    JSON.stringify({
+      type: 'event_callback',
+      team_id: TEAM,
+      event_id: `EvHOME${eventN++}`,
+      event: { type: 'app_home_opened', user: USER, channel: 'D0HOMEA', tab: 'home' },
+    }),
+    JSON_TYPE,
+  );
   await expect.poll(() => fake.of('views.publish').length).toBeGreaterThan(before);
   return fake.of('views.publish').at(-1) as SlackCall;
 }
@@ -72,7 +86,10 @@ async function pressOnHome(button: { action_id?: string; value?: string }, trigg
 }
 
 async function september() {
-  const rows = await tdb.db.select().from(reminders).where(and(eq(reminders.kind, 'monitoring'), eq(reminders.recipientId, world.actors.a.staffId)));
+  const rows = await tdb.db
+    .select()
+    .from(reminders)
+    .where(and(eq(reminders.kind, 'monitoring'), eq(reminders.recipientId, world.actors.a.staffId)));
   const row = rows.find((r) => r.key.endsWith(':2026-09'));
   if (!row) throw new Error('no September monitoring reminder');
   return row;
@@ -89,7 +106,11 @@ describe('item 14: App Home reflects a 完了 at once', () => {
     // 完了 on an overdue month opens the record form as a modal (the real date is asked).
     await pressOnHome(button ?? {}, 'trig-home-1');
     const open = await fake.waitFor((c) => c.method === 'views.open' && c.body.trigger_id === 'trig-home-1');
-    const view = open.body.view as { callback_id: string; private_metadata: string; blocks: { block_id?: string; element?: { initial_value?: string } }[] };
+    const view = open.body.view as {
+      callback_id: string;
+      private_metadata: string;
+      blocks: { block_id?: string; element?: { initial_value?: string } }[];
+    };
     expect(view.callback_id).toBe('soudan:new');
     expect(view.blocks.find((b) => b.block_id === 'person')?.element?.initial_value).toBe(world.persons.yamadaTaro.code);
 
@@ -144,7 +165,10 @@ describe('item 14: App Home reflects a 完了 at once', () => {
     const again = await fake.waitFor((c) => !seen.has(c) && (c.method === 'views.open' || c.method === 'chat.postMessage'));
     expect(JSON.stringify(again.body)).toContain('すでに完了');
     expect(JSON.stringify(again.body)).not.toContain('soudan:new');
-    const records = await tdb.db.select().from(consultations).where(and(eq(consultations.personId, world.persons.yamadaTaro.id), eq(consultations.kind, 'モニタリング')));
+    const records = await tdb.db
+      .select()
+      .from(consultations)
+      .where(and(eq(consultations.personId, world.persons.yamadaTaro.id), eq(consultations.kind, 'モニタリング')));
     expect(records).toHaveLength(1);
   });
 });

@@ -65,7 +65,9 @@ async function beginInstall(): Promise<{ state: string; cookie: string; location
 describe('installing into several workspaces (OAuth)', () => {
   it('a callback with a state from another browser is refused and stores nothing', async () => {
     const { state } = await beginInstall();
-    const res = await fetch(`${app.url}/slack/oauth_redirect?code=c0de&state=${encodeURIComponent(state)}`, { headers: { cookie: 'slack-app-oauth-state=someone-else' } });
+    const res = await fetch(`${app.url}/slack/oauth_redirect?code=c0de&state=${encodeURIComponent(state)}`, {
+      headers: { cookie: 'slack-app-oauth-state=someone-else' },
+    });
     expect(res.status).toBe(400);
     expect(await tdb.db.select().from(slackInstallations)).toEqual([]);
   });
@@ -83,32 +85,65 @@ describe('installing into several workspaces (OAuth)', () => {
     expect(row?.sealed).not.toContain('xoxb');
 
     // Installed but not yet mapped to a tenant: refused.
-    const early = await postSigned(app.url, SECRET, slashBody({ team: TEAM, user: 'U0OA', command: '/help', responseUrl: fake.hook('early') }), FORM);
+    const early = await postSigned(
+      app.url,
+      SECRET,
+      slashBody({ team: TEAM, user: 'U0OA', command: '/help', responseUrl: fake.hook('early') }),
+      FORM,
+    );
     expect(early.status).toBe(200);
     expect(JSON.stringify((await fake.waitFor((c) => c.hook === 'early')).body)).toContain('登録されていません');
 
     await registerWorkspace(tdb.db, world.tenantId, 'slack', TEAM);
-    await redeemLinkCode(tdb.db, 'slack', TEAM, 'U0OA', await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()), new Date());
-    await postSigned(app.url, SECRET, slashBody({ team: TEAM, user: 'U0OA', command: '/soudan', responseUrl: fake.hook('oa'), triggerId: 'trig-oa' }), FORM);
+    await redeemLinkCode(
+      tdb.db,
+      'slack',
+      TEAM,
+      'U0OA',
+      await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()),
+      new Date(),
+    );
+    await postSigned(
+      app.url,
+      SECRET,
+      slashBody({ team: TEAM, user: 'U0OA', command: '/soudan', responseUrl: fake.hook('oa'), triggerId: 'trig-oa' }),
+      FORM,
+    );
     const open = await fake.waitFor((c) => c.method === 'views.open' && c.body.trigger_id === 'trig-oa');
     expect(open.token).toBe(BOT_TOKEN);
 
-    const sent = await app.senders.get('slack')?.send({ kind: 'user', workspaceId: TEAM, userId: 'U0OA' }, textReply('お知らせ', 'dm'), 'oauth:1');
+    const sent = await app.senders
+      .get('slack')
+      ?.send({ kind: 'user', workspaceId: TEAM, userId: 'U0OA' }, textReply('お知らせ', 'dm'), 'oauth:1');
     expect(sent?.ok).toBe(true);
     expect(fake.of('chat.postMessage').at(-1)?.token).toBe(BOT_TOKEN);
   });
 
   it('removing the app from a workspace deletes its stored tokens', async () => {
-    const res = await postSigned(app.url, SECRET, JSON.stringify({ type: 'event_callback', team_id: TEAM, api_app_id: 'A0APP', event_id: 'Ev0UNINSTALL', event: { type: 'app_uninstalled' } }), JSON_TYPE);
+    const res = await postSigned(
+      app.url,
+      SECRET,
+      JSON.stringify({
+        type: 'event_callback',
+        team_id: TEAM,
+        api_app_id: 'A0APP',
+        event_id: 'Ev0UNINSTALL',
+        event: { type: 'app_uninstalled' },
+      }),
+      JSON_TYPE,
+    );
     expect(res.status).toBe(200);
-    for (let i = 0; i < 100 && (await tdb.db.select().from(slackInstallations)).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && (await tdb.db.select().from(slackInstallations)).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await tdb.db.select().from(slackInstallations)).toEqual([]);
     const sent = await app.senders.get('slack')?.send({ kind: 'user', workspaceId: TEAM, userId: 'U0OA' }, textReply('x', 'dm'), 'oauth:3');
     expect(sent).toMatchObject({ ok: false, permanent: true });
   });
 
   it('a workspace that never installed the app cannot be sent to', async () => {
-    const sent = await app.senders.get('slack')?.send({ kind: 'user', workspaceId: 'T0NEVER', userId: 'U1' }, textReply('x', 'dm'), 'oauth:2');
+    const sent = await app.senders
+      .get('slack')
+      ?.send({ kind: 'user', workspaceId: 'T0NEVER', userId: 'U1' }, textReply('x', 'dm'), 'oauth:2');
     expect(sent).toMatchObject({ ok: false, permanent: true });
   });
 });

@@ -29,7 +29,16 @@ let n = 0;
 const reminder = (state: string): Reply => ({
   visibility: 'dm',
   summary: 'モニタリングの期限が近づいています',
-  blocks: [card('モニタリング期限', [{ label: 'ケース', value: 'C-0001' }, { label: '状態', value: state }], state === '未対応' ? [button('完了', 'tsuchi:done', 'r1', 'primary'), button('スヌーズ', 'tsuchi:snooze', 'r1')] : undefined)],
+  blocks: [
+    card(
+      'モニタリング期限',
+      [
+        { label: 'ケース', value: 'C-0001' },
+        { label: '状態', value: state },
+      ],
+      state === '未対応' ? [button('完了', 'tsuchi:done', 'r1', 'primary'), button('スヌーズ', 'tsuchi:snooze', 'r1')] : undefined,
+    ),
+  ],
 });
 
 const testCommands: CommandSpec[] = [
@@ -54,7 +63,11 @@ const testCommands: CommandSpec[] = [
     description: 'test list',
     usage: '長い一覧',
     async onCommand() {
-      const items = Array.from({ length: 25 }, (_, i) => ({ title: `項目${i + 1}`, description: `説明${i + 1}`, button: button('開く', 'nagai:open', String(i + 1)) }));
+      const items = Array.from({ length: 25 }, (_, i) => ({
+        title: `項目${i + 1}`,
+        description: `説明${i + 1}`,
+        button: button('開く', 'nagai:open', String(i + 1)),
+      }));
       return [reply('25件', [{ type: 'list', title: '25件あります', items }])];
     },
     async onAction(_ctx, action) {
@@ -79,7 +92,16 @@ const testCommands: CommandSpec[] = [
     description: 'test form',
     usage: 'フォーム',
     async onCommand() {
-      return [reply('入力', [{ type: 'form', formId: 'fomu:new', title: 'テスト入力', fields: [{ name: 'memo', label: 'メモ', type: 'text', required: true }] }])];
+      return [
+        reply('入力', [
+          {
+            type: 'form',
+            formId: 'fomu:new',
+            title: 'テスト入力',
+            fields: [{ name: 'memo', label: 'メモ', type: 'text', required: true }],
+          },
+        ]),
+      ];
     },
   },
 ];
@@ -90,14 +112,26 @@ beforeAll(async () => {
   fake = await new FakeSlack().start();
   const registry = new CommandRegistry(testCommands);
   http = new HttpServer();
-  const config = loadConfig({ DATABASE_URL: tdb.url, SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-platform', SLACK_API_URL: fake.apiUrl });
+  const config = loadConfig({
+    DATABASE_URL: tdb.url,
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_BOT_TOKEN: 'xoxb-platform',
+    SLACK_API_URL: fake.apiUrl,
+  });
   const mounted = mountSlack(http, new SenderRegistry(), { db: tdb.db, registry, config }, { now: () => new Date() });
   if (!mounted) throw new Error('slack not mounted');
   slack = mounted;
   const addr = await http.listen(0, '127.0.0.1');
   url = `http://127.0.0.1:${addr.port}`;
   await registerWorkspace(tdb.db, world.tenantId, 'slack', TEAM);
-  await redeemLinkCode(tdb.db, 'slack', TEAM, USER, await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()), new Date());
+  await redeemLinkCode(
+    tdb.db,
+    'slack',
+    TEAM,
+    USER,
+    await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()),
+    new Date(),
+  );
 });
 afterAll(async () => {
   await http?.close();
@@ -147,7 +181,7 @@ describe('reminders by direct message', () => {
     expect(post?.token).toBe('xoxb-platform');
     expect(buttons(post as SlackCall).map((b) => b.text.text)).toEqual(['完了', 'スヌーズ']);
     const done = buttons(post as SlackCall)[0] as Btn;
-    const ts = sent.ok ? (sent.messageId ?? '').split(':')[1] ?? '' : '';
+    const ts = sent.ok ? ((sent.messageId ?? '').split(':')[1] ?? '') : '';
     const res = await press(done.action_id, done.value, { channel: 'D0PLAT', ts, ephemeral: false, hook: 'rem' });
     expect(res.status).toBe(200);
     const update = await fake.waitFor((c) => c.method === 'chat.update');
@@ -171,9 +205,17 @@ describe('reminders by direct message', () => {
 describe('the rate-limited Web API client', () => {
   it('a 429 gives the delivery queue its Retry-After, and later sends wait it out without calling Slack', async () => {
     fake.rateLimit('chat.postMessage', 30);
-    const first = await slack.sender.send({ kind: 'channel', workspaceId: 'T0RL', channelId: 'C0RL' }, textReply('お知らせ', 'channel'), 'rl:1');
+    const first = await slack.sender.send(
+      { kind: 'channel', workspaceId: 'T0RL', channelId: 'C0RL' },
+      textReply('お知らせ', 'channel'),
+      'rl:1',
+    );
     expect(first).toMatchObject({ ok: false, permanent: false, retryAfterMs: 30_000 });
-    const second = await slack.sender.send({ kind: 'channel', workspaceId: 'T0RL', channelId: 'C0RL' }, textReply('お知らせ', 'channel'), 'rl:2');
+    const second = await slack.sender.send(
+      { kind: 'channel', workspaceId: 'T0RL', channelId: 'C0RL' },
+      textReply('お知らせ', 'channel'),
+      'rl:2',
+    );
     expect(second).toMatchObject({ ok: false, permanent: false });
     expect(fake.of('chat.postMessage')).toHaveLength(1);
   });
@@ -215,7 +257,12 @@ describe('Block Kit limits', () => {
     const msg = await fake.waitFor((c) => c.hook === hook);
     const raw = JSON.stringify(msg.body);
     expect(raw).not.toMatch(/\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])/i);
-    const blocks = msg.body.blocks as { type: string; text?: { text: string }; fields?: { text: string }[]; elements?: { text: { text: string } }[] }[];
+    const blocks = msg.body.blocks as {
+      type: string;
+      text?: { text: string };
+      fields?: { text: string }[];
+      elements?: { text: { text: string } }[];
+    }[];
     expect(blocks.length).toBeLessThanOrEqual(50);
     for (const b of blocks) {
       if (b.type === 'header') expect(b.text?.text.length).toBeLessThanOrEqual(150);
@@ -242,7 +289,12 @@ describe('forms asked for in a direct message', () => {
     await postSigned(
       url,
       SECRET,
-      JSON.stringify({ type: 'event_callback', team_id: TEAM, event_id: 'Ev0FORM', event: { type: 'message', channel_type: 'im', channel: 'D0PLAT', user: USER, text: 'フォーム', ts: '3.3' } }),
+      JSON.stringify({
+        type: 'event_callback',
+        team_id: TEAM,
+        event_id: 'Ev0FORM',
+        event: { type: 'message', channel_type: 'im', channel: 'D0PLAT', user: USER, text: 'フォーム', ts: '3.3' },
+      }),
       JSON_TYPE,
     );
     const msg = await fake.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === 'D0PLAT');

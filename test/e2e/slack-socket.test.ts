@@ -23,7 +23,14 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
   await registerWorkspace(tdb.db, world.tenantId, 'slack', TEAM);
-  await redeemLinkCode(tdb.db, 'slack', TEAM, USER, await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()), new Date());
+  await redeemLinkCode(
+    tdb.db,
+    'slack',
+    TEAM,
+    USER,
+    await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()),
+    new Date(),
+  );
   fake = await new FakeSlack().start();
   wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((r) => wss.once('listening', () => r()));
@@ -36,7 +43,16 @@ beforeAll(async () => {
     });
   });
   app = await startApp(
-    loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false', SLACK_APP_TOKEN: 'xapp-test', SLACK_BOT_TOKEN: 'xoxb-sock', SLACK_API_URL: fake.apiUrl }),
+    loadConfig({
+      DATABASE_URL: tdb.url,
+      PORT: '0',
+      DEMO_DATA: 'off',
+      LOCAL_CHAT: 'off',
+      SCHEDULER: 'false',
+      SLACK_APP_TOKEN: 'xapp-test',
+      SLACK_BOT_TOKEN: 'xoxb-sock',
+      SLACK_API_URL: fake.apiUrl,
+    }),
   );
 });
 afterAll(async () => {
@@ -56,7 +72,15 @@ describe('Socket Mode', () => {
         envelope_id: 'env-1',
         type: 'slash_commands',
         accepts_response_payload: true,
-        payload: { team_id: TEAM, user_id: USER, command: '/case', text: world.persons.yamadaTaro.code, response_url: fake.hook('sock'), trigger_id: 'trig-sock', channel_id: 'C0PUBLIC' },
+        payload: {
+          team_id: TEAM,
+          user_id: USER,
+          command: '/case',
+          text: world.persons.yamadaTaro.code,
+          response_url: fake.hook('sock'),
+          trigger_id: 'trig-sock',
+          channel_id: 'C0PUBLIC',
+        },
       }),
     );
     const answer = await fake.waitFor((c) => c.hook === 'sock');

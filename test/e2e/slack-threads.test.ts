@@ -24,10 +24,15 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
   fake = await new FakeSlack().start();
-  await linkedAccount(tdb, { tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'slack', workspaceId: TEAM, userId: USER, now: new Date() });
-  app = await startApp(
-    testAppConfig(tdb, { ...DELIVERING, ...slackEnv(fake, 'thread-secret', 'xoxb-thread') }),
-  );
+  await linkedAccount(tdb, {
+    tenantId: world.tenantId,
+    staffId: world.actors.a.staffId,
+    platform: 'slack',
+    workspaceId: TEAM,
+    userId: USER,
+    now: new Date(),
+  });
+  app = await startApp(testAppConfig(tdb, { ...DELIVERING, ...slackEnv(fake, 'thread-secret', 'xoxb-thread') }));
 });
 afterAll(async () => {
   await app?.stop();
@@ -40,9 +45,21 @@ const notice = (text: string): Reply => ({ visibility: 'dm', summary: text, bloc
 /** Puts a notice for 職員A in the outbox and waits until the queue has sent it to "Slack". */
 async function send(key: string, text: string): Promise<SlackCall> {
   const now = new Date();
-  await tdb.db.insert(deliveries).values({ tenantId: world.tenantId, idempotencyKey: key, recipientId: world.actors.a.staffId, kind: 'notice', payload: notice(text), runAt: now, createdAt: now });
+  await tdb.db.insert(deliveries).values({
+    tenantId: world.tenantId,
+    idempotencyKey: key,
+    recipientId: world.actors.a.staffId,
+    kind: 'notice',
+    payload: notice(text),
+    runAt: now,
+    createdAt: now,
+  });
   const call = await fake.waitFor((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body).includes(text), 20_000);
-  await expect.poll(async () => (await tdb.db.select({ s: deliveries.status }).from(deliveries).where(eq(deliveries.idempotencyKey, key)))[0]?.s, { timeout: 20_000 }).toBe('sent');
+  await expect
+    .poll(async () => (await tdb.db.select({ s: deliveries.status }).from(deliveries).where(eq(deliveries.idempotencyKey, key)))[0]?.s, {
+      timeout: 20_000,
+    })
+    .toBe('sent');
   return call;
 }
 

@@ -48,7 +48,12 @@ beforeEach(() => fake.clear());
 /** Sends a slash command and returns the HTTP answer plus the hook its answers go to. */
 async function slash(command: string, text = '', p: { user?: string; team?: string } = {}) {
   const hook = `cmd${hookN++}`;
-  const res = await postSigned(app.url, SECRET, slashBody({ team: p.team ?? TEAM, user: p.user ?? USER, command, text, responseUrl: fake.hook(hook) }), FORM);
+  const res = await postSigned(
+    app.url,
+    SECRET,
+    slashBody({ team: p.team ?? TEAM, user: p.user ?? USER, command, text, responseUrl: fake.hook(hook) }),
+    FORM,
+  );
   return { res, hook };
 }
 
@@ -89,7 +94,10 @@ function viewSubmission(viewId: string, values: Record<string, unknown>, meta: s
       type: 'modal',
       callback_id: 'soudan:new',
       private_metadata: meta,
-      blocks: ['person', 'occurredOn', 'method', 'kind', 'summary', 'minutes', 'nextAction', 'nextActionDue', 'abuse'].map((b) => ({ type: 'input', block_id: b })),
+      blocks: ['person', 'occurredOn', 'method', 'kind', 'summary', 'minutes', 'nextAction', 'nextActionDue', 'abuse'].map((b) => ({
+        type: 'input',
+        block_id: b,
+      })),
       state: { values },
     },
   });
@@ -151,7 +159,11 @@ describe('the consultation modal', () => {
     const { res } = await slash('/soudan', world.persons.yamadaTaro.code);
     expect(res.status).toBe(200);
     const open = await fake.waitFor((c) => c.method === 'views.open');
-    const view = open.body.view as { callback_id: string; blocks: { block_id?: string; element?: { initial_value?: string } }[]; private_metadata: string };
+    const view = open.body.view as {
+      callback_id: string;
+      blocks: { block_id?: string; element?: { initial_value?: string } }[];
+      private_metadata: string;
+    };
     expect(open.body.trigger_id).toMatch(/^trig-/);
     expect(view.callback_id).toBe('soudan:new');
     expect(view.blocks.find((b) => b.block_id === 'person')?.element?.initial_value).toBe(world.persons.yamadaTaro.code);
@@ -160,7 +172,12 @@ describe('the consultation modal', () => {
 
   it('a bad date is shown on the field in Japanese and nothing is stored', async () => {
     const meta = JSON.stringify({ f: 'soudan:new', r: fake.hook('modal-bad') });
-    const res = await postSigned(app.url, SECRET, viewSubmission('V-bad', soudanValues({ occurredOn: { v: { type: 'datepicker', selected_date: '2026-02-30' } } }), meta), FORM);
+    const res = await postSigned(
+      app.url,
+      SECRET,
+      viewSubmission('V-bad', soudanValues({ occurredOn: { v: { type: 'datepicker', selected_date: '2026-02-30' } } }), meta),
+      FORM,
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as { response_action: string; errors: Record<string, string> };
     expect(body.response_action).toBe('errors');
@@ -208,7 +225,11 @@ describe('「記録する」 on a case card', () => {
     expect(res.status).toBe(200);
     const open = await fake.waitFor((c) => c.method === 'views.open');
     expect(open.body.trigger_id).toBe('trig-record');
-    const view = open.body.view as { callback_id: string; private_metadata: string; blocks: { type: string; block_id?: string; hint?: unknown; element?: { initial_value?: string } }[] };
+    const view = open.body.view as {
+      callback_id: string;
+      private_metadata: string;
+      blocks: { type: string; block_id?: string; hint?: unknown; element?: { initial_value?: string } }[];
+    };
     expect(view.callback_id).toBe('soudan:new');
     const person = view.blocks.find((b) => b.block_id === 'person')?.element?.initial_value;
     expect(person).toBe(world.persons.yamadaTaro.code);
@@ -223,12 +244,23 @@ describe('「記録する」 on a case card', () => {
     const submitted = await postSigned(
       app.url,
       SECRET,
-      viewSubmission('V-card', soudanValues({ person: { v: { type: 'plain_text_input', value: person } }, summary: { v: { type: 'plain_text_input', value: 'カードから開いたモーダルの記録。' } } }), view.private_metadata),
+      viewSubmission(
+        'V-card',
+        soudanValues({
+          person: { v: { type: 'plain_text_input', value: person } },
+          summary: { v: { type: 'plain_text_input', value: 'カードから開いたモーダルの記録。' } },
+        }),
+        view.private_metadata,
+      ),
       FORM,
     );
     expect(submitted.status).toBe(200);
     await expect
-      .poll(async () => (await tdb.db.select().from(consultations).where(eq(consultations.summary, 'カードから開いたモーダルの記録。'))).map((r) => r.personId))
+      .poll(async () =>
+        (await tdb.db.select().from(consultations).where(eq(consultations.summary, 'カードから開いたモーダルの記録。'))).map(
+          (r) => r.personId,
+        ),
+      )
       .toEqual([world.persons.yamadaTaro.id]);
   });
 });
@@ -277,7 +309,14 @@ describe('request verification', () => {
   });
 
   it('a genuine request sent again (a replay) is answered only once', async () => {
-    const raw = slashBody({ team: TEAM, user: USER, command: '/case', text: world.persons.yamadaTaro.code, responseUrl: fake.hook('replay'), triggerId: 'trig-replay' });
+    const raw = slashBody({
+      team: TEAM,
+      user: USER,
+      command: '/case',
+      text: world.persons.yamadaTaro.code,
+      responseUrl: fake.hook('replay'),
+      triggerId: 'trig-replay',
+    });
     const timestamp = Math.floor(Date.now() / 1000);
     expect((await postSigned(app.url, SECRET, raw, FORM, { timestamp })).status).toBe(200);
     await fake.waitFor((c) => c.hook === 'replay');
@@ -309,7 +348,9 @@ describe('events', () => {
     const first = await postSigned(app.url, SECRET, payload, JSON_TYPE);
     expect(first.status).toBe(200);
     await fake.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === 'D0STAFFA');
-    const retry = await postSigned(app.url, SECRET, payload, JSON_TYPE, { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
+    const retry = await postSigned(app.url, SECRET, payload, JSON_TYPE, {
+      headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
+    });
     expect(retry.status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     expect(fake.of('chat.postMessage').filter((c) => c.body.channel === 'D0STAFFA')).toHaveLength(1);
@@ -325,7 +366,12 @@ describe('events', () => {
     const res = await postSigned(
       app.url,
       SECRET,
-      JSON.stringify({ type: 'event_callback', team_id: TEAM, event_id: 'Ev0HOME', event: { type: 'app_home_opened', user: USER, channel: 'D0STAFFA', tab: 'home' } }),
+      JSON.stringify({
+        type: 'event_callback',
+        team_id: TEAM,
+        event_id: 'Ev0HOME',
+        event: { type: 'app_home_opened', user: USER, channel: 'D0STAFFA', tab: 'home' },
+      }),
       JSON_TYPE,
     );
     expect(res.status).toBe(200);

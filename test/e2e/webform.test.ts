@@ -27,7 +27,9 @@ let actor: Actor;
 beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
-  app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false', LINK_SECRET }));
+  app = await startApp(
+    loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false', LINK_SECRET }),
+  );
   ({ browser, close: closeBrowser } = await launchBrowser());
   page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'ja-JP' });
   // The link is offered on LINE to counselor A.
@@ -83,7 +85,12 @@ describe('one-time browser form link', () => {
 
     const rows = await tdb.db.select().from(consultations);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ staffId: world.actors.a.staffId, personId: world.persons.yamadaTaro.id, method: '電話', kind: 'モニタリング' });
+    expect(rows[0]).toMatchObject({
+      staffId: world.actors.a.staffId,
+      personId: world.persons.yamadaTaro.id,
+      method: '電話',
+      kind: 'モニタリング',
+    });
     // The chat dialogue for the same form is over: the next chat message is a command again.
     expect(await hasDialogue(tdb.db, key, new Date())).toBe(false);
     expect(await tdb.db.select().from(dialogues)).toHaveLength(0);
@@ -118,7 +125,10 @@ describe('one-time browser form link', () => {
       expect(await page.locator('h2').textContent()).toBe('リンクが正しくありません');
       expect(await page.locator('form').count()).toBe(0);
     }
-    const [row] = await tdb.db.select().from(formLinks).where(eq(formLinks.id, id ?? ''));
+    const [row] = await tdb.db
+      .select()
+      .from(formLinks)
+      .where(eq(formLinks.id, id ?? ''));
     expect(row?.usedAt).toBeNull();
   });
 
@@ -133,15 +143,24 @@ describe('one-time browser form link', () => {
   it('a link whose stored form is of an older shape (a deploy in between) asks politely to start again', async () => {
     const link = (await createFormLink(tdb.db, config(), actor, soudanForm(today()), new Date())) ?? '';
     const id = new URL(link).searchParams.get('t')?.split('.')[0] ?? '';
-    await tdb.db.update(formLinks).set({ form: { id: 'soudan:new', questions: [{ key: 'summary' }] } }).where(eq(formLinks.id, id));
+    await tdb.db
+      .update(formLinks)
+      .set({ form: { id: 'soudan:new', questions: [{ key: 'summary' }] } })
+      .where(eq(formLinks.id, id));
     const res = await page.goto(link);
     expect(res?.status()).toBe(409);
-    expect(await page.locator('p').first().textContent()).toBe('入力の途中で更新がありました。お手数ですが、もう一度最初から入力してください。');
+    expect(await page.locator('p').first().textContent()).toBe(
+      '入力の途中で更新がありました。お手数ですが、もう一度最初から入力してください。',
+    );
     expect(await page.locator('form').count()).toBe(0);
   });
 
   it('a form opened from a case card (「記録する」) shows the case code and records that person', async () => {
-    const res = await dispatch({ db: tdb.db, registry: createRegistry(), now: () => new Date() }, actor, { kind: 'action', id: 'soudan:new', value: world.persons.yamadaTaro.id });
+    const res = await dispatch({ db: tdb.db, registry: createRegistry(), now: () => new Date() }, actor, {
+      kind: 'action',
+      id: 'soudan:new',
+      value: world.persons.yamadaTaro.id,
+    });
     const form = res.replies.flatMap((r) => r.blocks).find((b): b is FormBlock => b.type === 'form');
     expect(form).toBeDefined();
     const link = (await createFormLink(tdb.db, config(), actor, form as FormBlock, new Date())) ?? '';

@@ -65,7 +65,9 @@ export class FakeLineApi {
   /** Every message accepted for a recipient (push) or reply token, flattened. */
   // any: LINE message JSON of many shapes, read field by field in the tests.
   messagesTo(to: string): any[] {
-    return this.calls('/v2/bot/message/push').filter((r) => r.body.to === to).flatMap((r) => r.body.messages);
+    return this.calls('/v2/bot/message/push')
+      .filter((r) => r.body.to === to)
+      .flatMap((r) => r.body.messages);
   }
 
   async start(): Promise<this> {
@@ -116,7 +118,8 @@ export class FakeLineApi {
     if (path === '/v2/bot/message/push') {
       const key = req.headers['x-line-retry-key'];
       if (typeof key === 'string') {
-        if (this.retryKeys.has(key)) return send(409, { message: 'The retry key is already accepted' }, { 'x-line-accepted-request-id': randomUUID() });
+        if (this.retryKeys.has(key))
+          return send(409, { message: 'The retry key is already accepted' }, { 'x-line-accepted-request-id': randomUUID() });
         this.retryKeys.add(key);
       }
       return send(200, { sentMessages: (b.messages ?? []).map(() => ({ id: randomUUID() })) });
@@ -164,8 +167,10 @@ const base = (type: string, userId: string, extra: object, source?: object) => (
 });
 
 export const lineEvent = {
-  text: (userId: string, text: string, source?: object) => base('message', userId, { message: { id: String(seq), type: 'text', quoteToken: 'q', text } }, source),
-  postback: (userId: string, data: string, params?: object) => base('postback', userId, { postback: { data, ...(params ? { params } : {}) } }),
+  text: (userId: string, text: string, source?: object) =>
+    base('message', userId, { message: { id: String(seq), type: 'text', quoteToken: 'q', text } }, source),
+  postback: (userId: string, data: string, params?: object) =>
+    base('postback', userId, { postback: { data, ...(params ? { params } : {}) } }),
   follow: (userId: string) => base('follow', userId, { follow: { isUnblocked: false } }),
   /** The bot was added to a group: the event names the group, not a user. */
   join: (groupId: string) => base('join', '', {}, { type: 'group', groupId }),

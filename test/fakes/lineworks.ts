@@ -87,7 +87,10 @@ export async function startFakeLineWorks(opts: FakeLineWorksOptions = {}): Promi
     async waitForMessages(count, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
       while (fake.messages.length < count) {
-        if (Date.now() > until) throw new Error(`expected ${count} LINE WORKS messages, got ${fake.messages.length}: ${JSON.stringify(fake.messages.map((m) => m.content))}`);
+        if (Date.now() > until)
+          throw new Error(
+            `expected ${count} LINE WORKS messages, got ${fake.messages.length}: ${JSON.stringify(fake.messages.map((m) => m.content))}`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
       return fake.messages;
@@ -102,12 +105,16 @@ export async function startFakeLineWorks(opts: FakeLineWorksOptions = {}): Promi
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error, error_description: description }));
     };
-    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return refuse(400, 'unsupported_grant_type', 'grant_type');
-    if (form.get('client_id') !== fake.clientId || form.get('client_secret') !== fake.clientSecret) return refuse(401, 'invalid_client', 'client');
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer')
+      return refuse(400, 'unsupported_grant_type', 'grant_type');
+    if (form.get('client_id') !== fake.clientId || form.get('client_secret') !== fake.clientSecret)
+      return refuse(401, 'invalid_client', 'client');
     try {
       const { payload, protectedHeader } = await jwtVerify(form.get('assertion') ?? '', fake.publicKey, { algorithms: ['RS256'] });
-      if (protectedHeader.alg !== 'RS256' || payload.iss !== fake.clientId || payload.sub !== fake.serviceAccount) throw new Error('claims');
-      if (typeof payload.iat !== 'number' || typeof payload.exp !== 'number' || payload.exp - payload.iat > 3600) throw new Error('lifetime');
+      if (protectedHeader.alg !== 'RS256' || payload.iss !== fake.clientId || payload.sub !== fake.serviceAccount)
+        throw new Error('claims');
+      if (typeof payload.iat !== 'number' || typeof payload.exp !== 'number' || payload.exp - payload.iat > 3600)
+        throw new Error('lifetime');
       fake.tokenRequests.push({ iss: String(payload.iss), sub: String(payload.sub), scope: form.get('scope') ?? '' });
     } catch {
       return refuse(400, 'invalid_grant', 'assertion rejected');
@@ -115,7 +122,15 @@ export async function startFakeLineWorks(opts: FakeLineWorksOptions = {}): Promi
     const access = `tok-${++tokenSeq}`;
     issued.add(access);
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ access_token: access, refresh_token: `r-${tokenSeq}`, token_type: 'Bearer', scope: form.get('scope'), expires_in: String(fake.tokenExpiresIn) }));
+    res.end(
+      JSON.stringify({
+        access_token: access,
+        refresh_token: `r-${tokenSeq}`,
+        token_type: 'Bearer',
+        scope: form.get('scope'),
+        expires_in: String(fake.tokenExpiresIn),
+      }),
+    );
   }
 
   async function api(req: http.IncomingMessage, res: http.ServerResponse, path: string) {
@@ -132,7 +147,13 @@ export async function startFakeLineWorks(opts: FakeLineWorksOptions = {}): Promi
     const m = /^\/v1\.0\/bots\/([^/]+)\/(users|channels)\/([^/]+)\/messages$/.exec(path);
     if (m) {
       const parsed = JSON.parse(body) as { content: RecordedMessage['content'] };
-      fake.messages.push({ botId: decodeURIComponent(m[1] ?? ''), kind: m[2] === 'users' ? 'user' : 'channel', to: decodeURIComponent(m[3] ?? ''), content: parsed.content, token: tok });
+      fake.messages.push({
+        botId: decodeURIComponent(m[1] ?? ''),
+        kind: m[2] === 'users' ? 'user' : 'channel',
+        to: decodeURIComponent(m[3] ?? ''),
+        content: parsed.content,
+        token: tok,
+      });
       return answer(201);
     }
     if (/^\/v1\.0\/bots\/[^/]+\/persistentmenu$/.test(path)) {

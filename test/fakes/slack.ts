@@ -153,7 +153,13 @@ export interface SignedOptions {
 }
 
 /** POSTs a body to /slack/events signed as Slack signs it. */
-export async function postSigned(appUrl: string, secret: string, rawBody: string, contentType: string, o: SignedOptions = {}): Promise<Response> {
+export async function postSigned(
+  appUrl: string,
+  secret: string,
+  rawBody: string,
+  contentType: string,
+  o: SignedOptions = {},
+): Promise<Response> {
   const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
   return fetch(`${appUrl}/slack/events`, {
     method: 'POST',
@@ -168,7 +174,15 @@ export async function postSigned(appUrl: string, secret: string, rawBody: string
 }
 
 /** Slash command bodies are form-encoded. */
-export function slashBody(p: { team: string; user: string; command: string; text?: string; responseUrl: string; triggerId?: string; channel?: string }): string {
+export function slashBody(p: {
+  team: string;
+  user: string;
+  command: string;
+  text?: string;
+  responseUrl: string;
+  triggerId?: string;
+  channel?: string;
+}): string {
   return new URLSearchParams({
     token: 'deprecated',
     team_id: p.team,

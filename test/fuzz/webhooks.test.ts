@@ -36,7 +36,10 @@ export const SIGNERS: Record<string, Signer> = {
   '/slack/events': {
     contentType: 'application/json',
     staleAfterSec: 5 * 60,
-    sign: (body, ts) => ({ 'x-slack-request-timestamp': String(ts), 'x-slack-signature': `v0=${hmac(SLACK_SECRET, `v0:${ts}:${body.toString('utf8')}`, 'hex')}` }),
+    sign: (body, ts) => ({
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': `v0=${hmac(SLACK_SECRET, `v0:${ts}:${body.toString('utf8')}`, 'hex')}`,
+    }),
     forge: (_b, ts, forged) => ({ 'x-slack-request-timestamp': String(ts), 'x-slack-signature': `v0=${forged}` }),
   },
   '/lineworks/callback': {
@@ -110,7 +113,9 @@ afterAll(async () => {
  * budget, which the client fetches and counts at start-up (persistent menu), whenever it lands.
  */
 async function rowCounts(): Promise<Record<string, number>> {
-  const tables = await tdb.sql<{ tablename: string }[]>`select tablename from pg_tables where schemaname = 'public' and tablename not like '%\_tokens' and tablename <> 'lineworks_rate' order by tablename`;
+  const tables = await tdb.sql<
+    { tablename: string }[]
+  >`select tablename from pg_tables where schemaname = 'public' and tablename not like '%\_tokens' and tablename <> 'lineworks_rate' order by tablename`;
   const out: Record<string, number> = {};
   for (const { tablename } of tables) {
     const [row] = await tdb.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from "${tablename}"`);
@@ -165,9 +170,13 @@ describe('webhook endpoints refuse what they should, and store nothing', () => {
   it('random bytes without a signature: 4xx', async () => {
     for (const route of webhookRoutes()) {
       await fc.assert(
-        fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain'), async (bytes, type) => {
-          expectRefused(await post(route.path, Buffer.from(bytes), { 'content-type': type }));
-        }),
+        fc.asyncProperty(
+          fc.uint8Array({ maxLength: 4096 }),
+          fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain'),
+          async (bytes, type) => {
+            expectRefused(await post(route.path, Buffer.from(bytes), { 'content-type': type }));
+          },
+        ),
         RUNS,
       );
     }
@@ -176,11 +185,17 @@ describe('webhook endpoints refuse what they should, and store nothing', () => {
   it('forged signatures over plausible bodies: 401 or 403', async () => {
     for (const [path, signer] of Object.entries(SIGNERS)) {
       await fc.assert(
-        fc.asyncProperty(fc.string({ maxLength: 200 }), fc.oneof(fc.string({ maxLength: 100 }), fc.stringMatching(/^[0-9a-f]{64}$/), fc.base64String({ minLength: 44, maxLength: 44 })), async (text, forged) => {
-          const body = Buffer.from(JSON.stringify({ type: 'event_callback', team_id: 'T0FUZZ', destination: 'U', events: [], content: { type: 'text', text } }));
-          const r = await post(path, body, { 'content-type': signer.contentType, ...signer.forge(body, nowSec(), forged) });
-          expectRefused(r, [401, 403]);
-        }),
+        fc.asyncProperty(
+          fc.string({ maxLength: 200 }),
+          fc.oneof(fc.string({ maxLength: 100 }), fc.stringMatching(/^[0-9a-f]{64}$/), fc.base64String({ minLength: 44, maxLength: 44 })),
+          async (text, forged) => {
+            const body = Buffer.from(
+              JSON.stringify({ type: 'event_callback', team_id: 'T0FUZZ', destination: 'U', events: [], content: { type: 'text', text } }),
+            );
+            const r = await post(path, body, { 'content-type': signer.contentType, ...signer.forge(body, nowSec(), forged) });
+            expectRefused(r, [401, 403]);
+          },
+        ),
         RUNS,
       );
     }
@@ -223,7 +238,9 @@ describe('webhook endpoints refuse what they should, and store nothing', () => {
       const window = signer.staleAfterSec;
       await fc.assert(
         fc.asyncProperty(fc.integer({ min: window + 5, max: 10 * 365 * 86_400 }), fc.boolean(), async (age, future) => {
-          const body = Buffer.from(JSON.stringify({ type: 'event_callback', team_id: 'T0FUZZ', event_id: `Ev${age}`, event: { type: 'app_mention', text: 'hi' } }));
+          const body = Buffer.from(
+            JSON.stringify({ type: 'event_callback', team_id: 'T0FUZZ', event_id: `Ev${age}`, event: { type: 'app_mention', text: 'hi' } }),
+          );
           const ts = nowSec() + (future ? age : -age);
           expectRefused(await post(path, body, { 'content-type': signer.contentType, ...signer.sign(body, ts) }), [401]);
         }),

@@ -7,9 +7,15 @@ import { chromium, type Browser } from 'playwright-core';
  * test/preflight.mjs checks (and apt-installs into) before `npm test` starts vitest;
  * playwright-core never downloads a browser.
  */
-export const CHROMIUM_PATH =
+const CHROMIUM_PATH =
   process.env.CHROMIUM_PATH ??
-  ['/usr/bin/chromium', ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'chromium'))].find((p) => fs.existsSync(p)) ??
+  [
+    '/usr/bin/chromium',
+    ...(process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((dir) => path.join(dir, 'chromium')),
+  ].find((p) => fs.existsSync(p)) ??
   '/usr/bin/chromium';
 
 /**
@@ -18,11 +24,15 @@ export const CHROMIUM_PATH =
  */
 export async function launchBrowser(): Promise<{ browser: Browser; close(): Promise<void> }> {
   if (!fs.existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run 'apt-get install chromium' as root (\`npm test\` does it when it can), or set CHROMIUM_PATH to a Chromium or Chrome binary`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: run 'apt-get install chromium' as root (\`npm test\` does it when it can), or set CHROMIUM_PATH to a Chromium or Chrome binary`,
+    );
   }
   // The browser keeps the real clock when CI moves the machine's clock (libfaketime preloaded):
   // no page script reads the time, and Chromium's many threads are slow and fragile under it.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && k !== 'LD_PRELOAD' && !k.startsWith('FAKETIME'))) as Record<string, string>;
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k, v]) => v !== undefined && k !== 'LD_PRELOAD' && !k.startsWith('FAKETIME')),
+  ) as Record<string, string>;
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,

@@ -24,7 +24,13 @@ export function matchingPgTools(serverMajor: number): { pgDump: string; pgRestor
     const pgDump = path.join(dir, 'pg_dump');
     const pgRestore = path.join(dir, 'pg_restore');
     const createdb = path.join(dir, 'createdb');
-    if (fs.existsSync(pgDump) && fs.existsSync(pgRestore) && fs.existsSync(createdb) && majorOf(pgDump) === serverMajor && majorOf(pgRestore) === serverMajor) {
+    if (
+      fs.existsSync(pgDump) &&
+      fs.existsSync(pgRestore) &&
+      fs.existsSync(createdb) &&
+      majorOf(pgDump) === serverMajor &&
+      majorOf(pgRestore) === serverMajor
+    ) {
       return { pgDump, pgRestore, createdb };
     }
   }

@@ -40,8 +40,17 @@ export function lineWorksEnv(works: FakeLineWorks, o: { botId: string; botSecret
 /** Registers the workspace to the tenant (once; its channels as given) and links one platform account to a staff member. */
 export async function linkedAccount(
   tdb: Pick<TestDatabase, 'db'>,
-  a: { tenantId: string; staffId: string; platform: Platform; workspaceId: string; userId: string; now: Date; channels?: Record<string, string> },
+  a: {
+    tenantId: string;
+    staffId: string;
+    platform: Platform;
+    workspaceId: string;
+    userId: string;
+    now: Date;
+    channels?: Record<string, string>;
+  },
 ): Promise<void> {
-  if (a.channels || !(await workspaceTenant(tdb.db, a.platform, a.workspaceId))) await registerWorkspace(tdb.db, a.tenantId, a.platform, a.workspaceId, a.channels ?? {});
+  if (a.channels || !(await workspaceTenant(tdb.db, a.platform, a.workspaceId)))
+    await registerWorkspace(tdb.db, a.tenantId, a.platform, a.workspaceId, a.channels ?? {});
   await redeemLinkCode(tdb.db, a.platform, a.workspaceId, a.userId, await createLinkCode(tdb.db, a.tenantId, a.staffId, a.now), a.now);
 }

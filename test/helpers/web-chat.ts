@@ -36,7 +36,11 @@ export async function localChatApi(baseUrl: string): Promise<LocalChatApi> {
     token,
     get,
     post: (input, path = '/local/api/input') =>
-      fetch(`${baseUrl}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(input) }),
+      fetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(input),
+      }),
     async staff() {
       const res = await get('/local/api/staff');
       if (!res.ok) throw new Error(`staff list: HTTP ${res.status}`);
@@ -53,7 +57,10 @@ export async function localChatApi(baseUrl: string): Promise<LocalChatApi> {
  */
 export async function openWebChat(opts: { now?: () => Date } = {}): Promise<WebChat> {
   const tdb = await createTestDatabase();
-  const app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'on', LOCAL_CHAT: 'on', SCHEDULER: 'false' }), { now: opts.now });
+  const app = await startApp(
+    loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'on', LOCAL_CHAT: 'on', SCHEDULER: 'false' }),
+    { now: opts.now },
+  );
   const { browser, close: closeBrowser } = await launchBrowser();
   const page = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'ja-JP' });
   await page.goto(app.url);
@@ -63,7 +70,11 @@ export async function openWebChat(opts: { now?: () => Date } = {}): Promise<WebC
     app,
     page,
     async chooseStaff(name) {
-      const value = await page.$eval('#staff', (sel, n) => [...(sel as HTMLSelectElement).options].find((o) => o.text.includes(n))?.value ?? '', name);
+      const value = await page.$eval(
+        '#staff',
+        (sel, n) => [...(sel as HTMLSelectElement).options].find((o) => o.text.includes(n))?.value ?? '',
+        name,
+      );
       await page.selectOption('#staff', value);
     },
     async send(line) {

@@ -46,7 +46,10 @@ export async function makeWorld(db: Db, now: Date = WORLD_CREATED_AT): Promise<W
     .returning({ id: tenants.id });
   if (!t1 || !t2) throw new Error('tenant insert failed');
   const office = async (tenantId: string, name: string, kind: string) => {
-    const [row] = await db.insert(offices).values({ tenantId, name, kind: kind as never }).returning({ id: offices.id });
+    const [row] = await db
+      .insert(offices)
+      .values({ tenantId, name, kind: kind as never })
+      .returning({ id: offices.id });
     if (!row) throw new Error('office insert failed');
     return row.id;
   };
@@ -65,8 +68,31 @@ export async function makeWorld(db: Db, now: Date = WORLD_CREATED_AT): Promise<W
     city: await addStaff(db, t1.id, o.city, 'gyosei', '市職員', ['gyosei', 'secretariat']),
     other: await addStaff(db, t2.id, o.other, 'tokutei', '隣町職員', ['counselor']),
   };
-  const person = (tenantId: string, officeId: string, counselorId: string, f: string, g: string, fk: string, gk: string, consent: boolean) =>
-    createPerson(db, { tenantId, officeId, counselorId, familyName: f, givenName: g, familyKana: fk, givenKana: gk, consentKikan: consent, birthDate: '1985-04-01' }, now);
+  const person = (
+    tenantId: string,
+    officeId: string,
+    counselorId: string,
+    f: string,
+    g: string,
+    fk: string,
+    gk: string,
+    consent: boolean,
+  ) =>
+    createPerson(
+      db,
+      {
+        tenantId,
+        officeId,
+        counselorId,
+        familyName: f,
+        givenName: g,
+        familyKana: fk,
+        givenKana: gk,
+        consentKikan: consent,
+        birthDate: '1985-04-01',
+      },
+      now,
+    );
   const persons = {
     yamadaTaro: await person(t1.id, o.a, actors.a.staffId, '山田', '太郎', 'やまだ', 'たろう', false),
     yamadaHanako: await person(t1.id, o.a, actors.a.staffId, '山田', '花子', 'やまだ', 'はなこ', true),
@@ -75,13 +101,17 @@ export async function makeWorld(db: Db, now: Date = WORLD_CREATED_AT): Promise<W
     otherYamada: await person(t2.id, o.other, actors.other.staffId, '山田', '三郎', 'やまだ', 'さぶろう', true),
   };
   // 3か月ごと from April 2026: monitoring months 6, 9, 12, 3.
-  await createPlan(db, {
-    tenantId: t1.id,
-    personId: persons.yamadaTaro.id,
-    periodStart: '2026-04-01',
-    periodEnd: '2027-03-31',
-    frequencyMonths: 3,
-    certificateEnd: '2027-03-31',
-  }, now);
+  await createPlan(
+    db,
+    {
+      tenantId: t1.id,
+      personId: persons.yamadaTaro.id,
+      periodStart: '2026-04-01',
+      periodEnd: '2027-03-31',
+      frequencyMonths: 3,
+      certificateEnd: '2027-03-31',
+    },
+    now,
+  );
   return { tenantId: t1.id, otherTenantId: t2.id, offices: o, actors, persons };
 }

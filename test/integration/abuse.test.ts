@@ -33,7 +33,19 @@ afterAll(async () => {
 const send = (actor: Actor, input: Input, at = now) => dispatch({ db: tdb.db, registry, now: () => at }, actor, input);
 
 async function flagged(summary = '身体にあざ。家族からの暴力の訴え。'): Promise<string> {
-  const saved = await logConsultation(tdb.db, world.actors.a, { personId: world.persons.yamadaTaro.id, occurredOn: '2026-11-21', method: '訪問', kind: '権利擁護のために必要な援助', summary, abuseSuspected: true }, now);
+  const saved = await logConsultation(
+    tdb.db,
+    world.actors.a,
+    {
+      personId: world.persons.yamadaTaro.id,
+      occurredOn: '2026-11-21',
+      method: '訪問',
+      kind: '権利擁護のために必要な援助',
+      summary,
+      abuseSuspected: true,
+    },
+    now,
+  );
   return saved.id;
 }
 
@@ -42,20 +54,40 @@ describe('a consultation flagged 虐待の疑い', () => {
     const id = await flagged();
     const [alert] = await tdb.db.select().from(abuseAlerts).where(eq(abuseAlerts.consultationId, id));
     expect(alert).toBeDefined();
-    const msgs = asSent(await tdb.db.select().from(deliveries).where(and(eq(deliveries.kind, 'abuse_alert'), like(deliveries.idempotencyKey, `abuse:${alert?.id}:%`))));
+    const msgs = asSent(
+      await tdb.db
+        .select()
+        .from(deliveries)
+        .where(and(eq(deliveries.kind, 'abuse_alert'), like(deliveries.idempotencyKey, `abuse:${alert?.id}:%`))),
+    );
     expect(msgs.map((m) => m.recipientId)).toEqual([contact.staffId]);
     const payload = JSON.stringify(msgs[0]?.payload);
     expect(payload).toContain('"visibility":"dm"');
     expect(payload).toContain('gyakutai:open');
     expect(payload).not.toContain('あざ');
-    const audit = await tdb.db.select().from(auditLog).where(and(eq(auditLog.resourceId, id), eq(auditLog.action, 'abuse_alert')));
+    const audit = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.resourceId, id), eq(auditLog.action, 'abuse_alert')));
     expect(audit).toHaveLength(1);
   });
 
   it('nothing is stored when the record fails: record and alert go together', async () => {
     const before = await tdb.db.select().from(abuseAlerts);
     await expect(
-      logConsultation(tdb.db, world.actors.a, { personId: world.persons.suzukiJiro.id, occurredOn: '2026-11-21', method: '訪問', kind: '緊急対応', summary: 'x', abuseSuspected: true }, now),
+      logConsultation(
+        tdb.db,
+        world.actors.a,
+        {
+          personId: world.persons.suzukiJiro.id,
+          occurredOn: '2026-11-21',
+          method: '訪問',
+          kind: '緊急対応',
+          summary: 'x',
+          abuseSuspected: true,
+        },
+        now,
+      ),
     ).rejects.toThrow();
     expect(await tdb.db.select().from(abuseAlerts)).toHaveLength(before.length);
   });
@@ -87,13 +119,21 @@ describe('a consultation flagged 虐待の疑い', () => {
     const later = new Date(created.getTime() + ESCALATE_AFTER_MS + 1000);
     const [n1, n2] = await Promise.all([escalateAbuseAlerts(tdb.db, later), escalateAbuseAlerts(tdb.db, later)]);
     expect((n1 ?? 0) + (n2 ?? 0)).toBeGreaterThanOrEqual(1);
-    const round1 = asSent(await tdb.db.select().from(deliveries).where(like(deliveries.idempotencyKey, `abuse:${alert?.id}:%:1`)));
+    const round1 = asSent(
+      await tdb.db
+        .select()
+        .from(deliveries)
+        .where(like(deliveries.idempotencyKey, `abuse:${alert?.id}:%:1`)),
+    );
     expect(round1.map((d) => d.recipientId).sort()).toEqual([contact.staffId, world.actors.a2.staffId].sort());
     expect(JSON.stringify(round1[0]?.payload)).toContain('再通知1回目');
     const toManager = JSON.stringify(round1.find((d) => d.recipientId === world.actors.a2.staffId)?.payload);
     expect(toManager).toContain('case:show');
     expect(toManager).not.toContain('gyakutai:ack');
-    const [row] = await tdb.db.select().from(abuseAlerts).where(eq(abuseAlerts.id, alert?.id ?? ''));
+    const [row] = await tdb.db
+      .select()
+      .from(abuseAlerts)
+      .where(eq(abuseAlerts.id, alert?.id ?? ''));
     expect(row?.escalations).toBe(1);
   });
 });
@@ -107,7 +147,10 @@ describe('break-glass', () => {
     const notices = asSent(await tdb.db.select().from(deliveries).where(eq(deliveries.kind, 'break_glass')));
     expect(notices.map((n) => n.recipientId)).toEqual([world.actors.a2.staffId]);
     expect(JSON.stringify(notices[0]?.payload)).toContain('虐待の疑いで本日中の訪問判断が必要なため');
-    const audit = await tdb.db.select().from(auditLog).where(and(eq(auditLog.resourceId, person), eq(auditLog.actorStaffId, world.actors.kikan.staffId)));
+    const audit = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.resourceId, person), eq(auditLog.actorStaffId, world.actors.kikan.staffId)));
     expect(audit.map((a) => a.action)).toEqual(['break_glass', 'view']);
     expect(audit[1]?.detail).toEqual({ grant: 'break_glass' });
     const [grant] = await tdb.db.select().from(accessGrants).where(eq(accessGrants.personId, person));
@@ -115,13 +158,20 @@ describe('break-glass', () => {
   });
 
   it('a counselor of another office cannot break glass', async () => {
-    await expect(breakGlassOpen(tdb.db, world.actors.b, world.persons.yamadaTaro.id, '理由を十分に書いたとしても不可', now)).rejects.toMatchObject({ code: 'unknown_person' });
+    await expect(
+      breakGlassOpen(tdb.db, world.actors.b, world.persons.yamadaTaro.id, '理由を十分に書いたとしても不可', now),
+    ).rejects.toMatchObject({ code: 'unknown_person' });
   });
 
   it('the chat command asks for the reason, then shows the case', async () => {
     const form = await send(world.actors.kikan, { kind: 'command', name: 'kinkyu', text: world.persons.suzukiJiro.code });
     expect(JSON.stringify(form.replies)).toContain('緊急の理由');
-    const res = await send(world.actors.kikan, { kind: 'form', formId: 'kinkyu:open', context: world.persons.suzukiJiro.code, values: { reason: '家族から緊急の連絡があり安否確認が必要' } });
+    const res = await send(world.actors.kikan, {
+      kind: 'form',
+      formId: 'kinkyu:open',
+      context: world.persons.suzukiJiro.code,
+      values: { reason: '家族から緊急の連絡があり安否確認が必要' },
+    });
     expect(JSON.stringify(res.replies)).toContain('鈴木 次郎');
     expect(JSON.stringify(res.replies)).toContain('緊急閲覧として記録し');
     const refused = await send(world.actors.b, { kind: 'command', name: 'kinkyu', text: world.persons.yamadaTaro.code });
@@ -132,10 +182,18 @@ describe('break-glass', () => {
 describe('with no 虐待防止センター contact registered', () => {
   it('the alert goes to the tenant’s admins instead of nowhere', async () => {
     await tdb.db.update(staff).set({ active: false }).where(eq(staff.id, contact.staffId));
-    const [admin] = await tdb.db.insert(staff).values({ tenantId: world.tenantId, officeId: world.offices.city, name: '管理者', roles: ['admin'] }).returning({ id: staff.id });
+    const [admin] = await tdb.db
+      .insert(staff)
+      .values({ tenantId: world.tenantId, officeId: world.offices.city, name: '管理者', roles: ['admin'] })
+      .returning({ id: staff.id });
     const id = await flagged('別件');
     const [alert] = await tdb.db.select().from(abuseAlerts).where(eq(abuseAlerts.consultationId, id));
-    const msgs = asSent(await tdb.db.select().from(deliveries).where(like(deliveries.idempotencyKey, `abuse:${alert?.id}:%:0`)));
+    const msgs = asSent(
+      await tdb.db
+        .select()
+        .from(deliveries)
+        .where(like(deliveries.idempotencyKey, `abuse:${alert?.id}:%:0`)),
+    );
     expect(msgs.map((m) => m.recipientId)).toEqual([admin?.id]);
     const rows = await tdb.db.select().from(consultations).where(eq(consultations.id, id));
     expect(rows).toHaveLength(1);

@@ -114,7 +114,11 @@ interface Adapter {
 }
 
 const slackUsers: Record<Who, string> = { staff: 'U0CSTAFF', unknown: 'U0CNOBODY', otherTenant: 'U0COTHER' };
-const lineUsers: Record<Who, string> = { staff: 'U0000000000000000000000000000c0a', unknown: 'U0000000000000000000000000000c0b', otherTenant: 'U0000000000000000000000000000c0c' };
+const lineUsers: Record<Who, string> = {
+  staff: 'U0000000000000000000000000000c0a',
+  unknown: 'U0000000000000000000000000000c0b',
+  otherTenant: 'U0000000000000000000000000000c0c',
+};
 const lwUsers: Record<Who, string> = { staff: 'c-a', unknown: 'c-nobody', otherTenant: 'c-other' };
 
 function slackLimits(out: unknown[]): string[] {
@@ -129,7 +133,8 @@ function slackLimits(out: unknown[]): string[] {
         if (typeof o.value === 'string' && o.value.length > SLACK_LIMITS.buttonValue) bad.push('button value');
         if (typeof o.action_id === 'string' && o.action_id.length > 255) bad.push('action_id');
       }
-      if (o.type === 'actions' && Array.isArray(o.elements) && o.elements.length > SLACK_LIMITS.actionsElements) bad.push('actions elements');
+      if (o.type === 'actions' && Array.isArray(o.elements) && o.elements.length > SLACK_LIMITS.actionsElements)
+        bad.push('actions elements');
     }
     if (typeof body.text === 'string' && body.text.length > 40_000) bad.push('message text');
   }
@@ -151,7 +156,8 @@ function lineLimits(out: unknown[]): string[] {
       for (const o of objects(m)) {
         if (typeof o.label === 'string' && graphemes(o.label) > LINE_LIMITS.label) bad.push(`label ${o.label}`);
         if (o.type === 'postback' && typeof o.data === 'string' && o.data.length > MAX_POSTBACK_DATA) bad.push('postback data');
-        if (o.type === 'text' && typeof o.text === 'string' && m.type === 'flex' && o.text.length > LINE_LIMITS.flexText) bad.push('flex text');
+        if (o.type === 'text' && typeof o.text === 'string' && m.type === 'flex' && o.text.length > LINE_LIMITS.flexText)
+          bad.push('flex text');
       }
     }
   }
@@ -201,7 +207,15 @@ const ADAPTERS: Adapter[] = [
       seen.add(eventId);
       const res = await postSigned(app.url, SLACK_SECRET, body, JSON_TYPE, again);
       expect(res.status).toBe(200);
-      return outputs(() => slack.calls.slice(mark).filter((c) => c.method === 'chat.postMessage' && c.body.channel === channel).map((c) => c.body), 300, waitMs);
+      return outputs(
+        () =>
+          slack.calls
+            .slice(mark)
+            .filter((c) => c.method === 'chat.postMessage' && c.body.channel === channel)
+            .map((c) => c.body),
+        300,
+        waitMs,
+      );
     },
     async press(shown, value) {
       const button = objects(shown).find((o) => o.type === 'button' && typeof o.value === 'string' && o.value.includes(value));
@@ -224,7 +238,12 @@ const ADAPTERS: Adapter[] = [
         FORM,
       );
       expect(res.status).toBe(200);
-      return outputs(() => slack.calls.slice(mark).filter((c) => c.method === 'chat.postMessage' || c.hook === hook).map((c) => c.body));
+      return outputs(() =>
+        slack.calls
+          .slice(mark)
+          .filter((c) => c.method === 'chat.postMessage' || c.hook === hook)
+          .map((c) => c.body),
+      );
     },
     overLimits: slackLimits,
   },
@@ -236,22 +255,47 @@ const ADAPTERS: Adapter[] = [
     async say(who, text, eventId, waitMs) {
       // LINE WORKS has no event id: a callback is known again by its body (user, time issued,
       // content), so the delivery id is the issued time.
-      const issuedTime = eventId ? new Date(Date.UTC(2026, 10, 22) + (parseInt(eventId.slice(-8), 36) % 86_400_000)).toISOString() : new Date(Date.now() + ++lwSeq).toISOString();
+      const issuedTime = eventId
+        ? new Date(Date.UTC(2026, 10, 22) + (parseInt(eventId.slice(-8), 36) % 86_400_000)).toISOString()
+        : new Date(Date.now() + ++lwSeq).toISOString();
       const mark = lw.messages.length;
-      const event = { type: 'message', source: { userId: lwUsers[who], channelId: 'room-c', domainId: LW_DOMAIN }, issuedTime, content: { type: 'text', text } };
+      const event = {
+        type: 'message',
+        source: { userId: lwUsers[who], channelId: 'room-c', domainId: LW_DOMAIN },
+        issuedTime,
+        content: { type: 'text', text },
+      };
       const res = await postCallback(app.url, event, { botId: LW_BOT, botSecret: LW_SECRET });
       expect(res.status).toBe(200);
-      return outputs(() => lw.messages.slice(mark).filter((m) => m.to === lwUsers[who]).map((m) => m.content), 300, waitMs);
+      return outputs(
+        () =>
+          lw.messages
+            .slice(mark)
+            .filter((m) => m.to === lwUsers[who])
+            .map((m) => m.content),
+        300,
+        waitMs,
+      );
     },
     async press(shown, value) {
       const action = objects(shown).find((o) => typeof o.postback === 'string' && o.postback.includes(value));
       expect(action, 'a button carrying the value').toBeDefined();
       const mark = lw.messages.length;
       // A template button comes back as a message event carrying its postback.
-      const event = { type: 'message', source: { userId: lwUsers.staff, channelId: 'room-c', domainId: LW_DOMAIN }, issuedTime: new Date().toISOString(), content: { type: 'text', text: String(action?.label ?? ''), postback: action?.postback } };
+      const event = {
+        type: 'message',
+        source: { userId: lwUsers.staff, channelId: 'room-c', domainId: LW_DOMAIN },
+        issuedTime: new Date().toISOString(),
+        content: { type: 'text', text: String(action?.label ?? ''), postback: action?.postback },
+      };
       const res = await postCallback(app.url, event, { botId: LW_BOT, botSecret: LW_SECRET });
       expect(res.status).toBe(200);
-      return outputs(() => lw.messages.slice(mark).filter((m) => m.to === lwUsers.staff).map((m) => m.content));
+      return outputs(() =>
+        lw.messages
+          .slice(mark)
+          .filter((m) => m.to === lwUsers.staff)
+          .map((m) => m.content),
+      );
     },
     overLimits: lineworksLimits,
   },
@@ -302,13 +346,23 @@ const ADAPTERS: Adapter[] = [
 async function lineSend(event: { replyToken: string }, to: string, waitMs?: number): Promise<unknown[]> {
   const mark = line.requests.length;
   const signed = signedWebhook(LINE_SECRET, LINE_BOT, [event]);
-  const res = await fetch(`${app.url}/line/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': signed.signature }, body: signed.body });
+  const res = await fetch(`${app.url}/line/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-line-signature': signed.signature },
+    body: signed.body,
+  });
   expect(res.status).toBe(200);
-  return outputs(() =>
-    line.requests
-      .slice(mark)
-      .filter((r) => r.status < 300 && ((r.path === '/v2/bot/message/reply' && r.body.replyToken === event.replyToken) || (r.path === '/v2/bot/message/push' && r.body.to === to)))
-      .map((r) => r.body.messages as unknown[]),
+  return outputs(
+    () =>
+      line.requests
+        .slice(mark)
+        .filter(
+          (r) =>
+            r.status < 300 &&
+            ((r.path === '/v2/bot/message/reply' && r.body.replyToken === event.replyToken) ||
+              (r.path === '/v2/bot/message/push' && r.body.to === to)),
+        )
+        .map((r) => r.body.messages as unknown[]),
     300,
     waitMs,
   );
@@ -367,10 +421,19 @@ beforeAll(async () => {
     ['line', LINE_BOT, lineUsers],
   ] as const) {
     await registerWorkspace(tdb.db, world.tenantId, platform, workspaceId);
-    await redeemLinkCode(tdb.db, platform, workspaceId, users.staff, await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()), new Date());
+    await redeemLinkCode(
+      tdb.db,
+      platform,
+      workspaceId,
+      users.staff,
+      await createLinkCode(tdb.db, world.tenantId, world.actors.a.staffId, new Date()),
+      new Date(),
+    );
     // An account of this tenant's workspace bound to another municipality's staff member: the link
     // flow cannot make one (codes are per tenant), so it is written as if a gate had let it through.
-    await tdb.owner.db.insert(chatAccounts).values({ tenantId: otherTenant.tenantId, staffId: otherTenant.staffId, platform, workspaceId, userId: users.otherTenant });
+    await tdb.owner.db
+      .insert(chatAccounts)
+      .values({ tenantId: otherTenant.tenantId, staffId: otherTenant.staffId, platform, workspaceId, userId: users.otherTenant });
   }
 }, 120_000);
 
@@ -401,9 +464,15 @@ describe.each(ADAPTERS)('adapter contract: $name', (adapter) => {
 
   it('the 開く button it rendered opens the same case card as dispatch', async () => {
     const taro = world.persons.yamadaTaro;
-    const r = await dispatch({ db: app.database.db, registry: app.registry, now: () => new Date() }, world.actors.a, { kind: 'action', id: 'case:show', value: taro.id });
+    const r = await dispatch({ db: app.database.db, registry: app.registry, now: () => new Date() }, world.actors.a, {
+      kind: 'action',
+      id: 'case:show',
+      value: taro.id,
+    });
     // Every field label of the card dispatch answers (short, never truncated by a renderer).
-    const labels = objects(r.replies).filter((o) => o.type === 'card').flatMap((c) => ((c.fields ?? []) as { label: string }[]).map((f) => f.label));
+    const labels = objects(r.replies)
+      .filter((o) => o.type === 'card')
+      .flatMap((c) => ((c.fields ?? []) as { label: string }[]).map((f) => f.label));
     expect(labels).toContain('次回モニタリング');
     const card = await adapter.press(list, taro.id);
     const text = shown(card);

@@ -28,11 +28,22 @@ let counter = 0;
 /** A tenant of its own with `n` audit rows, so each tampering test starts from an intact chain. */
 async function tenantWithRows(n: number): Promise<{ id: string; code: string }> {
   const code = `audit-${++counter}`;
-  const [t] = await tdb.db.insert(tenants).values({ code, name: `監査テスト${counter}` }).returning({ id: tenants.id });
+  const [t] = await tdb.db
+    .insert(tenants)
+    .values({ code, name: `監査テスト${counter}` })
+    .returning({ id: tenants.id });
   if (!t) throw new Error('no tenant');
   for (let i = 0; i < n; i++) {
     await tdb.db.transaction((tx) =>
-      writeAudit(tx, { tenantId: t.id, actorStaffId: null, platform: 'local', action: 'view', resourceType: 'person', resourceId: `p${i}`, detail: { i } }),
+      writeAudit(tx, {
+        tenantId: t.id,
+        actorStaffId: null,
+        platform: 'local',
+        action: 'view',
+        resourceType: 'person',
+        resourceId: `p${i}`,
+        detail: { i },
+      }),
     );
   }
   return { id: t.id, code };
@@ -51,11 +62,33 @@ async function tamper(statements: (sql: TestDatabase['sql']) => Promise<unknown>
 async function rewriteAndRehash(tenantId: string, seq: number): Promise<void> {
   await tamper(async (sql) => {
     await sql`update audit_log set resource_id = 'someone-else' where tenant_id = ${tenantId} and seq = ${seq}`;
-    const rows = await sql<{ seq: number; at: Date; actor_staff_id: string | null; platform: string | null; action: string; resource_type: string; resource_id: string | null; detail: Record<string, unknown>; prev_hash: string }[]>`
+    const rows = await sql<
+      {
+        seq: number;
+        at: Date;
+        actor_staff_id: string | null;
+        platform: string | null;
+        action: string;
+        resource_type: string;
+        resource_id: string | null;
+        detail: Record<string, unknown>;
+        prev_hash: string;
+      }[]
+    >`
       select * from audit_log where tenant_id = ${tenantId} and seq >= ${seq} order by seq`;
     let prev = rows[0]!.prev_hash;
     for (const r of rows) {
-      const hash = chainHash(prev, { tenantId, seq: r.seq, at: new Date(r.at), actorStaffId: r.actor_staff_id, platform: r.platform, action: r.action, resourceType: r.resource_type, resourceId: r.resource_id, detail: r.detail });
+      const hash = chainHash(prev, {
+        tenantId,
+        seq: r.seq,
+        at: new Date(r.at),
+        actorStaffId: r.actor_staff_id,
+        platform: r.platform,
+        action: r.action,
+        resourceType: r.resource_type,
+        resourceId: r.resource_id,
+        detail: r.detail,
+      });
       await sql`update audit_log set prev_hash = ${prev}, hash = ${hash} where tenant_id = ${tenantId} and seq = ${r.seq}`;
       prev = hash;
     }
@@ -72,15 +105,19 @@ async function verifyOutput(argv: string[], settings: { key: string | undefined;
   return { code, text: lines.join('\n') };
 }
 
-describe('the bot\'s role (a login member of soudan_app) cannot change history', () => {
+describe("the bot's role (a login member of soudan_app) cannot change history", () => {
   // tdb.sql is the role every test's app runs as (test/helpers/db.ts); these statements are refused by privilege.
   it('is not the owner: DDL is refused', async () => {
-    const [who] = await tdb.sql<{ u: string; member: boolean }[]>`select current_user as u, pg_has_role(current_user, 'soudan_app', 'member') as member`;
+    const [who] = await tdb.sql<
+      { u: string; member: boolean }[]
+    >`select current_user as u, pg_has_role(current_user, 'soudan_app', 'member') as member`;
     expect(who).toMatchObject({ member: true });
     await expect(tdb.sql`create table intruder (id int)`).rejects.toThrow(/permission denied/);
     await expect(tdb.sql`alter table audit_log disable trigger audit_log_no_update`).rejects.toThrow(/must be owner/);
     await expect(tdb.sql`drop table record_versions`).rejects.toThrow(/must be owner/);
-    await expect(tdb.sql`create or replace function audit_append_batch() returns int language sql as 'select 1'`).rejects.toThrow(/permission denied/);
+    await expect(tdb.sql`create or replace function audit_append_batch() returns int language sql as 'select 1'`).rejects.toThrow(
+      /permission denied/,
+    );
   });
 
   it('TRUNCATE is refused on every table', async () => {
@@ -106,12 +143,32 @@ describe('the bot\'s role (a login member of soudan_app) cannot change history',
 
   it('appends through the SECURITY DEFINER functions, one row or a batch, and the chain stays whole', async () => {
     const t = await tenantWithRows(3);
-    await writeAuditBatch(tdb.db, t.id, Array.from({ length: 4 }, (_, i) => ({ actorStaffId: null, platform: 'job', action: 'notify', resourceType: 'delivery', resourceId: `d${i}`, detail: { i } })));
-    await writeAudit(tdb.db, { tenantId: t.id, actorStaffId: null, platform: 'local', action: 'view', resourceType: 'person', resourceId: 'p9' });
+    await writeAuditBatch(
+      tdb.db,
+      t.id,
+      Array.from({ length: 4 }, (_, i) => ({
+        actorStaffId: null,
+        platform: 'job',
+        action: 'notify',
+        resourceType: 'delivery',
+        resourceId: `d${i}`,
+        detail: { i },
+      })),
+    );
+    await writeAudit(tdb.db, {
+      tenantId: t.id,
+      actorStaffId: null,
+      platform: 'local',
+      action: 'view',
+      resourceType: 'person',
+      resourceId: 'p9',
+    });
     const res = await verifyAuditChain(tdb.db, { tenantId: t.id });
     expect(res.problems).toEqual([]);
     expect(res.heads[0]).toMatchObject({ rows: 8, seq: 8 });
-    const [fn] = await tdb.owner.sql<{ n: number }[]>`select count(*)::int as n from pg_proc where proname in ('audit_append', 'audit_append_batch', 'purge_record_versions') and prosecdef`;
+    const [fn] = await tdb.owner.sql<
+      { n: number }[]
+    >`select count(*)::int as n from pg_proc where proname in ('audit_append', 'audit_append_batch', 'purge_record_versions') and prosecdef`;
     expect(fn?.n).toBe(3);
   });
 
@@ -131,7 +188,11 @@ describe('anchors outside the database', () => {
     const settings = anchorSettings();
     const now = new Date('2026-12-03T00:00:00Z');
     expect(await auditAnchorCommand(tdb.db, quiet, now, settings)).toBe(0);
-    const lines = fs.readFileSync(settings.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = fs
+      .readFileSync(settings.file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toContainEqual(expect.objectContaining({ type: 'audit_anchor', tenantId: t.id, seq: 5, at: now.toISOString() }));
     const intact = await verifyOutput(['--tenant', t.code], settings);
     expect(intact.code).toBe(0);
@@ -141,7 +202,9 @@ describe('anchors outside the database', () => {
     expect((await verifyAuditChain(tdb.db, { tenantId: t.id })).ok).toBe(true);
     const after = await verifyOutput(['--tenant', t.code], settings);
     expect(after.code).toBe(1);
-    expect(after.text).toContain(`FAIL tenant ${t.code} (${t.id}) seq 5: altered: hash differs from the recorded anchor (the chain was rewritten and re-hashed)`);
+    expect(after.text).toContain(
+      `FAIL tenant ${t.code} (${t.id}) seq 5: altered: hash differs from the recorded anchor (the chain was rewritten and re-hashed)`,
+    );
   });
 
   it('an anchor line edited to match a rewritten chain is refused by its signature', async () => {
@@ -172,11 +235,22 @@ describe('anchors outside the database', () => {
       url: tdb.url,
       senders: new SenderRegistry(),
       now: () => new Date('2026-12-03T01:00:00Z'),
-      settings: { planIntervalMs: 60_000, syncIntervalMs: 0, maxAttempts: 3, retryBaseMs: 100, retryMaxMs: 1000, concurrencyPerPlatform: 1, workers: 1, clock: 'system' },
+      settings: {
+        planIntervalMs: 60_000,
+        syncIntervalMs: 0,
+        maxAttempts: 3,
+        retryBaseMs: 100,
+        retryMaxMs: 1000,
+        concurrencyPerPlatform: 1,
+        workers: 1,
+        clock: 'system',
+      },
       anchors: { ...settings, intervalMs: 60_000 },
     });
     try {
-      await expect.poll(() => fs.existsSync(settings.file) && fs.readFileSync(settings.file, 'utf8').includes(t.id), { timeout: 20_000 }).toBe(true);
+      await expect
+        .poll(() => fs.existsSync(settings.file) && fs.readFileSync(settings.file, 'utf8').includes(t.id), { timeout: 20_000 })
+        .toBe(true);
     } finally {
       await scheduler.stop();
     }
@@ -197,7 +271,10 @@ describe('audit:verify', () => {
     const t = await tenantWithRows(5);
     await tamper((sql) => sql`update audit_log set resource_id = 'someone-else' where tenant_id = ${t.id} and seq = 3`);
     const lines: string[] = [];
-    const code = await auditVerifyCommand(tdb.db, ['--tenant', t.code, '--no-anchors'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await auditVerifyCommand(tdb.db, ['--tenant', t.code, '--no-anchors'], {
+      out: (l) => lines.push(l),
+      err: (l) => lines.push(l),
+    });
     expect(code).toBe(1);
     expect(lines.join('\n')).toContain(`FAIL tenant ${t.code} (${t.id}) seq 3: altered`);
   });
@@ -237,10 +314,23 @@ describe('audit:verify', () => {
     const t = await tenantWithRows(0);
     await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
-        tdb.db.transaction((tx) => writeAudit(tx, { tenantId: t.id, actorStaffId: null, platform: 'slack', action: 'search', resourceType: 'person', detail: { i } })),
+        tdb.db.transaction((tx) =>
+          writeAudit(tx, {
+            tenantId: t.id,
+            actorStaffId: null,
+            platform: 'slack',
+            action: 'search',
+            resourceType: 'person',
+            detail: { i },
+          }),
+        ),
       ),
     );
-    const rows = await tdb.db.select({ seq: auditLog.seq }).from(auditLog).where(and(eq(auditLog.tenantId, t.id))).orderBy(asc(auditLog.seq));
+    const rows = await tdb.db
+      .select({ seq: auditLog.seq })
+      .from(auditLog)
+      .where(and(eq(auditLog.tenantId, t.id)))
+      .orderBy(asc(auditLog.seq));
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect((await verifyAuditChain(tdb.db, { tenantId: t.id })).ok).toBe(true);
   });
@@ -248,7 +338,9 @@ describe('audit:verify', () => {
   it('concurrent writers outside any transaction never fork the chain either (one statement each)', async () => {
     const t = await tenantWithRows(0);
     await Promise.all(
-      Array.from({ length: 25 }, (_, i) => writeAudit(tdb.db, { tenantId: t.id, actorStaffId: null, platform: 'line', action: 'view', resourceType: 'person', detail: { i } })),
+      Array.from({ length: 25 }, (_, i) =>
+        writeAudit(tdb.db, { tenantId: t.id, actorStaffId: null, platform: 'line', action: 'view', resourceType: 'person', detail: { i } }),
+      ),
     );
     const rows = await tdb.db.select({ seq: auditLog.seq }).from(auditLog).where(eq(auditLog.tenantId, t.id)).orderBy(asc(auditLog.seq));
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
@@ -260,11 +352,28 @@ describe('audit:verify', () => {
     const details: Record<string, unknown>[] = [
       // Keys that look like the top-level ones, nested and in arrays.
       { seq: 0, tenantId: 'x', nested: { seq: 0, tenantId: '"seq":0,"tenantId":' } },
-      { 件数: 3, reason: '年末年始・祝日（振替）', emoji: '👩‍👩‍👧 \u{20B9F}', quote: 'a"b\\c\n\t', big: 12345678901, float: 0.1, neg: -0, list: [1, '二', null, true] },
+      {
+        件数: 3,
+        reason: '年末年始・祝日（振替）',
+        emoji: '👩‍👩‍👧 \u{20B9F}',
+        quote: 'a"b\\c\n\t',
+        big: 12345678901,
+        float: 0.1,
+        neg: -0,
+        list: [1, '二', null, true],
+      },
       {},
     ];
     for (const [i, detail] of details.entries()) {
-      await writeAudit(tdb.db, { tenantId: t.id, actorStaffId: null, platform: null, action: 'export', resourceType: 'delivery', resourceId: i === 1 ? null : `r${i}`, detail });
+      await writeAudit(tdb.db, {
+        tenantId: t.id,
+        actorStaffId: null,
+        platform: null,
+        action: 'export',
+        resourceType: 'delivery',
+        resourceId: i === 1 ? null : `r${i}`,
+        detail,
+      });
     }
     const result = await verifyAuditChain(tdb.db, { tenantId: t.id });
     expect(result.problems).toEqual([]);
@@ -290,4 +399,3 @@ describe('searches follow the policy table and are audited', () => {
     }
   });
 });
-

@@ -44,7 +44,13 @@ describe('case lookup', () => {
   });
 
   it('finds a person by kana, katakana, half-width kana and case code', async () => {
-    for (const q of ['やまだたろう', 'ヤマダ タロウ', 'ﾔﾏﾀﾞﾀﾛｳ', world.persons.yamadaTaro.code, world.persons.yamadaTaro.code.toLowerCase().replace('-', '')]) {
+    for (const q of [
+      'やまだたろう',
+      'ヤマダ タロウ',
+      'ﾔﾏﾀﾞﾀﾛｳ',
+      world.persons.yamadaTaro.code,
+      world.persons.yamadaTaro.code.toLowerCase().replace('-', ''),
+    ]) {
       const card = cardOf(await ask(world.actors.a, q));
       expect(card?.title, q).toBe('山田 太郎');
     }
@@ -53,17 +59,26 @@ describe('case lookup', () => {
   it('shows the next monitoring month, the certificate and the counselor on the card', async () => {
     const card = cardOf(await ask(world.actors.a, '山田太郎'));
     const fields = Object.fromEntries(card?.fields.map((f) => [f.label, f.value]) ?? []);
-    expect(fields['次回モニタリング']).toContain('2026年12月');
-    expect(fields['次回モニタリング']).toContain('3か月ごと');
-    expect(fields['次回モニタリング']).toContain('未実施: 2026年6月、2026年9月');
-    expect(fields['受給者証']).toContain('2027年3月31日');
-    expect(fields['担当']).toContain('職員A');
+    expect(fields.次回モニタリング).toContain('2026年12月');
+    expect(fields.次回モニタリング).toContain('3か月ごと');
+    expect(fields.次回モニタリング).toContain('未実施: 2026年6月、2026年9月');
+    expect(fields.受給者証).toContain('2027年3月31日');
+    expect(fields.担当).toContain('職員A');
   });
 
   it("counts only the person's own monitoring records of the plan's period as done", async () => {
     const a = world.actors.a;
     const record = (personId: string, occurredOn: string) => ({
-      tenantId: a.tenantId, officeId: a.officeId, staffId: a.staffId, personId, occurredOn, method: '訪問', kind: MONITORING_KIND, summary: 'モニタリング実施', createdAt: new Date(), updatedAt: new Date(),
+      tenantId: a.tenantId,
+      officeId: a.officeId,
+      staffId: a.staffId,
+      personId,
+      occurredOn,
+      method: '訪問',
+      kind: MONITORING_KIND,
+      summary: 'モニタリング実施',
+      createdAt: new Date(),
+      updatedAt: new Date(),
     });
     // 花子's September visit must not mark 太郎's September as done; 太郎's June visit does.
     const rows = await tdb.db
@@ -73,10 +88,15 @@ describe('case lookup', () => {
     try {
       const card = cardOf(await ask(a, '山田太郎'));
       const fields = Object.fromEntries(card?.fields.map((f) => [f.label, f.value]) ?? []);
-      expect(fields['次回モニタリング']).toContain('未実施: 2026年9月');
-      expect(fields['次回モニタリング']).not.toContain('2026年6月');
+      expect(fields.次回モニタリング).toContain('未実施: 2026年9月');
+      expect(fields.次回モニタリング).not.toContain('2026年6月');
     } finally {
-      await tdb.db.delete(consultations).where(inArray(consultations.id, rows.map((r) => r.id)));
+      await tdb.db.delete(consultations).where(
+        inArray(
+          consultations.id,
+          rows.map((r) => r.id),
+        ),
+      );
     }
   });
 

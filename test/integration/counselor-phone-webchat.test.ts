@@ -83,10 +83,24 @@ describe('item 4: 管理 閲覧許可 is honoured for its duration', () => {
 
     // Every use is audited for the grantee, with the grant named on the view.
     const [tanaka] = await tdb.db.select({ id: persons.id }).from(persons).where(eq(persons.code, 'C-0006'));
-    const rows = await tdb.db.select().from(auditLog).where(eq(auditLog.actorStaffId, await staffId('小川 ゆい')));
+    const rows = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.actorStaffId, await staffId('小川 ゆい')));
     const actions = rows.map((r) => `${r.action}:${r.resourceType}`);
-    for (const a of ['search:person', 'view:person', 'view:person_history', 'view:consultation_history', 'export_link:person', 'export:person']) expect(actions).toContain(a);
-    expect(rows.find((r) => r.action === 'view' && r.resourceType === 'person')).toMatchObject({ resourceId: tanaka?.id, detail: { grant: 'granted' } });
+    for (const a of [
+      'search:person',
+      'view:person',
+      'view:person_history',
+      'view:consultation_history',
+      'export_link:person',
+      'export:person',
+    ])
+      expect(actions).toContain(a);
+    expect(rows.find((r) => r.action === 'view' && r.resourceType === 'person')).toMatchObject({
+      resourceId: tanaka?.id,
+      detail: { grant: 'granted' },
+    });
     expect(rows.find((r) => r.action === 'export')?.detail).toMatchObject({ grant: 'granted' });
     expect(JSON.stringify(rows.map((r) => r.detail))).not.toMatch(/田中|たなか/);
 
@@ -98,7 +112,10 @@ describe('item 4: 管理 閲覧許可 is honoured for its duration', () => {
     } finally {
       await moveClock(START);
     }
-    const [grant] = await tdb.db.select().from(auditLog).where(and(eq(auditLog.action, 'grant'), eq(auditLog.resourceId, tanaka?.id ?? '')));
+    const [grant] = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'grant'), eq(auditLog.resourceId, tanaka?.id ?? '')));
     expect(grant?.detail).toMatchObject({ days: 7 });
   });
 });
@@ -128,7 +145,11 @@ describe('item 5: 「記録する」 only for those who may record; a refused re
     await ask('履歴 C-0008');
     await lastBot().getByRole('button', { name: '履歴' }).first().click();
     await expect.poll(async () => (await lastBot().innerText()).includes('第1版')).toBe(true);
-    expect(await lastBot().getByRole('button', { name: /編集する|削除する/ }).count()).toBe(0);
+    expect(
+      await lastBot()
+        .getByRole('button', { name: /編集する|削除する/ })
+        .count(),
+    ).toBe(0);
   });
 
   it('a record the asker may not write is refused on the form itself, with everything typed still there', async () => {
@@ -198,7 +219,14 @@ describe('item 13: a bare name, kana, romaji or case code is a case lookup', () 
     await lastBot().locator('li', { hasText: '山田 太郎' }).getByRole('button', { name: '開く' }).click();
     await expect.poll(() => lastBot().locator('.card h3').textContent()).toBe('山田 太郎');
 
-    for (const [typed, name] of [['C-0001', '山田 太郎'], ['ｃ０００３', '佐藤 健一'], ['やまだ たろう', '山田 太郎'], ['yamada tarou', '山田 太郎'], ['Satō', '佐藤 健一'], ['SUZUKI', '鈴木 美咲']] as const) {
+    for (const [typed, name] of [
+      ['C-0001', '山田 太郎'],
+      ['ｃ０００３', '佐藤 健一'],
+      ['やまだ たろう', '山田 太郎'],
+      ['yamada tarou', '山田 太郎'],
+      ['Satō', '佐藤 健一'],
+      ['SUZUKI', '鈴木 美咲'],
+    ] as const) {
       const text = await ask(typed);
       expect(text, typed).toContain(name);
       expect(await lastBot().locator('.card h3').textContent(), typed).toBe(name);
@@ -223,7 +251,13 @@ describe('item 13: a bare name, kana, romaji or case code is a case lookup', () 
     expect(await ask('今日の予定は？')).toContain('コマンドが分かりませんでした');
     await chooseStaff('管理 担当');
     const admin = await staffId('管理 担当');
-    const searches = async () => (await tdb.db.select().from(auditLog).where(and(eq(auditLog.actorStaffId, admin), eq(auditLog.action, 'search')))).length;
+    const searches = async () =>
+      (
+        await tdb.db
+          .select()
+          .from(auditLog)
+          .where(and(eq(auditLog.actorStaffId, admin), eq(auditLog.action, 'search')))
+      ).length;
     const before = await searches();
     const text = await ask('山田');
     expect(text).toContain('コマンドが分かりませんでした');
@@ -279,7 +313,9 @@ describe('item 3: 予定 keeps snoozed items, and 完了 / スヌーズ update t
     await expect.poll(() => lastBot().innerText()).toContain('完了にしました');
     const fresh = lastBot();
     expect(await fresh.getByRole('button', { name: '取り消す' }).count()).toBe(1);
-    expect((await fresh.locator('.card h3').allInnerTexts()).filter((t) => !t.includes('完了にしました')).sort()).toEqual(before.filter((t) => t !== title));
+    expect((await fresh.locator('.card h3').allInnerTexts()).filter((t) => !t.includes('完了にしました')).sort()).toEqual(
+      before.filter((t) => t !== title),
+    );
     const card = await ask(`ケース ${code}`);
     expect(card).not.toContain('今月・未実施');
     expect(card).toContain('モニタリングを実施した');
@@ -291,8 +327,25 @@ describe('item 12: meetings once, 履歴 with its text, one set of role names, a
     const eto = await actorForStaff(tdb.db, await staffId('江藤 まこと'));
     const aoki = await staffId('青木 さくら');
     if (!eto) throw new Error('no actor');
-    const m = await createMeeting(tdb.db, eto, { kind: 'teireikai', bodyName: null, title: '12月 定例会', date: '2026-12-15', start: { hour: 14, minute: 0 }, end: null, place: '市役所', attendeeIds: [aoki, eto.staffId] }, at);
-    const rows = await tdb.db.select().from(reminders).where(and(eq(reminders.subjectId, m.id), eq(reminders.recipientId, aoki)));
+    const m = await createMeeting(
+      tdb.db,
+      eto,
+      {
+        kind: 'teireikai',
+        bodyName: null,
+        title: '12月 定例会',
+        date: '2026-12-15',
+        start: { hour: 14, minute: 0 },
+        end: null,
+        place: '市役所',
+        attendeeIds: [aoki, eto.staffId],
+      },
+      at,
+    );
+    const rows = await tdb.db
+      .select()
+      .from(reminders)
+      .where(and(eq(reminders.subjectId, m.id), eq(reminders.recipientId, aoki)));
     expect(rows).toHaveLength(2);
     await chooseStaff('青木');
     const text = await ask('予定');
@@ -302,7 +355,10 @@ describe('item 12: meetings once, 履歴 with its text, one set of role names, a
     await card.getByRole('button', { name: '確認済み' }).click();
     await expect.poll(() => lastBot().innerText()).toContain('完了にしました');
     expect(await lastBot().locator('.card', { hasText: '12月 定例会' }).count()).toBe(0);
-    const after = await tdb.db.select().from(reminders).where(and(eq(reminders.subjectId, m.id), eq(reminders.recipientId, aoki)));
+    const after = await tdb.db
+      .select()
+      .from(reminders)
+      .where(and(eq(reminders.subjectId, m.id), eq(reminders.recipientId, aoki)));
     expect(after.map((r) => r.status)).toEqual(['done', 'done']);
     // Acknowledged, it is listed once among the meetings she attends.
     expect((await ask('予定')).split('12月 定例会')).toHaveLength(2);
@@ -315,18 +371,27 @@ describe('item 12: meetings once, 履歴 with its text, one set of role names, a
     await expect.poll(() => lastBot().innerText()).toContain('第1版（現在）');
     const current = await lastBot().locator('.card', { hasText: '第1版（現在）' }).innerText();
     for (const label of ['状態', '相談日', '方法', '種別', '内容']) expect(current).toContain(label);
-    const [row] = await tdb.db.select({ summary: consultations.summary }).from(consultations).innerJoin(persons, eq(persons.id, consultations.personId)).where(eq(persons.code, 'C-0002')).orderBy(desc(consultations.occurredOn)).limit(1);
+    const [row] = await tdb.db
+      .select({ summary: consultations.summary })
+      .from(consultations)
+      .innerJoin(persons, eq(persons.id, consultations.personId))
+      .where(eq(persons.code, 'C-0002'))
+      .orderBy(desc(consultations.occurredOn))
+      .limit(1);
     expect(current).toContain(row?.summary.slice(0, 20));
   });
 
   it('the staff picker and 管理 職員 name roles alike; 管理 役割 takes the Japanese names', async () => {
-    const option = async (name: string) => page.$eval('#staff', (sel, n) => [...(sel as HTMLSelectElement).options].find((o) => o.text.includes(n))?.text ?? '', name);
+    const option = async (name: string) =>
+      page.$eval('#staff', (sel, n) => [...(sel as HTMLSelectElement).options].find((o) => o.text.includes(n))?.text ?? '', name);
     expect(await option('石田')).toContain('相談支援専門員・主任相談支援専門員・事業所管理者');
     expect(await option('管理 担当')).toContain('管理者');
     await chooseStaff('管理 担当');
     const list = await ask('管理 職員');
     expect(list).toMatch(/石田 ひろし[\s\S]*相談支援専門員・主任相談支援専門員・事業所管理者/);
-    expect(await ask('管理 役割 上田みのり 相談支援専門員・主任・事業所管理者')).toContain('相談支援専門員・主任相談支援専門員・事業所管理者 にしました');
+    expect(await ask('管理 役割 上田みのり 相談支援専門員・主任・事業所管理者')).toContain(
+      '相談支援専門員・主任相談支援専門員・事業所管理者 にしました',
+    );
     const [ueda] = await tdb.db.select({ roles: staff.roles }).from(staff).where(eq(staff.name, '上田 みのり'));
     expect(ueda?.roles).toEqual(['counselor', 'chief', 'office_manager']);
     expect(await ask('管理 役割 上田みのり counselor,office_manager')).toContain('相談支援専門員・事業所管理者 にしました');
@@ -348,12 +413,35 @@ describe('item 8: a 宿題 says what and by when, and 予定 lists it however fa
     const eto = await actorForStaff(tdb.db, await staffId('江藤 まこと'));
     const aoki = await staffId('青木 さくら');
     if (!eto) throw new Error('no actor');
-    const m = await createMeeting(tdb.db, eto, { kind: 'jimukyoku', bodyName: null, title: '12月 事務局会議', date: '2026-12-09', start: { hour: 10, minute: 0 }, end: null, place: null, attendeeIds: [aoki, eto.staffId] }, new Date('2026-12-01T01:00:00Z'));
+    const m = await createMeeting(
+      tdb.db,
+      eto,
+      {
+        kind: 'jimukyoku',
+        bodyName: null,
+        title: '12月 事務局会議',
+        date: '2026-12-09',
+        start: { hour: 10, minute: 0 },
+        end: null,
+        place: null,
+        attendeeIds: [aoki, eto.staffId],
+      },
+      new Date('2026-12-01T01:00:00Z'),
+    );
     // The minutes, as the web chat's form sends them (the page's own API and token).
     const api = await localChatApi(chat.app.url);
     const res = await api.post({
       staffId: eto.staffId,
-      input: { kind: 'form', formId: 'kaigi:minutes', context: m.id, values: { summary: '就労部会の報告を受けた。', decisions: '', actionItems: '就労アンケートの集計 / 青木 さくら / 12/24\n研修案内の送付 / 青木 さくら / 12/14' } },
+      input: {
+        kind: 'form',
+        formId: 'kaigi:minutes',
+        context: m.id,
+        values: {
+          summary: '就労部会の報告を受けた。',
+          decisions: '',
+          actionItems: '就労アンケートの集計 / 青木 さくら / 12/24\n研修案内の送付 / 青木 さくら / 12/14',
+        },
+      },
     });
     expect(JSON.stringify(await res.json())).toContain('宿題2件');
 
@@ -385,7 +473,9 @@ describe('item 7: the filer’s notices about a 地域課題 are sentences', () 
     await lastForm().locator('input[name=title]').fill('夜間に相談できる窓口がない');
     await lastForm().locator('textarea[name=finding]').fill('夜間の不安の訴えに対応できる窓口が市内にない。');
     await lastForm().getByRole('button', { name: '提出する' }).click();
-    const filed = /地域課題 #(\d+) を提出しました/.exec((await page.locator('#chat .msg.bot', { hasText: 'を提出しました' }).last().innerText()) ?? '');
+    const filed = /地域課題 #(\d+) を提出しました/.exec(
+      (await page.locator('#chat .msg.bot', { hasText: 'を提出しました' }).last().innerText()) ?? '',
+    );
     const n = filed?.[1] ?? '';
     expect(n).not.toBe('');
 

@@ -77,7 +77,9 @@ describe('支給決定 in the web chat', () => {
     await lastForm().locator('input[name=noticeDate]').fill('１２／１０');
     const preview = await submitLastForm();
     expect(preview).toContain('2026年12月・2027年3月・2027年6月・2027年9月');
-    expect(preview).toContain('2026年12月・2027年1月・2027年2月・2027年3月・2027年4月・2027年5月・2027年6月・2027年7月・2027年8月・2027年9月');
+    expect(preview).toContain(
+      '2026年12月・2027年1月・2027年2月・2027年3月・2027年4月・2027年5月・2027年6月・2027年7月・2027年8月・2027年9月',
+    );
     // Nothing is saved by the preview: the card still says 3か月ごと.
     expect(await lastForm().locator('select[name=step]').inputValue()).toBe('save');
 
@@ -88,7 +90,7 @@ describe('支給決定 in the web chat', () => {
     expect(await ask('予定')).toMatch(taroJanuary);
   });
 
-  it('a renewal: the new period\'s months, counted back from its last month, on the card under the period in force', async () => {
+  it("a renewal: the new period's months, counted back from its last month, on the card under the period in force", async () => {
     await openDecision('更新');
     await lastForm().locator('input[name=periodStart]').fill('令和9年10月1日');
     await lastForm().locator('input[name=periodEnd]').fill('2028/3/31');

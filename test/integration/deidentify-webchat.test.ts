@@ -41,7 +41,7 @@ async function channelText(staffName: string, heading: string): Promise<string> 
 }
 
 describe('a person of another office named in the web chat never reaches a channel', () => {
-  it('地域課題: the filer\'s card, the 運営会議 channel and the stored issue hold no name, phone, birth date or address', async () => {
+  it("地域課題: the filer's card, the 運営会議 channel and the stored issue hold no name, phone, birth date or address", async () => {
     await chat.chooseStaff('青木');
     await chat.send('地域課題');
     const form = lastForm();
@@ -70,7 +70,7 @@ describe('a person of another office named in the web chat never reaches a chann
     expect(JSON.stringify(issue)).not.toMatch(LEAK);
   });
 
-  it('二次相談 without a case: the 基幹\'s queue in the channel tab and every channel delivery hold none of it', async () => {
+  it("二次相談 without a case: the 基幹's queue in the channel tab and every channel delivery hold none of it", async () => {
     await chat.chooseStaff('青木');
     await chat.send('二次相談');
     const form = lastForm();

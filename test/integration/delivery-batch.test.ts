@@ -27,9 +27,20 @@ beforeAll(async () => {
   platform = await new FakePlatform().start();
   const senders = new SenderRegistry();
   senders.add(httpSender('slack', platform.url));
-  await tdb.db.insert(chatAccounts).values({ tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'slack', workspaceId: 'T1', userId: 'U-A' });
+  await tdb.db
+    .insert(chatAccounts)
+    .values({ tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'slack', workspaceId: 'T1', userId: 'U-A' });
   conn = new SchedulerConnection(tdb.url, 4);
-  o = { conn, senders, clock: systemClock, instanceId: 'test:1:aaaaaa', maxAttempts: 3, retryBaseMs: 50, retryMaxMs: 200, semaphores: new Semaphores(4) };
+  o = {
+    conn,
+    senders,
+    clock: systemClock,
+    instanceId: 'test:1:aaaaaa',
+    maxAttempts: 3,
+    retryBaseMs: 50,
+    retryMaxMs: 200,
+    semaphores: new Semaphores(4),
+  };
 });
 afterAll(async () => {
   await conn?.close();
@@ -41,7 +52,18 @@ afterAll(async () => {
 async function enqueue(prefix: string, n: number, recipientId: string | null = world.actors.a.staffId) {
   const rows = await tdb.db
     .insert(deliveries)
-    .values(Array.from({ length: n }, (_, i) => ({ tenantId: world.tenantId, idempotencyKey: `${prefix}:${i}`, recipientId, kind: 'notice', payload: { visibility: 'dm', blocks: [], summary: `${prefix}:${i}` }, jobId: `job-${prefix}-${i}`, runAt: new Date(), createdAt: new Date() })))
+    .values(
+      Array.from({ length: n }, (_, i) => ({
+        tenantId: world.tenantId,
+        idempotencyKey: `${prefix}:${i}`,
+        recipientId,
+        kind: 'notice',
+        payload: { visibility: 'dm', blocks: [], summary: `${prefix}:${i}` },
+        jobId: `job-${prefix}-${i}`,
+        runAt: new Date(),
+        createdAt: new Date(),
+      })),
+    )
     .returning({ id: deliveries.id, jobId: deliveries.jobId });
   return rows.map((r) => ({ deliveryId: r.id, jobId: r.jobId! }));
 }
@@ -51,8 +73,20 @@ describe('a batch of deliveries', () => {
     const jobs = await enqueue('batch', 30);
     const results = await attemptDeliveries(o, jobs);
     expect(results.map((r) => ('outcome' in r ? r.outcome : r.error.message))).toEqual(jobs.map(() => 'sent'));
-    const rows = await tdb.db.select().from(deliveries).where(inArray(deliveries.id, jobs.map((j) => j.deliveryId)));
-    expect(rows.every((r) => r.status === 'sent' && r.platform === 'slack' && r.attempts === 1 && r.claimedUntil === null && r.platformMessageId)).toBe(true);
+    const rows = await tdb.db
+      .select()
+      .from(deliveries)
+      .where(
+        inArray(
+          deliveries.id,
+          jobs.map((j) => j.deliveryId),
+        ),
+      );
+    expect(
+      rows.every(
+        (r) => r.status === 'sent' && r.platform === 'slack' && r.attempts === 1 && r.claimedUntil === null && r.platformMessageId,
+      ),
+    ).toBe(true);
     for (let i = 0; i < 30; i++) expect(platform.counts().get(`batch:${i}`)).toBe(1);
     // The same jobs again (the job library re-ran them): nothing is sent twice.
     expect((await attemptDeliveries(o, jobs)).every((r) => 'outcome' in r && r.outcome === 'skipped')).toBe(true);
@@ -74,7 +108,9 @@ describe('a batch of deliveries', () => {
 
   it('a lease held by another live attempt is waited out; a job that no longer owns its row is skipped', async () => {
     const [held, stale] = await enqueue('lease', 2);
-    await tdb.db.execute(sql`update deliveries set claimed_by = 'other:2:bbbbbb', claimed_until = now() + interval '1 second' where id = ${held!.deliveryId}`);
+    await tdb.db.execute(
+      sql`update deliveries set claimed_by = 'other:2:bbbbbb', claimed_until = now() + interval '1 second' where id = ${held!.deliveryId}`,
+    );
     const started = Date.now();
     const results = await attemptDeliveries(o, [held!, { deliveryId: stale!.deliveryId, jobId: 'an-older-job' }]);
     expect(results.map((r) => ('outcome' in r ? r.outcome : r.error.message))).toEqual(['sent', 'skipped']);
@@ -85,7 +121,9 @@ describe('a batch of deliveries', () => {
 
   it('our own lease left by an attempt whose answer was lost is taken back at once', async () => {
     const [d] = await enqueue('own', 1);
-    await tdb.db.execute(sql`update deliveries set claimed_by = ${o.instanceId}, claimed_until = now() + interval '20 seconds', attempts = 1 where id = ${d!.deliveryId}`);
+    await tdb.db.execute(
+      sql`update deliveries set claimed_by = ${o.instanceId}, claimed_until = now() + interval '20 seconds', attempts = 1 where id = ${d!.deliveryId}`,
+    );
     const started = Date.now();
     expect(await attemptDelivery(o, d!.deliveryId, d!.jobId)).toBe('sent');
     expect(Date.now() - started).toBeLessThan(2000);

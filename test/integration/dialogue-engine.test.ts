@@ -88,7 +88,12 @@ describe('dialogue engine', () => {
     expect(text(await answer(k, '長すぎるメモです'))).toContain('5文字以内');
     const done = await answer(k, 'スキップ');
     expect(text(done)).toBe('受け付けました');
-    expect(submitted.at(-1)).toEqual({ kind: 'form', formId: 'probe:new', context: 'ctx-1', values: { help: ['visit', 'meeting'], count: '2', due: '2026-12-01', note: '' } });
+    expect(submitted.at(-1)).toEqual({
+      kind: 'form',
+      formId: 'probe:new',
+      context: 'ctx-1',
+      values: { help: ['visit', 'meeting'], count: '2', due: '2026-12-01', note: '' },
+    });
   });
 
   it('「戻る」 on a multiselect shows the earlier ticks again', async () => {
@@ -114,7 +119,10 @@ describe('dialogue engine', () => {
   // A deploy during a dialogue: the row was written by an older version in another shape.
   it.each([
     ['an older shape', { formId: 'probe:new', step: 2, values: { help: ['advice'] } }],
-    ['a field type this version does not know', { form: { ...form, fields: [{ name: 'x', label: 'X', type: 'slider' }] }, index: 0, answers: {} }],
+    [
+      'a field type this version does not know',
+      { form: { ...form, fields: [{ name: 'x', label: 'X', type: 'slider' }] }, index: 0, answers: {} },
+    ],
     ['a question index beyond the form', { form, index: 9, answers: {} }],
     ['not an object at all', 'probe:new#2'],
   ])('a stored state in %s is answered politely and dropped, never submitted', async (_name, state) => {
@@ -123,7 +131,10 @@ describe('dialogue engine', () => {
     const count = submitted.length;
     expect(text(await answer(k, '12'))).toBe(STALE_STATE_MESSAGE);
     expect(submitted).toHaveLength(count);
-    const rows = await tdb.db.select().from(dialogues).where(and(eq(dialogues.platform, k.platform), eq(dialogues.workspaceId, k.workspaceId), eq(dialogues.userId, k.userId)));
+    const rows = await tdb.db
+      .select()
+      .from(dialogues)
+      .where(and(eq(dialogues.platform, k.platform), eq(dialogues.workspaceId, k.workspaceId), eq(dialogues.userId, k.userId)));
     expect(rows).toHaveLength(0);
     // The next text is a command again.
     expect(await answer(k, 'ケース 山田')).toBeNull();

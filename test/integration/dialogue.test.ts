@@ -27,7 +27,8 @@ afterAll(async () => {
 });
 
 const newKey = (): DialogueKey => ({ platform: 'lineworks', workspaceId: 'd-1', userId: `u-${++userSeq}` });
-const textOf = (replies: Reply[]) => replies.map((r) => r.blocks.map((b) => ('text' in b ? b.text : JSON.stringify(b))).join('\n')).join('\n');
+const textOf = (replies: Reply[]) =>
+  replies.map((r) => r.blocks.map((b) => ('text' in b ? b.text : JSON.stringify(b))).join('\n')).join('\n');
 const labels = (r: Reply | undefined) => (r?.quickReplies ?? []).map((b) => b.label);
 const consultationCount = async () => (await tdb.db.select().from(consultations).where(eq(consultations.tenantId, world.tenantId))).length;
 
@@ -38,7 +39,17 @@ async function logConsultation(key: DialogueKey, answers: string[]): Promise<Rep
   return steps;
 }
 
-const goodAnswers = () => [world.persons.yamadaTaro.code, '今日', '電話', '2', '電話で通所先の相談を受けた。', '20', 'スキップ', 'スキップ', 'なし'];
+const goodAnswers = () => [
+  world.persons.yamadaTaro.code,
+  '今日',
+  '電話',
+  '2',
+  '電話で通所先の相談を受けた。',
+  '20',
+  'スキップ',
+  'スキップ',
+  'なし',
+];
 
 describe('a form asked one question at a time', () => {
   it('「記録」 asks the first field with 戻る and やめる, then stores the consultation after the last answer', async () => {
@@ -52,7 +63,13 @@ describe('a form asked one question at a time', () => {
     expect(textOf(last)).toContain('相談記録を登録しました');
     expect(await consultationCount()).toBe(before + 1);
     const [row] = await tdb.db.select().from(consultations).where(eq(consultations.summary, '電話で通所先の相談を受けた。'));
-    expect(row).toMatchObject({ method: '電話', kind: 'モニタリング', minutes: 20, occurredOn: '2026-11-22', personId: world.persons.yamadaTaro.id });
+    expect(row).toMatchObject({
+      method: '電話',
+      kind: 'モニタリング',
+      minutes: 20,
+      occurredOn: '2026-11-22',
+      personId: world.persons.yamadaTaro.id,
+    });
     expect(await hasDialogue(tdb.db, key, now)).toBe(false);
   });
 
@@ -141,7 +158,12 @@ describe('a form asked one question at a time', () => {
     await routeText(deps, key, world.actors.a, '記録');
     const other = connect(tdb.url, { max: 2 });
     try {
-      const replies = await routeText({ db: other.db, registry: createRegistry(), now: () => now }, key, world.actors.a, world.persons.yamadaTaro.code);
+      const replies = await routeText(
+        { db: other.db, registry: createRegistry(), now: () => now },
+        key,
+        world.actors.a,
+        world.persons.yamadaTaro.code,
+      );
       expect(textOf(replies)).toContain('（2/9）');
     } finally {
       await other.close();

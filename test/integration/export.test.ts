@@ -23,8 +23,21 @@ const now = new Date('2026-11-22T01:00:00Z');
 beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
-  app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false' }), { now: () => now });
-  const saved = await logConsultation(tdb.db, world.actors.a, { personId: world.persons.yamadaTaro.id, occurredOn: '2026-11-20', method: '訪問', kind: 'モニタリング', summary: '=HYPERLINK("x") 本人と面談 "引用"' }, now);
+  app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false' }), {
+    now: () => now,
+  });
+  const saved = await logConsultation(
+    tdb.db,
+    world.actors.a,
+    {
+      personId: world.persons.yamadaTaro.id,
+      occurredOn: '2026-11-20',
+      method: '訪問',
+      kind: 'モニタリング',
+      summary: '=HYPERLINK("x") 本人と面談 "引用"',
+    },
+    now,
+  );
   await editConsultation(tdb.db, world.actors.a, saved.id, { summary: '訂正後: 本人と面談<script>' }, '追記', now);
 });
 afterAll(async () => {
@@ -38,7 +51,12 @@ async function linksFor(actor: Actor, text: string): Promise<Links | string> {
   const block = res.replies[0]?.blocks[0] as LinksBlock;
   if (block.type !== 'links') return JSON.stringify(res.replies);
   const url = (label: string) => block.links.find((l) => l.label.startsWith(label))?.url ?? '';
-  return { csv: url('Excel用CSV（UTF-8）'), sjis: url('Excel用CSV（Shift_JIS）'), html: url('スマートフォンで読む'), pdf: url('印刷用PDF') };
+  return {
+    csv: url('Excel用CSV（UTF-8）'),
+    sjis: url('Excel用CSV（Shift_JIS）'),
+    html: url('スマートフォンで読む'),
+    pdf: url('印刷用PDF'),
+  };
 }
 
 describe('exporting a person’s full record', () => {
@@ -60,7 +78,10 @@ describe('exporting a person’s full record', () => {
     expect(text).toContain('山田 太郎');
     const again = await fetch(links.csv);
     expect(again.status).toBe(410);
-    const audit = await tdb.db.select().from(auditLog).where(and(eq(auditLog.action, 'export'), eq(auditLog.resourceId, world.persons.yamadaTaro.id)));
+    const audit = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'export'), eq(auditLog.resourceId, world.persons.yamadaTaro.id)));
     expect(audit.at(-1)?.detail).toMatchObject({ format: 'csv' });
   });
 
@@ -120,7 +141,10 @@ describe('exporting a person’s full record', () => {
       expect(text).toContain(`出力者 ${world.actors.a.name}`);
       expect(text).toContain(`ケース番号 ${world.persons.yamadaTaro.code}`);
     });
-    const audit = await tdb.db.select().from(auditLog).where(and(eq(auditLog.action, 'export'), eq(auditLog.resourceId, world.persons.yamadaTaro.id)));
+    const audit = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'export'), eq(auditLog.resourceId, world.persons.yamadaTaro.id)));
     expect(audit.at(-1)?.detail).toMatchObject({ format: 'pdf' });
     expect(JSON.stringify(audit.at(-1)?.detail)).not.toContain('山田');
   });
@@ -129,19 +153,66 @@ describe('exporting a person’s full record', () => {
     const hanako = world.persons.yamadaHanako;
     const long = '本人の希望を聞き取り、生活リズムと通所の状況を確認した。'.repeat(40);
     for (let i = 0; i < 40; i++) {
-      await logConsultation(tdb.db, world.actors.a, { personId: hanako.id, occurredOn: `2026-${String(4 + (i % 7)).padStart(2, '0')}-${String(1 + (i % 27)).padStart(2, '0')}`, method: '訪問', kind: 'モニタリング', summary: i === 0 ? long : `第${i + 1}回の面談。` }, now);
+      await logConsultation(
+        tdb.db,
+        world.actors.a,
+        {
+          personId: hanako.id,
+          occurredOn: `2026-${String(4 + (i % 7)).padStart(2, '0')}-${String(1 + (i % 27)).padStart(2, '0')}`,
+          method: '訪問',
+          kind: 'モニタリング',
+          summary: i === 0 ? long : `第${i + 1}回の面談。`,
+        },
+        now,
+      );
     }
     const at = new Date('2026-10-01T00:00:00Z');
     const [sc] = await tdb.db
       .insert(secondaryConsultations)
-      .values({ tenantId: world.tenantId, number: 7, requesterId: world.actors.a.staffId, requesterOfficeId: world.offices.a, personId: hanako.id, difficulties: ['支援方針'], tried: '家族と面談', question: '通所先の調整について', urgency: 'normal', status: 'closed', outcome: '基幹が同席して調整', closedAt: at, createdAt: at, updatedAt: at })
+      .values({
+        tenantId: world.tenantId,
+        number: 7,
+        requesterId: world.actors.a.staffId,
+        requesterOfficeId: world.offices.a,
+        personId: hanako.id,
+        difficulties: ['支援方針'],
+        tried: '家族と面談',
+        question: '通所先の調整について',
+        urgency: 'normal',
+        status: 'closed',
+        outcome: '基幹が同席して調整',
+        closedAt: at,
+        createdAt: at,
+        updatedAt: at,
+      })
       .returning({ id: secondaryConsultations.id });
     const [issue] = await tdb.db
       .insert(regionalIssues)
-      .values({ tenantId: world.tenantId, number: 3, title: '夕方の移動支援が足りない', finding: '地域に夕方の移動支援がない', filedBy: world.actors.kikan.staffId, filedByOffice: world.offices.kikan, status: 'in_review', sourceSecondaryId: sc?.id, createdAt: at, updatedAt: at })
+      .values({
+        tenantId: world.tenantId,
+        number: 3,
+        title: '夕方の移動支援が足りない',
+        finding: '地域に夕方の移動支援がない',
+        filedBy: world.actors.kikan.staffId,
+        filedByOffice: world.offices.kikan,
+        status: 'in_review',
+        sourceSecondaryId: sc?.id,
+        createdAt: at,
+        updatedAt: at,
+      })
       .returning({ id: regionalIssues.id });
-    await tdb.db.update(secondaryConsultations).set({ regionalIssueId: issue?.id }).where(eq(secondaryConsultations.id, sc?.id ?? ''));
-    await tdb.db.insert(secondaryPosts).values({ tenantId: world.tenantId, secondaryId: sc?.id ?? '', authorId: world.actors.kikan.staffId, kind: 'advice', body: '来週同行します', createdAt: at });
+    await tdb.db
+      .update(secondaryConsultations)
+      .set({ regionalIssueId: issue?.id })
+      .where(eq(secondaryConsultations.id, sc?.id ?? ''));
+    await tdb.db.insert(secondaryPosts).values({
+      tenantId: world.tenantId,
+      secondaryId: sc?.id ?? '',
+      authorId: world.actors.kikan.staffId,
+      kind: 'advice',
+      body: '来週同行します',
+      createdAt: at,
+    });
 
     const links = await linksFor(world.actors.a, hanako.code);
     if (typeof links === 'string') throw new Error(links);
@@ -180,12 +251,17 @@ describe('exporting a person’s full record', () => {
       expect(typeof res).toBe('string');
       expect(res).toMatch(/見つかりません|権限がありません/);
     }
-    await expect(exportPerson(tdb.db, world.actors.other, world.persons.yamadaTaro.id, 'csv', now)).rejects.toMatchObject({ code: 'unknown_person' });
+    await expect(exportPerson(tdb.db, world.actors.other, world.persons.yamadaTaro.id, 'csv', now)).rejects.toMatchObject({
+      code: 'unknown_person',
+    });
   });
 
   it('the tenant export is for admins only', async () => {
     expect(await linksFor(world.actors.a2, '全件')).toContain('権限がありません');
-    const [row] = await tdb.db.insert(staff).values({ tenantId: world.tenantId, officeId: world.offices.city, name: '管理者', roles: ['admin'] }).returning({ id: staff.id });
+    const [row] = await tdb.db
+      .insert(staff)
+      .values({ tenantId: world.tenantId, officeId: world.offices.city, name: '管理者', roles: ['admin'] })
+      .returning({ id: staff.id });
     const admin: Actor = { ...world.actors.city, staffId: row?.id ?? '', roles: ['admin'] };
     const links = await linksFor(admin, '全件');
     if (typeof links === 'string') throw new Error(links);
@@ -195,7 +271,10 @@ describe('exporting a person’s full record', () => {
     // A link outlives nothing: after the admin role is withdrawn, the download is refused.
     const later = await linksFor(admin, '全件');
     if (typeof later === 'string') throw new Error(later);
-    await tdb.db.update(staff).set({ roles: ['gyosei'] }).where(eq(staff.id, admin.staffId));
+    await tdb.db
+      .update(staff)
+      .set({ roles: ['gyosei'] })
+      .where(eq(staff.id, admin.staffId));
     expect((await fetch(later.csv)).status).toBe(403);
   });
 });

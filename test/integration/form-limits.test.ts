@@ -28,11 +28,14 @@ const forms = new Map<string, FormBlock>();
 const graphemes = (s: string) => [...new Intl.Segmenter('ja', { granularity: 'grapheme' }).segment(s)].length;
 const chars = (s: string) => [...s].length;
 /** Buttons that change something (would spend the demo's state) are not pressed; the rest are. */
-const SIDE_EFFECT = /done|snooze|delete|cancel|accept|close|confirm|stop|renew|revoke|endorse|grant|merge|ack|start|progress|advance|resolve/i;
+const SIDE_EFFECT =
+  /done|snooze|delete|cancel|accept|close|confirm|stop|renew|revoke|endorse|grant|merge|ack|start|progress|advance|resolve/i;
 
 function buttonsOf(r: Reply): Button[] {
   return [
-    ...r.blocks.flatMap((b) => (b.type === 'card' ? (b.buttons ?? []) : b.type === 'list' ? b.items.flatMap((i) => (i.button ? [i.button] : [])) : [])),
+    ...r.blocks.flatMap((b) =>
+      b.type === 'card' ? (b.buttons ?? []) : b.type === 'list' ? b.items.flatMap((i) => (i.button ? [i.button] : [])) : [],
+    ),
     ...(r.quickReplies ?? []),
   ];
 }
@@ -55,7 +58,10 @@ async function collect(staffId: string, input: unknown, depth: number, pressed: 
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
-  app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'on', LOCAL_CHAT: 'on', SCHEDULER: 'false' }), { now: () => NOW });
+  app = await startApp(
+    loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'on', LOCAL_CHAT: 'on', SCHEDULER: 'false' }),
+    { now: () => NOW },
+  );
   chat = await localChatApi(app.url);
   const staff = Object.fromEntries((await chat.staff()).map((s) => [s.name, s.id]));
   const lines: [string, string[]][] = [
@@ -76,29 +82,43 @@ afterAll(async () => {
 
 describe('the bot’s forms on every platform, within the documented limits', () => {
   it('collects the forms people meet', () => {
-    for (const id of ['soudan:new', 'yotei:settings', 'kaigi:new', 'kaigi:import', 'niji:new', 'kadai:new', 'rireki:edit']) expect([...forms.keys()], id).toContain(id);
+    for (const id of ['soudan:new', 'yotei:settings', 'kaigi:new', 'kaigi:import', 'niji:new', 'kadai:new', 'rireki:edit'])
+      expect([...forms.keys()], id).toContain(id);
   });
 
   it('Slack: a modal of native elements (datepicker, static_select, checkboxes or multi_static_select) within Block Kit limits', () => {
     expect(forms.size).toBeGreaterThan(0);
     for (const form of forms.values()) {
-      const view = renderModal(form, { f: form.formId, c: form.context, r: `https://hooks.slack.com/actions/T0/${'1'.repeat(12)}/${'x'.repeat(24)}` });
+      const view = renderModal(form, {
+        f: form.formId,
+        c: form.context,
+        r: `https://hooks.slack.com/actions/T0/${'1'.repeat(12)}/${'x'.repeat(24)}`,
+      });
       expect(view.blocks.length, form.formId).toBeLessThanOrEqual(SLACK.viewBlocks);
       expect(chars(view.title.text), form.formId).toBeLessThanOrEqual(24);
       expect(chars(view.submit?.text ?? ''), form.formId).toBeLessThanOrEqual(24);
       expect((view.private_metadata ?? '').length).toBeLessThanOrEqual(3000);
       expect(Buffer.byteLength(JSON.stringify(view))).toBeLessThan(250_000);
       for (const field of form.fields) {
-        const block = view.blocks.find((b) => b.type === 'input' && b.block_id === field.name) as { element: Record<string, unknown>; label: { text: string } } | undefined;
+        const block = view.blocks.find((b) => b.type === 'input' && b.block_id === field.name) as
+          | { element: Record<string, unknown>; label: { text: string } }
+          | undefined;
         expect(block, `${form.formId}.${field.name}`).toBeDefined();
         const el = block?.element ?? {};
         const options = (el.options ?? []) as { text: { text: string }; value: string }[];
-        const expected = { date: ['datepicker'], select: ['static_select'], multiselect: ['checkboxes', 'multi_static_select'], number: ['number_input'] }[field.type as string] ?? ['plain_text_input'];
+        const expected = {
+          date: ['datepicker'],
+          select: ['static_select'],
+          multiselect: ['checkboxes', 'multi_static_select'],
+          number: ['number_input'],
+        }[field.type as string] ?? ['plain_text_input'];
         expect(expected, `${form.formId}.${field.name}`).toContain(el.type);
         if (el.type === 'checkboxes') expect(options.length).toBeLessThanOrEqual(10);
-        if (field.type === 'multiselect' && (field.options?.length ?? 0) <= 10) expect(el.type, `${form.formId}.${field.name}`).toBe('checkboxes');
+        if (field.type === 'multiselect' && (field.options?.length ?? 0) <= 10)
+          expect(el.type, `${form.formId}.${field.name}`).toBe('checkboxes');
         expect(options.length).toBeLessThanOrEqual(SLACK.options);
-        if (field.options) expect(options.length, `${form.formId}.${field.name}: every option offered`).toBe(Math.min(field.options.length, SLACK.options));
+        if (field.options)
+          expect(options.length, `${form.formId}.${field.name}: every option offered`).toBe(Math.min(field.options.length, SLACK.options));
         for (const o of options) {
           expect(chars(o.text.text), `${form.formId}.${field.name}: ${o.text.text}`).toBeLessThanOrEqual(SLACK.optionText);
           expect(o.value.length).toBeLessThanOrEqual(SLACK.optionValue);
@@ -126,7 +146,9 @@ describe('the bot’s forms on every platform, within the documented limits', ()
 
           const line = renderLine([q]);
           expect(line.length, where).toBeLessThanOrEqual(5);
-          const items = ((line.at(-1) as { quickReply?: { items: { action: { type: string; label: string; data?: string; mode?: string } }[] } }).quickReply?.items ?? []);
+          const items =
+            (line.at(-1) as { quickReply?: { items: { action: { type: string; label: string; data?: string; mode?: string } }[] } })
+              .quickReply?.items ?? [];
           expect(items.length, where).toBeGreaterThan(0);
           expect(items.length, where).toBeLessThanOrEqual(13);
           for (const { action } of items) {
@@ -135,7 +157,10 @@ describe('the bot’s forms on every platform, within the documented limits', ()
           }
           if (field?.type === 'date') {
             dates++;
-            expect(items.some((i) => i.action.type === 'datetimepicker' && i.action.mode === 'date'), where).toBe(true);
+            expect(
+              items.some((i) => i.action.type === 'datetimepicker' && i.action.mode === 'date'),
+              where,
+            ).toBe(true);
           }
           if (field?.options) {
             // The choices are tappable: options of this page appear as quick replies.
@@ -152,7 +177,11 @@ describe('the bot’s forms on every platform, within the documented limits', ()
             expect(action.data.length).toBeLessThanOrEqual(300);
           }
           // LINE WORKS has no date picker: the date question is answered by typing or 今日 / 昨日.
-          if (field?.type === 'date') expect(qr?.items.some((i) => i.action.label === '今日'), where).toBe(true);
+          if (field?.type === 'date')
+            expect(
+              qr?.items.some((i) => i.action.label === '今日'),
+              where,
+            ).toBe(true);
           expect(JSON.stringify(works)).not.toContain(DATE_PICKER_ACTION.replace(':', '\\u003a'));
         }
       }

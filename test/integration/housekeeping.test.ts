@@ -44,7 +44,10 @@ describe('the scheduler pass also runs the duties that must not wait for a diges
     await runHousekeeping(tdb.db, later, '2026-11-24');
     await runHousekeeping(tdb.db, later, '2026-11-24');
 
-    const [req] = await tdb.db.select().from(secondaryConsultations).where(and(eq(secondaryConsultations.tenantId, world.tenantId), eq(secondaryConsultations.number, number)));
+    const [req] = await tdb.db
+      .select()
+      .from(secondaryConsultations)
+      .where(and(eq(secondaryConsultations.tenantId, world.tenantId), eq(secondaryConsultations.number, number)));
     expect(req?.escalatedAt).toEqual(later);
     const [alert] = await tdb.db.select().from(abuseAlerts).where(eq(abuseAlerts.tenantId, world.tenantId));
     expect(alert?.escalations).toBeGreaterThanOrEqual(1);

@@ -19,14 +19,26 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
   const t = world.tenantId;
-  const [bukai] = await tdb.db.insert(councilBodies).values([
-    { tenantId: t, kind: 'bukai', name: '就労支援部会' },
-    { tenantId: t, kind: 'bukai', name: '権利擁護部会' },
-  ]).returning({ id: councilBodies.id });
+  const [bukai] = await tdb.db
+    .insert(councilBodies)
+    .values([
+      { tenantId: t, kind: 'bukai', name: '就労支援部会' },
+      { tenantId: t, kind: 'bukai', name: '権利擁護部会' },
+    ])
+    .returning({ id: councilBodies.id });
   const meeting = async (kind: string, startsAt: string, attendees: string[], cancelled = false) => {
     const [m] = await tdb.db
       .insert(meetings)
-      .values({ tenantId: t, kind, title: kind, startsAt: new Date(startsAt), createdBy: world.actors.kikan.staffId, bodyId: kind === 'bukai' ? bukai?.id : null, cancelledAt: cancelled ? new Date(startsAt) : null, createdAt: new Date(startsAt) })
+      .values({
+        tenantId: t,
+        kind,
+        title: kind,
+        startsAt: new Date(startsAt),
+        createdBy: world.actors.kikan.staffId,
+        bodyId: kind === 'bukai' ? bukai?.id : null,
+        cancelledAt: cancelled ? new Date(startsAt) : null,
+        createdAt: new Date(startsAt),
+      })
       .returning({ id: meetings.id });
     for (const s of attendees) await tdb.db.insert(meetingAttendees).values({ meetingId: m?.id ?? '', staffId: s, tenantId: t });
   };
@@ -41,7 +53,18 @@ beforeAll(async () => {
   await meeting('renrakukai', '2026-08-01T05:00:00Z', []);
   await meeting('unei', '2026-04-15T05:00:00Z', [a.city.staffId, a.kikan.staffId]);
   const closed = (office: string, requester: string, n: number, at: string) =>
-    tdb.db.insert(secondaryConsultations).values({ tenantId: t, number: n, requesterId: requester, requesterOfficeId: office, tried: '-', question: '-', status: 'closed', closedAt: new Date(at), createdAt: new Date(at), updatedAt: new Date(at) });
+    tdb.db.insert(secondaryConsultations).values({
+      tenantId: t,
+      number: n,
+      requesterId: requester,
+      requesterOfficeId: office,
+      tried: '-',
+      question: '-',
+      status: 'closed',
+      closedAt: new Date(at),
+      createdAt: new Date(at),
+      updatedAt: new Date(at),
+    });
   await closed(world.offices.a, a.a.staffId, 1, '2026-06-01T00:00:00Z');
   await closed(world.offices.a, a.a.staffId, 2, '2026-07-01T00:00:00Z');
 });
@@ -96,11 +119,18 @@ describe('activity indicators', () => {
   });
 
   it('a fiscal year it cannot read gets examples', () => {
-    expect(() => parseFiscalYear('来年くらい', '2026-11-22')).toThrow(expect.objectContaining({ userMessage: expect.stringContaining('例') }));
+    expect(() => parseFiscalYear('来年くらい', '2026-11-22')).toThrow(
+      expect.objectContaining({ userMessage: expect.stringContaining('例') }),
+    );
   });
 
   it.each(['令和99年度', '2099', 'R9', '2015'])('refuses "%s": outside the last ten fiscal years and this one', (text) => {
-    expect(() => parseFiscalYear(text, '2026-11-22')).toThrow(expect.objectContaining({ code: 'fiscal_year_out_of_range', userMessage: expect.stringContaining('2016年度から令和8年度（今年度）まで') }));
+    expect(() => parseFiscalYear(text, '2026-11-22')).toThrow(
+      expect.objectContaining({
+        code: 'fiscal_year_out_of_range',
+        userMessage: expect.stringContaining('2016年度から令和8年度（今年度）まで'),
+      }),
+    );
   });
 
   it('the range follows today: in April 2027 令和9年度 is this year', () => {
@@ -115,13 +145,16 @@ describe('指標 as a picture', () => {
   /** The app's clock: moved forward only to see a link expire. */
   let clock = now;
   beforeAll(async () => {
-    app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false' }), { now: () => clock });
+    app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false' }), {
+      now: () => clock,
+    });
   });
   afterAll(async () => {
     await app?.stop();
   });
 
-  const ask = async (actor: Actor) => (await dispatch({ db: tdb.db, registry: app.registry, now: () => now }, actor, { kind: 'command', name: 'shihyo', text: '' })).replies;
+  const ask = async (actor: Actor) =>
+    (await dispatch({ db: tdb.db, registry: app.registry, now: () => now }, actor, { kind: 'command', name: 'shihyo', text: '' })).replies;
 
   it('the chart holds the numbers of the text answer: the year against each target and each month', async () => {
     const replies = await ask(world.actors.city);
@@ -144,7 +177,11 @@ describe('指標 as a picture', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/svg+xml; charset=utf-8');
     const svg = await res.text();
-    const rows = [...svg.matchAll(/<g class="indicator" data-key="(\w+)" data-value="(\d+)" data-target="(\d+)" data-met="(true|false)"[^>]*>(.*?)<\/g>/gs)];
+    const rows = [
+      ...svg.matchAll(
+        /<g class="indicator" data-key="(\w+)" data-value="(\d+)" data-target="(\d+)" data-met="(true|false)"[^>]*>(.*?)<\/g>/gs,
+      ),
+    ];
     expect(rows).toHaveLength(INDICATORS.length);
     const counted = Object.fromEntries((await countIndicators(tdb.db, world.tenantId, 2026, now)).map((v) => [v.key, v]));
     for (const [, key = '', value, target, met, body = ''] of rows) {
@@ -164,7 +201,9 @@ describe('指標 as a picture', () => {
     // 専門部会: May and June held; July cancelled, December not yet held.
     expect(counted.bukaiHeld?.monthly).toEqual([0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     // The same numbers for LINE's Flex bars, and in words for every platform.
-    expect(chart.bars.map((b) => [b.value, b.target, b.met])).toEqual(INDICATORS.map((i) => [shown.get(i.key)?.value, shown.get(i.key)?.target, shown.get(i.key)?.met]));
+    expect(chart.bars.map((b) => [b.value, b.target, b.met])).toEqual(
+      INDICATORS.map((i) => [shown.get(i.key)?.value, shown.get(i.key)?.target, shown.get(i.key)?.met]),
+    );
     expect(chart.alt).toContain('専門部会の実施回数: 2回（目標 39回以上）');
   });
 
@@ -194,12 +233,17 @@ describe('指標 as a picture', () => {
       clock = now;
     }
     // A counselor forging nothing still gets nothing: the role is checked when the picture is fetched.
-    await tdb.db.update(staff).set({ roles: ['counselor'] }).where(eq(staff.id, world.actors.city.staffId));
+    await tdb.db
+      .update(staff)
+      .set({ roles: ['counselor'] })
+      .where(eq(staff.id, world.actors.city.staffId));
     try {
       expect((await fetch(url)).status).toBe(403);
     } finally {
-      await tdb.db.update(staff).set({ roles: [...world.actors.city.roles] }).where(eq(staff.id, world.actors.city.staffId));
+      await tdb.db
+        .update(staff)
+        .set({ roles: [...world.actors.city.roles] })
+        .where(eq(staff.id, world.actors.city.staffId));
     }
   });
 });
-

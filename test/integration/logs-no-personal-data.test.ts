@@ -39,7 +39,10 @@ let admin: postgres.Sql;
 beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
-  app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'off', LOCAL_CHAT: 'on', SCHEDULER: 'false' }), { now: () => now });
+  app = await startApp(
+    loadConfig({ DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'off', LOCAL_CHAT: 'on', SCHEDULER: 'false' }),
+    { now: () => now },
+  );
   chat = await localChatApi(app.url);
   admin = postgres(tdb.ownerUrl, { max: 1, onnotice: () => {} });
 });
@@ -61,7 +64,8 @@ const record = (summary: string) => ({
   formId: 'soudan:new',
   values: { person: world.persons.yamadaTaro.code, occurredOn: '今日', method: '電話', kind: '専門機関の紹介', summary, abuse: 'no' },
 });
-const stored = async () => (await tdb.db.select({ id: consultations.id }).from(consultations).where(eq(consultations.personId, world.persons.yamadaTaro.id))).length;
+const stored = async () =>
+  (await tdb.db.select({ id: consultations.id }).from(consultations).where(eq(consultations.personId, world.persons.yamadaTaro.id))).length;
 
 describe('safeError', () => {
   it('keeps the SQL state and the statement kind of a failed query, never its params nor its message', async () => {
@@ -80,7 +84,9 @@ describe('safeError', () => {
   });
 
   it('withholds any message that could be personal, keeps plain English ones', () => {
-    expect(safeError(new TypeError("Cannot read properties of undefined (reading 'id')")).message).toBe("Cannot read properties of undefined (reading 'id')");
+    expect(safeError(new TypeError("Cannot read properties of undefined (reading 'id')")).message).toBe(
+      "Cannot read properties of undefined (reading 'id')",
+    );
     expect(safeError(new Error(`電話 ${PHONE}`)).message).toBeUndefined();
     expect(safeError(new Error('call 0312345678 back')).message).toBeUndefined();
     expect(safeError(new Error('mail taro@example.jp')).message).toBeUndefined();
@@ -117,8 +123,12 @@ describe('a whole flow with NUL bytes and PostgreSQL failures: no log line carri
       expect(await stored()).toBe(before);
 
       // 2. An insert PostgreSQL refuses (a trigger raising, as a full disk or a broken constraint would).
-      await admin.unsafe(`create function refuse_consultation() returns trigger language plpgsql as $$ begin raise exception 'refused for the test'; end $$`);
-      await admin.unsafe(`create trigger refuse_consultation before insert on consultations for each row execute function refuse_consultation()`);
+      await admin.unsafe(
+        `create function refuse_consultation() returns trigger language plpgsql as $$ begin raise exception 'refused for the test'; end $$`,
+      );
+      await admin.unsafe(
+        `create trigger refuse_consultation before insert on consultations for each row execute function refuse_consultation()`,
+      );
       const failed = await send(record(SUMMARY));
       await admin.unsafe(`drop trigger refuse_consultation on consultations; drop function refuse_consultation()`);
       expect(failed.errorId).toMatch(/^[0-9a-f]{8}$/);
@@ -182,14 +192,25 @@ describe('a whole flow with NUL bytes and PostgreSQL failures: no log line carri
       } as LineEvent;
       expect(await storeEvents(tdb.db, 'U-dest', [event])).toBe(1);
       const [row] = await tdb.db.select().from(lineInbox).where(eq(lineInbox.eventId, '01NULTEST'));
-      const routed = await routeEvent({ db: tdb.db, registry: createRegistry(), config: { LINK_SECRET: undefined, PUBLIC_BASE_URL: undefined }, now: () => now }, 'U-dest', row?.event as LineEvent);
+      const routed = await routeEvent(
+        { db: tdb.db, registry: createRegistry(), config: { LINK_SECRET: undefined, PUBLIC_BASE_URL: undefined }, now: () => now },
+        'U-dest',
+        row?.event as LineEvent,
+      );
       expect(JSON.stringify(routed?.replies)).toContain(UNSTORABLE_MESSAGE);
 
       await registerWorkspace(tdb.db, world.tenantId, 'lineworks', '4242');
-      const callback = { type: 'message', source: { userId: 'lw-nul', domainId: 4242 }, content: { type: 'text', text: `記録 ${SUMMARY}\u0000` } };
+      const callback = {
+        type: 'message',
+        source: { userId: 'lw-nul', domainId: 4242 },
+        content: { type: 'text', text: `記録 ${SUMMARY}\u0000` },
+      };
       expect(await storeCallback(tdb.db, Buffer.from(JSON.stringify(callback)), callback, '4242:lw-nul')).toBe(true);
       const [lw] = await tdb.db.select().from(lineworksInbox).where(eq(lineworksInbox.userKey, '4242:lw-nul'));
-      const replies = await repliesFor({ db: tdb.db, registry: createRegistry(), api: {} as never, botId: 'b', domainId: null, now: () => now }, callbackSchema.parse(lw?.event));
+      const replies = await repliesFor(
+        { db: tdb.db, registry: createRegistry(), api: {} as never, botId: 'b', domainId: null, now: () => now },
+        callbackSchema.parse(lw?.event),
+      );
       expect(JSON.stringify(replies)).toContain(UNSTORABLE_MESSAGE);
     } finally {
       logs.stop();

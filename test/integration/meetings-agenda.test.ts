@@ -19,19 +19,41 @@ const run = (actor: Actor, input: Input): Promise<DispatchResult> => dispatch({ 
 const lists = (r: DispatchResult) => r.replies.flatMap((x) => x.blocks).filter((b): b is ListBlock => b.type === 'list');
 const cards = (r: DispatchResult) => r.replies.flatMap((x) => x.blocks).filter((b): b is CardBlock => b.type === 'card');
 const minutesForm = (actor: Actor, meetingId: string, actionItemsText: string) =>
-  run(actor, { kind: 'form', formId: 'kaigi:minutes', context: meetingId, values: { summary: '地域課題3件を整理した。', decisions: '就労アンケートを実施する。', actionItems: actionItemsText } });
+  run(actor, {
+    kind: 'form',
+    formId: 'kaigi:minutes',
+    context: meetingId,
+    values: { summary: '地域課題3件を整理した。', decisions: '就労アンケートを実施する。', actionItems: actionItemsText },
+  });
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
   const city = world.actors.city;
-  const base = { kind: 'unei' as const, bodyName: null, place: '市役所', start: { hour: 14, minute: 0 }, end: null, attendeeIds: [city.staffId, world.actors.kikan.staffId] };
+  const base = {
+    kind: 'unei' as const,
+    bodyName: null,
+    place: '市役所',
+    start: { hour: 14, minute: 0 },
+    end: null,
+    attendeeIds: [city.staffId, world.actors.kikan.staffId],
+  };
   previousId = (await createMeeting(tdb.db, city, { ...base, title: '第7回 運営会議', date: '2026-10-26' }, now)).id;
   nextId = (await createMeeting(tdb.db, city, { ...base, title: '第8回 運営会議', date: '2026-11-30' }, now)).id;
   const shuro = await ensureBody(tdb.db, world.tenantId, 'bukai', '就労支援部会');
   const kenri = await ensureBody(tdb.db, world.tenantId, 'bukai', '権利擁護部会');
   const issue = (number: number, title: string, status: string, extra: Partial<typeof regionalIssues.$inferInsert> = {}) => ({
-    tenantId: world.tenantId, number, title, finding: '匿名化済みの所見', status, filedBy: world.actors.a.staffId, filedByOffice: world.offices.a, affectedCount: 2, createdAt: now, updatedAt: now, ...extra,
+    tenantId: world.tenantId,
+    number,
+    title,
+    finding: '匿名化済みの所見',
+    status,
+    filedBy: world.actors.a.staffId,
+    filedByOffice: world.offices.a,
+    affectedCount: 2,
+    createdAt: now,
+    updatedAt: now,
+    ...extra,
   });
   const rows = await tdb.db
     .insert(regionalIssues)
@@ -48,7 +70,14 @@ beforeAll(async () => {
     .returning({ id: regionalIssues.id, number: regionalIssues.number });
   const first = rows.find((r) => r.number === 1);
   await tdb.db.insert(regionalEndorsements).values([
-    { tenantId: world.tenantId, issueId: first?.id ?? '', officeId: world.offices.b, staffId: world.actors.b.staffId, count: 3, createdAt: now },
+    {
+      tenantId: world.tenantId,
+      issueId: first?.id ?? '',
+      officeId: world.offices.b,
+      staffId: world.actors.b.staffId,
+      count: 3,
+      createdAt: now,
+    },
   ]);
 });
 afterAll(async () => {
@@ -57,7 +86,9 @@ afterAll(async () => {
 
 describe('minutes with action items', () => {
   it('bad action lines are named by line number and nothing is stored', async () => {
-    const text = ['アンケート案の作成 / 基幹職員 / 12/10', '会場の確保 / 存在しない人 / 12/1', '', '名簿整理 / 市職員 / 12月40日'].join('\n');
+    const text = ['アンケート案の作成 / 基幹職員 / 12/10', '会場の確保 / 存在しない人 / 12/1', '', '名簿整理 / 市職員 / 12月40日'].join(
+      '\n',
+    );
     const res = await minutesForm(world.actors.city, previousId, text);
     const message = JSON.stringify(res.replies);
     expect(message).toContain('2行目: 担当者「存在しない人」が職員として登録されていません');
@@ -69,7 +100,11 @@ describe('minutes with action items', () => {
   });
 
   it('clean minutes store the action items with reminders for their owners', async () => {
-    const res = await minutesForm(world.actors.city, previousId, 'アンケート案の作成 / 基幹職員 / 12/10\n研修日程の調整 ／ 市職員 ／ 2026-12-06');
+    const res = await minutesForm(
+      world.actors.city,
+      previousId,
+      'アンケート案の作成 / 基幹職員 / 12/10\n研修日程の調整 ／ 市職員 ／ 2026-12-06',
+    );
     expect(JSON.stringify(res.replies)).toContain('宿題2件');
     const items = await tdb.db.select().from(actionItems).where(eq(actionItems.meetingId, previousId));
     expect(items.map((i) => [i.description, i.ownerId, i.dueOn]).sort()).toEqual([
@@ -81,7 +116,10 @@ describe('minutes with action items', () => {
     expect(rem.map((r) => [r.key, r.recipientId, r.dueOn]).sort()).toEqual(
       items.map((i) => [`action_item:${i.id}`, i.ownerId, i.dueOn === '2026-12-06' ? '2026-12-04' : i.dueOn]).sort(),
     );
-    const audit = await tdb.db.select().from(auditLog).where(and(eq(auditLog.resourceType, 'minutes'), eq(auditLog.action, 'create')));
+    const audit = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.resourceType, 'minutes'), eq(auditLog.action, 'create')));
     expect(audit[0]?.detail).toMatchObject({ meetingId: previousId, actionItems: 2 });
     const again = await minutesForm(world.actors.city, previousId, '');
     expect(JSON.stringify(again.replies)).toContain('すでに登録されています');
@@ -89,10 +127,26 @@ describe('minutes with action items', () => {
 
   it('an owner from another office completes their item without seeing the meeting', async () => {
     const city = world.actors.city;
-    const m = await createMeeting(tdb.db, city, { kind: 'jimukyoku', bodyName: null, title: '11月 事務局会議', date: '2026-11-02', start: { hour: 10, minute: 0 }, end: null, place: null, attendeeIds: [city.staffId] }, now);
+    const m = await createMeeting(
+      tdb.db,
+      city,
+      {
+        kind: 'jimukyoku',
+        bodyName: null,
+        title: '11月 事務局会議',
+        date: '2026-11-02',
+        start: { hour: 10, minute: 0 },
+        end: null,
+        place: null,
+        attendeeIds: [city.staffId],
+      },
+      now,
+    );
     await minutesForm(city, m.id, '事業所アンケートの回答 / 職員A / 12/4');
     const [item] = await tdb.db.select().from(actionItems).where(eq(actionItems.meetingId, m.id));
-    expect(JSON.stringify((await run(world.actors.a, { kind: 'action', id: 'kaigi:show', value: m.id })).replies)).toContain('見つかりません');
+    expect(JSON.stringify((await run(world.actors.a, { kind: 'action', id: 'kaigi:show', value: m.id })).replies)).toContain(
+      '見つかりません',
+    );
     const res = await run(world.actors.a, { kind: 'action', id: 'kaigi:done', value: item?.id ?? '' });
     expect(JSON.stringify(res.replies)).toContain('完了にしました');
   });
@@ -104,7 +158,7 @@ describe('minutes with action items', () => {
 });
 
 describe('運営会議 agenda', () => {
-  it('lists issues waiting for triage, those in progress by 部会, and last meeting\'s open action items', async () => {
+  it("lists issues waiting for triage, those in progress by 部会, and last meeting's open action items", async () => {
     const res = await run(world.actors.city, { kind: 'command', name: 'kaigi', text: '議題' });
     const text = JSON.stringify(res.replies);
     expect(cards(res)[0]?.title).toBe('第8回 運営会議 議題');
@@ -112,13 +166,16 @@ describe('運営会議 agenda', () => {
     const waiting = Object.entries(byTitle).find(([t]) => t.includes('整理待ち'))?.[1];
     expect(waiting?.map((i) => i.title)).toEqual(['#1 夜間の移動支援が足りない', '#2 医療的ケア児の短期入所先がない']);
     expect(waiting?.[0]?.description).toContain('影響ケース5件・2事業所');
-    expect(byTitle['就労支援部会（2件）']?.map((i) => i.title)).toEqual(['#8 就労アセスメントの場が足りない', '#3 就労定着支援の担い手不足']);
+    expect(byTitle['就労支援部会（2件）']?.map((i) => i.title)).toEqual([
+      '#8 就労アセスメントの場が足りない',
+      '#3 就労定着支援の担い手不足',
+    ]);
     expect(byTitle['就労支援部会（2件）']?.[0]?.description).toBe('部会で検討中・優先度 高・影響ケース2件・1事業所');
     expect(byTitle['権利擁護部会（1件）']?.map((i) => i.title)).toEqual(['#4 成年後見の申立て支援']);
     expect(byTitle['定例会で共有（1件）']?.map((i) => i.title)).toEqual(['#5 事業所間の情報共有']);
     expect(text).not.toContain('解決済みの課題');
     expect(text).not.toContain('統合された課題');
-    expect(byTitle['未完了の宿題']?.map((i) => i.title).sort()).toEqual(['アンケート案の作成', '研修日程の調整']);
+    expect(byTitle.未完了の宿題?.map((i) => i.title).sort()).toEqual(['アンケート案の作成', '研修日程の調整']);
     expect(text).toContain('未確認（この会議で確認します）');
   });
 
@@ -128,7 +185,10 @@ describe('運営会議 agenda', () => {
     expect(JSON.stringify(refused.replies)).toMatch(/見つかりません|完了にできるのは/);
     const res = await run(world.actors.kikan, { kind: 'action', id: 'kaigi:done', value: item?.id ?? '' });
     expect(JSON.stringify(res.replies)).toContain('完了にしました');
-    const [rem] = await tdb.db.select().from(reminders).where(eq(reminders.key, `action_item:${item?.id}`));
+    const [rem] = await tdb.db
+      .select()
+      .from(reminders)
+      .where(eq(reminders.key, `action_item:${item?.id}`));
     expect(rem?.status).toBe('done');
     const agenda = await run(world.actors.city, { kind: 'action', id: 'kaigi:agenda', value: nextId });
     const open = lists(agenda).find((l) => l.title === '未完了の宿題');

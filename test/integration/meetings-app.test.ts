@@ -13,7 +13,10 @@ let chat: LocalChatApi;
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
-  app = await startApp(loadConfig({ ...process.env, DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'on', LOCAL_CHAT: 'on' }), { now: () => now });
+  app = await startApp(
+    loadConfig({ ...process.env, DATABASE_URL: tdb.url, PORT: '0', HOST: '127.0.0.1', DEMO_DATA: 'on', LOCAL_CHAT: 'on' }),
+    { now: () => now },
+  );
   chat = await localChatApi(app.url);
   staffByName = Object.fromEntries((await chat.staff()).map((s) => [s.name, s.id]));
 });
@@ -32,9 +35,17 @@ describe('meetings in the running app (local web chat, demo tenant)', () => {
   it('the secretariat imports the sample year plan and an attendee sees the next meetings', async () => {
     const sample = readFileSync(new URL('../../docs/samples/meeting-plan.csv', import.meta.url), 'utf8');
     expect(await send('小川 ゆい', { kind: 'line', line: '会議 取込' })).toContain('年間計画の取り込み');
-    const checked = await send('小川 ゆい', { kind: 'form', formId: 'kaigi:import', values: { fiscalYear: '2026', mode: 'check', csv: sample } });
+    const checked = await send('小川 ゆい', {
+      kind: 'form',
+      formId: 'kaigi:import',
+      values: { fiscalYear: '2026', mode: 'check', csv: sample },
+    });
     expect(checked).toContain('誤りはありません');
-    const imported = await send('小川 ゆい', { kind: 'form', formId: 'kaigi:import', values: { fiscalYear: '2026', mode: 'import-past', csv: sample } });
+    const imported = await send('小川 ゆい', {
+      kind: 'form',
+      formId: 'kaigi:import',
+      values: { fiscalYear: '2026', mode: 'import-past', csv: sample },
+    });
     expect(imported).toContain('年間計画を取り込みました');
     const list = await send('上田 みのり', { kind: 'line', line: 'かいぎ' });
     expect(list).toContain('2/4(木) 10:00 災害対策部会');

@@ -24,15 +24,57 @@ let cancelled = '';
 beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
-  app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false' }), { now: () => clock });
+  app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false' }), {
+    now: () => clock,
+  });
   const a = world.actors;
-  unei = (await createMeeting(tdb.db, a.city, { kind: 'unei', title: '第8回 運営会議', date: '2026-12-03', start: { hour: 14, minute: 0 }, end: { hour: 16, minute: 0 }, place: '市役所 3階 会議室', attendeeIds: [a.a.staffId, a.kikan.staffId] }, now)).id;
-  cancelled = (await createMeeting(tdb.db, a.city, { kind: 'teireikai', title: '12月定例会', date: '2026-12-10', start: { hour: 10, minute: 0 }, end: null, place: null, attendeeIds: [a.a.staffId] }, now)).id;
+  unei = (
+    await createMeeting(
+      tdb.db,
+      a.city,
+      {
+        kind: 'unei',
+        title: '第8回 運営会議',
+        date: '2026-12-03',
+        start: { hour: 14, minute: 0 },
+        end: { hour: 16, minute: 0 },
+        place: '市役所 3階 会議室',
+        attendeeIds: [a.a.staffId, a.kikan.staffId],
+      },
+      now,
+    )
+  ).id;
+  cancelled = (
+    await createMeeting(
+      tdb.db,
+      a.city,
+      {
+        kind: 'teireikai',
+        title: '12月定例会',
+        date: '2026-12-10',
+        start: { hour: 10, minute: 0 },
+        end: null,
+        place: null,
+        attendeeIds: [a.a.staffId],
+      },
+      now,
+    )
+  ).id;
   await run(a.city, { kind: 'action', id: 'kaigi:cancelyes', value: cancelled });
   // A サービス担当者会議 whose title and place (typed before names were refused there) name the person.
   const [row] = await tdb.db
     .insert(meetings)
-    .values({ tenantId: world.tenantId, kind: 'tantosha', title: '山田太郎さん 担当者会議', startsAt: new Date('2026-12-01T01:30:00Z'), endsAt: new Date('2026-12-01T02:30:00Z'), place: '山田様宅（みどり町1-2-3）', personId: world.persons.yamadaTaro.id, createdBy: a.a.staffId, createdAt: now })
+    .values({
+      tenantId: world.tenantId,
+      kind: 'tantosha',
+      title: '山田太郎さん 担当者会議',
+      startsAt: new Date('2026-12-01T01:30:00Z'),
+      endsAt: new Date('2026-12-01T02:30:00Z'),
+      place: '山田様宅（みどり町1-2-3）',
+      personId: world.persons.yamadaTaro.id,
+      createdBy: a.a.staffId,
+      createdAt: now,
+    })
     .returning({ id: meetings.id });
   tantosha = row?.id ?? '';
   await tdb.db.insert(meetingAttendees).values({ meetingId: tantosha, staffId: a.a.staffId, tenantId: world.tenantId });
@@ -45,7 +87,11 @@ afterAll(async () => {
 async function run(actor: Actor, input: Input): Promise<Reply[]> {
   return (await dispatch({ db: tdb.db, registry: app.registry, now: () => now }, actor, input)).replies;
 }
-const linksOf = (replies: Reply[]) => replies.flatMap((r) => r.blocks).filter((b): b is LinksBlock => b.type === 'links').flatMap((b) => b.links);
+const linksOf = (replies: Reply[]) =>
+  replies
+    .flatMap((r) => r.blocks)
+    .filter((b): b is LinksBlock => b.type === 'links')
+    .flatMap((b) => b.links);
 
 /** The events of an iCalendar text, read with ical.js (Mozilla's parser). */
 function events(ics: string) {
@@ -54,7 +100,15 @@ function events(ics: string) {
   if (tz) ICAL.TimezoneService.register(new ICAL.Timezone(tz));
   return cal.getAllSubcomponents('vevent').map((v) => {
     const e = new ICAL.Event(v);
-    return { uid: e.uid, summary: e.summary, location: e.location, description: e.description, start: e.startDate, end: e.endDate, status: String(v.getFirstPropertyValue('status') ?? '') };
+    return {
+      uid: e.uid,
+      summary: e.summary,
+      location: e.location,
+      description: e.description,
+      start: e.startDate,
+      end: e.endDate,
+      status: String(v.getFirstPropertyValue('status') ?? ''),
+    };
   });
 }
 
@@ -102,7 +156,9 @@ describe('a meeting as an .ics file', () => {
       clock = now;
     }
     // No longer an attendee: the meeting is not visible to A any more, and neither is the file.
-    await tdb.db.delete(meetingAttendees).where(and(eq(meetingAttendees.meetingId, unei), eq(meetingAttendees.staffId, world.actors.a.staffId)));
+    await tdb.db
+      .delete(meetingAttendees)
+      .where(and(eq(meetingAttendees.meetingId, unei), eq(meetingAttendees.staffId, world.actors.a.staffId)));
     try {
       expect((await fetch(url)).status).toBe(404);
     } finally {
@@ -131,12 +187,21 @@ describe('a staff member’s calendar subscription', () => {
     // The same URL the next time; the fetch is noted (not audited per poll).
     const again = linksOf(await run(world.actors.a, { kind: 'command', name: 'kaigi', text: 'カレンダー' }));
     expect(again.find((l) => l.label.includes('Google'))?.url).toBe(https);
-    const [feed] = await tdb.db.select().from(calendarFeeds).where(and(eq(calendarFeeds.staffId, world.actors.a.staffId)));
+    const [feed] = await tdb.db
+      .select()
+      .from(calendarFeeds)
+      .where(and(eq(calendarFeeds.staffId, world.actors.a.staffId)));
     expect(feed?.lastFetchedAt?.toISOString()).toBe(now.toISOString());
     // HEAD (link previewers) is answered without noting a fetch.
-    await tdb.db.update(calendarFeeds).set({ lastFetchedAt: null }).where(eq(calendarFeeds.id, feed?.id ?? ''));
+    await tdb.db
+      .update(calendarFeeds)
+      .set({ lastFetchedAt: null })
+      .where(eq(calendarFeeds.id, feed?.id ?? ''));
     expect((await fetch(https, { method: 'HEAD' })).status).toBe(200);
-    const [untouched] = await tdb.db.select().from(calendarFeeds).where(eq(calendarFeeds.id, feed?.id ?? ''));
+    const [untouched] = await tdb.db
+      .select()
+      .from(calendarFeeds)
+      .where(eq(calendarFeeds.id, feed?.id ?? ''));
     expect(untouched?.lastFetchedAt).toBeNull();
   });
 
@@ -152,7 +217,10 @@ describe('a staff member’s calendar subscription', () => {
     expect(gone.status).toBe(410);
     expect(await gone.text()).toContain('停止されています');
     expect((await fetch(renewed.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))).status).toBe(404);
-    const rows = await tdb.db.select().from(auditLog).where(and(eq(auditLog.resourceType, 'calendar_feed'), eq(auditLog.actorStaffId, world.actors.kikan.staffId)));
+    const rows = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.resourceType, 'calendar_feed'), eq(auditLog.actorStaffId, world.actors.kikan.staffId)));
     expect(rows.map((r) => r.action)).toEqual(['issue', 'revoke', 'issue', 'revoke']);
   });
 
@@ -161,7 +229,8 @@ describe('a staff member’s calendar subscription', () => {
     const [x, y] = await Promise.all([ensureFeed(tdb.db, b, now), ensureFeed(tdb.db, b, now)]);
     expect(x.feed.id).toBe(y.feed.id);
     expect([x.created, y.created].sort()).toEqual([false, true]);
-    const url = linksOf(await run(b, { kind: 'command', name: 'kaigi', text: 'カレンダー' })).find((l) => l.label.includes('Google'))?.url ?? '';
+    const url =
+      linksOf(await run(b, { kind: 'command', name: 'kaigi', text: 'カレンダー' })).find((l) => l.label.includes('Google'))?.url ?? '';
     expect((await fetch(url)).status).toBe(200);
     await tdb.db.update(staff).set({ active: false }).where(eq(staff.id, b.staffId));
     try {

@@ -21,8 +21,18 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
   // The staff the sample plan names (the demo tenant's), added to the test tenant.
-  const names = [['小川 ゆい', 'おがわ ゆい'], ['江藤 まこと', 'えとう まこと'], ['大野 あかね', 'おおの あかね'], ['石田 ひろし', 'いしだ ひろし'], ['上田 みのり', 'うえだ みのり']];
-  await tdb.db.insert(staff).values(names.map(([name, kana]) => ({ tenantId: world.tenantId, officeId: world.offices.kikan, name: name ?? '', kana, roles: ['kikan'] })));
+  const names = [
+    ['小川 ゆい', 'おがわ ゆい'],
+    ['江藤 まこと', 'えとう まこと'],
+    ['大野 あかね', 'おおの あかね'],
+    ['石田 ひろし', 'いしだ ひろし'],
+    ['上田 みのり', 'うえだ みのり'],
+  ];
+  await tdb.db
+    .insert(staff)
+    .values(
+      names.map(([name, kana]) => ({ tenantId: world.tenantId, officeId: world.offices.kikan, name: name ?? '', kana, roles: ['kikan'] })),
+    );
 });
 afterAll(async () => {
   await tdb.drop();
@@ -90,16 +100,38 @@ describe('importing a year plan', () => {
     expect(JSON.stringify(res.replies)).toMatch(/うち過去の日付の会議\d+件は記録として登録し、リマインドは送りません/);
     expect(JSON.stringify(res.replies)).toContain(`新しい会議${sampleRows}件`);
     expect(await countMeetings()).toBe(sampleRows);
-    const [zentai] = await tdb.db.select().from(meetings).where(and(eq(meetings.title, 'みどり市協議会 全体会'), eq(meetings.kind, 'zentai'))).orderBy(meetings.startsAt);
+    const [zentai] = await tdb.db
+      .select()
+      .from(meetings)
+      .where(and(eq(meetings.title, 'みどり市協議会 全体会'), eq(meetings.kind, 'zentai')))
+      .orderBy(meetings.startsAt);
     expect(zentai?.startsAt.toISOString()).toBe('2026-07-28T05:00:00.000Z');
-    const bodies = await tdb.db.select({ name: councilBodies.name, kind: councilBodies.kind }).from(councilBodies).where(eq(councilBodies.tenantId, world.tenantId));
+    const bodies = await tdb.db
+      .select({ name: councilBodies.name, kind: councilBodies.kind })
+      .from(councilBodies)
+      .where(eq(councilBodies.tenantId, world.tenantId));
     expect(bodies.map((b) => `${b.kind}:${b.name}`).sort()).toEqual(
-      ['bukai:就労支援部会', 'bukai:権利擁護部会', 'bukai:災害対策部会', 'jimukyoku:事務局会議', 'jirei:事例検討会', 'renrakukai:相談支援事業所連絡会', 'renrakukai:精神分野連絡会', 'unei:運営会議', 'zentai:全体会'].sort(),
+      [
+        'bukai:就労支援部会',
+        'bukai:権利擁護部会',
+        'bukai:災害対策部会',
+        'jimukyoku:事務局会議',
+        'jirei:事例検討会',
+        'renrakukai:相談支援事業所連絡会',
+        'renrakukai:精神分野連絡会',
+        'unei:運営会議',
+        'zentai:全体会',
+      ].sort(),
     );
     const rem = await tdb.db.select().from(reminders).where(eq(reminders.kind, 'meeting'));
     expect(rem.length).toBeGreaterThan(0);
     expect(rem.every((r) => r.dueOn >= '2026-11-22')).toBe(true);
-    const [gsv] = await tdb.db.select().from(meetings).where(and(eq(meetings.title, '事例検討（GSV）'), isNotNull(meetings.sourceKey))).orderBy(meetings.startsAt).offset(1);
+    const [gsv] = await tdb.db
+      .select()
+      .from(meetings)
+      .where(and(eq(meetings.title, '事例検討（GSV）'), isNotNull(meetings.sourceKey)))
+      .orderBy(meetings.startsAt)
+      .offset(1);
     const gsvRem = rem.filter((r) => r.subjectId === gsv?.id);
     // 2026-11-17 is before "now": no reminder for it.
     expect(gsvRem).toHaveLength(0);
@@ -129,7 +161,13 @@ describe('importing a year plan', () => {
   });
 
   it('other code can run the check as a function and read the errors', async () => {
-    const res = await importMeetingPlan(tdb.db, world.actors.kikan, '会議名,種別,日付,時間\n運営会議,運営会議,4月,10:00', { fiscalYear: 2027, dryRun: true }, now);
+    const res = await importMeetingPlan(
+      tdb.db,
+      world.actors.kikan,
+      '会議名,種別,日付,時間\n運営会議,運営会議,4月,10:00',
+      { fiscalYear: 2027, dryRun: true },
+      now,
+    );
     expect(res.errors).toEqual([expect.stringMatching(/^2行目: 日付「4月」を読み取れませんでした/)]);
     expect(res.created).toBe(0);
   });

@@ -39,12 +39,18 @@ const council = () => ({
 });
 
 async function meetingByTitle(title: string) {
-  const [m] = await tdb.db.select().from(meetings).where(and(eq(meetings.tenantId, world.tenantId), eq(meetings.title, title)));
+  const [m] = await tdb.db
+    .select()
+    .from(meetings)
+    .where(and(eq(meetings.tenantId, world.tenantId), eq(meetings.title, title)));
   return m;
 }
 
 async function remindersOf(meetingId: string) {
-  return tdb.db.select().from(reminders).where(like(reminders.key, `meeting:${meetingId}:%`));
+  return tdb.db
+    .select()
+    .from(reminders)
+    .where(like(reminders.key, `meeting:${meetingId}:%`));
 }
 
 describe('scheduling a council meeting', () => {
@@ -58,14 +64,23 @@ describe('scheduling a council meeting', () => {
     const rows = await remindersOf(m?.id ?? '');
     // 2026-11-30 is a Monday: the "day before" reminder is due on Friday 27th.
     expect(rows.map((r) => `${r.key.split(':')[2]} ${r.dueOn}`).sort()).toEqual([
-      'day_before 2026-11-27', 'day_before 2026-11-27', 'day_before 2026-11-27',
-      'morning 2026-11-30', 'morning 2026-11-30', 'morning 2026-11-30',
+      'day_before 2026-11-27',
+      'day_before 2026-11-27',
+      'day_before 2026-11-27',
+      'morning 2026-11-30',
+      'morning 2026-11-30',
+      'morning 2026-11-30',
     ]);
     expect(new Set(rows.map((r) => r.recipientId))).toEqual(new Set(council().attendees));
     expect(rows.every((r) => r.kind === 'meeting' && r.status === 'open' && r.subjectId === m?.id)).toBe(true);
     // The other attendees hear of it by direct message; the organiser sees it in the answer.
     const notices = await tdb.db.select().from(deliveries).where(eq(deliveries.tenantId, world.tenantId));
-    expect(notices.filter((d) => JSON.stringify(d.payload).includes('第8回 運営会議')).map((d) => d.recipientId).sort()).toEqual([world.actors.a.staffId, world.actors.kikan.staffId].sort());
+    expect(
+      notices
+        .filter((d) => JSON.stringify(d.payload).includes('第8回 運営会議'))
+        .map((d) => d.recipientId)
+        .sort(),
+    ).toEqual([world.actors.a.staffId, world.actors.kikan.staffId].sort());
   });
 
   it('a counselor may not schedule a council meeting, and nothing is stored', async () => {
@@ -75,14 +90,25 @@ describe('scheduling a council meeting', () => {
   });
 
   it('the 基幹 schedules a 専門部会, which gets its own council body', async () => {
-    const res = await submit(world.actors.kikan, { ...council(), kind: 'bukai', body: '就労支援部会', title: '', attendees: [world.actors.kikan.staffId] });
+    const res = await submit(world.actors.kikan, {
+      ...council(),
+      kind: 'bukai',
+      body: '就労支援部会',
+      title: '',
+      attendees: [world.actors.kikan.staffId],
+    });
     expect(res.fieldErrors).toBeUndefined();
     expect(cardOf(res)?.title).toBe('就労支援部会');
     expect(JSON.stringify(cardOf(res)?.fields)).toContain('専門部会（就労支援部会）');
   });
 
   it('bad input is reported field by field in Japanese', async () => {
-    const res = await submit(world.actors.city, { ...council(), date: '2026年2月30日', start: '25時', attendees: [world.actors.other.staffId] });
+    const res = await submit(world.actors.city, {
+      ...council(),
+      date: '2026年2月30日',
+      start: '25時',
+      attendees: [world.actors.other.staffId],
+    });
     expect(Object.keys(res.fieldErrors ?? {}).sort()).toEqual(['date', 'start']);
     const res2 = await submit(world.actors.city, { ...council(), title: '他市の職員', attendees: [world.actors.other.staffId] });
     expect(res2.fieldErrors?.attendees).toContain('登録されていない職員');
@@ -90,8 +116,22 @@ describe('scheduling a council meeting', () => {
   });
 
   it('times are Japan wall times: 0:30 and 23:30 land on the right JST day', async () => {
-    await submit(world.actors.city, { ...council(), title: '深夜の事務局会議', kind: 'jimukyoku', date: '2026-12-01', start: '0:30', end: '1:00' });
-    await submit(world.actors.city, { ...council(), title: '夜の事務局会議', kind: 'jimukyoku', date: '2026-11-30', start: '23:30', end: '' });
+    await submit(world.actors.city, {
+      ...council(),
+      title: '深夜の事務局会議',
+      kind: 'jimukyoku',
+      date: '2026-12-01',
+      start: '0:30',
+      end: '1:00',
+    });
+    await submit(world.actors.city, {
+      ...council(),
+      title: '夜の事務局会議',
+      kind: 'jimukyoku',
+      date: '2026-11-30',
+      start: '23:30',
+      end: '',
+    });
     const early = await meetingByTitle('深夜の事務局会議');
     const late = await meetingByTitle('夜の事務局会議');
     expect(early?.startsAt.toISOString()).toBe('2026-11-30T15:30:00.000Z');
@@ -105,7 +145,10 @@ describe('scheduling a council meeting', () => {
   });
 
   it('a tenant setting changes the reminders: two business days before, no morning reminder', async () => {
-    await tdb.db.update(tenants).set({ settings: { meetingReminderDaysBefore: 2, meetingReminderMorning: false } }).where(eq(tenants.id, world.tenantId));
+    await tdb.db
+      .update(tenants)
+      .set({ settings: { meetingReminderDaysBefore: 2, meetingReminderMorning: false } })
+      .where(eq(tenants.id, world.tenantId));
     try {
       await submit(world.actors.city, { ...council(), title: '設定どおりの定例会', kind: 'teireikai' });
       const rows = await remindersOf((await meetingByTitle('設定どおりの定例会'))?.id ?? '');
@@ -119,7 +162,10 @@ describe('scheduling a council meeting', () => {
 describe('listing and cancelling', () => {
   it('an attendee sees the meetings they attend; the secretariat sees all council meetings', async () => {
     const mine = await run(world.actors.a, { kind: 'command', name: 'kaigi', text: '' });
-    const titles = (r: DispatchResult) => blocks(r).filter((b): b is ListBlock => b.type === 'list').flatMap((l) => l.items.map((i) => i.title));
+    const titles = (r: DispatchResult) =>
+      blocks(r)
+        .filter((b): b is ListBlock => b.type === 'list')
+        .flatMap((l) => l.items.map((i) => i.title));
     expect(titles(mine).some((t) => t.includes('第8回 運営会議'))).toBe(true);
     expect(titles(mine).some((t) => t.includes('就労支援部会'))).toBe(false);
     const typed = parseCommandLine(registry, '会議');
@@ -130,7 +176,7 @@ describe('listing and cancelling', () => {
     expect(JSON.stringify(b.replies)).toContain('予定されている会議はありません');
   });
 
-  it('another municipality\'s staff see nothing of these meetings', async () => {
+  it("another municipality's staff see nothing of these meetings", async () => {
     const m = await meetingByTitle('第8回 運営会議');
     const show = await run(world.actors.other, { kind: 'action', id: 'kaigi:show', value: m?.id ?? '' });
     expect(JSON.stringify(show.replies)).toContain('見つかりません');
@@ -151,14 +197,26 @@ describe('listing and cancelling', () => {
     expect((await meetingByTitle('第8回 運営会議'))?.cancelledAt).not.toBeNull();
     const notices = await tdb.db.select().from(deliveries).where(eq(deliveries.tenantId, world.tenantId));
     expect(notices.filter((d) => JSON.stringify(d.payload).includes('会議中止のお知らせ')).length).toBe(2);
-    const audit = await tdb.db.select().from(auditLog).where(and(eq(auditLog.resourceId, m?.id ?? ''), eq(auditLog.action, 'cancel')));
+    const audit = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.resourceId, m?.id ?? ''), eq(auditLog.action, 'cancel')));
     expect(audit).toHaveLength(1);
   });
 });
 
 describe('サービス担当者会議', () => {
   const tantosha = (person: string, extra: Record<string, string | string[]> = {}) => ({
-    kind: 'tantosha', body: '', title: '', date: '2026-12-02', start: '10:00', end: '11:00', place: '事業所A 相談室', attendees: [world.actors.a.staffId, world.actors.a2.staffId], person, ...extra,
+    kind: 'tantosha',
+    body: '',
+    title: '',
+    date: '2026-12-02',
+    start: '10:00',
+    end: '11:00',
+    place: '事業所A 相談室',
+    attendees: [world.actors.a.staffId, world.actors.a2.staffId],
+    person,
+    ...extra,
   });
 
   it('a counselor schedules one for a case of their office; the title carries no name and the creation is audited', async () => {
@@ -166,14 +224,17 @@ describe('サービス担当者会議', () => {
     expect(res.fieldErrors).toBeUndefined();
     const [m] = await tdb.db.select().from(meetings).where(eq(meetings.personId, world.persons.yamadaTaro.id));
     expect(m?.title).toBe('サービス担当者会議');
-    const audit = await tdb.db.select().from(auditLog).where(and(eq(auditLog.resourceId, m?.id ?? ''), eq(auditLog.action, 'create')));
+    const audit = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.resourceId, m?.id ?? ''), eq(auditLog.action, 'create')));
     expect(audit[0]?.detail).toMatchObject({ kind: 'tantosha', personId: world.persons.yamadaTaro.id });
     const notice = await tdb.db.select().from(deliveries).where(eq(deliveries.recipientId, world.actors.a2.staffId));
     expect(JSON.stringify(notice)).not.toMatch(/山田|太郎|やまだ/);
     expect(JSON.stringify(res.replies)).not.toMatch(/山田|太郎/);
   });
 
-  it('a title or place with the person\'s name is refused', async () => {
+  it("a title or place with the person's name is refused", async () => {
     const res = await submit(world.actors.a, tantosha(world.persons.yamadaTaro.code, { title: '山田太郎さん 担当者会議' }));
     expect(res.fieldErrors?.title).toContain('氏名を含めないでください');
     const res2 = await submit(world.actors.a, tantosha(world.persons.yamadaTaro.code, { place: 'やまだ さん宅' }));
@@ -195,7 +256,10 @@ describe('サービス担当者会議', () => {
     const [m] = await tdb.db.select().from(meetings).where(eq(meetings.personId, world.persons.yamadaTaro.id));
     const own = await run(world.actors.a2, { kind: 'action', id: 'kaigi:show', value: m?.id ?? '' });
     expect(JSON.stringify(cardOf(own)?.fields)).toContain(world.persons.yamadaTaro.code);
-    const views = await tdb.db.select().from(auditLog).where(and(eq(auditLog.resourceId, m?.id ?? ''), eq(auditLog.action, 'view')));
+    const views = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.resourceId, m?.id ?? ''), eq(auditLog.action, 'view')));
     expect(views.at(-1)?.actorStaffId).toBe(world.actors.a2.staffId);
     await tdb.db.insert(meetingAttendees).values({ meetingId: m?.id ?? '', staffId: world.actors.b.staffId, tenantId: world.tenantId });
     const other = await run(world.actors.b, { kind: 'action', id: 'kaigi:show', value: m?.id ?? '' });

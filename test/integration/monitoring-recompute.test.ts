@@ -33,13 +33,30 @@ const people: Record<string, { id: string; code: string }> = {};
 
 const rowsOf = async (planId: string) =>
   Object.fromEntries(
-    (await tdb.db.select().from(reminders).where(and(eq(reminders.tenantId, world.tenantId), like(reminders.key, `monitoring:${planId}:%`)))).map((r) => [r.key.slice(-7), r]),
+    (
+      await tdb.db
+        .select()
+        .from(reminders)
+        .where(and(eq(reminders.tenantId, world.tenantId), like(reminders.key, `monitoring:${planId}:%`)))
+    ).map((r) => [r.key.slice(-7), r]),
   );
 const moved = async () => asSent(await tdb.db.select().from(deliveries).where(eq(deliveries.kind, 'monitoring_moved')));
 const record = (personId: string, occurredOn: string, offMonth: boolean, staffId = world.actors.a.staffId, officeId = world.offices.a) =>
   tdb.db
     .insert(consultations)
-    .values({ tenantId: world.tenantId, officeId, staffId, personId, occurredOn, method: '訪問', kind: MONITORING_KIND, summary: 'モニタリング', offMonth, createdAt: WORLD_CREATED_AT, updatedAt: WORLD_CREATED_AT })
+    .values({
+      tenantId: world.tenantId,
+      officeId,
+      staffId,
+      personId,
+      occurredOn,
+      method: '訪問',
+      kind: MONITORING_KIND,
+      summary: 'モニタリング',
+      offMonth,
+      createdAt: WORLD_CREATED_AT,
+      updatedAt: WORLD_CREATED_AT,
+    })
     .returning({ id: consultations.id });
 
 beforeAll(async () => {
@@ -48,20 +65,47 @@ beforeAll(async () => {
   const t = world.tenantId;
   const at = WORLD_CREATED_AT;
   // The municipality counts a decision taking effect mid-month from the next month.
-  await tdb.db.update(tenants).set({ settings: { monitoringCountFrom: 'next_month' } }).where(eq(tenants.id, t));
+  await tdb.db
+    .update(tenants)
+    .set({ settings: { monitoringCountFrom: 'next_month' } })
+    .where(eq(tenants.id, t));
   const person = async (officeId: string, counselorId: string, f: string, g: string) =>
-    createPerson(tdb.db, { tenantId: t, officeId, counselorId, familyName: f, givenName: g, familyKana: 'てすと', givenKana: 'てすと' }, at);
+    createPerson(
+      tdb.db,
+      { tenantId: t, officeId, counselorId, familyName: f, givenName: g, familyKana: 'てすと', givenKana: 'てすと' },
+      at,
+    );
   people.sato = await person(world.offices.a, world.actors.a.staffId, '佐藤', '一郎');
   people.tanaka = await person(world.offices.a, world.actors.a.staffId, '田中', '花子');
   // 6/1–3/31 every 6 months: counted forward 11; under the rule 9 and 3.
-  plans.hanako = await createPlan(tdb.db, { tenantId: t, personId: world.persons.yamadaHanako.id, periodStart: '2026-06-01', periodEnd: '2027-03-31', frequencyMonths: 6 }, at);
-  plans.sato = await createPlan(tdb.db, { tenantId: t, personId: people.sato.id, periodStart: '2026-06-01', periodEnd: '2027-03-31', frequencyMonths: 6 }, at);
+  plans.hanako = await createPlan(
+    tdb.db,
+    { tenantId: t, personId: world.persons.yamadaHanako.id, periodStart: '2026-06-01', periodEnd: '2027-03-31', frequencyMonths: 6 },
+    at,
+  );
+  plans.sato = await createPlan(
+    tdb.db,
+    { tenantId: t, personId: people.sato.id, periodStart: '2026-06-01', periodEnd: '2027-03-31', frequencyMonths: 6 },
+    at,
+  );
   // Standard months without the period's last month: March 2027 is added, with a warning.
-  plans.tanaka = await createPlan(tdb.db, { tenantId: t, personId: people.tanaka.id, periodStart: '2026-04-01', periodEnd: '2027-03-31', standardMonths: [7, 1] }, at);
+  plans.tanaka = await createPlan(
+    tdb.db,
+    { tenantId: t, personId: people.tanaka.id, periodStart: '2026-04-01', periodEnd: '2027-03-31', standardMonths: [7, 1] },
+    at,
+  );
   // 11/1–1/31 every 6 months: counted forward nothing; under the rule January.
-  plans.ichiro = await createPlan(tdb.db, { tenantId: t, personId: world.persons.yamamotoIchiro.id, periodStart: '2026-11-01', periodEnd: '2027-01-31', frequencyMonths: 6 }, at);
+  plans.ichiro = await createPlan(
+    tdb.db,
+    { tenantId: t, personId: world.persons.yamamotoIchiro.id, periodStart: '2026-11-01', periodEnd: '2027-01-31', frequencyMonths: 6 },
+    at,
+  );
   // Mid-month, no convention of its own: the tenant's next month gives 8, 11, 2, 5 both ways.
-  plans.jiro = await createPlan(tdb.db, { tenantId: t, personId: world.persons.suzukiJiro.id, periodStart: '2026-05-15', periodEnd: '2027-05-14', frequencyMonths: 3 }, at);
+  plans.jiro = await createPlan(
+    tdb.db,
+    { tenantId: t, personId: world.persons.suzukiJiro.id, periodStart: '2026-05-15', periodEnd: '2027-05-14', frequencyMonths: 3 },
+    at,
+  );
 
   // What the earlier counting had left: 花子's November recorded and done; 佐藤's November open
   // (and his September visit stored as outside a monitoring month); 花子's September cancelled by
@@ -69,13 +113,23 @@ beforeAll(async () => {
   await record(world.persons.yamadaHanako.id, '2026-11-10', false);
   await record(people.sato.id, '2026-09-03', true);
   const row = (planId: string, month: string, status: string, due: string) => ({
-    tenantId: t, key: `monitoring:${planId}:${month}`, kind: 'monitoring', recipientId: world.actors.a.staffId, subjectType: 'service_plan', subjectId: planId, dueOn: due, status, createdAt: at,
+    tenantId: t,
+    key: `monitoring:${planId}:${month}`,
+    kind: 'monitoring',
+    recipientId: world.actors.a.staffId,
+    subjectType: 'service_plan',
+    subjectId: planId,
+    dueOn: due,
+    status,
+    createdAt: at,
   });
-  await tdb.db.insert(reminders).values([
-    row(plans.hanako as string, '2026-11', 'done', '2026-11-30'),
-    row(plans.sato as string, '2026-11', 'open', '2026-11-30'),
-    row(plans.hanako as string, '2026-09', 'cancelled', '2026-09-30'),
-  ]);
+  await tdb.db
+    .insert(reminders)
+    .values([
+      row(plans.hanako as string, '2026-11', 'done', '2026-11-30'),
+      row(plans.sato as string, '2026-11', 'open', '2026-11-30'),
+      row(plans.hanako as string, '2026-09', 'cancelled', '2026-09-30'),
+    ]);
   // The tenant existed when migration 0008 ran; the other tenant is "created later" (no row).
   await tdb.db.insert(planningJobs).values({ tenantId: t, job: MONITORING_RULE_JOB });
 });
@@ -98,7 +152,10 @@ describe('the scheduler recomputes a tenant once, in its planning pass', () => {
     expect(sato['2026-11']?.status).toBe('cancelled');
     // The September visit counts now: the month is done.
     expect(sato['2026-09']?.status).toBe('done');
-    const [visit] = await tdb.db.select().from(consultations).where(eq(consultations.personId, people.sato?.id as string));
+    const [visit] = await tdb.db
+      .select()
+      .from(consultations)
+      .where(eq(consultations.personId, people.sato?.id as string));
     expect(visit?.offMonth).toBe(false);
 
     expect(Object.keys(await rowsOf(plans.ichiro as string))).toEqual(['2027-01']);
@@ -112,10 +169,14 @@ describe('the scheduler recomputes a tenant once, in its planning pass', () => {
 
   it('tells each counselor once which of their persons’ months moved, in the same transaction, audited', async () => {
     const messages = await moved();
-    expect(messages.map((m) => m.idempotencyKey).sort()).toEqual([movedMessageKey(world.actors.a.staffId), movedMessageKey(world.actors.b.staffId)].sort());
+    expect(messages.map((m) => m.idempotencyKey).sort()).toEqual(
+      [movedMessageKey(world.actors.a.staffId), movedMessageKey(world.actors.b.staffId)].sort(),
+    );
     const toA = messages.find((m) => m.recipientId === world.actors.a.staffId)?.payload as Reply;
     const cards = toA.blocks.filter((b): b is CardBlock => b.type === 'card');
-    expect(cards.map((c) => c.title).sort()).toEqual([`${people.sato?.code} 佐藤 一郎`, `${people.tanaka?.code} 田中 花子`, `${world.persons.yamadaHanako.code} 山田 花子`].sort());
+    expect(cards.map((c) => c.title).sort()).toEqual(
+      [`${people.sato?.code} 佐藤 一郎`, `${people.tanaka?.code} 田中 花子`, `${world.persons.yamadaHanako.code} 山田 花子`].sort(),
+    );
     const hanako = JSON.stringify(cards.find((c) => c.title.includes('山田 花子')));
     expect(hanako).toContain('2026年9月、2027年3月');
     expect(hanako).toContain('なくなった月');
@@ -130,7 +191,10 @@ describe('the scheduler recomputes a tenant once, in its planning pass', () => {
 
     const audit = await tdb.db.select().from(auditLog).where(eq(auditLog.tenantId, world.tenantId));
     expect(audit.filter((a) => a.action === 'notify' && a.resourceId?.startsWith('monitoring-rule:')).map((a) => a.detail)).toEqual(
-      expect.arrayContaining([{ kind: 'monitoring_moved', items: 3 }, { kind: 'monitoring_moved', items: 1 }]),
+      expect.arrayContaining([
+        { kind: 'monitoring_moved', items: 3 },
+        { kind: 'monitoring_moved', items: 1 },
+      ]),
     );
     expect(audit.filter((a) => a.action === 'update' && a.resourceType === 'consultation')).toHaveLength(1);
   });
@@ -147,7 +211,12 @@ describe('the scheduler recomputes a tenant once, in its planning pass', () => {
     await planTenant(tdb.db, world.tenantId, later, { syncReminders: true });
     expect(await moved()).toHaveLength(2);
     const out: string[] = [];
-    const code = await adminCommand(tdb.db, ['monitoring:recompute', '--tenant', 'test-a'], { out: (l) => out.push(l), err: (l) => out.push(l) }, later);
+    const code = await adminCommand(
+      tdb.db,
+      ['monitoring:recompute', '--tenant', 'test-a'],
+      { out: (l) => out.push(l), err: (l) => out.push(l) },
+      later,
+    );
     expect(code).toBe(0);
     expect(out.join('\n')).toContain('nothing pending');
     // 花子's September stays shown (overdue), not escalated later either.
@@ -155,9 +224,15 @@ describe('the scheduler recomputes a tenant once, in its planning pass', () => {
   });
 
   it('the case card shows the added last month with a warning, and counts with the tenant’s convention', async () => {
-    const ask = async (actor = world.actors.a, text: string) => (await dispatch({ db: tdb.db, registry, now: () => later }, actor, { kind: 'command', name: 'case', text })).replies;
+    const ask = async (actor = world.actors.a, text: string) =>
+      (await dispatch({ db: tdb.db, registry, now: () => later }, actor, { kind: 'command', name: 'case', text })).replies;
     const field = (replies: Reply[]) =>
-      Object.fromEntries(replies.flatMap((r) => r.blocks).flatMap((b) => (b.type === 'card' ? b.fields : [])).map((f) => [f.label, f.value]))['次回モニタリング'];
+      Object.fromEntries(
+        replies
+          .flatMap((r) => r.blocks)
+          .flatMap((b) => (b.type === 'card' ? b.fields : []))
+          .map((f) => [f.label, f.value]),
+      ).次回モニタリング;
     const tanaka = field(await ask(world.actors.a, people.tanaka?.code as string));
     expect(tanaka).toContain('2027年1月');
     expect(tanaka).toContain('実施標準月に支給決定期間の最終月がないため、2027年3月を加えています');
@@ -167,7 +242,12 @@ describe('the scheduler recomputes a tenant once, in its planning pass', () => {
   });
 
   it('a monitoring recorded in the decision month is outside a monitoring month under a next-month convention', async () => {
-    const saved = await logConsultation(tdb.db, world.actors.b, { personId: world.persons.suzukiJiro.id, occurredOn: '2026-05-20', method: '訪問', kind: MONITORING_KIND, summary: '訪問' }, later);
+    const saved = await logConsultation(
+      tdb.db,
+      world.actors.b,
+      { personId: world.persons.suzukiJiro.id, occurredOn: '2026-05-20', method: '訪問', kind: MONITORING_KIND, summary: '訪問' },
+      later,
+    );
     expect(saved.offMonth).toBe(true);
   });
 });
@@ -179,8 +259,24 @@ describe('the admin command, and a tenant created after the rule change', () => 
   };
 
   it('a tenant without a pending row is never recomputed', async () => {
-    const person = await createPerson(tdb.db, { tenantId: world.otherTenantId, officeId: world.offices.other, counselorId: world.actors.other.staffId, familyName: '高橋', givenName: '三郎', familyKana: 'たかはし', givenKana: 'さぶろう' }, WORLD_CREATED_AT);
-    await createPlan(tdb.db, { tenantId: world.otherTenantId, personId: person.id, periodStart: '2026-06-01', periodEnd: '2027-03-31', frequencyMonths: 6 }, WORLD_CREATED_AT);
+    const person = await createPerson(
+      tdb.db,
+      {
+        tenantId: world.otherTenantId,
+        officeId: world.offices.other,
+        counselorId: world.actors.other.staffId,
+        familyName: '高橋',
+        givenName: '三郎',
+        familyKana: 'たかはし',
+        givenKana: 'さぶろう',
+      },
+      WORLD_CREATED_AT,
+    );
+    await createPlan(
+      tdb.db,
+      { tenantId: world.otherTenantId, personId: person.id, periodStart: '2026-06-01', periodEnd: '2027-03-31', frequencyMonths: 6 },
+      WORLD_CREATED_AT,
+    );
     await planTenant(tdb.db, world.otherTenantId, now, { syncReminders: true });
     expect((await moved()).filter((m) => m.tenantId === world.otherTenantId)).toEqual([]);
   });
@@ -212,9 +308,28 @@ describe('the admin command, and a tenant created after the rule change', () => 
     const [t] = await tdb.db.insert(tenants).values({ code: 'test-c', name: '三つ目の町', settings: {} }).returning({ id: tenants.id });
     const tenantId = t?.id as string;
     const [office] = await tdb.db.insert(offices).values({ tenantId, name: '事業所C', kind: 'tokutei' }).returning({ id: offices.id });
-    const [counselor] = await tdb.db.insert(staff).values({ tenantId, officeId: office?.id as string, name: '職員C', kana: 'しょくいんC', roles: ['counselor'] }).returning({ id: staff.id });
-    const p = await createPerson(tdb.db, { tenantId, officeId: office?.id as string, counselorId: counselor?.id, familyName: '伊藤', givenName: '四郎', familyKana: 'いとう', givenKana: 'しろう' }, WORLD_CREATED_AT);
-    await createPlan(tdb.db, { tenantId, personId: p.id, periodStart: '2026-11-01', periodEnd: '2027-01-31', frequencyMonths: 6 }, WORLD_CREATED_AT);
+    const [counselor] = await tdb.db
+      .insert(staff)
+      .values({ tenantId, officeId: office?.id as string, name: '職員C', kana: 'しょくいんC', roles: ['counselor'] })
+      .returning({ id: staff.id });
+    const p = await createPerson(
+      tdb.db,
+      {
+        tenantId,
+        officeId: office?.id as string,
+        counselorId: counselor?.id,
+        familyName: '伊藤',
+        givenName: '四郎',
+        familyKana: 'いとう',
+        givenKana: 'しろう',
+      },
+      WORLD_CREATED_AT,
+    );
+    await createPlan(
+      tdb.db,
+      { tenantId, personId: p.id, periodStart: '2026-11-01', periodEnd: '2027-01-31', frequencyMonths: 6 },
+      WORLD_CREATED_AT,
+    );
     await tdb.db.insert(planningJobs).values({ tenantId, job: MONITORING_RULE_JOB });
     const claim = (instanceId: string) => ({ replanAfterMs: 0, syncIntervalMs: 300_000, forceSync: false, instanceId });
     await Promise.all([

@@ -53,7 +53,8 @@ afterAll(async () => {
 });
 
 function seqScans(node: PlanNode): string[] {
-  const own = node['Node Type'] === 'Seq Scan' && node['Relation Name'] && BIG_TABLES.has(node['Relation Name']) ? [node['Relation Name']] : [];
+  const own =
+    node['Node Type'] === 'Seq Scan' && node['Relation Name'] && BIG_TABLES.has(node['Relation Name']) ? [node['Relation Name']] : [];
   return [...own, ...(node.Plans ?? []).flatMap(seqScans)];
 }
 
@@ -63,7 +64,10 @@ function seqScans(node: PlanNode): string[] {
  * where a Seq Scan is the right plan; in the national dataset a town is 1/1,700 and needs an
  * index. With sequential scans priced out, a Seq Scan left in the plan means no index can serve.
  */
-async function scansOf(work: () => Promise<unknown>, opts: { perTenant?: boolean } = {}): Promise<{ statements: number; seqScans: { query: string; tables: string[] }[] }> {
+async function scansOf(
+  work: () => Promise<unknown>,
+  opts: { perTenant?: boolean } = {},
+): Promise<{ statements: number; seqScans: { query: string; tables: string[] }[] }> {
   captured = [];
   await work();
   const statements = captured.filter((c) => /^\s*(select|with|update|delete)/i.test(c.query));
@@ -118,7 +122,12 @@ describe('hot queries use indexes on the city dataset', () => {
     const a = counselors()[0] as Asker;
     const r = await scansOf(() =>
       db.transaction(async () => {
-        await logConsultation(db, a.actor, { personId: a.person.id, occurredOn: '2026-11-19', method: '訪問', kind: 'モニタリング', summary: '訪問し状況を確認。' }, NOW);
+        await logConsultation(
+          db,
+          a.actor,
+          { personId: a.person.id, occurredOn: '2026-11-19', method: '訪問', kind: 'モニタリング', summary: '訪問し状況を確認。' },
+          NOW,
+        );
       }),
     );
     expect(r.seqScans).toEqual([]);
@@ -157,12 +166,25 @@ describe('hot queries use indexes on the city dataset', () => {
         case when g > 50 then 'sent' else 'pending' end, ${NOW.toISOString()}::timestamptz, ${NOW.toISOString()}::timestamptz, 'qp-job-' || g
       from generate_series(1, 20000) g`;
     await tdb.owner.sql`analyze deliveries`;
-    const jobs = (await tdb.sql<{ id: string; job_id: string }[]>`select id, job_id from deliveries where idempotency_key like 'qp:%' and status = 'pending'`).map((j) => ({ deliveryId: j.id, jobId: j.job_id }));
+    const jobs = (
+      await tdb.sql<
+        { id: string; job_id: string }[]
+      >`select id, job_id from deliveries where idempotency_key like 'qp:%' and status = 'pending'`
+    ).map((j) => ({ deliveryId: j.id, jobId: j.job_id }));
     const senders = new SenderRegistry();
     senders.add({ platform: 'slack', send: async (_to, _reply, key) => ({ ok: true, messageId: `m-${key}` }) });
     // The real delivery code on the capturing connection (no job library: the jobs are given).
     const conn = { db, sql: tdb.sql, report: () => {}, swapped: () => {} } as unknown as SchedulerConnection;
-    const o = { conn, senders, clock: systemClock, instanceId: 'qp:1:aaaaaa', maxAttempts: 3, retryBaseMs: 50, retryMaxMs: 200, semaphores: new Semaphores(4) };
+    const o = {
+      conn,
+      senders,
+      clock: systemClock,
+      instanceId: 'qp:1:aaaaaa',
+      maxAttempts: 3,
+      retryBaseMs: 50,
+      retryMaxMs: 200,
+      semaphores: new Semaphores(4),
+    };
     const r = await scansOf(async () => {
       const results = await attemptDeliveries(o, jobs);
       expect(results.every((x) => 'outcome' in x && x.outcome === 'sent')).toBe(true);

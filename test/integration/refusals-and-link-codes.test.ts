@@ -27,8 +27,15 @@ const at = (ms: number) => new Date(now.getTime() + ms);
 beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
-  app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false' }), { now: () => now });
-  await logConsultation(tdb.db, world.actors.a, { personId: world.persons.yamadaTaro.id, occurredOn: '2026-11-20', method: '訪問', kind: 'モニタリング', summary: '本人と面談した。' }, now);
+  app = await startApp(loadConfig({ DATABASE_URL: tdb.url, PORT: '0', DEMO_DATA: 'off', LOCAL_CHAT: 'off', SCHEDULER: 'false' }), {
+    now: () => now,
+  });
+  await logConsultation(
+    tdb.db,
+    world.actors.a,
+    { personId: world.persons.yamadaTaro.id, occurredOn: '2026-11-20', method: '訪問', kind: 'モニタリング', summary: '本人と面談した。' },
+    now,
+  );
 });
 afterAll(async () => {
   await app?.stop();
@@ -37,7 +44,10 @@ afterAll(async () => {
 
 const run = (actor: Actor, input: Input) => dispatch({ db: tdb.db, registry: app.registry, now: () => now }, actor, input);
 const audits = (action: string, actor?: Actor) =>
-  tdb.db.select().from(auditLog).where(actor ? and(eq(auditLog.action, action), eq(auditLog.actorStaffId, actor.staffId)) : eq(auditLog.action, action));
+  tdb.db
+    .select()
+    .from(auditLog)
+    .where(actor ? and(eq(auditLog.action, action), eq(auditLog.actorStaffId, actor.staffId)) : eq(auditLog.action, action));
 
 describe('HEAD on a one-time export link (link previewers)', () => {
   it('neither uses the link up nor builds or audits an export; the GET after it still works, once', async () => {
@@ -95,7 +105,9 @@ describe('a refused view of a person is audited, and tells the asker nothing', (
     await show(world.actors.b, world.persons.otherYamada.id);
     await show(world.actors.b, 'not-an-id');
     await expect(recordsOf(tdb.db, world.actors.kikan, world.persons.suzukiJiro.id, now)).rejects.toMatchObject({ code: 'unknown_person' });
-    await expect(breakGlassOpen(tdb.db, world.actors.a, world.persons.suzukiJiro.id, '緊急の確認が必要なため（テスト）', now)).rejects.toMatchObject({ code: 'unknown_person' });
+    await expect(
+      breakGlassOpen(tdb.db, world.actors.a, world.persons.suzukiJiro.id, '緊急の確認が必要なため（テスト）', now),
+    ).rejects.toMatchObject({ code: 'unknown_person' });
 
     const byB = await audits('view_refused', world.actors.b);
     expect(byB.map((r) => [r.resourceId, r.detail])).toEqual([
@@ -107,7 +119,9 @@ describe('a refused view of a person is audited, and tells the asker nothing', (
     const byKikan = await audits('view_refused', world.actors.kikan);
     expect(byKikan.at(-1)?.detail).toEqual({ reason: 'no_consent', via: 'history' });
     const byA = await audits('view_refused', world.actors.a);
-    expect(byA.map((r) => [r.resourceId, r.detail])).toEqual([[world.persons.suzukiJiro.id, { reason: 'not_permitted', via: 'break_glass' }]]);
+    expect(byA.map((r) => [r.resourceId, r.detail])).toEqual([
+      [world.persons.suzukiJiro.id, { reason: 'not_permitted', via: 'break_glass' }],
+    ]);
     // Nothing but ids and reasons.
     const all = JSON.stringify(await audits('view_refused'));
     for (const s of ['山田', '鈴木', '太郎', 'やまだ']) expect(all).not.toContain(s);
@@ -120,15 +134,29 @@ describe('link-code tries: per account and per source, a delay that grows, never
     await registerWorkspace(tdb.db, world.tenantId, 'line', 'U-line-dest');
   });
   const wrong = (i: number) => String(20_000_000 + i);
-  const redeem = (user: string, code: string, when: Date, source?: string) => redeemLinkCode(tdb.db, 'slack', 'T-guard', user, code, when, { source });
+  const redeem = (user: string, code: string, when: Date, source?: string) =>
+    redeemLinkCode(tdb.db, 'slack', 'T-guard', user, code, when, { source });
 
   it('the delay doubles after the free tries and is capped; a try refused inside it does not count', async () => {
-    expect([0, 1, 2, 3, 4, 5, 10, 30].map(delayAfter)).toEqual([0, 0, 0, FIRST_DELAY_MS, 2 * FIRST_DELAY_MS, 4 * FIRST_DELAY_MS, MAX_DELAY_MS, MAX_DELAY_MS]);
+    expect([0, 1, 2, 3, 4, 5, 10, 30].map(delayAfter)).toEqual([
+      0,
+      0,
+      0,
+      FIRST_DELAY_MS,
+      2 * FIRST_DELAY_MS,
+      4 * FIRST_DELAY_MS,
+      MAX_DELAY_MS,
+      MAX_DELAY_MS,
+    ]);
     expect(FREE_TRIES).toBe(3);
     for (let i = 0; i < 3; i++) await expect(redeem('U-typo', wrong(i), now)).rejects.toMatchObject({ code: 'bad_link_code' });
-    await expect(redeem('U-typo', wrong(3), at(1_000))).rejects.toMatchObject({ code: 'too_many_link_attempts', userMessage: expect.stringContaining('約1分後') });
+    await expect(redeem('U-typo', wrong(3), at(1_000))).rejects.toMatchObject({
+      code: 'too_many_link_attempts',
+      userMessage: expect.stringContaining('約1分後'),
+    });
     // Asking again and again inside the delay does not lengthen it.
-    for (let i = 0; i < 10; i++) await expect(redeem('U-typo', wrong(4), at(2_000 + i))).rejects.toMatchObject({ code: 'too_many_link_attempts' });
+    for (let i = 0; i < 10; i++)
+      await expect(redeem('U-typo', wrong(4), at(2_000 + i))).rejects.toMatchObject({ code: 'too_many_link_attempts' });
     await expect(redeem('U-typo', wrong(5), at(31_000))).rejects.toMatchObject({ code: 'bad_link_code' });
     // Now 4 tries: 60 s after the last one.
     await expect(redeem('U-typo', wrong(6), at(31_000 + 59_000))).rejects.toMatchObject({ code: 'too_many_link_attempts' });
@@ -147,8 +175,10 @@ describe('link-code tries: per account and per source, a delay that grows, never
   });
 
   it('tries from one group count for the group: a fourth account there waits, the same account in its own chat does not', async () => {
-    const line = (user: string, code: string, source?: string) => redeemLinkCode(tdb.db, 'line', 'U-line-dest', user, code, now, { source });
-    for (let u = 0; u < 3; u++) await expect(line(`U-member-${u}`, wrong(500 + u), 'C-group')).rejects.toMatchObject({ code: 'bad_link_code' });
+    const line = (user: string, code: string, source?: string) =>
+      redeemLinkCode(tdb.db, 'line', 'U-line-dest', user, code, now, { source });
+    for (let u = 0; u < 3; u++)
+      await expect(line(`U-member-${u}`, wrong(500 + u), 'C-group')).rejects.toMatchObject({ code: 'bad_link_code' });
     await expect(line('U-member-3', wrong(600), 'C-group')).rejects.toMatchObject({ code: 'too_many_link_attempts' });
     await expect(line('U-member-3', wrong(601))).rejects.toMatchObject({ code: 'bad_link_code' });
   });
@@ -158,7 +188,10 @@ describe('link codes are stored under an HMAC with the server secret', () => {
   it('the stored value is not the SHA-256 of the code; another secret does not match; an old SHA-256 row stops working', async () => {
     const code = await createLinkCode(tdb.db, world.tenantId, world.actors.city.staffId, now);
     const sha = createHash('sha256').update(code).digest('hex');
-    const rows = await tdb.db.select({ codeHash: linkCodes.codeHash }).from(linkCodes).where(eq(linkCodes.staffId, world.actors.city.staffId));
+    const rows = await tdb.db
+      .select({ codeHash: linkCodes.codeHash })
+      .from(linkCodes)
+      .where(eq(linkCodes.staffId, world.actors.city.staffId));
     expect(rows).toHaveLength(1);
     expect(rows[0]?.codeHash).not.toBe(sha);
     expect(rows[0]?.codeHash).toMatch(/^[0-9a-f]{64}$/);
@@ -171,12 +204,28 @@ describe('link codes are stored under an HMAC with the server secret', () => {
 
     // A code stored before this change (unsalted SHA-256), still unexpired: it no longer works.
     const old = '31415926';
-    await tdb.db.insert(linkCodes).values({ codeHash: createHash('sha256').update(old).digest('hex'), tenantId: world.tenantId, staffId: world.actors.city.staffId, expiresAt: at(10 * 60_000) });
+    await tdb.db.insert(linkCodes).values({
+      codeHash: createHash('sha256').update(old).digest('hex'),
+      tenantId: world.tenantId,
+      staffId: world.actors.city.staffId,
+      expiresAt: at(10 * 60_000),
+    });
     await expect(redeemLinkCode(tdb.db, 'slack', 'T-guard', 'U-city-2', old, now)).rejects.toMatchObject({ code: 'bad_link_code' });
 
-    await expect(redeemLinkCode(tdb.db, 'slack', 'T-guard', 'U-city-3', code, now)).resolves.toMatchObject({ staffId: world.actors.city.staffId });
-    const [linked] = await tdb.db.execute<{ n: number }>(sql`select count(*)::int as n from chat_accounts where user_id in ('U-city-1', 'U-city-2', 'U-city-3')`);
+    await expect(redeemLinkCode(tdb.db, 'slack', 'T-guard', 'U-city-3', code, now)).resolves.toMatchObject({
+      staffId: world.actors.city.staffId,
+    });
+    const [linked] = await tdb.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from chat_accounts where user_id in ('U-city-1', 'U-city-2', 'U-city-3')`,
+    );
     expect(Number(linked?.n)).toBe(1);
-    expect((await tdb.db.select().from(auditLog).where(and(eq(auditLog.action, 'link_account'), inArray(auditLog.actorStaffId, [world.actors.city.staffId])))).length).toBe(1);
+    expect(
+      (
+        await tdb.db
+          .select()
+          .from(auditLog)
+          .where(and(eq(auditLog.action, 'link_account'), inArray(auditLog.actorStaffId, [world.actors.city.staffId])))
+      ).length,
+    ).toBe(1);
   });
 });

@@ -20,7 +20,10 @@ beforeAll(async () => {
   d = driver(tdb.db, createRegistry(), () => now);
   council = world.actors.city; // 行政 + 協議会事務局
   for (const name of ['就労支援部会', '権利擁護部会', '地域移行部会']) {
-    const [row] = await tdb.db.insert(councilBodies).values({ tenantId: world.tenantId, kind: 'bukai', name }).returning({ id: councilBodies.id });
+    const [row] = await tdb.db
+      .insert(councilBodies)
+      .values({ tenantId: world.tenantId, kind: 'bukai', name })
+      .returning({ id: councilBodies.id });
     bukai[name] = row?.id ?? '';
   }
 });
@@ -32,7 +35,10 @@ async function file(actor: Actor, title: string, finding = '市内に該当す�
   const res = await d.form(actor, 'kadai:new', { title, finding, affectedCount, resourceGap: '短期入所', suggestedDirection: '' });
   expect(res.fieldErrors, text(res)).toBeUndefined();
   const number = Number(/地域課題 #(\d+) を提出しました/.exec(text(res))?.[1]);
-  const [row] = await tdb.db.select().from(regionalIssues).where(and(eq(regionalIssues.tenantId, world.tenantId), eq(regionalIssues.number, number)));
+  const [row] = await tdb.db
+    .select()
+    .from(regionalIssues)
+    .where(and(eq(regionalIssues.tenantId, world.tenantId), eq(regionalIssues.number, number)));
   if (!row) throw new Error('issue not stored');
   return row;
 }
@@ -40,7 +46,11 @@ const issue = async (id: string) => (await tdb.db.select().from(regionalIssues).
 
 describe('filing a regional issue', () => {
   it('stores and posts it de-identified: no registered name, phone number or address', async () => {
-    const row = await file(world.actors.b, '医療的ケアのある方の短期入所先がない', '山本一郎さん（電話 03-1234-5678、緑市中央1丁目2番3号）のように、医療的ケアが必要な方の短期入所先が市内にない。');
+    const row = await file(
+      world.actors.b,
+      '医療的ケアのある方の短期入所先がない',
+      '山本一郎さん（電話 03-1234-5678、緑市中央1丁目2番3号）のように、医療的ケアが必要な方の短期入所先が市内にない。',
+    );
     expect(row.finding).not.toMatch(/山本|一郎|03-1234-5678|中央1丁目/);
     expect(row.finding).toContain('〔氏名〕');
     const post = (await channelPosts(tdb.db, 'council')).find((p) => p.idempotencyKey === `kadai:${row.id}:filed`);
@@ -71,20 +81,40 @@ describe('a regional issue from 提出 to 解決', () => {
     await d.form(world.actors.kikan, 'kadai:endorse', { count: '4' }, dup.id);
 
     // Triage by the 運営会議: merge the duplicate, route the main one to a 部会.
-    expect(text(await d.form(world.actors.a, 'kadai:triage', { priority: 'high', routing: 'bukai', councilBodyId: bukai['地域移行部会'] }, main.id))).toContain('運営会議のメンバー');
+    expect(
+      text(
+        await d.form(world.actors.a, 'kadai:triage', { priority: 'high', routing: 'bukai', councilBodyId: bukai.地域移行部会 }, main.id),
+      ),
+    ).toContain('運営会議のメンバー');
     const waiting = listsOf(await d.command(council, 'kadai', '整理待ち'))[0];
-    expect(waiting?.items.map((i) => i.title)).toEqual(expect.arrayContaining([expect.stringContaining(`#${main.number}`), expect.stringContaining(`#${dup.number}`)]));
+    expect(waiting?.items.map((i) => i.title)).toEqual(
+      expect.arrayContaining([expect.stringContaining(`#${main.number}`), expect.stringContaining(`#${dup.number}`)]),
+    );
     expect(text(await d.form(council, 'kadai:merge', { target: String(main.number) }, dup.id))).toContain('統合しました');
     expect(await issue(dup.id)).toMatchObject({ status: 'merged', mergedInto: main.id });
     const merged = fieldsOf(cardOf(await d.command(world.actors.b, 'kadai', `#${main.number}`)));
     // Offices B (2), A (max of 2 and 3 from the merged filing) and the 基幹 (4, kept from the merged issue).
-    expect(merged['地域での広がり']).toMatch(/^3事業所・9件/);
+    expect(merged.地域での広がり).toMatch(/^3事業所・9件/);
     expect(text(await d.form(world.actors.b, 'kadai:endorse', { count: '1' }, dup.id))).toContain('統合されました');
 
-    expect(text(await d.form(council, 'kadai:triage', { priority: 'high', routing: 'bukai', councilBodyId: '' }, main.id))).toContain('専門部会を選んでください');
-    await d.form(council, 'kadai:triage', { priority: 'high', routing: 'bukai', councilBodyId: bukai['地域移行部会'] ?? '', note: '次回部会で検討' }, main.id);
-    expect(await issue(main.id)).toMatchObject({ status: 'triaged', priority: 'high', routing: 'bukai', councilBodyId: bukai['地域移行部会'] });
-    expect(text(await d.form(council, 'kadai:triage', { priority: 'low', routing: 'teireikai' }, main.id))).toContain('「運営会議で整理済み」のため');
+    expect(text(await d.form(council, 'kadai:triage', { priority: 'high', routing: 'bukai', councilBodyId: '' }, main.id))).toContain(
+      '専門部会を選んでください',
+    );
+    await d.form(
+      council,
+      'kadai:triage',
+      { priority: 'high', routing: 'bukai', councilBodyId: bukai.地域移行部会 ?? '', note: '次回部会で検討' },
+      main.id,
+    );
+    expect(await issue(main.id)).toMatchObject({
+      status: 'triaged',
+      priority: 'high',
+      routing: 'bukai',
+      councilBodyId: bukai.地域移行部会,
+    });
+    expect(text(await d.form(council, 'kadai:triage', { priority: 'low', routing: 'teireikai' }, main.id))).toContain(
+      '「運営会議で整理済み」のため',
+    );
     expect(text(await d.form(council, 'kadai:propose', { kind: 'policy', proposal: '早すぎる' }, main.id))).toContain('のため');
 
     await d.form(council, 'kadai:progress', { note: '部会で事業所アンケートを実施' }, main.id);
@@ -100,13 +130,28 @@ describe('a regional issue from 提出 to 解決', () => {
     expect(text(await d.form(council, 'kadai:decide', { note: '' }, `${main.id}:continue`))).toContain('「解決」のため');
 
     const events = await tdb.db.select().from(regionalEvents).where(eq(regionalEvents.issueId, main.id)).orderBy(regionalEvents.createdAt);
-    expect(events.map((e) => e.kind)).toEqual(['filed', 'endorsed', 'endorsed', 'absorbed', 'triaged', 'progress', 'progress', 'proposed', 'confirmed', 'resolved']);
+    expect(events.map((e) => e.kind)).toEqual([
+      'filed',
+      'endorsed',
+      'endorsed',
+      'absorbed',
+      'triaged',
+      'progress',
+      'progress',
+      'proposed',
+      'confirmed',
+      'resolved',
+    ]);
     expect(events.every((e) => e.staffId && e.createdAt)).toBe(true);
-    expect(events.find((e) => e.kind === 'triaged')).toMatchObject({ staffId: council.staffId, fromStatus: 'submitted', toStatus: 'triaged' });
+    expect(events.find((e) => e.kind === 'triaged')).toMatchObject({
+      staffId: council.staffId,
+      fromStatus: 'submitted',
+      toStatus: 'triaged',
+    });
     const filerDms = await dmsTo(tdb.db, world.actors.b.staffId);
     expect(filerDms.filter((x) => x.idempotencyKey.startsWith(`kadai:${main.id}:`))).toHaveLength(events.length - 1);
     const card = cardOf(await d.command(world.actors.b, 'kadai', `#${main.number}`));
-    expect(fieldsOf(card)['状態']).toBe('解決');
+    expect(fieldsOf(card).状態).toBe('解決');
     expect(buttonsOf(card)).toEqual([]);
   });
 
@@ -139,7 +184,7 @@ describe('lists', () => {
     const popular = await file(world.actors.b, 'グループホームの空きがない', '空きがない', '1');
     await d.form(world.actors.a, 'kadai:endorse', { count: '5' }, popular.id);
     await d.form(world.actors.kikan, 'kadai:endorse', { count: '2' }, popular.id);
-    await d.form(council, 'kadai:triage', { priority: 'high', routing: 'bukai', councilBodyId: bukai['権利擁護部会'] ?? '' }, popular.id);
+    await d.form(council, 'kadai:triage', { priority: 'high', routing: 'bukai', councilBodyId: bukai.権利擁護部会 ?? '' }, popular.id);
 
     const endorsed = listsOf(await d.command(world.actors.a, 'kadai', '賛同順'))[0];
     expect(endorsed?.items[0]?.title).toContain(`#${popular.number}`);

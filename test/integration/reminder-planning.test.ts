@@ -27,7 +27,12 @@ describe('planning shared by scheduler instances', () => {
     const tenants = [world.tenantId, world.otherTenantId];
     const planned: Record<string, (string | null)[]> = { a: [], b: [] };
     const pass = (who: 'a' | 'b', at: Date) =>
-      planTenants(tdb.db, tenants, at, claim(who), { onTenant: (id, s) => planned[who]?.push(s ? `${id}:${s.reminders > 0 ? 'sync' : 'deliveries'}` : null), onError: (_, e) => { throw e; } });
+      planTenants(tdb.db, tenants, at, claim(who), {
+        onTenant: (id, s) => planned[who]?.push(s ? `${id}:${s.reminders > 0 ? 'sync' : 'deliveries'}` : null),
+        onError: (_, e) => {
+          throw e;
+        },
+      });
 
     await pass('a', now);
     await pass('b', later(1000));
@@ -57,23 +62,67 @@ describe('planning shared by scheduler instances', () => {
 
   it('a month already recorded stays done when the person changes counselor', async () => {
     const taro = world.persons.yamadaTaro.id;
-    await tdb.db.insert(consultations).values({ tenantId: world.tenantId, officeId: world.offices.a, staffId: world.actors.a.staffId, personId: taro, occurredOn: '2026-12-01', method: '訪問', kind: 'モニタリング', summary: '訪問で確認', createdAt: later(500_000), updatedAt: later(500_000) });
+    await tdb.db.insert(consultations).values({
+      tenantId: world.tenantId,
+      officeId: world.offices.a,
+      staffId: world.actors.a.staffId,
+      personId: taro,
+      occurredOn: '2026-12-01',
+      method: '訪問',
+      kind: 'モニタリング',
+      summary: '訪問で確認',
+      createdAt: later(500_000),
+      updatedAt: later(500_000),
+    });
     await planTenant(tdb.db, world.tenantId, later(500_000), { syncReminders: true });
     await tdb.db.update(persons).set({ counselorId: world.actors.b.staffId }).where(eq(persons.id, taro));
     await planTenant(tdb.db, world.tenantId, later(600_000), { syncReminders: true });
-    const december = (await tdb.db.select().from(reminders).where(and(eq(reminders.tenantId, world.tenantId), eq(reminders.kind, 'monitoring')))).filter((r) => r.dueOn.startsWith('2026-12'));
+    const december = (
+      await tdb.db
+        .select()
+        .from(reminders)
+        .where(and(eq(reminders.tenantId, world.tenantId), eq(reminders.kind, 'monitoring')))
+    ).filter((r) => r.dueOn.startsWith('2026-12'));
     expect(december.map((r) => [r.recipientId, r.status]).sort()).toEqual(
-      [[world.actors.a.staffId, 'done'], [world.actors.b.staffId, 'done']].sort(),
+      [
+        [world.actors.a.staffId, 'done'],
+        [world.actors.b.staffId, 'done'],
+      ].sort(),
     );
   });
 });
 
 describe('audit rows in a batch', () => {
   it('continue the chain exactly as one writeAudit per row would, and verify', async () => {
-    await tdb.db.transaction((tx) => writeAudit(tx, { tenantId: world.otherTenantId, actorStaffId: null, platform: 'local', action: 'view', resourceType: 'person', resourceId: 'p0' }));
-    const entries = Array.from({ length: 7 }, (_, i) => ({ actorStaffId: null, platform: null, action: 'notify', resourceType: 'delivery', resourceId: `k"\\${i}`, detail: { kind: 'digest', items: i } }));
+    await tdb.db.transaction((tx) =>
+      writeAudit(tx, {
+        tenantId: world.otherTenantId,
+        actorStaffId: null,
+        platform: 'local',
+        action: 'view',
+        resourceType: 'person',
+        resourceId: 'p0',
+      }),
+    );
+    const entries = Array.from({ length: 7 }, (_, i) => ({
+      actorStaffId: null,
+      platform: null,
+      action: 'notify',
+      resourceType: 'delivery',
+      resourceId: `k"\\${i}`,
+      detail: { kind: 'digest', items: i },
+    }));
     await tdb.db.transaction((tx) => writeAuditBatch(tx, world.otherTenantId, entries));
-    await tdb.db.transaction((tx) => writeAudit(tx, { tenantId: world.otherTenantId, actorStaffId: null, platform: 'local', action: 'view', resourceType: 'person', resourceId: 'p9' }));
+    await tdb.db.transaction((tx) =>
+      writeAudit(tx, {
+        tenantId: world.otherTenantId,
+        actorStaffId: null,
+        platform: 'local',
+        action: 'view',
+        resourceType: 'person',
+        resourceId: 'p9',
+      }),
+    );
     const rows = await tdb.db.select().from(auditLog).where(eq(auditLog.tenantId, world.otherTenantId)).orderBy(asc(auditLog.seq));
     const batch = rows.filter((r) => r.action === 'notify').slice(-7);
     expect(batch.map((r) => r.resourceId)).toEqual(entries.map((e) => e.resourceId));
@@ -84,11 +133,27 @@ describe('audit rows in a batch', () => {
   });
 
   it('from two transactions at once, one after the other (the tenant lock), never forking the chain', async () => {
-    const entries = (tag: string) => Array.from({ length: 50 }, (_, i) => ({ actorStaffId: null, platform: null, action: 'notify', resourceType: 'delivery', resourceId: `${tag}${i}` }));
+    const entries = (tag: string) =>
+      Array.from({ length: 50 }, (_, i) => ({
+        actorStaffId: null,
+        platform: null,
+        action: 'notify',
+        resourceType: 'delivery',
+        resourceId: `${tag}${i}`,
+      }));
     await Promise.all([
       tdb.db.transaction((tx) => writeAuditBatch(tx, world.otherTenantId, entries('x'))),
       tdb.db.transaction((tx) => writeAuditBatch(tx, world.otherTenantId, entries('y'))),
-      tdb.db.transaction((tx) => writeAudit(tx, { tenantId: world.otherTenantId, actorStaffId: null, platform: 'local', action: 'view', resourceType: 'person', resourceId: 'z' })),
+      tdb.db.transaction((tx) =>
+        writeAudit(tx, {
+          tenantId: world.otherTenantId,
+          actorStaffId: null,
+          platform: 'local',
+          action: 'view',
+          resourceType: 'person',
+          resourceId: 'z',
+        }),
+      ),
     ]);
     expect((await verifyAuditChain(tdb.db, { tenantId: world.otherTenantId })).ok).toBe(true);
   });

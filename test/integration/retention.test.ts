@@ -19,11 +19,36 @@ const now = new Date('2026-11-22T01:00:00Z');
 beforeAll(async () => {
   tdb = await createTestDatabase();
   world = await makeWorld(tdb.db);
-  old = await createPerson(tdb.db, { tenantId: world.tenantId, officeId: world.offices.a, familyName: '古川', givenName: '昔', familyKana: 'ふるかわ', givenKana: 'むかし', birthDate: '1950-01-01', recipientNumber: '1234567890' }, then);
+  old = await createPerson(
+    tdb.db,
+    {
+      tenantId: world.tenantId,
+      officeId: world.offices.a,
+      familyName: '古川',
+      givenName: '昔',
+      familyKana: 'ふるかわ',
+      givenKana: 'むかし',
+      birthDate: '1950-01-01',
+      recipientNumber: '1234567890',
+    },
+    then,
+  );
   // Created "then": the creation date counts as activity.
-  oldRecord = (await logConsultation(tdb.db, world.actors.a, { personId: old.id, occurredOn: '2019-06-01', method: '訪問', kind: '緊急対応', summary: '古い記録の本文' }, then)).id;
+  oldRecord = (
+    await logConsultation(
+      tdb.db,
+      world.actors.a,
+      { personId: old.id, occurredOn: '2019-06-01', method: '訪問', kind: '緊急対応', summary: '古い記録の本文' },
+      then,
+    )
+  ).id;
   await editConsultation(tdb.db, world.actors.a, oldRecord, { summary: '古い記録の訂正' }, null, then);
-  await logConsultation(tdb.db, world.actors.a, { personId: world.persons.yamadaTaro.id, occurredOn: '2026-11-01', method: '訪問', kind: '緊急対応', summary: '新しい記録' }, now);
+  await logConsultation(
+    tdb.db,
+    world.actors.a,
+    { personId: world.persons.yamadaTaro.id, occurredOn: '2026-11-01', method: '訪問', kind: '緊急対応', summary: '新しい記録' },
+    now,
+  );
 });
 afterAll(async () => {
   await tdb.drop();
@@ -35,7 +60,10 @@ describe('retention', () => {
   });
 
   it('a dry run counts what is past the period and changes nothing', async () => {
-    await tdb.db.update(tenants).set({ settings: { retentionYears: 5 } }).where(eq(tenants.id, world.tenantId));
+    await tdb.db
+      .update(tenants)
+      .set({ settings: { retentionYears: 5 } })
+      .where(eq(tenants.id, world.tenantId));
     const [r] = await purgeExpired(tdb.db, { tenantId: world.tenantId, dryRun: true, now });
     expect(r).toMatchObject({ cutoff: '2021-11-22', persons: 1, consultations: 1, versions: 1 });
     const [p] = await tdb.db.select().from(persons).where(eq(persons.id, old.id));
@@ -45,7 +73,12 @@ describe('retention', () => {
 
   it('the purge anonymises records past the period, deletes their versions, and writes an audit entry with counts', async () => {
     const lines: string[] = [];
-    const code = await adminCommand(tdb.db, ['retention:purge', '--tenant', 'test-a'], { out: (l) => lines.push(l), err: (l) => lines.push(l) }, now);
+    const code = await adminCommand(
+      tdb.db,
+      ['retention:purge', '--tenant', 'test-a'],
+      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+      now,
+    );
     expect(code).toBe(0);
     expect(lines.join('\n')).toContain('persons 1, consultations 1, versions 1');
     const [p] = await tdb.db.select().from(persons).where(eq(persons.id, old.id));
@@ -54,7 +87,10 @@ describe('retention', () => {
     const [c] = await tdb.db.select().from(consultations).where(eq(consultations.id, oldRecord));
     expect(c?.summary).not.toContain('古い記録');
     expect(await tdb.db.select().from(recordVersions).where(eq(recordVersions.resourceId, oldRecord))).toHaveLength(0);
-    const [audit] = await tdb.db.select().from(auditLog).where(and(eq(auditLog.action, 'retention_purge'), eq(auditLog.tenantId, world.tenantId)));
+    const [audit] = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'retention_purge'), eq(auditLog.tenantId, world.tenantId)));
     expect(audit?.detail).toMatchObject({ retentionYears: 5, persons: 1, consultations: 1, versions: 1, personIds: [old.id] });
     // Recent records are untouched.
     const recent = await tdb.db.select().from(consultations).where(eq(consultations.summary, '新しい記録'));

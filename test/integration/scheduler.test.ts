@@ -14,7 +14,7 @@ let world: World;
 let platform: FakePlatform;
 let scheduler: Scheduler;
 // Tuesday 1 December 2026, 08:31 JST: a business day, just after the default digest hour.
-let now = new Date('2026-11-30T23:31:00Z');
+const now = new Date('2026-11-30T23:31:00Z');
 
 const settings: SchedulerSettings = {
   planIntervalMs: 3_600_000,
@@ -45,7 +45,9 @@ beforeAll(async () => {
   platform = await new FakePlatform().start();
   const senders = new SenderRegistry();
   senders.add(httpSender('slack', platform.url));
-  await tdb.db.insert(chatAccounts).values({ tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'slack', workspaceId: 'T1', userId: 'U-A' });
+  await tdb.db
+    .insert(chatAccounts)
+    .values({ tenantId: world.tenantId, staffId: world.actors.a.staffId, platform: 'slack', workspaceId: 'T1', userId: 'U-A' });
   scheduler = await startScheduler({ url: tdb.url, senders, settings, now: () => now });
 });
 afterAll(async () => {
@@ -63,7 +65,10 @@ describe('the morning digest', () => {
     expect(got).toHaveLength(1);
     expect(got[0]?.to).toEqual({ kind: 'user', workspaceId: 'T1', userId: 'U-A' });
     expect(got[0]?.summary).toContain('期限超過 2件');
-    const rows = await tdb.db.select().from(reminders).where(and(eq(reminders.tenantId, world.tenantId), eq(reminders.kind, 'monitoring')));
+    const rows = await tdb.db
+      .select()
+      .from(reminders)
+      .where(and(eq(reminders.tenantId, world.tenantId), eq(reminders.kind, 'monitoring')));
     expect(rows.map((r) => r.dueOn).sort()).toEqual(['2026-06-30', '2026-09-30', '2026-12-28']);
   });
 
@@ -88,18 +93,39 @@ describe('escalation and dead letters', () => {
     const dead = await listDeadDeliveries(tdb.db, world.tenantId);
     expect(dead[0]?.lastError).toContain('no linked chat account');
     expect(dead.every((d) => d.recipientId === world.actors.a2.staffId)).toBe(true);
-    await tdb.db.insert(chatAccounts).values({ tenantId: world.tenantId, staffId: world.actors.a2.staffId, platform: 'slack', workspaceId: 'T1', userId: 'U-A2' });
+    await tdb.db
+      .insert(chatAccounts)
+      .values({ tenantId: world.tenantId, staffId: world.actors.a2.staffId, platform: 'slack', workspaceId: 'T1', userId: 'U-A2' });
     for (const d of dead) expect(await retryDelivery(tdb.db, world.tenantId, d.id, now)).toBe(true);
     expect(await retryDelivery(tdb.db, world.tenantId, dead[0]?.id ?? '', now)).toBe(false);
-    await until('escalation sent', async () => (await listDeadDeliveries(tdb.db, world.tenantId)).length === 0 && platform.received.filter((r) => r.to.kind === 'user' && r.to.userId === 'U-A2').length === 1);
+    await until(
+      'escalation sent',
+      async () =>
+        (await listDeadDeliveries(tdb.db, world.tenantId)).length === 0 &&
+        platform.received.filter((r) => r.to.kind === 'user' && r.to.userId === 'U-A2').length === 1,
+    );
   });
 });
 
 describe('platform failures', () => {
   it('a 429 holds every send to that platform for Retry-After, then the message goes once', async () => {
     platform.addRule({ status: 429, times: 1, retryAfterSeconds: 1, match: (b) => b.key === 'test:429' });
-    await enqueueReply(tdb.db, { tenantId: world.tenantId, idempotencyKey: 'test:429', recipientId: world.actors.a.staffId, kind: 'notice', reply: { visibility: 'dm', blocks: [], summary: '429のテスト' }, runAt: now }, now);
-    await until('throttle recorded', async () => (await tdb.db.select().from(platformThrottles).where(eq(platformThrottles.platform, 'slack')))[0]);
+    await enqueueReply(
+      tdb.db,
+      {
+        tenantId: world.tenantId,
+        idempotencyKey: 'test:429',
+        recipientId: world.actors.a.staffId,
+        kind: 'notice',
+        reply: { visibility: 'dm', blocks: [], summary: '429のテスト' },
+        runAt: now,
+      },
+      now,
+    );
+    await until(
+      'throttle recorded',
+      async () => (await tdb.db.select().from(platformThrottles).where(eq(platformThrottles.platform, 'slack')))[0],
+    );
     const sent = await until('sent after 429', async () => {
       const d = await statusOf('test:429');
       return d?.status === 'sent' ? d : null;
@@ -112,7 +138,18 @@ describe('platform failures', () => {
     platform.addRule({ status: 500, times: 2, match: (b) => b.key === 'test:500-once' });
     platform.addRule({ status: 500, times: Number.POSITIVE_INFINITY, match: (b) => b.key === 'test:500-always' });
     for (const k of ['test:500-once', 'test:500-always']) {
-      await enqueueReply(tdb.db, { tenantId: world.tenantId, idempotencyKey: k, recipientId: world.actors.a.staffId, kind: 'notice', reply: { visibility: 'dm', blocks: [], summary: k }, runAt: now }, now);
+      await enqueueReply(
+        tdb.db,
+        {
+          tenantId: world.tenantId,
+          idempotencyKey: k,
+          recipientId: world.actors.a.staffId,
+          kind: 'notice',
+          reply: { visibility: 'dm', blocks: [], summary: k },
+          runAt: now,
+        },
+        now,
+      );
     }
     const ok = await until('retried to success', async () => {
       const d = await statusOf('test:500-once');

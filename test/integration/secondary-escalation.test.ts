@@ -63,14 +63,19 @@ describe('至急 requests not taken in time', () => {
   });
 
   it('counts office hours only and follows the tenant setting', async () => {
-    await tdb.db.update(tenants).set({ settings: { secondaryUrgentEscalationHours: 3 } }).where(eq(tenants.id, world.tenantId));
+    await tdb.db
+      .update(tenants)
+      .set({ settings: { secondaryUrgentEscalationHours: 3 } })
+      .where(eq(tenants.id, world.tenantId));
     now = new Date('2026-11-27T07:00:00Z'); // Friday 16:00 JST: 1.25 office hours left that day
     const row = await urgent();
     // Monday 30 November 9:30 JST: 1.25 + 1 = 2.25 business hours, below 3.
     expect(await escalateWaitingUrgent(tdb.db, new Date('2026-11-30T00:30:00Z'))).toBe(0);
     // Monday 10:30 JST: 3.25 business hours.
     expect(await escalateWaitingUrgent(tdb.db, new Date('2026-11-30T01:30:00Z'))).toBe(1);
-    expect((await dmsTo(tdb.db, manager.staffId, 'niji_escalated')).filter((x) => x.idempotencyKey.startsWith(`niji:${row.id}:`))).toHaveLength(1);
+    expect(
+      (await dmsTo(tdb.db, manager.staffId, 'niji_escalated')).filter((x) => x.idempotencyKey.startsWith(`niji:${row.id}:`)),
+    ).toHaveLength(1);
   });
 
   it('two instances escalating at once notify once', async () => {
@@ -79,6 +84,8 @@ describe('至急 requests not taken in time', () => {
     const later = new Date('2026-12-01T06:00:00Z');
     const [x, y] = await Promise.all([escalateWaitingUrgent(tdb.db, later), escalateWaitingUrgent(tdb.db, later)]);
     expect(x + y).toBe(1);
-    expect((await dmsTo(tdb.db, manager.staffId, 'niji_escalated')).filter((r) => r.idempotencyKey.startsWith(`niji:${row.id}:`))).toHaveLength(1);
+    expect(
+      (await dmsTo(tdb.db, manager.staffId, 'niji_escalated')).filter((r) => r.idempotencyKey.startsWith(`niji:${row.id}:`)),
+    ).toHaveLength(1);
   });
 });

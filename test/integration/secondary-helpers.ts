@@ -23,13 +23,17 @@ export function driver(db: Db, registry: CommandRegistry, now: () => Date): Driv
 }
 
 export async function addStaff(db: Db, base: Actor, name: string, roles: Actor['roles']): Promise<Actor> {
-  const [row] = await db.insert(staff).values({ tenantId: base.tenantId, officeId: base.officeId, name, kana: name, roles: [...roles] }).returning({ id: staff.id });
+  const [row] = await db
+    .insert(staff)
+    .values({ tenantId: base.tenantId, officeId: base.officeId, name, kana: name, roles: [...roles] })
+    .returning({ id: staff.id });
   if (!row) throw new Error('staff insert failed');
   return { ...base, staffId: row.id, name, roles, platformUserId: row.id };
 }
 
 /** Everything a result (or any stored rows) shows, as one string to search. */
-export const text = (r: DispatchResult | Reply[] | unknown[]): string => JSON.stringify(!Array.isArray(r) && 'replies' in r ? r.replies : r);
+export const text = (r: DispatchResult | Reply[] | unknown[]): string =>
+  JSON.stringify(!Array.isArray(r) && 'replies' in r ? r.replies : r);
 
 export function cardOf(r: DispatchResult): CardBlock | undefined {
   return r.replies.flatMap((x) => x.blocks).find((b): b is CardBlock => b.type === 'card');
@@ -48,7 +52,10 @@ export function buttonsOf(c: CardBlock | undefined): string[] {
 }
 
 export async function dmsTo(db: Db, staffId: string, kind?: string) {
-  const rows = await db.select().from(deliveries).where(kind ? and(eq(deliveries.recipientId, staffId), eq(deliveries.kind, kind)) : eq(deliveries.recipientId, staffId));
+  const rows = await db
+    .select()
+    .from(deliveries)
+    .where(kind ? and(eq(deliveries.recipientId, staffId), eq(deliveries.kind, kind)) : eq(deliveries.recipientId, staffId));
   return asSent(rows);
 }
 

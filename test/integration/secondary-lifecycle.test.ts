@@ -39,7 +39,10 @@ async function newRequest(actor: Actor = world.actors.a, over: Record<string, st
   const res = await d.form(actor, 'niji:new', request(over));
   expect(res.fieldErrors, text(res)).toBeUndefined();
   const number = Number(/二次相談 #(\d+) を依頼しました/.exec(text(res))?.[1]);
-  const [row] = await tdb.db.select().from(secondaryConsultations).where(and(eq(secondaryConsultations.tenantId, world.tenantId), eq(secondaryConsultations.number, number)));
+  const [row] = await tdb.db
+    .select()
+    .from(secondaryConsultations)
+    .where(and(eq(secondaryConsultations.tenantId, world.tenantId), eq(secondaryConsultations.number, number)));
   if (!row) throw new Error('request not stored');
   return row;
 }
@@ -52,7 +55,12 @@ describe('a secondary consultation from request to closing', () => {
     expect(text(form)).toContain('niji:new');
 
     const req = await newRequest();
-    expect(req).toMatchObject({ status: 'requested', requesterId: world.actors.a.staffId, urgency: 'normal', personId: world.persons.yamadaHanako.id });
+    expect(req).toMatchObject({
+      status: 'requested',
+      requesterId: world.actors.a.staffId,
+      urgency: 'normal',
+      personId: world.persons.yamadaHanako.id,
+    });
     expect(req.profile).toMatchObject({ ageBand: '40代' });
     const queuePost = (await channelPosts(tdb.db, 'kikan-queue')).find((p) => p.idempotencyKey === `niji:${req.id}:posted`);
     expect(queuePost?.kind).toBe('niji_posted');
@@ -77,19 +85,35 @@ describe('a secondary consultation from request to closing', () => {
 
     const closeForm = await d.action(world.actors.kikan, 'niji:close', req.id);
     expect(text(closeForm)).toContain('同行訪問実施');
-    const closed = await d.form(world.actors.kikan, 'niji:close', { outcome: '助言で解決', summary: '訪問再開できた。', regional: 'no' }, req.id);
+    const closed = await d.form(
+      world.actors.kikan,
+      'niji:close',
+      { outcome: '助言で解決', summary: '訪問再開できた。', regional: 'no' },
+      req.id,
+    );
     expect(text(closed)).toContain('終結しました');
     expect(await statusOf(req.id)).toMatchObject({ status: 'closed', outcome: '助言で解決' });
     expect(await dmsTo(tdb.db, world.actors.a.staffId, 'niji_closed')).toHaveLength(1);
 
-    const thread = await tdb.db.select().from(secondaryPosts).where(eq(secondaryPosts.secondaryId, req.id)).orderBy(secondaryPosts.createdAt);
+    const thread = await tdb.db
+      .select()
+      .from(secondaryPosts)
+      .where(eq(secondaryPosts.secondaryId, req.id))
+      .orderBy(secondaryPosts.createdAt);
     expect(thread.map((p) => p.kind)).toEqual(['transition', 'transition', 'transition', 'advice', 'answer', 'attachment', 'transition']);
     const audits = await tdb.db.select().from(auditLog).where(eq(auditLog.resourceId, req.id));
-    expect(audits.filter((a) => a.action === 'update').map((a) => (a.detail as { step: string }).step)).toEqual(['accept', 'start', 'post', 'post', 'post', 'close']);
+    expect(audits.filter((a) => a.action === 'update').map((a) => (a.detail as { step: string }).step)).toEqual([
+      'accept',
+      'start',
+      'post',
+      'post',
+      'post',
+      'close',
+    ]);
     expect(audits.some((a) => a.action === 'create')).toBe(true);
 
     const card = cardOf(await d.command(world.actors.a, 'niji', `#${req.number}`));
-    expect(fieldsOf(card)['結果']).toBe('助言で解決');
+    expect(fieldsOf(card).結果).toBe('助言で解決');
     expect(buttonsOf(card)).toEqual([]);
   });
 
@@ -102,12 +126,23 @@ describe('a secondary consultation from request to closing', () => {
     const closed = await d.form(
       world.actors.kikan,
       'niji:close',
-      { outcome: '個別事例連携会議へ', summary: '', regional: 'yes', regionalTitle: '夜間の緊急時に相談できる先がない', regionalFinding: '山田太郎さんのように夜間に混乱する方の相談先がない。', regionalGap: '夜間の相談窓口', regionalDirection: '' },
+      {
+        outcome: '個別事例連携会議へ',
+        summary: '',
+        regional: 'yes',
+        regionalTitle: '夜間の緊急時に相談できる先がない',
+        regionalFinding: '山田太郎さんのように夜間に混乱する方の相談先がない。',
+        regionalGap: '夜間の相談窓口',
+        regionalDirection: '',
+      },
       req.id,
     );
     expect(text(closed)).toMatch(/地域課題 #\d+ として提出しました/);
     const row = await statusOf(req.id);
-    const [issue] = await tdb.db.select().from(regionalIssues).where(eq(regionalIssues.id, row?.regionalIssueId ?? ''));
+    const [issue] = await tdb.db
+      .select()
+      .from(regionalIssues)
+      .where(eq(regionalIssues.id, row?.regionalIssueId ?? ''));
     expect(issue).toMatchObject({ sourceSecondaryId: req.id, status: 'submitted', filedBy: world.actors.kikan.staffId });
     expect(issue?.finding).not.toMatch(/山田|太郎/);
     expect(issue?.finding).toContain('〔氏名〕');
@@ -136,11 +171,17 @@ describe('refused transitions', () => {
     expect(text(await d.action(world.actors.kikan, 'niji:close', req.id))).toContain('終結できるのは受付した担当者だけ');
     await d.action(world.actors.kikan, 'niji:accept', req.id);
 
-    expect(text(await d.form(world.actors.b, 'niji:post', { kind: 'question', body: '横から' }, req.id))).toContain('依頼者と受付した担当者だけ');
+    expect(text(await d.form(world.actors.b, 'niji:post', { kind: 'question', body: '横から' }, req.id))).toContain(
+      '依頼者と受付した担当者だけ',
+    );
     expect(text(await d.form(kikan2, 'niji:post', { kind: 'advice', body: '横から' }, req.id))).toContain('依頼者と受付した担当者だけ');
-    expect(text(await d.form(world.actors.a, 'niji:post', { kind: 'advice', body: '依頼者は助言を書けない' }, req.id))).toContain('種類を選び直して');
+    expect(text(await d.form(world.actors.a, 'niji:post', { kind: 'advice', body: '依頼者は助言を書けない' }, req.id))).toContain(
+      '種類を選び直して',
+    );
     expect(text(await d.action(kikan2, 'niji:start', req.id))).toContain('受付した担当者だけ');
-    expect(text(await d.form(world.actors.a, 'niji:close', { outcome: '助言で解決' }, req.id))).toContain('終結できるのは受付した担当者だけ');
+    expect(text(await d.form(world.actors.a, 'niji:close', { outcome: '助言で解決' }, req.id))).toContain(
+      '終結できるのは受付した担当者だけ',
+    );
     expect(text(await d.form(kikan2, 'niji:close', { outcome: '助言で解決' }, req.id))).toContain('終結できるのは受付した担当者だけ');
     expect(text(await d.form(world.actors.kikan, 'niji:close', { outcome: '解決した気がする' }, req.id))).toContain('結果を選んでください');
 
@@ -175,7 +216,10 @@ describe('two staff pressing 受付 at the same moment', () => {
       expect(losses).toHaveLength(1);
       const row = await statusOf(req.id);
       expect([world.actors.kikan.staffId, kikan2.staffId]).toContain(row?.takenBy);
-      const notices = await tdb.db.select().from(deliveries).where(and(eq(deliveries.kind, 'niji_accepted'), eq(deliveries.recipientId, world.actors.a.staffId)));
+      const notices = await tdb.db
+        .select()
+        .from(deliveries)
+        .where(and(eq(deliveries.kind, 'niji_accepted'), eq(deliveries.recipientId, world.actors.a.staffId)));
       expect(notices.filter((n) => n.idempotencyKey.startsWith(`niji:${req.id}:`))).toHaveLength(1);
       const posts = await tdb.db.select().from(secondaryPosts).where(eq(secondaryPosts.secondaryId, req.id));
       expect(posts.filter((p) => p.body === '受付')).toHaveLength(1);

@@ -37,7 +37,10 @@ async function request(actor: Actor, over: Record<string, string | string[]>) {
   });
   expect(res.fieldErrors, text(res)).toBeUndefined();
   const number = Number(/#(\d+)/.exec(text(res))?.[1]);
-  const [row] = await tdb.db.select().from(secondaryConsultations).where(and(eq(secondaryConsultations.tenantId, world.tenantId), eq(secondaryConsultations.number, number)));
+  const [row] = await tdb.db
+    .select()
+    .from(secondaryConsultations)
+    .where(and(eq(secondaryConsultations.tenantId, world.tenantId), eq(secondaryConsultations.number, number)));
   if (!row) throw new Error('not stored');
   return row;
 }
@@ -59,7 +62,11 @@ describe('what reaches the 基幹 channel', () => {
   });
 
   it('with consent the post carries the age band, still no name', async () => {
-    const row = await request(world.actors.a, { person: world.persons.yamadaHanako.code, tried: '面談3回', question: '関わり方の助言がほしい' });
+    const row = await request(world.actors.a, {
+      person: world.persons.yamadaHanako.code,
+      tried: '面談3回',
+      question: '関わり方の助言がほしい',
+    });
     const [post] = (await channelPosts(tdb.db, 'kikan-queue')).filter((p) => p.idempotencyKey === `niji:${row.id}:posted`);
     const payload = JSON.stringify(post?.payload);
     expect(payload).toContain('40代');
@@ -83,12 +90,12 @@ describe('consent decides what the 基幹 sees', () => {
     for (const s of SECRETS) expect(shown, s).not.toContain(s);
     expect(shown).not.toContain(world.persons.yamadaTaro.code);
     const f = fieldsOf(cardOf(kikanView));
-    expect(f['ケース']).toContain('非開示');
+    expect(f.ケース).toContain('非開示');
     expect(f['年代・障害種別']).toBe('40代');
 
     const own = fieldsOf(cardOf(await d.action(world.actors.a, 'niji:show', row.id)));
-    expect(own['ケース']).toBe(`山田 太郎（${world.persons.yamadaTaro.code}）`);
-    expect(own['相談したいこと']).toBe(LEAKY);
+    expect(own.ケース).toBe(`山田 太郎（${world.persons.yamadaTaro.code}）`);
+    expect(own.相談したいこと).toBe(LEAKY);
 
     // The thread travels the same way: the requester's words reach the 基幹 de-identified.
     await d.action(world.actors.kikan, 'niji:accept', row.id);
@@ -97,7 +104,10 @@ describe('consent decides what the 基幹 sees', () => {
     expect(dm).toContain('とも話した');
     for (const s of SECRETS) expect(dm, s).not.toContain(s);
 
-    const views = await tdb.db.select().from(auditLog).where(and(eq(auditLog.resourceId, row.id), eq(auditLog.action, 'view')));
+    const views = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.resourceId, row.id), eq(auditLog.action, 'view')));
     const seen = views.map((v) => [v.actorStaffId, (v.detail as { identity: boolean }).identity]);
     // Every card shown is a view: opening it, and the card after 受付 and after the post.
     expect(seen.slice(0, 2)).toEqual([
@@ -110,7 +120,7 @@ describe('consent decides what the 基幹 sees', () => {
   it('with consent the 基幹 sees who the person is', async () => {
     const row = await request(world.actors.a, { person: world.persons.yamadaHanako.code, tried: '面談3回', question: '助言がほしい' });
     const f = fieldsOf(cardOf(await d.action(world.actors.kikan, 'niji:show', row.id)));
-    expect(f['ケース']).toBe(`山田 花子（${world.persons.yamadaHanako.code}）`);
+    expect(f.ケース).toBe(`山田 花子（${world.persons.yamadaHanako.code}）`);
   });
 
   it('staff of another office who cannot take requests do not see the request at all', async () => {

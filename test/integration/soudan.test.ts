@@ -54,7 +54,11 @@ describe('logging a consultation', () => {
   });
 
   it('opens a form prefilled with the case and today', async () => {
-    const res = await dispatch({ db: tdb.db, registry, now: () => now }, world.actors.a, { kind: 'command', name: 'soudan', text: 'C-0001' });
+    const res = await dispatch({ db: tdb.db, registry, now: () => now }, world.actors.a, {
+      kind: 'command',
+      name: 'soudan',
+      text: 'C-0001',
+    });
     const form = res.replies[0]?.blocks[0] as FormBlock;
     expect(form.type).toBe('form');
     expect(form.fields.find((f) => f.name === 'person')?.initial).toBe('C-0001');
@@ -67,8 +71,17 @@ describe('logging a consultation', () => {
     expect(res.fieldErrors).toBeUndefined();
     expect(JSON.stringify(res.replies)).toContain('相談記録を登録しました');
     const [row] = await tdb.db.select().from(consultations).where(eq(consultations.personId, world.persons.yamadaTaro.id));
-    expect(row).toMatchObject({ occurredOn: '2026-11-22', nextActionDue: '2026-12-01', minutes: 45, method: '訪問', staffId: world.actors.a.staffId });
-    const audit = await tdb.db.select().from(auditLog).where(eq(auditLog.resourceId, row?.id ?? ''));
+    expect(row).toMatchObject({
+      occurredOn: '2026-11-22',
+      nextActionDue: '2026-12-01',
+      minutes: 45,
+      method: '訪問',
+      staffId: world.actors.a.staffId,
+    });
+    const audit = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.resourceId, row?.id ?? ''));
     expect(audit.map((a) => a.action)).toEqual(['create']);
     expect(await counts()).toEqual({ consultations: before.consultations + 1, creates: before.creates + 1 });
   });
@@ -113,7 +126,7 @@ describe('logging a consultation', () => {
     expect(await counts()).toEqual(before);
   });
 
-  it('「記録する」 on a case card (the person\'s id) fills the case code, and the prefilled form records that person', async () => {
+  it("「記録する」 on a case card (the person's id) fills the case code, and the prefilled form records that person", async () => {
     const res = await press(world.actors.a, world.persons.yamadaTaro.id);
     const form = res.replies[0]?.blocks.find((b): b is FormBlock => b.type === 'form');
     expect(form?.fields.find((f) => f.name === 'person')?.initial).toBe(world.persons.yamadaTaro.code);

@@ -34,7 +34,9 @@ beforeAll(async () => {
   superSql = postgres(server.url, { max: 1, onnotice: () => {} });
   await superSql.unsafe(`create role owner_plain login password 'owner_plain' nosuperuser nocreaterole nocreatedb`);
   for (const db of ['fresh_norole', 'fresh_withrole']) {
-    await superSql.unsafe(`create database ${db} owner owner_plain template template0 encoding 'UTF8' lc_collate 'C.UTF-8' lc_ctype 'C.UTF-8'`);
+    await superSql.unsafe(
+      `create database ${db} owner owner_plain template template0 encoding 'UTF8' lc_collate 'C.UTF-8' lc_ctype 'C.UTF-8'`,
+    );
   }
 }, 120_000);
 
@@ -78,7 +80,17 @@ describe('npm run db:migrate as an owner without CREATEROLE', () => {
     }
     let app: App | null = null;
     try {
-      app = await startApp(loadConfig({ DATABASE_URL: as('bot_login', 'fresh_withrole'), PORT: '0', HOST: '127.0.0.1', LOCAL_CHAT: 'off', DEMO_DATA: 'on', SCHEDULER: 'true', SCHEDULER_PLAN_INTERVAL_MS: '500' }));
+      app = await startApp(
+        loadConfig({
+          DATABASE_URL: as('bot_login', 'fresh_withrole'),
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOCAL_CHAT: 'off',
+          DEMO_DATA: 'on',
+          SCHEDULER: 'true',
+          SCHEDULER_PLAN_INTERVAL_MS: '500',
+        }),
+      );
       expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
       // The demo tenant's seeding wrote audit rows through audit_append as the bot.
       const [n] = await app.database.sql<{ n: number }[]>`select count(*)::int as n from tenants`;
@@ -90,7 +102,17 @@ describe('npm run db:migrate as an owner without CREATEROLE', () => {
 
   it('the bot refuses to migrate as its own role when MIGRATE_ON_START=true says so by mistake (no DDL)', async () => {
     await expect(
-      startApp(loadConfig({ DATABASE_URL: as('bot_login', 'fresh_withrole'), PORT: '0', HOST: '127.0.0.1', LOCAL_CHAT: 'off', DEMO_DATA: 'off', SCHEDULER: 'false', MIGRATE_ON_START: 'true' })),
+      startApp(
+        loadConfig({
+          DATABASE_URL: as('bot_login', 'fresh_withrole'),
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOCAL_CHAT: 'off',
+          DEMO_DATA: 'off',
+          SCHEDULER: 'false',
+          MIGRATE_ON_START: 'true',
+        }),
+      ),
     ).rejects.toThrow('bot_login may not change the schema (permission denied): migrations run as the database owner');
   });
 });

@@ -26,7 +26,12 @@ afterAll(async () => {
 });
 
 async function newRecord(actor: Actor = world.actors.a, summary = '最初の記録'): Promise<string> {
-  const saved = await logConsultation(tdb.db, actor, { personId: world.persons.yamadaTaro.id, occurredOn: '2026-11-20', method: '訪問', kind: '福祉サービスの利用援助', summary }, now);
+  const saved = await logConsultation(
+    tdb.db,
+    actor,
+    { personId: world.persons.yamadaTaro.id, occurredOn: '2026-11-20', method: '訪問', kind: '福祉サービスの利用援助', summary },
+    now,
+  );
   return saved.id;
 }
 
@@ -42,7 +47,10 @@ describe('editing a consultation keeps the earlier version', () => {
     expect((v1?.data as { summary: string }).summary).toBe('最初の記録');
     const [row] = await tdb.db.select().from(consultations).where(eq(consultations.id, id));
     expect(row).toMatchObject({ summary: '訂正後の記録', version: 2 });
-    const audit = await tdb.db.select().from(auditLog).where(and(eq(auditLog.resourceId, id), eq(auditLog.action, 'update')));
+    const audit = await tdb.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.resourceId, id), eq(auditLog.action, 'update')));
     expect(audit[0]?.detail).toEqual({ fields: ['summary', 'minutes'], version: 2 });
     const view = await loadCaseView(tdb.db, world.actors.a, world.persons.yamadaTaro.id, now);
     expect(view.recent.find((r) => r.summary === '訂正後の記録')?.edited).toBe(true);
@@ -52,12 +60,16 @@ describe('editing a consultation keeps the earlier version', () => {
     const id = await newRecord(world.actors.a);
     const colleague: Actor = { ...world.actors.a2, roles: ['counselor'] };
     await expect(editConsultation(tdb.db, colleague, id, { summary: '他人が変更' }, null, now)).rejects.toThrow(/access refused/);
-    await expect(editConsultation(tdb.db, world.actors.a2, id, { summary: '管理者が訂正' }, null, now)).resolves.toMatchObject({ version: 2 });
+    await expect(editConsultation(tdb.db, world.actors.a2, id, { summary: '管理者が訂正' }, null, now)).resolves.toMatchObject({
+      version: 2,
+    });
   });
 
   it('another office cannot even find the record', async () => {
     const id = await newRecord();
-    await expect(editConsultation(tdb.db, world.actors.b, id, { summary: 'x' }, null, now)).rejects.toMatchObject({ code: 'unknown_consultation' });
+    await expect(editConsultation(tdb.db, world.actors.b, id, { summary: 'x' }, null, now)).rejects.toMatchObject({
+      code: 'unknown_consultation',
+    });
   });
 
   it('deleting is logical and needs a reason', async () => {
@@ -77,7 +89,14 @@ describe('editing a plan', () => {
     const [plan] = await tdb.db.select().from(servicePlans).where(eq(servicePlans.personId, world.persons.yamadaTaro.id));
     if (!plan) throw new Error('no plan');
     expect(planMonitoringMonths(plan)).toContain('2026-12');
-    await editPlan(tdb.db, world.actors.a, plan.id, { frequencyChange: { from: '2026-12', frequencyMonths: 1 } }, '市から支給決定の変更通知', now);
+    await editPlan(
+      tdb.db,
+      world.actors.a,
+      plan.id,
+      { frequencyChange: { from: '2026-12', frequencyMonths: 1 } },
+      '市から支給決定の変更通知',
+      now,
+    );
     const [after] = await tdb.db.select().from(servicePlans).where(eq(servicePlans.id, plan.id));
     expect(after?.segments).toEqual([{ from: '2026-12', frequencyMonths: 1 }]);
     expect(after?.version).toBe(2);
@@ -89,7 +108,9 @@ describe('editing a plan', () => {
 
   it('another office may not change the plan', async () => {
     const [plan] = await tdb.db.select().from(servicePlans).where(eq(servicePlans.personId, world.persons.yamadaTaro.id));
-    await expect(editPlan(tdb.db, world.actors.b, plan?.id ?? '', { certificateEnd: '2027-06-30' }, null, now)).rejects.toMatchObject({ code: 'unknown_plan' });
+    await expect(editPlan(tdb.db, world.actors.b, plan?.id ?? '', { certificateEnd: '2027-06-30' }, null, now)).rejects.toMatchObject({
+      code: 'unknown_plan',
+    });
   });
 });
 
@@ -115,7 +136,12 @@ describe('the history in chat', () => {
     const id = await newRecord();
     const form = (await send(world.actors.a, { kind: 'action', id: 'rireki:edit', value: id })).replies[0]?.blocks[0] as FormBlock;
     const values = Object.fromEntries(form.fields.map((f) => [f.name, typeof f.initial === 'string' ? f.initial : '']));
-    const saved = await send(world.actors.a, { kind: 'form', formId: 'rireki:edit', context: id, values: { ...values, summary: 'フォームで訂正', reason: '訂正' } });
+    const saved = await send(world.actors.a, {
+      kind: 'form',
+      formId: 'rireki:edit',
+      context: id,
+      values: { ...values, summary: 'フォームで訂正', reason: '訂正' },
+    });
     expect(JSON.stringify(saved.replies)).toContain('第2版');
     const del = await send(world.actors.a, { kind: 'form', formId: 'rireki:delete', context: id, values: { reason: '' } });
     expect(JSON.stringify(del.replies)).toContain('削除の理由を入力してください');
@@ -124,19 +150,56 @@ describe('the history in chat', () => {
   });
 
   it('a next-action due date moved into the past is refused on its field; an old past one left as it was is kept', async () => {
-    const saved = await logConsultation(tdb.db, world.actors.a, { personId: world.persons.yamadaTaro.id, occurredOn: '2026-11-20', method: '訪問', kind: '福祉サービスの利用援助', summary: '期限つき', nextAction: '日程調整', nextActionDue: '2026-11-30' }, now);
+    const saved = await logConsultation(
+      tdb.db,
+      world.actors.a,
+      {
+        personId: world.persons.yamadaTaro.id,
+        occurredOn: '2026-11-20',
+        method: '訪問',
+        kind: '福祉サービスの利用援助',
+        summary: '期限つき',
+        nextAction: '日程調整',
+        nextActionDue: '2026-11-30',
+      },
+      now,
+    );
     const form = (await send(world.actors.a, { kind: 'action', id: 'rireki:edit', value: saved.id })).replies[0]?.blocks[0] as FormBlock;
     const values = Object.fromEntries(form.fields.map((f) => [f.name, typeof f.initial === 'string' ? f.initial : '']));
-    const past = await send(world.actors.a, { kind: 'form', formId: 'rireki:edit', context: saved.id, values: { ...values, nextActionDue: '8月1日' } });
+    const past = await send(world.actors.a, {
+      kind: 'form',
+      formId: 'rireki:edit',
+      context: saved.id,
+      values: { ...values, nextActionDue: '8月1日' },
+    });
     expect(past.fieldErrors?.nextActionDue).toContain('過去の日付です');
     // Ten days later the stored 11/30 is past: editing the summary alone still works.
     const later = () => new Date(now.getTime() + 10 * 86_400_000);
-    const edited = await dispatch({ db: tdb.db, registry, now: later }, world.actors.a, { kind: 'form', formId: 'rireki:edit', context: saved.id, values: { ...values, summary: '期限つき（訂正）' } });
+    const edited = await dispatch({ db: tdb.db, registry, now: later }, world.actors.a, {
+      kind: 'form',
+      formId: 'rireki:edit',
+      context: saved.id,
+      values: { ...values, summary: '期限つき（訂正）' },
+    });
     expect(edited.fieldErrors).toBeUndefined();
     const [row] = await tdb.db.select().from(consultations).where(eq(consultations.id, saved.id));
     expect(row).toMatchObject({ summary: '期限つき（訂正）', nextActionDue: '2026-11-30' });
     // And the core refuses a past due date whatever the platform sent.
-    await expect(logConsultation(tdb.db, world.actors.a, { personId: null, occurredOn: '2026-11-20', method: '電話', kind: '福祉サービスの利用援助', summary: 'x', nextActionDue: '2026-11-21' }, now)).rejects.toMatchObject({ code: 'past_due', fieldErrors: { nextActionDue: expect.stringContaining('過去の日付') } });
+    await expect(
+      logConsultation(
+        tdb.db,
+        world.actors.a,
+        {
+          personId: null,
+          occurredOn: '2026-11-20',
+          method: '電話',
+          kind: '福祉サービスの利用援助',
+          summary: 'x',
+          nextActionDue: '2026-11-21',
+        },
+        now,
+      ),
+    ).rejects.toMatchObject({ code: 'past_due', fieldErrors: { nextActionDue: expect.stringContaining('過去の日付') } });
   });
 
   it('another office gets no history', async () => {

@@ -119,12 +119,16 @@ export function httpSender(platform: Platform, url: string): PlatformSender {
   const target = new URL('/send', url);
   const post = (payload: string) =>
     new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
-      const req = http.request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
+      const req = http.request(
+        target,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(payload);
     });
@@ -137,7 +141,8 @@ export function httpSender(platform: Platform, url: string): PlatformSender {
       if (ok && body.ok) return { ok: true, messageId: body.ts };
       // The platform already has this key (an earlier attempt that died before recording it).
       if (res.status === 409) return { ok: true, messageId: body.ts };
-      if (res.status === 429) return { ok: false, error: 'rate limited', permanent: false, retryAfterMs: Number(res.headers['retry-after'] ?? '1') * 1000 };
+      if (res.status === 429)
+        return { ok: false, error: 'rate limited', permanent: false, retryAfterMs: Number(res.headers['retry-after'] ?? '1') * 1000 };
       return { ok: false, error: `HTTP ${res.status}: ${body.error ?? ''}`, permanent: res.status >= 400 && res.status < 500 };
     },
   };

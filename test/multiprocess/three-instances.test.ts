@@ -37,7 +37,7 @@ let appUrl: string;
 let database: Database;
 let platform: FakePlatform;
 const workers: ChildProcess[] = [];
-let counselorIds: string[] = [];
+const counselorIds: string[] = [];
 const timeline: string[] = [];
 let inFlightAtKill = 0;
 let duplicatesAtKill = 0;
@@ -47,7 +47,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(what: string, f: () => Promise<boolean> | boolean, ms = 90_000): Promise<number> {
   const start = Date.now();
   for (;;) {
-    if (await Promise.resolve().then(f).catch(() => false)) return Date.now() - start;
+    if (
+      await Promise.resolve()
+        .then(f)
+        .catch(() => false)
+    )
+      return Date.now() - start;
     if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
@@ -55,7 +60,14 @@ async function until(what: string, f: () => Promise<boolean> | boolean, ms = 90_
 
 function spawnWorker(): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/multiprocess/worker.ts'], {
-    env: { ...process.env, FAKE_PLATFORM_URL: platform.url, WORKER_SENDS: String(SENDS_IN_FLIGHT), DATABASE_URL: appUrl, LOG_LEVEL: process.env.MP_LOG_LEVEL ?? 'silent', NODE_ENV: 'test' },
+    env: {
+      ...process.env,
+      FAKE_PLATFORM_URL: platform.url,
+      WORKER_SENDS: String(SENDS_IN_FLIGHT),
+      DATABASE_URL: appUrl,
+      LOG_LEVEL: process.env.MP_LOG_LEVEL ?? 'silent',
+      NODE_ENV: 'test',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // MP_LOG_LEVEL=info shows what each worker did (for debugging this test).
@@ -78,15 +90,29 @@ async function seed(): Promise<void> {
   const [o] = await db.insert(offices).values({ tenantId: t!.id, name: '事業所', kind: 'tokutei' }).returning({ id: offices.id });
   tenantId = t!.id;
   const officeId = o!.id;
-  const [manager] = await db.insert(staff).values({ tenantId, officeId, name: '管理者', roles: ['office_manager'] }).returning({ id: staff.id });
+  const [manager] = await db
+    .insert(staff)
+    .values({ tenantId, officeId, name: '管理者', roles: ['office_manager'] })
+    .returning({ id: staff.id });
   await db.insert(chatAccounts).values({ tenantId, staffId: manager!.id, platform: 'slack', workspaceId: 'T', userId: 'U-manager' });
   for (let i = 0; i < COUNSELORS; i++) {
-    const [c] = await db.insert(staff).values({ tenantId, officeId, name: `相談員${i}`, roles: ['counselor'] }).returning({ id: staff.id });
+    const [c] = await db
+      .insert(staff)
+      .values({ tenantId, officeId, name: `相談員${i}`, roles: ['counselor'] })
+      .returning({ id: staff.id });
     counselorIds.push(c!.id);
     await db.insert(chatAccounts).values({ tenantId, staffId: c!.id, platform: 'slack', workspaceId: 'T', userId: `U-${i}` });
-    const p = await createPerson(db, { tenantId, officeId, counselorId: c!.id, familyName: '利用', givenName: `者${i}`, familyKana: 'りよう', givenKana: 'しゃ' }, REGISTERED_AT);
+    const p = await createPerson(
+      db,
+      { tenantId, officeId, counselorId: c!.id, familyName: '利用', givenName: `者${i}`, familyKana: 'りよう', givenKana: 'しゃ' },
+      REGISTERED_AT,
+    );
     // 毎月 from November: November is overdue on 1 December (escalation), December is due every day.
-    await createPlan(db, { tenantId, personId: p.id, periodStart: '2026-11-01', periodEnd: '2027-10-31', frequencyMonths: 1 }, REGISTERED_AT);
+    await createPlan(
+      db,
+      { tenantId, personId: p.id, periodStart: '2026-11-01', periodEnd: '2027-10-31', frequencyMonths: 1 },
+      REGISTERED_AT,
+    );
   }
 }
 
@@ -165,18 +191,22 @@ describe('three scheduler processes over a simulated December', () => {
         const [busiest] = await database.db.execute<{ claimed_by: string }>(
           sql`select claimed_by from deliveries where status = 'pending' and claimed_by is not null group by claimed_by order by count(*) desc limit 1`,
         );
-        const victim = workers.find((w) => busiest && busiest.claimed_by.includes(`:${w.pid}:`)) ?? workers[0]!;
-        const inFlight = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from deliveries where status = 'pending' and claimed_by like ${`%:${victim.pid}:%`}`);
+        const victim = workers.find((w) => busiest?.claimed_by.includes(`:${w.pid}:`)) ?? workers[0]!;
+        const inFlight = await database.db.execute<{ n: number }>(
+          sql`select count(*)::int as n from deliveries where status = 'pending' and claimed_by like ${`%:${victim.pid}:%`}`,
+        );
         const resendsBefore = platform.resendsAbsorbed;
         victim.kill('SIGKILL');
-        const recovered = await until('the killed process\'s work done by the others', () => allReceived(expected));
+        const recovered = await until("the killed process's work done by the others", () => allReceived(expected));
         inFlightAtKill = inFlight[0]?.n ?? 0;
         // Messages the platform got twice because of the kill: sent by the victim, not recorded
         // before it died, sent again by another process. "Sent" is recorded per message inside
         // its send slot (deliver.ts), so at most the sends that were in flight: the fake platform
         // absorbs them by key (as LINE does); Slack and LINE WORKS would show them twice.
         duplicatesAtKill = platform.resendsAbsorbed - resendsBefore;
-        timeline.push(`kill: ${inFlightAtKill} leased by the killed process, ${duplicatesAtKill} sent twice (bound: ${SENDS_IN_FLIGHT} in flight), all delivered ${recovered} ms later`);
+        timeline.push(
+          `kill: ${inFlightAtKill} leased by the killed process, ${duplicatesAtKill} sent twice (bound: ${SENDS_IN_FLIGHT} in flight), all delivered ${recovered} ms later`,
+        );
         expect(duplicatesAtKill).toBeLessThanOrEqual(SENDS_IN_FLIGHT);
         expect(recovered).toBeLessThan(60_000);
         platform.delayMs = 0;
@@ -190,7 +220,18 @@ describe('three scheduler processes over a simulated December', () => {
         for (let n = 0; n < EXTRA_NOTICES; n++) {
           const key = `notice:${day}:${n}`;
           expected.push(key);
-          await enqueueReply(database.db, { tenantId, idempotencyKey: key, recipientId: counselorIds[n % COUNSELORS]!, kind: 'notice', reply: { visibility: 'dm', blocks: [], summary: key }, runAt: morning(day) }, morning(day));
+          await enqueueReply(
+            database.db,
+            {
+              tenantId,
+              idempotencyKey: key,
+              recipientId: counselorIds[n % COUNSELORS]!,
+              kind: 'notice',
+              reply: { visibility: 'dm', blocks: [], summary: key },
+              runAt: morning(day),
+            },
+            morning(day),
+          );
         }
         await until('first sends of the day', () => platform.received.some((r) => r.key.endsWith(`:${day}`)));
         await pg.stop();
@@ -198,7 +239,11 @@ describe('three scheduler processes over a simulated December', () => {
         await pg.start();
         const restartedAt = Date.now();
         const before = platform.received.length;
-        const resumed = await until('deliveries resume after the restart', () => platform.received.length > before || allReceived(expected), 10_000);
+        const resumed = await until(
+          'deliveries resume after the restart',
+          () => platform.received.length > before || allReceived(expected),
+          10_000,
+        );
         await until('the day delivered', () => allReceived(expected));
         timeline.push(`restart: first delivery ${resumed} ms after PostgreSQL was back; day complete ${Date.now() - restartedAt} ms after`);
         expect(resumed).toBeLessThan(10_000);
@@ -214,8 +259,13 @@ describe('three scheduler processes over a simulated December', () => {
       }
       // November's overdue months of every counselor reach the manager in one message.
       if (i === 0) {
-        await until('escalation of November', () => platform.received.filter((r) => r.to.kind === 'user' && r.to.userId === 'U-manager').length === 1);
-        expect(platform.received.find((r) => r.to.kind === 'user' && r.to.userId === 'U-manager')?.summary).toContain(`モニタリング未記録 ${COUNSELORS}件`);
+        await until(
+          'escalation of November',
+          () => platform.received.filter((r) => r.to.kind === 'user' && r.to.userId === 'U-manager').length === 1,
+        );
+        expect(platform.received.find((r) => r.to.kind === 'user' && r.to.userId === 'U-manager')?.summary).toContain(
+          `モニタリング未記録 ${COUNSELORS}件`,
+        );
       }
     }
     // Everything the outbox holds went out, once.
@@ -230,7 +280,9 @@ describe('three scheduler processes over a simulated December', () => {
     // Digests every business day, last calls on the last 3, one escalation (every counselor's November), the notices.
     expect(stored.length).toBe(COUNSELORS * business.size + COUNSELORS * 3 + 1 + EXTRA_NOTICES);
     // Resends happen only for messages the killed process had in flight; the key absorbs them.
-    timeline.push(`resends absorbed by the idempotency key over the month: ${platform.resendsAbsorbed} (at the kill: ${duplicatesAtKill}, bound ${SENDS_IN_FLIGHT})`);
+    timeline.push(
+      `resends absorbed by the idempotency key over the month: ${platform.resendsAbsorbed} (at the kill: ${duplicatesAtKill}, bound ${SENDS_IN_FLIGHT})`,
+    );
     expect(platform.resendsAbsorbed).toBeLessThanOrEqual(inFlightAtKill);
     // No lease left behind once the restart is over.
     const leased = await database.db.select().from(deliveries).where(eq(deliveries.status, 'pending'));

@@ -36,7 +36,5 @@ const scheduler = await startScheduler({
 });
 process.stdout.write(`ready ${process.pid}\n`);
 process.on('SIGTERM', () => {
-  void scheduler
-    .stop()
-    .finally(() => process.exit(0));
+  void scheduler.stop().finally(() => process.exit(0));
 });

@@ -70,7 +70,11 @@ const cases = POLICY.flatMap((rule) =>
 
 function hasWideRule(role: Role, resource: string, action: string): boolean {
   return POLICY.some(
-    (r) => r.resource === resource && r.actions.includes(action as never) && r.roles.includes(role) && r.scopes.some((s) => s === 'tenant' || s === 'aggregate'),
+    (r) =>
+      r.resource === resource &&
+      r.actions.includes(action as never) &&
+      r.roles.includes(role) &&
+      r.scopes.some((s) => s === 'tenant' || s === 'aggregate'),
   );
 }
 

@@ -71,8 +71,12 @@ const inside = (file: string, dir: string) => file === dir || file.startsWith(`$
 
 /** A rule: imports from `from` into any of `to` are forbidden. */
 const RULES: { name: string; from: string; to: string[] }[] = [
-  { name: 'the domain imports neither the conversation model, the scheduler, a platform nor a handler', from: 'src/core', to: ['src/chat', 'src/scheduler', 'src/platforms', 'handlers'] },
-  { name: 'a handler never holds the database: it calls the domain (db/ and db/schema are core\'s)', from: 'handlers', to: ['db'] },
+  {
+    name: 'the domain imports neither the conversation model, the scheduler, a platform nor a handler',
+    from: 'src/core',
+    to: ['src/chat', 'src/scheduler', 'src/platforms', 'handlers'],
+  },
+  { name: "a handler never holds the database: it calls the domain (db/ and db/schema are core's)", from: 'handlers', to: ['db'] },
   { name: 'a handler builds no query: no drizzle-orm, no postgres', from: 'handlers', to: ['package:drizzle-orm', 'package:postgres'] },
   { name: 'a handler never imports a platform (links to outputs are src/http/outputs)', from: 'handlers', to: ['src/platforms'] },
   { name: 'a platform only translates: it calls dispatch, never a handler', from: 'src/platforms', to: ['handlers'] },
@@ -188,7 +192,10 @@ describe('architecture: the import rules', () => {
   it('the checks see a forbidden import when there is one (self-test on a made-up graph)', () => {
     const fake: Edge = { from: 'src/core/x.ts', spec: '../chat/types', to: 'src/chat/types.ts' };
     expect(RULES.some((r) => inside(fake.from, r.from) && r.to.some((t) => inside(fake.to, t)))).toBe(true);
-    const adj = new Map([['a', new Set(['b'])], ['b', new Set(['a'])]]);
+    const adj = new Map([
+      ['a', new Set(['b'])],
+      ['b', new Set(['a'])],
+    ]);
     expect(cycles(new Set(['a', 'b']), adj)).toEqual([['a', 'b']]);
   });
 });

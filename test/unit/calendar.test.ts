@@ -33,10 +33,7 @@ import {
 import { formatJpDate, formatWareki, formatWarekiMonth } from '../../src/core/calendar/wareki';
 
 /** Any date for which the holiday library has data (1970–2050). */
-const arbDate = (from = '1970-01-01', to = '2049-12-31') =>
-  fc
-    .integer({ min: 0, max: daysBetween(from, to) })
-    .map((n) => addDays(from, n));
+const arbDate = (from = '1970-01-01', to = '2049-12-31') => fc.integer({ min: 0, max: daysBetween(from, to) }).map((n) => addDays(from, n));
 
 const arbMonth = arbDate('1970-01-01', '2049-11-30').map(monthOf);
 
@@ -48,16 +45,19 @@ describe('Japan time, whatever the server time zone', () => {
     process.env.TZ = originalTz;
   });
 
-  it.each(['America/Los_Angeles', 'UTC', 'Pacific/Kiritimati', 'Asia/Tokyo'])('gives the Japanese date at JST midnight under TZ=%s', (tz) => {
-    process.env.TZ = tz;
-    expect(jstToday(new Date('2026-11-21T15:00:00Z'))).toBe('2026-11-22');
-    expect(jstToday(new Date('2026-11-21T14:59:59.999Z'))).toBe('2026-11-21');
-    expect(jstMonthOf(new Date('2026-04-30T15:00:00Z'))).toBe('2026-05');
-    expect(jstInstant('2026-11-22', 8, 30).toISOString()).toBe('2026-11-21T23:30:00.000Z');
-    expect(jstWeekday(new Date('2026-11-21T15:30:00Z'))).toBe(0);
-    expect(nextBusinessDay('2026-12-28')).toBe('2027-01-04');
-    expect(formatJpDate('2026-11-22')).toBe('2026年11月22日(日)');
-  });
+  it.each(['America/Los_Angeles', 'UTC', 'Pacific/Kiritimati', 'Asia/Tokyo'])(
+    'gives the Japanese date at JST midnight under TZ=%s',
+    (tz) => {
+      process.env.TZ = tz;
+      expect(jstToday(new Date('2026-11-21T15:00:00Z'))).toBe('2026-11-22');
+      expect(jstToday(new Date('2026-11-21T14:59:59.999Z'))).toBe('2026-11-21');
+      expect(jstMonthOf(new Date('2026-04-30T15:00:00Z'))).toBe('2026-05');
+      expect(jstInstant('2026-11-22', 8, 30).toISOString()).toBe('2026-11-21T23:30:00.000Z');
+      expect(jstWeekday(new Date('2026-11-21T15:30:00Z'))).toBe(0);
+      expect(nextBusinessDay('2026-12-28')).toBe('2027-01-04');
+      expect(formatJpDate('2026-11-22')).toBe('2026年11月22日(日)');
+    },
+  );
 
   it('maps every JST wall-clock time of a day back to that day', () => {
     fc.assert(

@@ -28,17 +28,21 @@ describe('command lines typed in a chat', () => {
 });
 
 describe('free text in a one-to-one chat', () => {
-  it.each(['山田', 'C-0001', 'ｃ－０００１', 'やまだ　たろう', 'ヤマダ', 'yamada tarou', 'Itō', '山だ'])('%s is an implicit case lookup', (line) => {
-    expect(parseChatLine(registry, line)).toEqual({ kind: 'command', name: 'case', text: line.trim(), implicit: true });
-  });
+  it.each(['山田', 'C-0001', 'ｃ－０００１', 'やまだ　たろう', 'ヤマダ', 'yamada tarou', 'Itō', '山だ'])(
+    '%s is an implicit case lookup',
+    (line) => {
+      expect(parseChatLine(registry, line)).toEqual({ kind: 'command', name: 'case', text: line.trim(), implicit: true });
+    },
+  );
 
   it('commands stay commands; sentences, questions and long text are not lookups', () => {
     expect(parseChatLine(registry, 'ケース 山田')).toEqual({ kind: 'command', name: 'case', text: '山田' });
     expect(parseChatLine(registry, '記録')).toEqual({ kind: 'command', name: 'soudan', text: '' });
-    for (const line of ['今日の予定は？', '了解です。', '山田さん、明日来所。', 'a'.repeat(41), '', '  ']) expect(parseChatLine(registry, line), line).toBeNull();
+    for (const line of ['今日の予定は？', '了解です。', '山田さん、明日来所。', 'a'.repeat(41), '', '  '])
+      expect(parseChatLine(registry, line), line).toBeNull();
   });
 
-  it('romaji reads as kana (Hepburn, kunrei, macrons, n\'), anything else is not romaji', () => {
+  it("romaji reads as kana (Hepburn, kunrei, macrons, n'), anything else is not romaji", () => {
     expect(romajiToHiragana('yamada')).toBe('やまだ');
     expect(romajiToHiragana('Yamada Tarou')).toBe('やまだたろう');
     expect(romajiToHiragana('Itō')).toBe('いとう');
@@ -72,6 +76,7 @@ describe('the command registry', () => {
 
   it('every command has a Japanese label, a description and an example', () => {
     for (const c of registry.all()) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: any non-ASCII character (a Japanese label).
       expect(c.label, c.id).toMatch(/[^\x00-\x7f]/);
       expect(c.description.length, c.id).toBeGreaterThan(3);
       expect(c.usage.length, c.id).toBeGreaterThan(1);

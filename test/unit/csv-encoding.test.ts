@@ -52,7 +52,24 @@ describe('writing Shift_JIS for Excel', () => {
   });
 
   it('the export CSV in both encodings holds the same cells', () => {
-    const row = { caseCode: 'C-0001', kind: '相談記録', id: 'x', version: 1, state: '現行', date: '2026-11-20', author: '佐藤', method: '訪問', type: 'モニタリング', content: '髙橋さんと面談〜', minutes: '30', nextAction: '', due: '', abuse: '', reason: '', extra: '' } satisfies ExportRow;
+    const row = {
+      caseCode: 'C-0001',
+      kind: '相談記録',
+      id: 'x',
+      version: 1,
+      state: '現行',
+      date: '2026-11-20',
+      author: '佐藤',
+      method: '訪問',
+      type: 'モニタリング',
+      content: '髙橋さんと面談〜',
+      minutes: '30',
+      nextAction: '',
+      due: '',
+      abuse: '',
+      reason: '',
+      extra: '',
+    } satisfies ExportRow;
     const utf8 = toCsv([row]);
     const sjis = toCsv([row], 'cp932');
     expect([...utf8.body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);

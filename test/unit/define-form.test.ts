@@ -12,9 +12,25 @@ const memo = defineForm({
     due: field.date({ label: '期限' }),
     text: field.longtext({ label: '内容', required: true, maxLength: 10 }),
     note: field.text({ label: '備考', maxLength: 5 }),
-    method: field.select({ label: '方法', required: true, options: [{ value: '訪問', label: '訪問' }, { value: '電話', label: '電話' }], initial: '訪問' }),
+    method: field.select({
+      label: '方法',
+      required: true,
+      options: [
+        { value: '訪問', label: '訪問' },
+        { value: '電話', label: '電話' },
+      ],
+      initial: '訪問',
+    }),
     flag: field.select({ label: '印', options: [{ value: 'yes', label: 'あり' }] }),
-    tags: field.multiselect({ label: '分類（複数可）', errorLabel: '分類', required: true, options: [{ value: 'a', label: 'A' }, { value: 'b', label: 'B' }] }),
+    tags: field.multiselect({
+      label: '分類（複数可）',
+      errorLabel: '分類',
+      required: true,
+      options: [
+        { value: 'a', label: 'A' },
+        { value: 'b', label: 'B' },
+      ],
+    }),
     minutes: field.number({ label: '時間（分）', errorLabel: '時間', min: 0, max: 1440, unit: '分' }),
   },
 });
@@ -39,7 +55,14 @@ describe('defineForm', () => {
     const block = memo.block({ on: '2026-11-22' }, { context: 'x', options: { flag: [{ value: 'no', label: 'なし' }] } });
     expect(block).toMatchObject({ type: 'form', formId: 'memo:new', title: 'メモ', submitLabel: '保存する', context: 'x' });
     expect(block.fields.map((f) => f.name)).toEqual(['on', 'due', 'text', 'note', 'method', 'flag', 'tags', 'minutes']);
-    expect(block.fields[0]).toMatchObject({ name: 'on', label: '日付', type: 'date', required: true, hint: '例: 今日', initial: '2026-11-22' });
+    expect(block.fields[0]).toMatchObject({
+      name: 'on',
+      label: '日付',
+      type: 'date',
+      required: true,
+      hint: '例: 今日',
+      initial: '2026-11-22',
+    });
     expect(block.fields.find((f) => f.name === 'method')?.initial).toBe('訪問');
     expect(block.fields.find((f) => f.name === 'text')?.maxLength).toBe(10);
     expect(block.fields.find((f) => f.name === 'flag')?.options).toEqual([{ value: 'no', label: 'なし' }]);
@@ -48,7 +71,16 @@ describe('defineForm', () => {
 
   it('parses a submission into typed values', () => {
     const v = memo.parseWith(submit({ ...ok, due: '１２／１', note: ' 短い ', minutes: '４５分', tags: 'a,b,a' }), today);
-    expect(v).toEqual({ on: '2026-11-22', due: '2026-12-01', text: '本文', note: '短い', method: '訪問', flag: null, tags: ['a', 'b'], minutes: 45 });
+    expect(v).toEqual({
+      on: '2026-11-22',
+      due: '2026-12-01',
+      text: '本文',
+      note: '短い',
+      method: '訪問',
+      flag: null,
+      tags: ['a', 'b'],
+      minutes: 45,
+    });
     const empty = memo.parseWith(submit(ok), today);
     expect(empty).toMatchObject({ due: null, note: '', flag: null, minutes: null });
   });
@@ -100,7 +132,10 @@ describe('defineForm rules across fields', () => {
       parse({ person: '', situation: '', on: '2月30日' });
       throw new Error('parsed');
     } catch (e) {
-      expect(isUserError(e) && e.fieldErrors).toEqual({ on: expect.stringMatching(/^日付: /), situation: 'ケースを指定しない場合は、状況を入力してください。' });
+      expect(isUserError(e) && e.fieldErrors).toEqual({
+        on: expect.stringMatching(/^日付: /),
+        situation: 'ケースを指定しない場合は、状況を入力してください。',
+      });
     }
     expect(parse({ person: 'C-0001', situation: '', on: '今日' })).toEqual({ person: 'C-0001', situation: '', on: '2026-11-22' });
   });

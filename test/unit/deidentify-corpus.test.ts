@@ -5,7 +5,6 @@ import { CORPUS, CORPUS_PERSONS, CORPUS_TODAY, type CorpusLine } from '../fixtur
 // What a reader could still recognise: width, script, variant kanji and spaces ignored.
 const hira = (s: string) => s.replace(/[\u30a1-\u30f6]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x60));
 const flat = (s: string) => hira(s.normalize('NFKC').replace(/髙/g, '高')).replace(/[\s・]/g, '');
-const PLACEHOLDER = /〔[^〔〕]+〕/g;
 
 interface LineResult {
   line: CorpusLine;
@@ -42,7 +41,11 @@ function check(line: CorpusLine): LineResult {
   };
   // Missed: still readable, or any character of it left outside a placeholder (〔氏名〕二 for 健二).
   const partly = (g: string) =>
-    at(g).some(([s, e]) => [...Array(e - s).keys()].some((k) => /[^\s・（）()]/.test(line.text[s + k]!) && !regions.some((r) => r.start <= s + k && s + k < r.end)));
+    at(g).some(([s, e]) =>
+      [...Array(e - s).keys()].some(
+        (k) => /[^\s・（）()]/.test(line.text[s + k]!) && !regions.some((r) => r.start <= s + k && s + k < r.end),
+      ),
+    );
   const missed = line.gone.filter((g) => seen.includes(flat(g)) || partly(g));
   const goneAt = line.gone.flatMap(at);
   const overMasked = regions

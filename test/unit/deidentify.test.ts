@@ -15,7 +15,12 @@ const kata = (s: string) => s.replace(/[\u3041-\u3096]/g, (c) => String.fromChar
 /** What a reader could still recognise: width, script and variant kanji ignored. */
 const OLD_FORMS: Record<string, string> = { 高: '髙', 斎: '齋', 辺: '邊' };
 const flat = (s: string) =>
-  hira(s.normalize('NFKC').replace(/[髙齋邊]/g, (c) => Object.keys(OLD_FORMS).find((k) => OLD_FORMS[k] === c)!).replace(/[\s・]/g, ''));
+  hira(
+    s
+      .normalize('NFKC')
+      .replace(/[髙齋邊]/g, (c) => Object.keys(OLD_FORMS).find((k) => OLD_FORMS[k] === c)!)
+      .replace(/[\s・]/g, ''),
+  );
 /** The same name as people also write it in registers: 髙橋, 齋藤, 渡邊. */
 const oldForm = (s: string) => s.replace(/[高斎辺]/g, (c) => OLD_FORMS[c]!);
 const digitsOf = (s: string) => s.normalize('NFKC').replace(/\D/g, '');
@@ -24,9 +29,7 @@ const wide = (s: string) => s.replace(/[0-9]/g, (d) => FULL[Number(d)]!).replace
 const HALF_SRC = 'アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲンァィゥェォッャュョー';
 const HALF_DST = 'ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜｦﾝｧｨｩｪｫｯｬｭｮｰ';
 const halfKata = (s: string) =>
-  [...kata(s).normalize('NFD')]
-    .map((c) => (c === '\u3099' ? 'ﾞ' : c === '\u309a' ? 'ﾟ' : HALF_DST[HALF_SRC.indexOf(c)] ?? c))
-    .join('');
+  [...kata(s).normalize('NFD')].map((c) => (c === '\u3099' ? 'ﾞ' : c === '\u309a' ? 'ﾟ' : (HALF_DST[HALF_SRC.indexOf(c)] ?? c))).join('');
 
 // ---------------------------------------------------------------------------------------------
 // Examples
@@ -67,12 +70,15 @@ describe('deidentify: names of known persons', () => {
   it('removes names nobody registered by their shape: honorific, relation, full name', () => {
     expect(clean('鈴木さんが来所。', [SATO])).toBe('〔氏名〕が来所。');
     expect(clean('母の京子さんと祖母の大野さんが同席。')).toBe('母の〔氏名〕と祖母の〔氏名〕が同席。');
-    expect(clean('母・京子（70代）、長男 太郎（15歳）、妻の美香と同居。')).toBe('母・〔氏名〕（70代）、長男 〔氏名〕（15歳）、妻の〔氏名〕と同居。');
+    expect(clean('母・京子（70代）、長男 太郎（15歳）、妻の美香と同居。')).toBe(
+      '母・〔氏名〕（70代）、長男 〔氏名〕（15歳）、妻の〔氏名〕と同居。',
+    );
     expect(clean('祖父大野源次郎と面談。鈴木一郎が同席。')).toBe('祖父〔氏名〕と面談。〔氏名〕が同席。');
   });
 
   it('keeps words that take an honorific without being a name', () => {
-    const text = '相談員さんとヘルパーさん、お母さん、大家さん、包括さん、皆さん、Aさん、〇〇さん。たくさんの様子、同様の氏名欄。母の介護、母 入院中、父母と同居。';
+    const text =
+      '相談員さんとヘルパーさん、お母さん、大家さん、包括さん、皆さん、Aさん、〇〇さん。たくさんの様子、同様の氏名欄。母の介護、母 入院中、父母と同居。';
     expect(clean(text)).toBe(text);
   });
 
@@ -91,9 +97,22 @@ describe('deidentify: names of known persons', () => {
 
 describe('deidentify: phone numbers', () => {
   const forms = [
-    '03-1234-5678', '0467-12-3456', '046-123-4567', '090-1234-5678', '080 1234 5678', '07012345678',
-    '０９０－１２３４－５６７８', '03(1234)5678', '(03)1234-5678', '+81-90-1234-5678', '+81 (0)3 1234 5678',
-    '+81312345678', '0312345678', '0120-123-456', '050-1234-5678', '03.1234.5678',
+    '03-1234-5678',
+    '0467-12-3456',
+    '046-123-4567',
+    '090-1234-5678',
+    '080 1234 5678',
+    '07012345678',
+    '０９０－１２３４－５６７８',
+    '03(1234)5678',
+    '(03)1234-5678',
+    '+81-90-1234-5678',
+    '+81 (0)3 1234 5678',
+    '+81312345678',
+    '0312345678',
+    '0120-123-456',
+    '050-1234-5678',
+    '03.1234.5678',
   ];
   it.each(forms)('removes %s', (phone) => {
     expect(clean(`電話：${phone}に連絡。`)).toBe('電話：〔電話番号〕に連絡。');
@@ -104,9 +123,12 @@ describe('deidentify: phone numbers', () => {
     expect(clean(text)).toBe(text);
   });
 
-  it.each(['〇九〇―一二三四―五六七八', '〇九〇一二三四五六七八', '〇四六七（一二）三四五六', '〇三－一二三四－五六七八'])('removes %s in kanji numerals', (phone) => {
-    expect(clean(`電話：${phone}に連絡。`)).toBe('電話：〔電話番号〕に連絡。');
-  });
+  it.each(['〇九〇―一二三四―五六七八', '〇九〇一二三四五六七八', '〇四六七（一二）三四五六', '〇三－一二三四－五六七八'])(
+    'removes %s in kanji numerals',
+    (phone) => {
+      expect(clean(`電話：${phone}に連絡。`)).toBe('電話：〔電話番号〕に連絡。');
+    },
+  );
 
   it('keeps public numbers and counts in kanji', () => {
     const text = '189に通告、#7119に相談、一人暮らし、十分に説明、千代田区、四日市市、第一号被保険者。';
@@ -159,8 +181,17 @@ describe('deidentify: postal codes and addresses', () => {
 
 describe('deidentify: birth dates', () => {
   it.each([
-    '1980年4月1日生まれ', '1980/4/1生まれ', '1980-04-01生', '昭和55年4月1日生', 'S55.4.1生', 'H3.12.5生まれ',
-    '平成3年12月5日生まれ', '令和2年4月1日生まれ', '令和元年5月1日生', '１９８０年４月１日生まれ', '1980年4月生まれ',
+    '1980年4月1日生まれ',
+    '1980/4/1生まれ',
+    '1980-04-01生',
+    '昭和55年4月1日生',
+    'S55.4.1生',
+    'H3.12.5生まれ',
+    '平成3年12月5日生まれ',
+    '令和2年4月1日生まれ',
+    '令和元年5月1日生',
+    '１９８０年４月１日生まれ',
+    '1980年4月生まれ',
   ])('removes %s', (text) => {
     const out = clean(`本人は${text}。`);
     expect(out).toMatch(/^本人は〔生年月日〕(生まれ|生)。$/);
@@ -196,13 +227,17 @@ describe('deidentify: birth dates', () => {
 
 describe('deidentify: numbers and e-mail', () => {
   it('removes certificate numbers, My Number and e-mail addresses', () => {
-    const text = '受給者証番号：1234567890、受給者証 12345 67890、（0123456789ではなく9876543210）、マイナンバー 1234 5678 9012、個人番号123456789012、連絡は sato.h@example.co.jp まで。';
+    const text =
+      '受給者証番号：1234567890、受給者証 12345 67890、（0123456789ではなく9876543210）、マイナンバー 1234 5678 9012、個人番号123456789012、連絡は sato.h@example.co.jp まで。';
     const result = run(text);
     expect(result.text).toBe(
       '受給者証番号：〔受給者証番号〕、受給者証 〔受給者証番号〕、（〔電話番号〕ではなく〔受給者証番号〕）、マイナンバー 〔個人番号〕、個人番号〔個人番号〕、連絡は 〔メール〕 まで。',
     );
     expect(result.removed).toEqual([
-      { kind: 'phone', count: 1 }, { kind: 'certificate', count: 3 }, { kind: 'email', count: 1 }, { kind: 'mynumber', count: 2 },
+      { kind: 'phone', count: 1 },
+      { kind: 'certificate', count: 3 },
+      { kind: 'email', count: 1 },
+      { kind: 'mynumber', count: 2 },
     ]);
   });
 
@@ -221,7 +256,10 @@ describe('deidentify: the whole note', () => {
       '〔氏名〕（〔生年月日〕生、〔住所〕在住、携帯〔電話番号〕）より相談。綾瀬市では移動支援の事業所が不足しており、2026年11月22日に訪問した。',
     );
     expect(result.removed).toEqual([
-      { kind: 'name', count: 1 }, { kind: 'phone', count: 1 }, { kind: 'address', count: 1 }, { kind: 'birthdate', count: 1 },
+      { kind: 'name', count: 1 },
+      { kind: 'phone', count: 1 },
+      { kind: 'address', count: 1 },
+      { kind: 'birthdate', count: 1 },
     ]);
   });
 
@@ -232,9 +270,17 @@ describe('deidentify: the whole note', () => {
 
 describe('ageBand', () => {
   it.each([
-    ['2020-01-01', '10歳未満'], ['2016-11-23', '10歳未満'], ['2016-11-22', '10代'], ['2007-01-01', '10代'],
-    ['1984-11-22', '40代'], ['1976-11-23', '40代'], ['1976-11-22', '50代'], ['1946-11-23', '70代'],
-    ['1946-11-22', '80代以上'], ['1920-05-05', '80代以上'], ['2026-11-22', '10歳未満'],
+    ['2020-01-01', '10歳未満'],
+    ['2016-11-23', '10歳未満'],
+    ['2016-11-22', '10代'],
+    ['2007-01-01', '10代'],
+    ['1984-11-22', '40代'],
+    ['1976-11-23', '40代'],
+    ['1976-11-22', '50代'],
+    ['1946-11-23', '70代'],
+    ['1946-11-22', '80代以上'],
+    ['1920-05-05', '80代以上'],
+    ['2026-11-22', '10歳未満'],
   ])('born %s → %s (today 2026-11-22)', (birth, band) => {
     expect(ageBand(birth, TODAY)).toBe(band);
   });
@@ -255,28 +301,86 @@ describe('ageBand', () => {
 // Pools
 
 const FAMILIES: [string, string][] = [
-  ['佐藤', 'さとう'], ['鈴木', 'すずき'], ['高橋', 'たかはし'], ['田中', 'たなか'], ['渡辺', 'わたなべ'],
-  ['伊藤', 'いとう'], ['山本', 'やまもと'], ['中村', 'なかむら'], ['小林', 'こばやし'], ['加藤', 'かとう'],
-  ['吉田', 'よしだ'], ['山田', 'やまだ'], ['佐々木', 'ささき'], ['山口', 'やまぐち'], ['松本', 'まつもと'],
-  ['井上', 'いのうえ'], ['木村', 'きむら'], ['林', 'はやし'], ['斎藤', 'さいとう'], ['清水', 'しみず'],
+  ['佐藤', 'さとう'],
+  ['鈴木', 'すずき'],
+  ['高橋', 'たかはし'],
+  ['田中', 'たなか'],
+  ['渡辺', 'わたなべ'],
+  ['伊藤', 'いとう'],
+  ['山本', 'やまもと'],
+  ['中村', 'なかむら'],
+  ['小林', 'こばやし'],
+  ['加藤', 'かとう'],
+  ['吉田', 'よしだ'],
+  ['山田', 'やまだ'],
+  ['佐々木', 'ささき'],
+  ['山口', 'やまぐち'],
+  ['松本', 'まつもと'],
+  ['井上', 'いのうえ'],
+  ['木村', 'きむら'],
+  ['林', 'はやし'],
+  ['斎藤', 'さいとう'],
+  ['清水', 'しみず'],
 ];
 const GIVENS: [string, string][] = [
-  ['太郎', 'たろう'], ['花子', 'はなこ'], ['翔', 'しょう'], ['大輔', 'だいすけ'], ['美咲', 'みさき'],
-  ['健太', 'けんた'], ['陽菜', 'ひな'], ['蓮', 'れん'], ['結衣', 'ゆい'], ['悠真', 'ゆうま'], ['一郎', 'いちろう'],
-  ['恵子', 'けいこ'], ['和也', 'かずや'], ['直美', 'なおみ'], ['さくら', 'さくら'], ['浩二', 'こうじ'], ['愛', 'あい'],
+  ['太郎', 'たろう'],
+  ['花子', 'はなこ'],
+  ['翔', 'しょう'],
+  ['大輔', 'だいすけ'],
+  ['美咲', 'みさき'],
+  ['健太', 'けんた'],
+  ['陽菜', 'ひな'],
+  ['蓮', 'れん'],
+  ['結衣', 'ゆい'],
+  ['悠真', 'ゆうま'],
+  ['一郎', 'いちろう'],
+  ['恵子', 'けいこ'],
+  ['和也', 'かずや'],
+  ['直美', 'なおみ'],
+  ['さくら', 'さくら'],
+  ['浩二', 'こうじ'],
+  ['愛', 'あい'],
 ];
 /** Realistic pieces of consultation notes without any identifier; each ends a clause. */
 const FRAGMENTS = [
-  '本人から電話があった。', '母親と同居している。', '市役所の障害福祉課に相談した。', '相談支援専門員が自宅を訪問した。',
-  '2026年11月22日に訪問。', '就労継続支援B型の利用を検討中。', 'サービス等利用計画案を作成した。', 'モニタリングは3月ごと。',
-  '40代の男性、', '42歳、', '基幹相談支援センターに二次相談をした。', '綾瀬市では移動支援の事業所が不足している。',
-  '通院同行が必要、', '次回は12月に訪問予定。', 'グループホームの空きがない。', '家族関係の調整が課題。',
-  'ヘルパーの利用時間を増やしたい、', '短期入所の利用を希望している。', '計画相談支援の契約を結んだ。',
-  '経済的困窮のため生活保護を申請した。', '医療的ケアが必要な児童、', '障害支援区分は4。', '日中活動の場が少ない、',
-  '地域移行支援を開始した。', '市内では相談件数が増えている。', '東京都の研修に参加した。', '平塚市と合同で事例検討を行う。',
-  '第3回運営会議で報告する。', '令和8年度の計画に反映したい。', '相談は1日2件ほど。', '電話での相談が多い、',
-  '大和市内の事業所と連携した。', '座間市では送迎が課題になっている。', '2026年4月から受給者証の更新が必要。',
-  '障害者手帳の等級は2級。', '支援拒否があり、', '本人の意向を確認した。', '緊急対応が必要だった。',
+  '本人から電話があった。',
+  '母親と同居している。',
+  '市役所の障害福祉課に相談した。',
+  '相談支援専門員が自宅を訪問した。',
+  '2026年11月22日に訪問。',
+  '就労継続支援B型の利用を検討中。',
+  'サービス等利用計画案を作成した。',
+  'モニタリングは3月ごと。',
+  '40代の男性、',
+  '42歳、',
+  '基幹相談支援センターに二次相談をした。',
+  '綾瀬市では移動支援の事業所が不足している。',
+  '通院同行が必要、',
+  '次回は12月に訪問予定。',
+  'グループホームの空きがない。',
+  '家族関係の調整が課題。',
+  'ヘルパーの利用時間を増やしたい、',
+  '短期入所の利用を希望している。',
+  '計画相談支援の契約を結んだ。',
+  '経済的困窮のため生活保護を申請した。',
+  '医療的ケアが必要な児童、',
+  '障害支援区分は4。',
+  '日中活動の場が少ない、',
+  '地域移行支援を開始した。',
+  '市内では相談件数が増えている。',
+  '東京都の研修に参加した。',
+  '平塚市と合同で事例検討を行う。',
+  '第3回運営会議で報告する。',
+  '令和8年度の計画に反映したい。',
+  '相談は1日2件ほど。',
+  '電話での相談が多い、',
+  '大和市内の事業所と連携した。',
+  '座間市では送迎が課題になっている。',
+  '2026年4月から受給者証の更新が必要。',
+  '障害者手帳の等級は2級。',
+  '支援拒否があり、',
+  '本人の意向を確認した。',
+  '緊急対応が必要だった。',
 ];
 const HONORIFICS = ['さん', '様', '氏', 'くん', 'ちゃん', 'さま', 'サン'];
 const PARTICLES = ['は', 'が', 'と', 'の', 'に', 'から', '、'];
@@ -289,22 +393,31 @@ interface Item {
   digitSecrets: string[];
 }
 const item = (kind: string, text: string, secrets: string[], digitSecrets: string[] = []): Item => ({
-  kind, text, secrets, digitSecrets,
+  kind,
+  text,
+  secrets,
+  digitSecrets,
 });
 
 const digits = (n: number, first = '0123456789') =>
-  fc.tuple(fc.constantFrom(...first), fc.array(fc.constantFrom(...'0123456789'), { minLength: n - 1, maxLength: n - 1 }))
+  fc
+    .tuple(fc.constantFrom(...first), fc.array(fc.constantFrom(...'0123456789'), { minLength: n - 1, maxLength: n - 1 }))
     .map(([a, rest]) => a + rest.join(''));
 const maybeWide = (s: string) => fc.boolean().map((w) => (w ? wide(s) : s));
 
 // Names ---------------------------------------------------------------------------------------
 
-interface Person extends KnownPerson { familyKana: string; givenKana: string }
+interface Person extends KnownPerson {
+  familyKana: string;
+  givenKana: string;
+}
 const personArb: fc.Arbitrary<Person> = fc
   .tuple(fc.constantFrom(...FAMILIES), fc.constantFrom(...GIVENS), fc.boolean())
   .map(([[f, fk], [g, gk], katakanaKana]) => ({
-    familyName: f, givenName: g,
-    familyKana: katakanaKana ? kata(fk) : fk, givenKana: katakanaKana ? kata(gk) : gk,
+    familyName: f,
+    givenName: g,
+    familyKana: katakanaKana ? kata(fk) : fk,
+    givenKana: katakanaKana ? kata(gk) : gk,
   }));
 const kanaScript = fc.constantFrom(hira, kata, halfKata);
 
@@ -333,12 +446,19 @@ function otherOfficeNameItem(p: Person): fc.Arbitrary<Item> {
   const kanaForms = (k: string) => kanaScript.map((f) => f(k));
   const part = (kanji: string, kana: string) => fc.oneof(fc.constant(kanji), fc.constant(oldForm(kanji)), kanaForms(kana));
   const full = fc
-    .tuple(part(p.familyName, p.familyKana), fc.constantFrom('', ' ', '　', '・'), part(p.givenName, p.givenKana), fc.option(fc.constantFrom(...HONORIFICS)))
+    .tuple(
+      part(p.familyName, p.familyKana),
+      fc.constantFrom('', ' ', '　', '・'),
+      part(p.givenName, p.givenKana),
+      fc.option(fc.constantFrom(...HONORIFICS)),
+    )
     .map(([f, s, g, h]) => f + s + g + (h ?? ''));
   const alone = fc
     .tuple(fc.oneof(part(p.familyName, p.familyKana), part(p.givenName, p.givenKana)), fc.constantFrom(...HONORIFICS))
     .map(([n, h]) => n + h);
-  return fc.tuple(fc.oneof(full, alone), fc.constantFrom(...PARTICLES)).map(([form, particle]) => item('name', form + particle, all.map(flat)));
+  return fc
+    .tuple(fc.oneof(full, alone), fc.constantFrom(...PARTICLES))
+    .map(([form, particle]) => item('name', form + particle, all.map(flat)));
 }
 
 // Phones --------------------------------------------------------------------------------------
@@ -346,9 +466,9 @@ function otherOfficeNameItem(p: Person): fc.Arbitrary<Item> {
 /** Groups of a phone number: area code, exchange, subscriber (landline area codes never start 0X0). */
 const phoneParts: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(fc.constantFrom('03', '06'), digits(4, '123456789'), digits(4)),
-  fc.tuple(digits(2, '123456789'), digits(3, '123456789'), digits(4)).map(([a, b, c]) => ['0' + a.replace(/0$/, '1'), b, c]),
-  fc.tuple(digits(3, '123456789'), digits(2, '123456789'), digits(4)).map(([a, b, c]) => ['0' + a.replace(/^(.)0/, '$11'), b, c]),
-  fc.tuple(digits(4, '123456789'), digits(1, '123456789'), digits(4)).map(([a, b, c]) => ['0' + a.replace(/^(.)0/, '$11'), b, c]),
+  fc.tuple(digits(2, '123456789'), digits(3, '123456789'), digits(4)).map(([a, b, c]) => [`0${a.replace(/0$/, '1')}`, b, c]),
+  fc.tuple(digits(3, '123456789'), digits(2, '123456789'), digits(4)).map(([a, b, c]) => [`0${a.replace(/^(.)0/, '$11')}`, b, c]),
+  fc.tuple(digits(4, '123456789'), digits(1, '123456789'), digits(4)).map(([a, b, c]) => [`0${a.replace(/^(.)0/, '$11')}`, b, c]),
   fc.tuple(fc.constantFrom('090', '080', '070', '050'), digits(4), digits(4)),
   fc.tuple(fc.constantFrom('0120', '0570'), digits(3), digits(3)),
   fc.tuple(fc.constant('0800'), digits(3), digits(4)),
@@ -358,8 +478,15 @@ const phoneArb: fc.Arbitrary<Item> = fc
   .map(([[a, b, c], style, w, before]) => {
     const nat = a! + b! + c!;
     const formats = [
-      `${a}-${b}-${c}`, `${a} ${b} ${c}`, nat, `${a}(${b})${c}`, `(${a})${b}-${c}`, `${a}‐${b}‐${c}`,
-      `+81-${a!.slice(1)}-${b}-${c}`, `+81 (0)${a!.slice(1)} ${b} ${c}`, `+81${nat.slice(1)}`,
+      `${a}-${b}-${c}`,
+      `${a} ${b} ${c}`,
+      nat,
+      `${a}(${b})${c}`,
+      `(${a})${b}-${c}`,
+      `${a}‐${b}‐${c}`,
+      `+81-${a!.slice(1)}-${b}-${c}`,
+      `+81 (0)${a!.slice(1)} ${b} ${c}`,
+      `+81${nat.slice(1)}`,
     ];
     const text = w ? wide(formats[style]!) : formats[style]!;
     return item('phone', `${before}${text}に連絡。`, [], [nat.slice(1)]);
@@ -370,12 +497,23 @@ const phoneArb: fc.Arbitrary<Item> = fc
 /** How a written number ends: people close it before the next clause, which may start with digits. */
 const numberEnd = fc.constantFrom('。', '、', ' ', '）');
 const postalArb = fc
-  .tuple(digits(3, '123456789'), digits(4), fc.constantFrom('〒{a}-{b}', '〒 {a}-{b}', '〒{a}{b}', '郵便番号 {a}{b}', '（{a}-{b}）'), numberEnd)
+  .tuple(
+    digits(3, '123456789'),
+    digits(4),
+    fc.constantFrom('〒{a}-{b}', '〒 {a}-{b}', '〒{a}{b}', '郵便番号 {a}{b}', '（{a}-{b}）'),
+    numberEnd,
+  )
   .chain(([a, b, f, end]) => maybeWide(f.replace('{a}', a).replace('{b}', b)).map((t) => item('postal', t + end, [], [a + b])));
 const certificateArb = fc
-  .tuple(digits(10, '123456789'), fc.constantFrom('受給者証番号：{n}', '受給者証番号は{n}', '受給者証 {n}', '（{n}）', '受給者証番号 {a} {b}'), numberEnd)
+  .tuple(
+    digits(10, '123456789'),
+    fc.constantFrom('受給者証番号：{n}', '受給者証番号は{n}', '受給者証 {n}', '（{n}）', '受給者証番号 {a} {b}'),
+    numberEnd,
+  )
   .chain(([n, f, end]) =>
-    maybeWide(f.replace('{n}', n).replace('{a}', n.slice(0, 5)).replace('{b}', n.slice(5))).map((t) => item('certificate', t + end, [], [n])),
+    maybeWide(f.replace('{n}', n).replace('{a}', n.slice(0, 5)).replace('{b}', n.slice(5))).map((t) =>
+      item('certificate', t + end, [], [n]),
+    ),
   );
 const myNumberArb = fc
   .tuple(digits(12), fc.constantFrom('', ' ', '-'), fc.constantFrom('マイナンバー：', '個人番号 ', 'マイナンバーは'), numberEnd)
@@ -389,21 +527,62 @@ const emailArb = fc
 // Addresses -----------------------------------------------------------------------------------
 
 const PREFS = ['', '神奈川県', '東京都', '埼玉県'];
-const MUNIS = ['綾瀬市', '海老名市', '大和市', '座間市', '厚木市', '横浜市港北区', '千代田区', '愛甲郡愛川町', '平塚市', 'さいたま市浦和区', '町田市', '四日市市'];
+const MUNIS = [
+  '綾瀬市',
+  '海老名市',
+  '大和市',
+  '座間市',
+  '厚木市',
+  '横浜市港北区',
+  '千代田区',
+  '愛甲郡愛川町',
+  '平塚市',
+  'さいたま市浦和区',
+  '町田市',
+  '四日市市',
+];
 const TOWNS = ['深谷中', '寺尾本町', '丸の内', '中央', '大上', '日吉', 'つきみ野', '中津', '浜田町', '落合南', '相武台'];
 const KANJI_NUMBERS = ['', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
 const blockArb = fc
-  .tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: 8 }))
-  .map(([a, b, c, n, f]) =>
-    [
-      `${a}-${b}-${c}`, `${a}-${b}`, `${a}丁目${b}番${c}号`, `${KANJI_NUMBERS[a]}丁目${b}番${c}号`, `${a}丁目${b}-${c}`,
-      `${a}丁目`, `${n}番地`, `${n}番地${b}`, `${a}-${b}-${c}-${n % 900 + 101}`,
-    ][f]!,
+  .tuple(
+    fc.integer({ min: 1, max: 9 }),
+    fc.integer({ min: 1, max: 40 }),
+    fc.integer({ min: 1, max: 40 }),
+    fc.integer({ min: 1, max: 3000 }),
+    fc.integer({ min: 0, max: 8 }),
+  )
+  .map(
+    ([a, b, c, n, f]) =>
+      [
+        `${a}-${b}-${c}`,
+        `${a}-${b}`,
+        `${a}丁目${b}番${c}号`,
+        `${KANJI_NUMBERS[a]}丁目${b}番${c}号`,
+        `${a}丁目${b}-${c}`,
+        `${a}丁目`,
+        `${n}番地`,
+        `${n}番地${b}`,
+        `${a}-${b}-${c}-${(n % 900) + 101}`,
+      ][f]!,
   );
-const BUILDINGS = ['', 'ハイツ綾瀬101号室', ' コーポ中央 203', 'グリーンマンション5号室', ' サンライズ荘2号', 'レジデンス相模 3号棟405号室'];
+const BUILDINGS = [
+  '',
+  'ハイツ綾瀬101号室',
+  ' コーポ中央 203',
+  'グリーンマンション5号室',
+  ' サンライズ荘2号',
+  'レジデンス相模 3号棟405号室',
+];
 const addressArb = fc
-  .tuple(fc.constantFrom(...PREFS), fc.constantFrom(...MUNIS), fc.constantFrom(...TOWNS), blockArb, fc.constantFrom(...BUILDINGS), fc.boolean(),
-    fc.constantFrom('に住んでいる。', '在住。', '。', 'で一人暮らし、', 'の自宅を訪問した。'))
+  .tuple(
+    fc.constantFrom(...PREFS),
+    fc.constantFrom(...MUNIS),
+    fc.constantFrom(...TOWNS),
+    blockArb,
+    fc.constantFrom(...BUILDINGS),
+    fc.boolean(),
+    fc.constantFrom('に住んでいる。', '在住。', '。', 'で一人暮らし、', 'の自宅を訪問した。'),
+  )
   .map(([pref, muni, town, block, building, w, after]) => {
     const b = w ? wide(block) : block;
     const secrets = [town + block, block, building.trim()].filter((s) => s !== '').map(flat);
@@ -412,26 +591,47 @@ const addressArb = fc
 
 // Birth dates ---------------------------------------------------------------------------------
 
-const ERAS: [string, string, number][] = [['令和', 'R', 2019], ['平成', 'H', 1989], ['昭和', 'S', 1926]];
+const ERAS: [string, string, number][] = [
+  ['令和', 'R', 2019],
+  ['平成', 'H', 1989],
+  ['昭和', 'S', 1926],
+];
 const dateArb = (minYear: number, maxYear: number) =>
-  fc.tuple(fc.integer({ min: minYear, max: maxYear }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }), fc.integer({ min: 0, max: 7 }))
+  fc
+    .tuple(
+      fc.integer({ min: minYear, max: maxYear }),
+      fc.integer({ min: 1, max: 12 }),
+      fc.integer({ min: 1, max: 28 }),
+      fc.integer({ min: 0, max: 7 }),
+    )
     .map(([y, m, d, f]) => {
       const [era, letter, start] = ERAS.find(([, , s]) => y >= s)!;
       const e = y - start + 1;
       const mm = String(m).padStart(2, '0');
       const dd = String(d).padStart(2, '0');
       const forms: [string, string][] = [
-        [`${y}年${m}月${d}日`, `${y}年`], [`${y}/${m}/${d}`, `${y}/`], [`${y}-${mm}-${dd}`, `${y}-`], [`${y}.${m}.${d}`, `${y}.`],
-        [`${era}${e}年${m}月${d}日`, `${era}${e}年`], [`${era}${e === 1 ? '元' : e}年${m}月${d}日`, `${era}${e === 1 ? '元' : e}年`],
-        [`${letter}${e}.${m}.${d}`, `${letter}${e}.`], [`${letter}${e}/${m}/${d}`, `${letter}${e}/`],
+        [`${y}年${m}月${d}日`, `${y}年`],
+        [`${y}/${m}/${d}`, `${y}/`],
+        [`${y}-${mm}-${dd}`, `${y}-`],
+        [`${y}.${m}.${d}`, `${y}.`],
+        [`${era}${e}年${m}月${d}日`, `${era}${e}年`],
+        [`${era}${e === 1 ? '元' : e}年${m}月${d}日`, `${era}${e === 1 ? '元' : e}年`],
+        [`${letter}${e}.${m}.${d}`, `${letter}${e}.`],
+        [`${letter}${e}/${m}/${d}`, `${letter}${e}/`],
       ];
       return forms[f]!;
     });
 const birthArb = fc.oneof(
-  fc.tuple(dateArb(1930, 2025), fc.constantFrom('生年月日：{d}。', '生年月日は{d}、', '{d}生まれ。', '{d}生、', '誕生日 {d}。', '{d}生まれの', '生年月日　{d}。'), fc.boolean())
+  fc
+    .tuple(
+      dateArb(1930, 2025),
+      fc.constantFrom('生年月日：{d}。', '生年月日は{d}、', '{d}生まれ。', '{d}生、', '誕生日 {d}。', '{d}生まれの', '生年月日　{d}。'),
+      fc.boolean(),
+    )
     .map(([[date, year], f, w]) => item('birthdate', f.replace('{d}', w ? wide(date) : date), [flat(date), flat(year)])),
   // Any full date more than ten years before today, with no birth word at all.
-  fc.tuple(dateArb(1930, 2015), fc.constantFrom('{d}に手帳を取得。', '（{d}）', '{d}、'))
+  fc
+    .tuple(dateArb(1930, 2015), fc.constantFrom('{d}に手帳を取得。', '（{d}）', '{d}、'))
     .map(([[date, year], f]) => item('birthdate', f.replace('{d}', date), [flat(date), flat(year)])),
 );
 
@@ -440,10 +640,16 @@ const birthArb = fc.oneof(
 const fragmentArb = fc.constantFrom(...FRAGMENTS);
 const otherItems = [phoneArb, postalArb, certificateArb, myNumberArb, emailArb, addressArb, birthArb];
 
-interface Doc { persons: Person[]; fragments: string[]; items: Item[]; text: string }
+interface Doc {
+  persons: Person[];
+  fragments: string[];
+  items: Item[];
+  text: string;
+}
 const docArb = (itemArbs: (persons: Person[]) => fc.Arbitrary<Item>[]): fc.Arbitrary<Doc> =>
   fc.uniqueArray(personArb, { minLength: 1, maxLength: 3, selector: (p) => p.familyName + p.givenName }).chain((persons) =>
-    fc.tuple(fc.array(fc.tuple(fragmentArb, fc.oneof(...itemArbs(persons))), { minLength: 1, maxLength: 6 }), fragmentArb)
+    fc
+      .tuple(fc.array(fc.tuple(fragmentArb, fc.oneof(...itemArbs(persons))), { minLength: 1, maxLength: 6 }), fragmentArb)
       .map(([pairs, last]) => {
         const fragments = [...pairs.map(([f]) => f), last];
         const items = pairs.map(([, i]) => i);
@@ -481,12 +687,21 @@ describe('deidentify: properties', () => {
   });
 
   it(`mixed notes: no identifier survives, no fragment is touched (${RUNS.mixed} runs)`, () => {
-    fc.assert(fc.property(docArb((ps) => [...ps.map(nameItem), ...otherItems]), checkDoc), { numRuns: RUNS.mixed });
+    fc.assert(
+      fc.property(
+        docArb((ps) => [...ps.map(nameItem), ...otherItems]),
+        checkDoc,
+      ),
+      { numRuns: RUNS.mixed },
+    );
   });
 
   const kinds: [string, (ps: Person[]) => fc.Arbitrary<Item>[]][] = [
-    ['names', (ps) => ps.map(nameItem)], ['phones', () => [phoneArb]], ['addresses', () => [addressArb]],
-    ['birth dates', () => [birthArb]], ['numbers, postal codes, e-mail', () => [postalArb, certificateArb, myNumberArb, emailArb]],
+    ['names', (ps) => ps.map(nameItem)],
+    ['phones', () => [phoneArb]],
+    ['addresses', () => [addressArb]],
+    ['birth dates', () => [birthArb]],
+    ['numbers, postal codes, e-mail', () => [postalArb, certificateArb, myNumberArb, emailArb]],
   ];
   for (const [label, arbs] of kinds) {
     it(`${label} (${RUNS.perKind} runs)`, () => {
@@ -496,18 +711,31 @@ describe('deidentify: properties', () => {
 
   it(`names of persons of another office: full names and names with an honorific (${RUNS.perKind} runs)`, () => {
     fc.assert(
-      fc.property(docArb((ps) => ps.map(otherOfficeNameItem)), (doc) => checkDoc({ ...doc, persons: doc.persons.map((p) => ({ ...p, otherOffice: true })) })),
+      fc.property(
+        docArb((ps) => ps.map(otherOfficeNameItem)),
+        (doc) => checkDoc({ ...doc, persons: doc.persons.map((p) => ({ ...p, otherOffice: true })) }),
+      ),
       { numRuns: RUNS.perKind },
     );
   });
 
   it(`text without identifiers comes back unchanged (${RUNS.clean} runs)`, () => {
     fc.assert(
-      fc.property(fc.array(fragmentArb, { maxLength: 12 }), fc.uniqueArray(personArb, { maxLength: 3, selector: (p) => p.familyName + p.givenName }), (fs, persons) => {
-        const text = fs.join('');
-        expect(deidentify(text, persons, { today: TODAY })).toEqual({ text, removed: [] });
-        expect(deidentify(text, persons.map((p) => ({ ...p, otherOffice: true })), { today: TODAY })).toEqual({ text, removed: [] });
-      }),
+      fc.property(
+        fc.array(fragmentArb, { maxLength: 12 }),
+        fc.uniqueArray(personArb, { maxLength: 3, selector: (p) => p.familyName + p.givenName }),
+        (fs, persons) => {
+          const text = fs.join('');
+          expect(deidentify(text, persons, { today: TODAY })).toEqual({ text, removed: [] });
+          expect(
+            deidentify(
+              text,
+              persons.map((p) => ({ ...p, otherOffice: true })),
+              { today: TODAY },
+            ),
+          ).toEqual({ text, removed: [] });
+        },
+      ),
       { numRuns: RUNS.clean },
     );
   });

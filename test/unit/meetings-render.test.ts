@@ -5,8 +5,18 @@ import { agendaReply } from '../../handlers/kaigi/render';
 
 const issue = (n: number): AgendaIssue => ({ number: n, title: `課題${n}`, status: 'submitted', priority: null, affected: 1, offices: 1 });
 const meeting = {
-  id: 'm', kind: 'unei', bodyId: null, bodyName: '運営会議', title: '第8回 運営会議', startsAt: new Date('2026-11-30T05:00:00Z'), endsAt: new Date('2026-11-30T07:00:00Z'),
-  place: null, personCode: null, cancelled: false, attendees: [], hasMinutes: false,
+  id: 'm',
+  kind: 'unei',
+  bodyId: null,
+  bodyName: '運営会議',
+  title: '第8回 運営会議',
+  startsAt: new Date('2026-11-30T05:00:00Z'),
+  endsAt: new Date('2026-11-30T07:00:00Z'),
+  place: null,
+  personCode: null,
+  cancelled: false,
+  attendees: [],
+  hasMinutes: false,
   scope: { tenantId: 't', kind: 'unei', createdBy: 's', person: null, attendeeIds: [] },
 };
 

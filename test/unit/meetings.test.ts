@@ -60,17 +60,26 @@ describe('meeting reminders', () => {
   });
 
   it('follows the tenant settings and ignores nonsense values', () => {
-    expect(planMeetingReminders('2026-11-30', today, meetingReminderSettings({ meetingReminderDaysBefore: 2, meetingReminderMorning: false }))).toEqual([
-      { slot: 'day_before', dueOn: '2026-11-26' },
+    expect(
+      planMeetingReminders('2026-11-30', today, meetingReminderSettings({ meetingReminderDaysBefore: 2, meetingReminderMorning: false })),
+    ).toEqual([{ slot: 'day_before', dueOn: '2026-11-26' }]);
+    expect(meetingReminderSettings({ meetingReminderDaysBefore: -3, meetingReminderMorning: 'yes' })).toEqual({
+      daysBefore: 1,
+      morning: true,
+    });
+    expect(planMeetingReminders('2026-11-30', today, meetingReminderSettings({ meetingReminderDaysBefore: 0 }))).toEqual([
+      { slot: 'morning', dueOn: '2026-11-30' },
     ]);
-    expect(meetingReminderSettings({ meetingReminderDaysBefore: -3, meetingReminderMorning: 'yes' })).toEqual({ daysBefore: 1, morning: true });
-    expect(planMeetingReminders('2026-11-30', today, meetingReminderSettings({ meetingReminderDaysBefore: 0 }))).toEqual([{ slot: 'morning', dueOn: '2026-11-30' }]);
   });
 });
 
 describe('action item lines', () => {
   it('reads owners by name or kana and dates in the usual forms', () => {
-    const { items, errors } = parseActionItemLines('・アンケート集計 / 佐藤花子 / 12/15\n\n研修案の作成／すずきいちろう／2027-01-20', staff, today);
+    const { items, errors } = parseActionItemLines(
+      '・アンケート集計 / 佐藤花子 / 12/15\n\n研修案の作成／すずきいちろう／2027-01-20',
+      staff,
+      today,
+    );
     expect(errors).toEqual([]);
     expect(items).toEqual([
       { line: 1, description: 'アンケート集計', ownerId: 's1', dueOn: '2026-12-15' },
@@ -79,7 +88,15 @@ describe('action item lines', () => {
   });
 
   it('names every bad line by its number, blank lines counted', () => {
-    const text = ['資料作成 / 佐藤花子 / 12/1', '', '名簿の更新 / 山川 / 12/1', '会場予約 / 田中 / 12/1', '調整 / 鈴木一郎 / 13/45', '区切りのない行', '報告 / 鈴木一郎 / 2026-11-01'].join('\n');
+    const text = [
+      '資料作成 / 佐藤花子 / 12/1',
+      '',
+      '名簿の更新 / 山川 / 12/1',
+      '会場予約 / 田中 / 12/1',
+      '調整 / 鈴木一郎 / 13/45',
+      '区切りのない行',
+      '報告 / 鈴木一郎 / 2026-11-01',
+    ].join('\n');
     const { errors } = parseActionItemLines(text, staff, today);
     expect(errors).toHaveLength(5);
     expect(errors[0]).toMatch(/^3行目: 担当者「山川」が職員として登録されていません/);
@@ -104,7 +121,14 @@ describe('year plan CSV', () => {
   });
 
   it('reports every bad row by line number and its reason, several problems of one line apart', () => {
-    const csv = [header, '運営会議,運営会議,,4/20,10:00,市役所,', '運営会議,会食,,5/18,10:00,市役所,', '運営会議,運営会議,,2/30,10:00,市役所,', '運営会議,運営会議,,6/15,朝,市役所,知らない人', '運営会議,運営会議,,2028/6/15,10:00,,'].join('\n');
+    const csv = [
+      header,
+      '運営会議,運営会議,,4/20,10:00,市役所,',
+      '運営会議,会食,,5/18,10:00,市役所,',
+      '運営会議,運営会議,,2/30,10:00,市役所,',
+      '運営会議,運営会議,,6/15,朝,市役所,知らない人',
+      '運営会議,運営会議,,2028/6/15,10:00,,',
+    ].join('\n');
     const { errors } = parsePlanCsv(csv, 2026, staff, today);
     expect(errors).toEqual([
       expect.stringMatching(/^3行目: 種別「会食」は使えません/),
@@ -117,13 +141,20 @@ describe('year plan CSV', () => {
 
   it('refuses a file without the required columns, a broken quote and duplicate rows', () => {
     expect(parsePlanCsv('会議名,日付\n運営会議,4/20', 2026, staff, today).errors[0]).toMatch(/列「種別」「時間」がありません/);
-    expect(parsePlanCsv(`${header}\n"運営会議,運営会議,,4/20,10:00,,`, 2026, staff, today).errors[0]).toMatch(/CSVとして読み取れませんでした/);
+    expect(parsePlanCsv(`${header}\n"運営会議,運営会議,,4/20,10:00,,`, 2026, staff, today).errors[0]).toMatch(
+      /CSVとして読み取れませんでした/,
+    );
     const dup = parsePlanCsv(`${header}\n運営会議,運営会議,,4/20,10:00,,\n運営会議,運営会議,,4/20,10:00,,`, 2026, staff, today);
     expect(dup.errors).toEqual([expect.stringMatching(/^3行目: 2行目と同じ会議/)]);
   });
 
   it('a quoted cell over two lines keeps the line number of its row', () => {
-    const { errors } = parsePlanCsv(`${header}\n運営会議,運営会議,,4/20,10:00,"市役所\n別館",\n運営会議,謎,,5/20,10:00,,`, 2026, staff, today);
+    const { errors } = parsePlanCsv(
+      `${header}\n運営会議,運営会議,,4/20,10:00,"市役所\n別館",\n運営会議,謎,,5/20,10:00,,`,
+      2026,
+      staff,
+      today,
+    );
     expect(errors).toEqual([expect.stringMatching(/^4行目: 種別「謎」/)]);
   });
 

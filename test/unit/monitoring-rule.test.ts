@@ -5,7 +5,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays, addMonths, compareDates, daysInMonth, monthOf, monthsBetween, type IsoDate, type IsoMonth } from '../../src/core/calendar/jst';
+import {
+  addDays,
+  addMonths,
+  compareDates,
+  daysInMonth,
+  monthOf,
+  monthsBetween,
+  type IsoDate,
+  type IsoMonth,
+} from '../../src/core/calendar/jst';
 import {
   changeFrequency,
   countingStartMonth,
@@ -18,7 +27,13 @@ import {
   type MonitoringSchedule,
   type MonitoringSegment,
 } from '../../src/core/monitoring/months';
-import { countFromOf, planMonitoringCalendar, planMonitoringMonths, tenantCountFrom, type PlanRow } from '../../src/core/monitoring/plan-row';
+import {
+  countFromOf,
+  planMonitoringCalendar,
+  planMonitoringMonths,
+  tenantCountFrom,
+  type PlanRow,
+} from '../../src/core/monitoring/plan-row';
 import { legacyMonitoringMonths, monthMoves, monthMovesNotice, type MonitoringRecord } from '../../src/core/monitoring/recompute';
 import { deliveryReply } from '../../handlers/notices/render';
 
@@ -42,16 +57,27 @@ describe('the period’s last month is a monitoring month, the others counted ba
   });
 
   it('毎月 for the first three months, then every 3 months: from the start, then back from the end', () => {
-    const schedule = { ...YEAR, segments: [{ from: '2026-05', frequencyMonths: 1 as const }, { from: '2026-08', frequencyMonths: 3 as const }] };
+    const schedule = {
+      ...YEAR,
+      segments: [
+        { from: '2026-05', frequencyMonths: 1 as const },
+        { from: '2026-08', frequencyMonths: 3 as const },
+      ],
+    };
     expect(monitoringMonths(schedule)).toEqual(['2026-05', '2026-06', '2026-07', '2026-10', '2027-01', '2027-04']);
   });
 
   it('a mid-month decision within one month, counted from the next month, still monitors its last month', () => {
-    expect(monitoringMonths({ periodStart: '2026-05-15', periodEnd: '2026-05-31', frequencyMonths: 3, countFrom: 'next_month' })).toEqual(['2026-05']);
+    expect(monitoringMonths({ periodStart: '2026-05-15', periodEnd: '2026-05-31', frequencyMonths: 3, countFrom: 'next_month' })).toEqual([
+      '2026-05',
+    ]);
   });
 
   it('standard months are used as given; the last month is added with a warning when they miss it', () => {
-    expect(planMonitoring({ ...YEAR, standardMonths: [7, 10, 1, 4] })).toEqual({ months: ['2026-07', '2026-10', '2027-01', '2027-04'], warnings: [] });
+    expect(planMonitoring({ ...YEAR, standardMonths: [7, 10, 1, 4] })).toEqual({
+      months: ['2026-07', '2026-10', '2027-01', '2027-04'],
+      warnings: [],
+    });
     expect(planMonitoring({ ...YEAR, standardMonths: [9, 3] })).toEqual({
       months: ['2026-09', '2027-03', '2027-04'],
       warnings: [{ kind: 'last_month_added', month: '2027-04' }],
@@ -60,7 +86,14 @@ describe('the period’s last month is a monitoring month, the others counted ba
 
   it('計画相談支援 and 障害児相談支援 alike: the planner reads only the period and the rule', () => {
     // A child's plan (障害児支援利用計画) is stored and planned exactly like an adult's.
-    const row: PlanRow = { periodStart: '2026-06-01', periodEnd: '2027-03-31', frequencyMonths: 6, standardMonths: null, segments: [], countFrom: null };
+    const row: PlanRow = {
+      periodStart: '2026-06-01',
+      periodEnd: '2027-03-31',
+      frequencyMonths: 6,
+      standardMonths: null,
+      segments: [],
+      countFrom: null,
+    };
     expect(planMonitoringMonths(row)).toEqual(['2026-09', '2027-03']);
   });
 });
@@ -68,9 +101,16 @@ describe('the period’s last month is a monitoring month, the others counted ba
 describe('changes of frequency', () => {
   it('recompute the rest; months done stay done when a change taking effect in the past drops them', () => {
     // 3か月ごと (7, 10, 1, 4), 10 recorded; in December a change to 12か月ごと from September.
-    const changed = changeFrequency({ ...YEAR, frequencyMonths: 3 }, { decidedIn: '2026-12', effectiveFrom: '2026-09', frequencyMonths: 12 });
+    const changed = changeFrequency(
+      { ...YEAR, frequencyMonths: 3 },
+      { decidedIn: '2026-12', effectiveFrom: '2026-09', frequencyMonths: 12 },
+    );
     expect(monitoringMonths(changed)).toEqual(['2026-07', '2027-04']);
-    expect(planMonitoring(changed, { doneMonths: ['2026-07', '2026-10'], today: '2026-12-10' }).months).toEqual(['2026-07', '2026-10', '2027-04']);
+    expect(planMonitoring(changed, { doneMonths: ['2026-07', '2026-10'], today: '2026-12-10' }).months).toEqual([
+      '2026-07',
+      '2026-10',
+      '2027-04',
+    ]);
   });
 
   it('say so when a change taking effect in the past makes a past month a monitoring month without a record', () => {
@@ -91,7 +131,14 @@ describe('changes of frequency', () => {
 
 describe('start convention (countFrom): tenant setting, decision override', () => {
   it('a decision without its own convention follows the tenant, whose default is the same month', () => {
-    const row: PlanRow = { periodStart: '2026-05-15', periodEnd: '2027-05-14', frequencyMonths: 6, standardMonths: null, segments: [], countFrom: null };
+    const row: PlanRow = {
+      periodStart: '2026-05-15',
+      periodEnd: '2027-05-14',
+      frequencyMonths: 6,
+      standardMonths: null,
+      segments: [],
+      countFrom: null,
+    };
     expect(tenantCountFrom({})).toBe('same_month');
     expect(tenantCountFrom({ monitoringCountFrom: 'next_month' })).toBe('next_month');
     expect(tenantCountFrom({ monitoringCountFrom: 'tomorrow' })).toBe('same_month');
@@ -107,7 +154,10 @@ describe('start convention (countFrom): tenant setting, decision override', () =
 
 const arbRule: fc.Arbitrary<MonitoringRule> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...MONITORING_FREQUENCIES).map((f) => ({ frequencyMonths: f })) },
-  { weight: 1, arbitrary: fc.uniqueArray(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }).map((m) => ({ standardMonths: m })) },
+  {
+    weight: 1,
+    arbitrary: fc.uniqueArray(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }).map((m) => ({ standardMonths: m })),
+  },
 );
 
 interface Case {
@@ -163,11 +213,16 @@ describe('properties over random periods, rules and changes', () => {
   it('every f months: evenly spaced back from the last month, as many as fit from where counting starts', () => {
     fc.assert(
       fc.property(arbCase, fc.constantFrom(...MONITORING_FREQUENCIES), ({ schedule }, f) => {
-        const plan = { periodStart: schedule.periodStart, periodEnd: schedule.periodEnd, countFrom: schedule.countFrom, frequencyMonths: f };
+        const plan = {
+          periodStart: schedule.periodStart,
+          periodEnd: schedule.periodEnd,
+          countFrom: schedule.countFrom,
+          frequencyMonths: f,
+        };
         const months = monitoringMonths(plan);
         const last = monthOf(plan.periodEnd);
         const start = countingStartMonth(plan);
-        months.forEach((m, i) => expect(monthsBetween(m, last)).toBe((months.length - 1 - i) * f));
+        for (const [i, m] of months.entries()) expect(monthsBetween(m, last)).toBe((months.length - 1 - i) * f);
         // No room for one more before the first (unless the period ends before counting starts).
         if (compareDates(start, last) <= 0) expect(compareDates(addMonths(months[0] as string, -f), start)).toBe(-1);
       }),
@@ -178,7 +233,14 @@ describe('properties over random periods, rules and changes', () => {
   it('months already done stay monitoring months after a change, whenever it takes effect', () => {
     fc.assert(
       fc.property(
-        arbCase.chain((c) => fc.record({ c: fc.constant(c), done: subsetOf(monitoringMonths(c.schedule)), rule: arbRule, offset: fc.integer({ min: -2, max: 40 }) })),
+        arbCase.chain((c) =>
+          fc.record({
+            c: fc.constant(c),
+            done: subsetOf(monitoringMonths(c.schedule)),
+            rule: arbRule,
+            offset: fc.integer({ min: -2, max: 40 }),
+          }),
+        ),
         ({ c, done, rule, offset }) => {
           const lastFrom = c.schedule.segments.at(-1)?.from as string;
           const from = addMonths(lastFrom, Math.max(0, offset));
@@ -194,7 +256,14 @@ describe('properties over random periods, rules and changes', () => {
   it('a change never makes a past month overdue without saying so (planner warning and change preview)', () => {
     fc.assert(
       fc.property(
-        arbCase.chain((c) => fc.record({ c: fc.constant(c), done: subsetOf(monitoringMonths(c.schedule)), rule: arbRule, offset: fc.integer({ min: -2, max: 40 }) })),
+        arbCase.chain((c) =>
+          fc.record({
+            c: fc.constant(c),
+            done: subsetOf(monitoringMonths(c.schedule)),
+            rule: arbRule,
+            offset: fc.integer({ min: -2, max: 40 }),
+          }),
+        ),
         ({ c, done, rule, offset }) => {
           const lastFrom = c.schedule.segments.at(-1)?.from as string;
           const from = addMonths(lastFrom, Math.max(0, offset));
@@ -213,9 +282,15 @@ describe('properties over random periods, rules and changes', () => {
             expect(done).not.toContain(m);
           }
           // The same through changeFrequency (which also replaces later changes): the preview says it.
-          const preview = previewChange(c.schedule, { decidedIn: addMonths(from, -1), effectiveFrom: from, ...rule }, { today: c.today, doneMonths: done });
+          const preview = previewChange(
+            c.schedule,
+            { decidedIn: addMonths(from, -1), effectiveFrom: from, ...rule },
+            { today: c.today, doneMonths: done },
+          );
           const had = new Set(preview.before);
-          expect(preview.pastUnrecorded).toEqual(preview.after.filter((m) => !had.has(m) && compareDates(m, current) < 0 && !done.includes(m)));
+          expect(preview.pastUnrecorded).toEqual(
+            preview.after.filter((m) => !had.has(m) && compareDates(m, current) < 0 && !done.includes(m)),
+          );
           for (const m of done) expect(preview.after).toContain(m);
         },
       ),
@@ -252,7 +327,8 @@ describe('properties over random periods, rules and changes', () => {
           }
           // Every month added in the past is done (recorded, or recounted) or flagged.
           const done = new Set([...counted, ...moves.recount.map((r) => r.month)]);
-          for (const m of moves.added) if (compareDates(m, monthOf(c.today)) < 0) expect(done.has(m) || moves.pastUnrecorded.includes(m)).toBe(true);
+          for (const m of moves.added)
+            if (compareDates(m, monthOf(c.today)) < 0) expect(done.has(m) || moves.pastUnrecorded.includes(m)).toBe(true);
           // Removed months with a counted record stay done.
           for (const m of moves.removed) expect(moves.keptDone.includes(m)).toBe(done.has(m));
         },
@@ -282,7 +358,11 @@ describe('what a counselor is told after the recomputation', () => {
   });
 
   it('an off-month record in September now counts, so nothing is flagged', () => {
-    const m = monthMoves({ periodStart: '2026-06-01', periodEnd: '2027-03-31', segments: [{ from: '2026-06', frequencyMonths: 6 }] }, [{ id: 'r2', occurredOn: '2026-09-03', offMonth: true }], '2026-12-05');
+    const m = monthMoves(
+      { periodStart: '2026-06-01', periodEnd: '2027-03-31', segments: [{ from: '2026-06', frequencyMonths: 6 }] },
+      [{ id: 'r2', occurredOn: '2026-09-03', offMonth: true }],
+      '2026-12-05',
+    );
     expect(m?.recount).toEqual([{ id: 'r2', month: '2026-09' }]);
     expect(m?.pastUnrecorded).toEqual([]);
   });

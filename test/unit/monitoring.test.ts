@@ -42,12 +42,21 @@ describe('monitoring months from the 支給決定 period (MHLW worked examples)'
   });
 
   it('gives the same months when the change is written as segments from the start', () => {
-    const schedule = { ...YEAR, segments: [{ from: '2026-05', frequencyMonths: 1 as const }, { from: '2026-08', frequencyMonths: 6 as const }] };
+    const schedule = {
+      ...YEAR,
+      segments: [
+        { from: '2026-05', frequencyMonths: 1 as const },
+        { from: '2026-08', frequencyMonths: 6 as const },
+      ],
+    };
     expect(monitoringMonths(schedule)).toEqual(['2026-05', '2026-06', '2026-07', '2026-10', '2027-04']);
   });
 
   it.each([
-    [1, ['2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10', '2026-11', '2026-12', '2027-01', '2027-02', '2027-03', '2027-04']],
+    [
+      1,
+      ['2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10', '2026-11', '2026-12', '2027-01', '2027-02', '2027-03', '2027-04'],
+    ],
     [2, ['2026-06', '2026-08', '2026-10', '2026-12', '2027-02', '2027-04']],
     [6, ['2026-10', '2027-04']],
     [12, ['2027-04']],
@@ -64,7 +73,12 @@ describe('monitoring months from the 支給決定 period (MHLW worked examples)'
   });
 
   it('counts a period starting on the 1st from that month even under a next-month setting', () => {
-    expect(monitoringMonths({ ...YEAR, frequencyMonths: 3, countFrom: 'next_month' })).toEqual(['2026-07', '2026-10', '2027-01', '2027-04']);
+    expect(monitoringMonths({ ...YEAR, frequencyMonths: 3, countFrom: 'next_month' })).toEqual([
+      '2026-07',
+      '2026-10',
+      '2027-01',
+      '2027-04',
+    ]);
   });
 
   it('handles a period starting on the leap day', () => {
@@ -90,7 +104,10 @@ describe('standard months (モニタリング実施標準月)', () => {
   });
 
   it('can replace a frequency from a given month (the last month added to the standard months)', () => {
-    const changed = changeFrequency({ ...YEAR, frequencyMonths: 3 }, { decidedIn: '2026-09', effectiveFrom: '2026-11', standardMonths: [12, 3] });
+    const changed = changeFrequency(
+      { ...YEAR, frequencyMonths: 3 },
+      { decidedIn: '2026-09', effectiveFrom: '2026-11', standardMonths: [12, 3] },
+    );
     expect(monitoringMonths(changed)).toEqual(['2026-07', '2026-10', '2026-12', '2027-03', '2027-04']);
     expect(planMonitoring(changed).warnings).toEqual([{ kind: 'last_month_added', month: '2027-04' }]);
   });
@@ -126,7 +143,11 @@ describe('frequency changes', () => {
     fc.assert(
       fc.property(arbPlan, ({ start, length, before, after, at }) => {
         const startMonth = monthOf(start);
-        const plan: MonitoringPlan = { periodStart: start, periodEnd: addDays(`${addMonths(startMonth, length)}-01`, -1), frequencyMonths: before };
+        const plan: MonitoringPlan = {
+          periodStart: start,
+          periodEnd: addDays(`${addMonths(startMonth, length)}-01`, -1),
+          frequencyMonths: before,
+        };
         const effective = addMonths(startMonth, at);
         const months = monitoringMonths(changeFrequency(plan, { decidedIn: addMonths(effective, -1), frequencyMonths: after }));
         expect(months.filter((m) => m < effective)).toEqual(monitoringMonths(plan).filter((m) => m < effective));
@@ -142,10 +163,14 @@ describe('frequency properties', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 600 }), fc.constantFrom(...MONITORING_FREQUENCIES), (n, f) => {
         const start = addMonths('2000-01', n);
-        const months = monitoringMonths({ periodStart: `${start}-01`, periodEnd: addDays(`${addMonths(start, 12)}-01`, -1), frequencyMonths: f });
+        const months = monitoringMonths({
+          periodStart: `${start}-01`,
+          periodEnd: addDays(`${addMonths(start, 12)}-01`, -1),
+          frequencyMonths: f,
+        });
         expect(months).toHaveLength(12 / f);
         expect(months.at(-1)).toBe(addMonths(start, 11));
-        months.forEach((m, i) => expect(monthsBetween(start, m)).toBe((i + 1) * f - 1));
+        for (const [i, m] of months.entries()) expect(monthsBetween(start, m)).toBe((i + 1) * f - 1);
       }),
     );
   });
@@ -207,12 +232,16 @@ describe('certificate (受給者証) renewal', () => {
 
   it('never reminds on a closed day nor after the lead time', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 20000 }), fc.array(fc.integer({ min: 0, max: 120 }), { minLength: 1, maxLength: 4 }), (n, leads) => {
-        const end = addDays('1975-01-01', n);
-        const dates = renewalReminderDates(end, leads);
-        for (const d of dates) expect(isBusinessDay(d)).toBe(true);
-        expect(dates[0] && daysBetween(dates[0], end)).toBeGreaterThanOrEqual(Math.max(...leads));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 20000 }),
+        fc.array(fc.integer({ min: 0, max: 120 }), { minLength: 1, maxLength: 4 }),
+        (n, leads) => {
+          const end = addDays('1975-01-01', n);
+          const dates = renewalReminderDates(end, leads);
+          for (const d of dates) expect(isBusinessDay(d)).toBe(true);
+          expect(dates[0] && daysBetween(dates[0], end)).toBeGreaterThanOrEqual(Math.max(...leads));
+        },
+      ),
     );
   });
 

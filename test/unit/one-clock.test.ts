@@ -72,10 +72,13 @@ describe('one clock', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('no page script reads the browser clock (dates are the server\'s, in Japan time)', () => {
+  it("no page script reads the browser clock (dates are the server's, in Japan time)", () => {
     const root = path.resolve(__dirname, '../..');
     const scripts = ['src/platforms/local/web', 'src/platforms/webform/web'].flatMap((dir) =>
-      fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.js')).map((f) => `${dir}/${f}`),
+      fs
+        .readdirSync(path.join(root, dir))
+        .filter((f) => f.endsWith('.js'))
+        .map((f) => `${dir}/${f}`),
     );
     expect(scripts.length).toBeGreaterThan(0);
     const readers = scripts.filter((f) => /\bDate\b/.test(fs.readFileSync(path.join(root, f), 'utf8')));

@@ -32,7 +32,10 @@ describe('links and charts on each platform', () => {
     const m = renderSlack(reply(links, chart('https://bot.example.jp')));
     const json = JSON.stringify(m.blocks);
     expect(json).toContain('<https://bot.example.jp/export?t=a|印刷用PDF（A4）>');
-    expect(m.blocks.find((b) => b.type === 'image')).toMatchObject({ image_url: 'https://bot.example.jp/chart/indicators.png?t=x', alt_text: expect.stringContaining('専門部会の実施回数: 2回') });
+    expect(m.blocks.find((b) => b.type === 'image')).toMatchObject({
+      image_url: 'https://bot.example.jp/chart/indicators.png?t=x',
+      alt_text: expect.stringContaining('専門部会の実施回数: 2回'),
+    });
     const local = renderSlack(reply(chart('http://127.0.0.1:3000')));
     expect(local.blocks.some((b) => b.type === 'image')).toBe(false);
     expect(JSON.stringify(local.blocks)).toContain('<http://127.0.0.1:3000/chart/indicators.png?t=x|グラフを開く（PNG）>');
@@ -43,7 +46,9 @@ describe('links and charts on each platform', () => {
     const json = JSON.stringify(messages);
     expect(json).toContain('"uri":"https://bot.example.jp/export?t=a"');
     expect(json).toContain('"uri":"https://bot.example.jp/calendar/feed.ics?t=b"');
-    expect(messages.find((m) => m.type === 'image')).toMatchObject({ originalContentUrl: 'https://bot.example.jp/chart/indicators.png?t=x' });
+    expect(messages.find((m) => m.type === 'image')).toMatchObject({
+      originalContentUrl: 'https://bot.example.jp/chart/indicators.png?t=x',
+    });
     expect(json).toContain('"width":"5%"'); // 2 of 39
     expect(json).toContain('"width":"100%"'); // 5 of 4: full, not past the end
     expect(json).toContain('⚠ 2/39回');

@@ -54,15 +54,34 @@ describe('snooze', () => {
 
 describe('what is due for a plan', () => {
   it('standard months across fiscal years: January, then July of the next fiscal year', () => {
-    const facts = { planId: 'p1', personId: 'x', counselorId: 'c1', plan: plan({ periodStart: '2026-10-01', periodEnd: '2027-09-30', frequencyMonths: null, standardMonths: [1, 7] }), doneMonths: [] };
-    expect(planForPlan(facts, '2027-01-10', [60, 30]).upserts.map((u) => [u.key, u.dueOn])).toEqual([['monitoring:p1:2027-01', '2027-01-29']]);
+    const facts = {
+      planId: 'p1',
+      personId: 'x',
+      counselorId: 'c1',
+      plan: plan({ periodStart: '2026-10-01', periodEnd: '2027-09-30', frequencyMonths: null, standardMonths: [1, 7] }),
+      doneMonths: [],
+    };
+    expect(planForPlan(facts, '2027-01-10', [60, 30]).upserts.map((u) => [u.key, u.dueOn])).toEqual([
+      ['monitoring:p1:2027-01', '2027-01-29'],
+    ]);
     const june = planForPlan({ ...facts, doneMonths: ['2027-01'] }, '2027-06-20', [60, 30]);
     expect(june.upserts.map((u) => u.dueOn)).toEqual(['2027-01-29', '2027-07-30']);
     expect(june.doneKeys).toEqual(['monitoring:p1:2027-01']);
   });
 
   it('a change from 毎月 to 6か月ごと recomputes the months and drops the old ones (MHLW example)', () => {
-    const facts = { planId: 'p2', personId: 'x', counselorId: 'c1', plan: plan({ periodStart: '2026-05-01', periodEnd: '2027-04-30', frequencyMonths: 1, segments: [{ from: '2026-08', frequencyMonths: 6 }] }), doneMonths: ['2026-05', '2026-06', '2026-07'] };
+    const facts = {
+      planId: 'p2',
+      personId: 'x',
+      counselorId: 'c1',
+      plan: plan({
+        periodStart: '2026-05-01',
+        periodEnd: '2027-04-30',
+        frequencyMonths: 1,
+        segments: [{ from: '2026-08', frequencyMonths: 6 }],
+      }),
+      doneMonths: ['2026-05', '2026-06', '2026-07'],
+    };
     const out = planForPlan(facts, '2026-10-05', [60, 30]);
     const keep = out.keep.find((k) => k.prefix === 'monitoring:p2:');
     expect(keep?.keys).toEqual(['2026-05', '2026-06', '2026-07', '2026-10'].map((m) => monitoringKey('p2', m)));
@@ -78,9 +97,18 @@ describe('what is due for a plan', () => {
 
   it('a certificate ending on 2/29 of a leap year is reminded 60 and 30 days before, on business days', () => {
     expect(renewalReminderDates('2028-02-29', [60, 30])).toEqual(['2027-12-28', '2028-01-28']);
-    const facts = { planId: 'p4', personId: 'x', counselorId: 'c1', plan: plan({ periodStart: '2027-03-01', periodEnd: '2028-02-29', certificateEnd: '2028-02-29' }), doneMonths: [] };
+    const facts = {
+      planId: 'p4',
+      personId: 'x',
+      counselorId: 'c1',
+      plan: plan({ periodStart: '2027-03-01', periodEnd: '2028-02-29', certificateEnd: '2028-02-29' }),
+      doneMonths: [],
+    };
     expect(planForPlan(facts, '2027-12-27', [60, 30]).upserts.some((u) => u.kind === 'certificate')).toBe(false);
-    expect(planForPlan(facts, '2027-12-28', [60, 30]).upserts.find((u) => u.kind === 'certificate')).toMatchObject({ key: 'certificate:p4:2028-02-29', dueOn: '2028-02-29' });
+    expect(planForPlan(facts, '2027-12-28', [60, 30]).upserts.find((u) => u.kind === 'certificate')).toMatchObject({
+      key: 'certificate:p4:2028-02-29',
+      dueOn: '2028-02-29',
+    });
   });
 
   it('a certificate ending on 元日 escalates from the last renewal reminder day', () => {
@@ -101,8 +129,16 @@ describe('what is due for a plan', () => {
     const friday = jstInstant('2026-11-27', 17, 0);
     const monday = jstInstant('2026-11-30', 8, 31);
     const hours = { normal: 8, urgent: 2 };
-    expect(planSecondaryWaiting([{ id: 's', urgency: 'normal', createdAt: friday }], ['k1', 'k2'], monday, '2026-11-30', hours)).toEqual([]);
-    const urgent = planSecondaryWaiting([{ id: 's', urgency: 'urgent', createdAt: friday }], ['k1', 'k2'], jstInstant('2026-11-30', 11, 0), '2026-11-30', hours);
+    expect(planSecondaryWaiting([{ id: 's', urgency: 'normal', createdAt: friday }], ['k1', 'k2'], monday, '2026-11-30', hours)).toEqual(
+      [],
+    );
+    const urgent = planSecondaryWaiting(
+      [{ id: 's', urgency: 'urgent', createdAt: friday }],
+      ['k1', 'k2'],
+      jstInstant('2026-11-30', 11, 0),
+      '2026-11-30',
+      hours,
+    );
     expect(urgent.map((u) => u.recipientId)).toEqual(['k1', 'k2']);
   });
 });
@@ -110,13 +146,17 @@ describe('what is due for a plan', () => {
 describe('digest days', () => {
   it('never on a weekend, a 祝日 or a closure day, whatever the staff member set (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 365 * 24 }), fc.uniqueArray(fc.integer({ min: 0, max: 6 }), { maxLength: 4 }), (offset, quiet) => {
-        const date = addDays('2026-01-01', offset);
-        const prefs = staffPrefsOf({ quietWeekdays: quiet });
-        if (isDigestDay(date, prefs)) expect(isWeekend(date) || isHoliday(date)).toBe(false);
-        const next = nextDigestDay(date, prefs);
-        if (next) expect(isWeekend(next) || isHoliday(next) || quiet.includes(new Date(`${next}T00:00:00Z`).getUTCDay())).toBe(false);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 365 * 24 }),
+        fc.uniqueArray(fc.integer({ min: 0, max: 6 }), { maxLength: 4 }),
+        (offset, quiet) => {
+          const date = addDays('2026-01-01', offset);
+          const prefs = staffPrefsOf({ quietWeekdays: quiet });
+          if (isDigestDay(date, prefs)) expect(isWeekend(date) || isHoliday(date)).toBe(false);
+          const next = nextDigestDay(date, prefs);
+          if (next) expect(isWeekend(next) || isHoliday(next) || quiet.includes(new Date(`${next}T00:00:00Z`).getUTCDay())).toBe(false);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -129,12 +169,25 @@ describe('digest days', () => {
 
   it('goes out at 8:30 JST unless the staff member or the tenant set another time', () => {
     expect(digestInstant('2026-12-01', noPrefs, reminderSettingsOf({})).toISOString()).toBe('2026-11-30T23:30:00.000Z');
-    expect(digestInstant('2026-12-01', staffPrefsOf({ digestTime: '07:45' }), reminderSettingsOf({ digestTime: '09:00' })).toISOString()).toBe('2026-11-30T22:45:00.000Z');
-    expect(digestInstant('2026-12-01', noPrefs, reminderSettingsOf({ digestTime: '25:00' })).toISOString()).toBe('2026-11-30T23:30:00.000Z');
+    expect(
+      digestInstant('2026-12-01', staffPrefsOf({ digestTime: '07:45' }), reminderSettingsOf({ digestTime: '09:00' })).toISOString(),
+    ).toBe('2026-11-30T22:45:00.000Z');
+    expect(digestInstant('2026-12-01', noPrefs, reminderSettingsOf({ digestTime: '25:00' })).toISOString()).toBe(
+      '2026-11-30T23:30:00.000Z',
+    );
   });
 });
 
-const item = (p: Partial<DigestItem>): DigestItem => ({ reminderId: 'r', kind: 'monitoring', dueOn: '2026-12-28', status: 'open', snoozedUntil: null, title: 'C-0001 山田 太郎', detail: 'モニタリング 令和8年12月', ...p });
+const item = (p: Partial<DigestItem>): DigestItem => ({
+  reminderId: 'r',
+  kind: 'monitoring',
+  dueOn: '2026-12-28',
+  status: 'open',
+  snoozedUntil: null,
+  title: 'C-0001 山田 太郎',
+  detail: 'モニタリング 令和8年12月',
+  ...p,
+});
 
 describe('the digest content', () => {
   it('sorts items into overdue, this month and coming', () => {
@@ -158,11 +211,15 @@ describe('the digest content', () => {
   });
 
   it('a meeting (a reminder the day before and one on the day) is one line', () => {
-    const meeting = (reminderId: string) => item({ reminderId, kind: 'meeting', subjectId: 'm1', dueOn: '2026-12-15', title: '12月 定例会', detail: '会議 12/15(火) 14:00' });
+    const meeting = (reminderId: string) =>
+      item({ reminderId, kind: 'meeting', subjectId: 'm1', dueOn: '2026-12-15', title: '12月 定例会', detail: '会議 12/15(火) 14:00' });
     const other = item({ reminderId: 'r3', kind: 'meeting', subjectId: 'm2', dueOn: '2026-12-16', title: '運営会議' });
     for (const mode of ['digest', 'listing'] as const) {
       const s = groupDigest([meeting('r1'), meeting('r2'), other], '2026-12-10', mode);
-      expect(s.coming.map((i) => i.reminderId), mode).toEqual(['r1', 'r3']);
+      expect(
+        s.coming.map((i) => i.reminderId),
+        mode,
+      ).toEqual(['r1', 'r3']);
     }
   });
 
@@ -177,14 +234,23 @@ describe('the digest content', () => {
     const snoozed = item({ status: 'snoozed', snoozedUntil: '2026-12-08' });
     expect(sectionOf(snoozed, '2026-12-07', 'listing')).toBe('now');
     expect(sectionOf(item({ status: 'done' }), '2026-12-07', 'listing')).toBeNull();
-    const listing = renderDigest(groupDigest([snoozed, item({ reminderId: 'r2', title: 'C-0002 山田 花子' })], '2026-12-07', 'listing'), '2026-12-07', { visibility: 'ephemeral' });
+    const listing = renderDigest(
+      groupDigest([snoozed, item({ reminderId: 'r2', title: 'C-0002 山田 花子' })], '2026-12-07', 'listing'),
+      '2026-12-07',
+      { visibility: 'ephemeral' },
+    );
     const cards = listing.blocks.flatMap((b) => (b.type === 'card' ? [b] : []));
     expect(cards.map((c) => c.fields)).toEqual([
-      [{ label: '期限', value: '2026年12月28日(月)' }, { label: '再通知', value: '12/8(火)' }],
+      [
+        { label: '期限', value: '2026年12月28日(月)' },
+        { label: '再通知', value: '12/8(火)' },
+      ],
       [{ label: '期限', value: '2026年12月28日(月)' }],
     ]);
     // The morning digest of that day leaves it out.
-    expect(renderDigest(groupDigest([snoozed], '2026-12-07'), '2026-12-07', { visibility: 'dm' }).blocks.some((b) => b.type === 'card')).toBe(false);
+    expect(
+      renderDigest(groupDigest([snoozed], '2026-12-07'), '2026-12-07', { visibility: 'dm' }).blocks.some((b) => b.type === 'card'),
+    ).toBe(false);
   });
 
   it('carries 完了 and both snoozes for each item, and points to 予定 past the card limit', () => {

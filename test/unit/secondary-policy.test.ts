@@ -18,7 +18,13 @@ const counselor = actor('req', ['counselor'], 'tokutei', 'A');
 const kikan = actor('kikan', ['kikan'], 'kikan', 'K');
 const chief = actor('chief', ['counselor', 'chief'], 'tokutei', 'B');
 const city = actor('city', ['gyosei', 'secretariat'], 'gyosei', 'C');
-const req = (status: string, takenBy: string | null = null) => ({ tenantId: 't1', requesterId: 'req', requesterOfficeId: 'A', status, takenBy });
+const req = (status: string, takenBy: string | null = null) => ({
+  tenantId: 't1',
+  requesterId: 'req',
+  requesterOfficeId: 'A',
+  status,
+  takenBy,
+});
 
 describe('二次相談 policy', () => {
   it('受付: 基幹 staff or a 主任, not the requester, only while 依頼', () => {

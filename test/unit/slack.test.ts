@@ -21,7 +21,7 @@ describe('cutting text at Slack limits', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.integer({ min: 2, max: 200 }), (s, max) => {
         const out = cut(s, max);
-        expect(out.length).toBeLessThanOrEqual(Math.max(max, s.length <= max ? s.length : max));
+        expect(out.length).toBeLessThanOrEqual(Math.max(max, Math.min(s.length, max)));
         expect(hasLoneSurrogate(out)).toBe(false);
         if (s.length <= max) expect(out).toBe(s);
       }),
@@ -77,7 +77,10 @@ describe('modals', () => {
     const view = renderModal(form, { f: form.formId, r: 'https://hooks.slack.com/x' });
     const inputs = view.blocks.filter((b) => b.type === 'input') as unknown as { block_id: string; element: Record<string, unknown> }[];
     expect(inputs.map((b) => b.block_id)).toEqual(form.fields.map((f) => f.name));
-    const method = inputs.find((b) => b.block_id === 'method')?.element as { options: { value: string }[]; initial_option: { value: string } };
+    const method = inputs.find((b) => b.block_id === 'method')?.element as {
+      options: { value: string }[];
+      initial_option: { value: string };
+    };
     expect(method.options).toContainEqual(method.initial_option);
     expect(inputs.find((b) => b.block_id === 'occurredOn')?.element.initial_date).toBe('2026-11-22');
     expect(view.title.text.length).toBeLessThanOrEqual(24);
@@ -97,7 +100,10 @@ describe('modals', () => {
   });
 
   it('field errors go on their fields; errors about no field go on the first', () => {
-    expect(slackFieldErrors({ summary: '入力してください', _: '全体の誤り' }, ['person', 'summary'])).toEqual({ summary: '入力してください', person: '全体の誤り' });
+    expect(slackFieldErrors({ summary: '入力してください', _: '全体の誤り' }, ['person', 'summary'])).toEqual({
+      summary: '入力してください',
+      person: '全体の誤り',
+    });
   });
 
   it('repeated action ids stay unique in a message and decode back', () => {
@@ -134,7 +140,10 @@ describe('configuration', () => {
   });
 
   it('a bot token and a signing secret: one workspace over HTTP', () => {
-    expect(slackSettings(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1' }))).toMatchObject({ auth: { kind: 'single' }, transport: { kind: 'http' } });
+    expect(slackSettings(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1' }))).toMatchObject({
+      auth: { kind: 'single' },
+      transport: { kind: 'http' },
+    });
   });
 
   it('an app token: Socket Mode', () => {
@@ -143,9 +152,21 @@ describe('configuration', () => {
 
   it('half an OAuth set-up, or OAuth without an encryption key, is an error naming what is missing', () => {
     expect(() => slackSettings(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_CLIENT_ID: 'id' }))).toThrow(/SLACK_CLIENT_SECRET/);
-    expect(() => slackSettings(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_CLIENT_ID: 'i', SLACK_CLIENT_SECRET: 'c', SLACK_STATE_SECRET: 't' }))).toThrow(/SLACK_TOKEN_ENCRYPTION_KEY/);
+    expect(() =>
+      slackSettings(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_CLIENT_ID: 'i', SLACK_CLIENT_SECRET: 'c', SLACK_STATE_SECRET: 't' })),
+    ).toThrow(/SLACK_TOKEN_ENCRYPTION_KEY/);
     expect(() => slackSettings(loadConfig({ SLACK_SIGNING_SECRET: 's' }))).toThrow(/SLACK_BOT_TOKEN/);
-    expect(slackSettings(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_CLIENT_ID: 'i', SLACK_CLIENT_SECRET: 'c', SLACK_STATE_SECRET: 't', SLACK_TOKEN_ENCRYPTION_KEY: key }))?.auth.kind).toBe('oauth');
+    expect(
+      slackSettings(
+        loadConfig({
+          SLACK_SIGNING_SECRET: 's',
+          SLACK_CLIENT_ID: 'i',
+          SLACK_CLIENT_SECRET: 'c',
+          SLACK_STATE_SECRET: 't',
+          SLACK_TOKEN_ENCRYPTION_KEY: key,
+        }),
+      )?.auth.kind,
+    ).toBe('oauth');
   });
 
   it('sealed installations open only with their key and their row id', () => {
@@ -162,7 +183,9 @@ describe('the boundary', () => {
   it('core and handlers never import a Slack package', () => {
     const root = path.join(import.meta.dirname, '../..');
     const files = (dir: string): string[] =>
-      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
     for (const f of [...files(path.join(root, 'src/core')), ...files(path.join(root, 'handlers')), ...files(path.join(root, 'src/chat'))]) {
       expect(fs.readFileSync(f, 'utf8'), f).not.toMatch(/from '@slack\/|platforms\/slack/);
     }

@@ -24,7 +24,7 @@ export interface DialogueKey {
 }
 
 /** Why 30 minutes: long enough to type a summary between visits, short enough that a stale dialogue does not swallow tomorrow's command. */
-export const DIALOGUE_TTL_MS = 30 * 60 * 1000;
+const DIALOGUE_TTL_MS = 30 * 60 * 1000;
 
 const whereKey = (key: DialogueKey) =>
   and(eq(dialogues.platform, key.platform), eq(dialogues.workspaceId, key.workspaceId), eq(dialogues.userId, key.userId));
@@ -146,18 +146,27 @@ export async function continueDialogue(
   if (result.kind === 'none') return null;
   if (result.kind === 'replies') return result.replies;
   const { state } = result;
-  const res = await dispatch(
-    { db: deps.db, registry: deps.registry, now: deps.now ?? (() => now) },
-    actor,
-    { kind: 'form', formId: state.form.formId, values: submittedValues(state), context: state.form.context },
-  );
+  const res = await dispatch({ db: deps.db, registry: deps.registry, now: deps.now ?? (() => now) }, actor, {
+    kind: 'form',
+    formId: state.form.formId,
+    values: submittedValues(state),
+    context: state.form.context,
+  });
   const errors = res.fieldErrors;
   // A submission answered with another form (a confirmation step) goes on as a dialogue.
   if (!errors) return formsAsDialogue(deps.db, key, res.replies, now);
-  const bad = state.form.fields.flatMap((f, i) => (errors[f.name] !== undefined ? [{ i, field: f.name, error: errors[f.name] ?? '' }] : []));
+  const bad = state.form.fields.flatMap((f, i) =>
+    errors[f.name] !== undefined ? [{ i, field: f.name, error: errors[f.name] ?? '' }] : [],
+  );
   const first = bad[0];
   if (!first) return res.replies; // errors on no asked field (e.g. '_'): nothing to re-ask
-  const again = withPicked({ ...state, index: first.i, page: 0, picked: undefined, fixing: bad.slice(1).map(({ field, error }) => ({ field, error })) });
+  const again = withPicked({
+    ...state,
+    index: first.i,
+    page: 0,
+    picked: undefined,
+    fixing: bad.slice(1).map(({ field, error }) => ({ field, error })),
+  });
   await save(deps.db, key, again, now);
   return [question(again, now, first.error)];
 }

@@ -20,9 +20,9 @@ export const DATE_PICKER_ACTION = 'dialogue:date';
 /** Words the user may type or tap at every step. */
 export const BACK = '戻る';
 export const CANCEL = 'やめる';
-export const SKIP = 'スキップ';
-export const DONE = '決定';
-export const MORE = '他の候補';
+const SKIP = 'スキップ';
+const DONE = '決定';
+const MORE = '他の候補';
 
 /** LINE and LINE WORKS both allow 13 quick replies; a select with more options is paged. */
 export const MAX_QUICK_REPLIES = 13;
@@ -113,7 +113,10 @@ export function question(state: DialogueState, now: Date, error?: string): Reply
 
   const head: Button[] = [];
   if (field.type === 'date') {
-    head.push({ label: '日付を選ぶ', action: { kind: 'action', id: DATE_PICKER_ACTION, value: typeof current === 'string' ? current : jstToday(now) } });
+    head.push({
+      label: '日付を選ぶ',
+      action: { kind: 'action', id: DATE_PICKER_ACTION, value: typeof current === 'string' ? current : jstToday(now) },
+    });
     head.push(answerButton('今日', '今日'), answerButton('昨日', '昨日'));
   } else if (current !== undefined && typeof current === 'string' && field.type !== 'select' && field.type !== 'multiselect') {
     head.push(answerButton('そのまま', current));

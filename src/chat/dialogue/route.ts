@@ -23,8 +23,6 @@ import type { CommandRegistry } from '../registry';
 import { textReply } from '../replies';
 import type { Action, Actor, FormBlock, Input, Reply } from '../types';
 import { cancelDialogue, continueDialogue, formsAsDialogue, type DialogueKey } from './engine';
-
-export { formsAsDialogue };
 import { DATE_PICKER_ACTION, DIALOGUE_ANSWER_ACTION } from './questions';
 
 export interface RouteDeps {
@@ -32,9 +30,7 @@ export interface RouteDeps {
   registry: CommandRegistry;
   now: () => Date;
 }
-
-export { UNKNOWN_COMMAND_MESSAGE };
-export const EXPIRED_DIALOGUE_MESSAGE = 'この質問は有効期限（30分）が切れたか、すでに終わっています。もう一度コマンドから始めてください。';
+const EXPIRED_DIALOGUE_MESSAGE = 'この質問は有効期限（30分）が切れたか、すでに終わっています。もう一度コマンドから始めてください。';
 
 /** What one inbound message of a modal-less platform is, once the adapter has parsed it. */
 export type InboundMessage =

@@ -25,7 +25,7 @@ const formField = z.object({
   accept: z.string().optional(),
 });
 
-export const formBlockSchema = z.object({
+const formBlockSchema = z.object({
   type: z.literal('form'),
   formId: z.string().regex(/^[^:]+:.+$/),
   title: z.string(),
@@ -35,7 +35,7 @@ export const formBlockSchema = z.object({
   errors: z.record(z.string(), z.string()).optional(),
 }) satisfies z.ZodType<FormBlock>;
 
-export const dialogueStateSchema = z
+const dialogueStateSchema = z
   .object({
     form: formBlockSchema,
     index: z.number().int().nonnegative(),

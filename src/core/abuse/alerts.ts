@@ -13,7 +13,7 @@ import { nextNumber } from '../tenancy/counters';
 /** Unacknowledged this long, an alert is sent again, wider (why 30 min: the duty is "at once"). */
 export const ESCALATE_AFTER_MS = 30 * 60 * 1000;
 /** After this many rounds the alert keeps its list entry but stops re-sending. */
-export const MAX_ESCALATIONS = 6;
+const MAX_ESCALATIONS = 6;
 
 export interface AlertSource {
   consultationId: string;
@@ -26,7 +26,14 @@ async function staffWithRole(tx: DbOrTx, tenantId: string, role: string, officeI
   const rows = await tx
     .select({ id: staff.id })
     .from(staff)
-    .where(and(eq(staff.tenantId, tenantId), eq(staff.active, true), sql`${role} = any(${staff.roles})`, officeId ? eq(staff.officeId, officeId) : undefined));
+    .where(
+      and(
+        eq(staff.tenantId, tenantId),
+        eq(staff.active, true),
+        sql`${role} = any(${staff.roles})`,
+        officeId ? eq(staff.officeId, officeId) : undefined,
+      ),
+    );
   return rows.map((r) => r.id);
 }
 
@@ -38,7 +45,15 @@ function alertLabel(n: number): string {
  * The DM. Contacts get 記録を開く / 確認しました; others reached by escalation (office managers,
  * admins) get the case card button their own rights allow, and a request to reach the contact.
  */
-function alertNotice(label: string, officeName: string, occurredOn: string, alertId: string, escalation: number, forContact = true, personId: string | null = null): Notice {
+function alertNotice(
+  label: string,
+  officeName: string,
+  occurredOn: string,
+  alertId: string,
+  escalation: number,
+  forContact = true,
+  personId: string | null = null,
+): Notice {
   const title = escalation === 0 ? '虐待の疑いの記録があります' : `【未確認・再通知${escalation}回目】虐待の疑いの記録があります`;
   return {
     summary: `${title}（${label}）`,
@@ -51,7 +66,10 @@ function alertNotice(label: string, officeName: string, occurredOn: string, aler
           { label: '相談日', value: formatJpDate(occurredOn) },
         ],
         actions: forContact
-          ? [{ intent: 'abuse.open', ref: alertId }, { intent: 'abuse.acknowledge', ref: alertId }]
+          ? [
+              { intent: 'abuse.open', ref: alertId },
+              { intent: 'abuse.acknowledge', ref: alertId },
+            ]
           : personId
             ? [{ intent: 'case.open', ref: personId }]
             : undefined,
@@ -71,11 +89,23 @@ function alertNotice(label: string, officeName: string, occurredOn: string, aler
  * notice are stored together or not at all). With no contact registered, the tenant's admins
  * get it, so that the duty to report never ends in silence.
  */
-export async function raiseAbuseAlert(tx: DbOrTx, actor: Actor, src: AlertSource, now: Date): Promise<{ alertId: string; label: string; recipients: number }> {
+export async function raiseAbuseAlert(
+  tx: DbOrTx,
+  actor: Actor,
+  src: AlertSource,
+  now: Date,
+): Promise<{ alertId: string; label: string; recipients: number }> {
   const number = await nextNumber(tx, actor.tenantId, 'abuse_alert');
   const [row] = await tx
     .insert(abuseAlerts)
-    .values({ tenantId: actor.tenantId, number, consultationId: src.consultationId, personId: src.personId, raisedBy: actor.staffId, createdAt: now })
+    .values({
+      tenantId: actor.tenantId,
+      number,
+      consultationId: src.consultationId,
+      personId: src.personId,
+      raisedBy: actor.staffId,
+      createdAt: now,
+    })
     .onConflictDoNothing({ target: abuseAlerts.consultationId })
     .returning({ id: abuseAlerts.id });
   if (!row) {
@@ -90,13 +120,17 @@ export async function raiseAbuseAlert(tx: DbOrTx, actor: Actor, src: AlertSource
   const [office] = await tx.select({ name: offices.name }).from(offices).where(eq(offices.id, actor.officeId));
   const label = alertLabel(number);
   for (const staffId of recipients) {
-    await sendNotice(tx, {
-      tenantId: actor.tenantId,
-      kind: 'abuse_alert',
-      idempotencyKey: `abuse:${row.id}:${staffId}:0`,
-      to: { staffId },
-      notice: alertNotice(label, office?.name ?? '', src.occurredOn, row.id, 0),
-    }, now);
+    await sendNotice(
+      tx,
+      {
+        tenantId: actor.tenantId,
+        kind: 'abuse_alert',
+        idempotencyKey: `abuse:${row.id}:${staffId}:0`,
+        to: { staffId },
+        notice: alertNotice(label, office?.name ?? '', src.occurredOn, row.id, 0),
+      },
+      now,
+    );
   }
   await writeAudit(tx, {
     tenantId: actor.tenantId,
@@ -142,25 +176,48 @@ export async function listAlerts(db: DbOrTx, actor: Actor, opts: { includeAcknow
     .where(and(eq(abuseAlerts.tenantId, actor.tenantId), opts.includeAcknowledged ? undefined : isNull(abuseAlerts.acknowledgedAt)))
     .orderBy(sql`${abuseAlerts.acknowledgedAt} is not null`, asc(abuseAlerts.createdAt))
     .limit(50);
-  await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'view', resourceType: 'abuse_alert', detail: { results: rows.map((r) => r.id) } });
+  await writeAudit(db, {
+    tenantId: actor.tenantId,
+    actorStaffId: actor.staffId,
+    platform: actor.platform,
+    action: 'view',
+    resourceType: 'abuse_alert',
+    detail: { results: rows.map((r) => r.id) },
+  });
   return rows.map(({ number, ...r }) => ({ ...r, label: alertLabel(number) }));
 }
 
 /** Marks an alert seen by a contact; further escalation stops. Idempotent. */
 export async function acknowledgeAlert(db: DbOrTx, actor: Actor, alertId: string, now: Date): Promise<{ label: string; already: boolean }> {
   authorize(actor, 'abuse_alert', 'acknowledge', { tenantId: actor.tenantId }, '虐待通報の確認');
-  const [alert] = await db.select().from(abuseAlerts).where(and(eq(abuseAlerts.id, alertId), eq(abuseAlerts.tenantId, actor.tenantId)));
+  const [alert] = await db
+    .select()
+    .from(abuseAlerts)
+    .where(and(eq(abuseAlerts.id, alertId), eq(abuseAlerts.tenantId, actor.tenantId)));
   if (!alert) throw new UserError('unknown_alert', 'その通報は見つかりません。', 'abuse alert not found');
   if (alert.acknowledgedAt) return { label: alertLabel(alert.number), already: true };
-  await db.update(abuseAlerts).set({ acknowledgedAt: now, acknowledgedBy: actor.staffId }).where(and(eq(abuseAlerts.id, alertId), isNull(abuseAlerts.acknowledgedAt)));
-  await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'acknowledge', resourceType: 'abuse_alert', resourceId: alertId });
+  await db
+    .update(abuseAlerts)
+    .set({ acknowledgedAt: now, acknowledgedBy: actor.staffId })
+    .where(and(eq(abuseAlerts.id, alertId), isNull(abuseAlerts.acknowledgedAt)));
+  await writeAudit(db, {
+    tenantId: actor.tenantId,
+    actorStaffId: actor.staffId,
+    platform: actor.platform,
+    action: 'acknowledge',
+    resourceType: 'abuse_alert',
+    resourceId: alertId,
+  });
   return { label: alertLabel(alert.number), already: false };
 }
 
 /** The alert's person (for opening the record through the alert), if the actor may follow alerts. */
 export async function alertPerson(db: DbOrTx, actor: Actor, alertId: string): Promise<{ personId: string | null; consultationId: string }> {
   authorize(actor, 'abuse_alert', 'view', { tenantId: actor.tenantId }, '虐待通報の確認');
-  const [alert] = await db.select().from(abuseAlerts).where(and(eq(abuseAlerts.id, alertId), eq(abuseAlerts.tenantId, actor.tenantId)));
+  const [alert] = await db
+    .select()
+    .from(abuseAlerts)
+    .where(and(eq(abuseAlerts.id, alertId), eq(abuseAlerts.tenantId, actor.tenantId)));
   if (!alert) throw new UserError('unknown_alert', 'その通報は見つかりません。', 'abuse alert not found');
   return { personId: alert.personId, consultationId: alert.consultationId };
 }
@@ -176,13 +233,7 @@ export async function escalateAbuseAlerts(db: DbOrTx, now: Date): Promise<number
   const due = await db
     .select({ id: abuseAlerts.id })
     .from(abuseAlerts)
-    .where(
-      and(
-        isNull(abuseAlerts.acknowledgedAt),
-        sql`${abuseAlerts.escalations} < ${MAX_ESCALATIONS}`,
-        dueBy,
-      ),
-    );
+    .where(and(isNull(abuseAlerts.acknowledgedAt), sql`${abuseAlerts.escalations} < ${MAX_ESCALATIONS}`, dueBy));
   let sent = 0;
   for (const { id } of due) {
     const [claimed] = await db
@@ -191,7 +242,11 @@ export async function escalateAbuseAlerts(db: DbOrTx, now: Date): Promise<number
       .where(and(eq(abuseAlerts.id, id), isNull(abuseAlerts.acknowledgedAt), dueBy))
       .returning();
     if (!claimed) continue;
-    const [c] = await db.select({ officeId: consultations.officeId, occurredOn: consultations.occurredOn, officeName: offices.name }).from(consultations).innerJoin(offices, eq(offices.id, consultations.officeId)).where(eq(consultations.id, claimed.consultationId));
+    const [c] = await db
+      .select({ officeId: consultations.officeId, occurredOn: consultations.occurredOn, officeName: offices.name })
+      .from(consultations)
+      .innerJoin(offices, eq(offices.id, consultations.officeId))
+      .where(eq(consultations.id, claimed.consultationId));
     const contacts = new Set(await staffWithRole(db, claimed.tenantId, 'abuse_contact'));
     const recipients = new Set([
       ...contacts,
@@ -199,10 +254,36 @@ export async function escalateAbuseAlerts(db: DbOrTx, now: Date): Promise<number
       ...(await staffWithRole(db, claimed.tenantId, 'admin')),
     ]);
     for (const staffId of recipients) {
-      const notice = alertNotice(alertLabel(claimed.number), c?.officeName ?? '', c?.occurredOn ?? '', claimed.id, claimed.escalations, contacts.has(staffId), claimed.personId);
-      await sendNotice(db, { tenantId: claimed.tenantId, kind: 'abuse_alert', idempotencyKey: `abuse:${claimed.id}:${staffId}:${claimed.escalations}`, to: { staffId }, notice }, now);
+      const notice = alertNotice(
+        alertLabel(claimed.number),
+        c?.officeName ?? '',
+        c?.occurredOn ?? '',
+        claimed.id,
+        claimed.escalations,
+        contacts.has(staffId),
+        claimed.personId,
+      );
+      await sendNotice(
+        db,
+        {
+          tenantId: claimed.tenantId,
+          kind: 'abuse_alert',
+          idempotencyKey: `abuse:${claimed.id}:${staffId}:${claimed.escalations}`,
+          to: { staffId },
+          notice,
+        },
+        now,
+      );
     }
-    await writeAudit(db, { tenantId: claimed.tenantId, actorStaffId: null, platform: null, action: 'escalate', resourceType: 'abuse_alert', resourceId: claimed.id, detail: { round: claimed.escalations, recipients: recipients.size } });
+    await writeAudit(db, {
+      tenantId: claimed.tenantId,
+      actorStaffId: null,
+      platform: null,
+      action: 'escalate',
+      resourceType: 'abuse_alert',
+      resourceId: claimed.id,
+      detail: { round: claimed.escalations, recipients: recipients.size },
+    });
     sent++;
   }
   return sent;

@@ -7,7 +7,7 @@ import { writeAudit } from '../audit/write';
 import { loadCaseView, type CaseView } from '../cases/view';
 import { UserError } from '../errors';
 
-export type Elevation = NonNullable<Actor['elevation']>;
+type Elevation = NonNullable<Actor['elevation']>;
 
 const MAX_GRANT_DAYS = 90;
 
@@ -15,7 +15,7 @@ const MAX_GRANT_DAYS = 90;
  * An admin lets one staff member (typically 行政) read one person's record for a limited time.
  * The reason is required; the grant and its reason are audited.
  */
-export async function grantAccess(
+async function grantAccess(
   db: DbOrTx,
   admin: Actor,
   input: { staffId: string; personId: string; days: number; reason: string },
@@ -27,15 +27,38 @@ export async function grantAccess(
   if (!Number.isInteger(input.days) || input.days < 1 || input.days > MAX_GRANT_DAYS) {
     throw new UserError('bad_days', `期間は1〜${MAX_GRANT_DAYS}日で指定してください。`, 'grant days out of range');
   }
-  const [p] = await db.select({ id: persons.id }).from(persons).where(and(eq(persons.id, input.personId), eq(persons.tenantId, admin.tenantId)));
-  const [s] = await db.select({ id: staff.id }).from(staff).where(and(eq(staff.id, input.staffId), eq(staff.tenantId, admin.tenantId)));
+  const [p] = await db
+    .select({ id: persons.id })
+    .from(persons)
+    .where(and(eq(persons.id, input.personId), eq(persons.tenantId, admin.tenantId)));
+  const [s] = await db
+    .select({ id: staff.id })
+    .from(staff)
+    .where(and(eq(staff.id, input.staffId), eq(staff.tenantId, admin.tenantId)));
   if (!p || !s) throw new UserError('unknown_target', 'ケースまたは職員が見つかりません。', 'grant target not in tenant');
   const [row] = await db
     .insert(accessGrants)
-    .values({ tenantId: admin.tenantId, staffId: s.id, personId: p.id, kind: 'granted', reason, grantedBy: admin.staffId, expiresAt: new Date(now.getTime() + input.days * 86_400_000), createdAt: now })
+    .values({
+      tenantId: admin.tenantId,
+      staffId: s.id,
+      personId: p.id,
+      kind: 'granted',
+      reason,
+      grantedBy: admin.staffId,
+      expiresAt: new Date(now.getTime() + input.days * 86_400_000),
+      createdAt: now,
+    })
     .returning({ id: accessGrants.id });
   if (!row) throw new Error('insert returned no row');
-  await writeAudit(db, { tenantId: admin.tenantId, actorStaffId: admin.staffId, platform: admin.platform, action: 'grant', resourceType: 'person', resourceId: p.id, detail: { grantId: row.id, staffId: s.id, days: input.days } });
+  await writeAudit(db, {
+    tenantId: admin.tenantId,
+    actorStaffId: admin.staffId,
+    platform: admin.platform,
+    action: 'grant',
+    resourceType: 'person',
+    resourceId: p.id,
+    detail: { grantId: row.id, staffId: s.id, days: input.days },
+  });
   return row.id;
 }
 
@@ -50,7 +73,10 @@ export async function grantAccessByCode(
   now: Date,
 ): Promise<string> {
   authorize(admin, 'tenant', 'administer', { tenantId: admin.tenantId }, '閲覧権限の付与');
-  const [p] = await db.select({ id: persons.id }).from(persons).where(and(eq(persons.tenantId, admin.tenantId), eq(persons.code, input.code.normalize('NFKC').toUpperCase())));
+  const [p] = await db
+    .select({ id: persons.id })
+    .from(persons)
+    .where(and(eq(persons.tenantId, admin.tenantId), eq(persons.code, input.code.normalize('NFKC').toUpperCase())));
   if (!p) throw new UserError('unknown_person', 'そのケース番号は見つかりません。', 'grant: unknown code');
   return grantAccess(db, admin, { staffId: input.staffId, personId: p.id, days: input.days, reason: input.reason }, now);
 }
@@ -59,7 +85,7 @@ export async function grantAccessByCode(
  * The elevation in force for this actor and person, if any: an admin's grant or a break-glass
  * opening still within its time, or (for a 虐待防止センター contact) an abuse alert about the person.
  */
-export async function elevationFor(db: DbOrTx, actor: Actor, personId: string, now: Date): Promise<Elevation | undefined> {
+async function elevationFor(db: DbOrTx, actor: Actor, personId: string, now: Date): Promise<Elevation | undefined> {
   const [g] = await db
     .select({ kind: accessGrants.kind })
     .from(accessGrants)
@@ -75,7 +101,11 @@ export async function elevationFor(db: DbOrTx, actor: Actor, personId: string, n
     .limit(1);
   if (g) return { personId, scope: g.kind === 'break_glass' ? 'break_glass' : 'granted' };
   if (effectiveRoles(actor).includes('abuse_contact')) {
-    const [a] = await db.select({ id: abuseAlerts.id }).from(abuseAlerts).where(and(eq(abuseAlerts.tenantId, actor.tenantId), eq(abuseAlerts.personId, personId))).limit(1);
+    const [a] = await db
+      .select({ id: abuseAlerts.id })
+      .from(abuseAlerts)
+      .where(and(eq(abuseAlerts.tenantId, actor.tenantId), eq(abuseAlerts.personId, personId)))
+      .limit(1);
     if (a) return { personId, scope: 'abuse_alert' };
   }
   return undefined;
@@ -92,7 +122,15 @@ export async function mayLookUpCases(db: DbOrTx, actor: Actor, now: Date): Promi
   const [g] = await db
     .select({ id: accessGrants.id })
     .from(accessGrants)
-    .where(and(eq(accessGrants.tenantId, actor.tenantId), eq(accessGrants.staffId, actor.staffId), eq(accessGrants.kind, 'granted'), isNull(accessGrants.revokedAt), gt(accessGrants.expiresAt, now)))
+    .where(
+      and(
+        eq(accessGrants.tenantId, actor.tenantId),
+        eq(accessGrants.staffId, actor.staffId),
+        eq(accessGrants.kind, 'granted'),
+        isNull(accessGrants.revokedAt),
+        gt(accessGrants.expiresAt, now),
+      ),
+    )
     .limit(1);
   return g !== undefined;
 }

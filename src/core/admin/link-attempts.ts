@@ -18,7 +18,7 @@ export const FREE_TRIES = 3;
 export const FIRST_DELAY_MS = 30_000;
 export const MAX_DELAY_MS = 60 * 60_000;
 /** Tries older than this no longer count (and the retention job removes them). */
-export const LOOKBACK_MS = 24 * 60 * 60_000;
+const LOOKBACK_MS = 24 * 60 * 60_000;
 
 /** The wait required after `tries` counted tries (0 while free). */
 export function delayAfter(tries: number): number {
@@ -34,7 +34,7 @@ export interface LinkAttemptFrom {
   source?: string | null;
 }
 
-export const accountKey = (a: LinkAttemptFrom) => `acct:${a.platform}:${a.workspaceId}:${a.userId}`;
+const accountKey = (a: LinkAttemptFrom) => `acct:${a.platform}:${a.workspaceId}:${a.userId}`;
 
 function keysOf(a: LinkAttemptFrom): string[] {
   const keys = [accountKey(a)];

@@ -33,18 +33,24 @@ export interface SignedAnchor {
   sig: string;
 }
 
-export const ANCHOR_FILE_NAME = 'audit-anchors.jsonl';
+const ANCHOR_FILE_NAME = 'audit-anchors.jsonl';
 
-export function anchorSettingsOf(config: { AUDIT_ANCHOR_KEY?: string | undefined; AUDIT_ANCHOR_FILE?: string | undefined; DATA_DIR: string }): AnchorSettings {
+export function anchorSettingsOf(config: {
+  AUDIT_ANCHOR_KEY?: string | undefined;
+  AUDIT_ANCHOR_FILE?: string | undefined;
+  DATA_DIR: string;
+}): AnchorSettings {
   return { key: config.AUDIT_ANCHOR_KEY, file: config.AUDIT_ANCHOR_FILE ?? path.join(config.DATA_DIR, ANCHOR_FILE_NAME) };
 }
 
 function signature(key: string, a: Pick<SignedAnchor, 'tenantId' | 'seq' | 'hash' | 'at'>): string {
-  return createHmac('sha256', key).update(canonicalJson({ at: a.at, hash: a.hash, seq: a.seq, tenantId: a.tenantId })).digest('hex');
+  return createHmac('sha256', key)
+    .update(canonicalJson({ at: a.at, hash: a.hash, seq: a.seq, tenantId: a.tenantId }))
+    .digest('hex');
 }
 
 /** Every tenant's chain head, one index probe each (unique (tenant_id, seq)). */
-export async function chainHeads(db: DbOrTx): Promise<{ tenantId: string; seq: number; hash: string }[]> {
+async function chainHeads(db: DbOrTx): Promise<{ tenantId: string; seq: number; hash: string }[]> {
   const rows = await db.execute<{ tenant_id: string; seq: number; hash: string }>(sql`
     select t.id as tenant_id, h.seq, h.hash from tenants t
     cross join lateral (select seq, hash from audit_log a where a.tenant_id = t.id order by seq desc limit 1) h
@@ -58,7 +64,9 @@ export async function chainHeads(db: DbOrTx): Promise<{ tenantId: string; seq: n
  */
 export async function writeAnchors(db: DbOrTx, settings: AnchorSettings & { key: string }, now: Date): Promise<SignedAnchor[]> {
   const at = now.toISOString();
-  const anchors = (await chainHeads(db)).map((h): SignedAnchor => ({ type: 'audit_anchor', ...h, at, sig: signature(settings.key, { ...h, at }) }));
+  const anchors = (await chainHeads(db)).map(
+    (h): SignedAnchor => ({ type: 'audit_anchor', ...h, at, sig: signature(settings.key, { ...h, at }) }),
+  );
   if (anchors.length === 0) return anchors;
   fs.mkdirSync(path.dirname(path.resolve(settings.file)), { recursive: true });
   // One write of whole lines in append mode: lines of two instances sharing a file do not interleave.
@@ -96,7 +104,14 @@ export function readAnchors(text: string, key: string | undefined): ReadAnchors 
     }
     const obj = parsed as Record<string, unknown>;
     const a = (obj.type === 'audit_anchor' ? obj : obj.anchor) as Partial<SignedAnchor> | undefined;
-    if (!a || typeof a.tenantId !== 'string' || typeof a.seq !== 'number' || typeof a.hash !== 'string' || typeof a.at !== 'string' || typeof a.sig !== 'string') {
+    if (
+      !a ||
+      typeof a.tenantId !== 'string' ||
+      typeof a.seq !== 'number' ||
+      typeof a.hash !== 'string' ||
+      typeof a.at !== 'string' ||
+      typeof a.sig !== 'string'
+    ) {
       if (obj.anchor !== undefined || obj.type === 'audit_anchor') bad.push({ line: i + 1, reason: 'incomplete anchor' });
       return;
     }

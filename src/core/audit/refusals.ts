@@ -60,7 +60,10 @@ export async function auditRefusedView(
 export async function auditRefusedPerson(db: DbOrTx, actor: Actor, personId: string, via: RefusedVia): Promise<void> {
   const id = personId.trim();
   const [p] = UUID.test(id)
-    ? await db.select({ officeId: persons.officeId, consentKikan: persons.consentKikan }).from(persons).where(and(eq(persons.id, id), eq(persons.tenantId, actor.tenantId)))
+    ? await db
+        .select({ officeId: persons.officeId, consentKikan: persons.consentKikan })
+        .from(persons)
+        .where(and(eq(persons.id, id), eq(persons.tenantId, actor.tenantId)))
     : [];
   await auditRefusedView(db, actor, id, refusalOf(actor, p), via);
 }

@@ -3,9 +3,9 @@ import type { DbOrTx } from '../../../db/client';
 import { auditLog, tenants } from '../../../db/schema/index';
 import { chainHash, GENESIS_HASH } from './write';
 
-export type ChainProblemKind = 'gap' | 'broken_link' | 'altered' | 'anchor_missing';
+type ChainProblemKind = 'gap' | 'broken_link' | 'altered' | 'anchor_missing';
 
-export interface ChainProblem {
+interface ChainProblem {
   tenantId: string;
   tenantCode: string;
   seq: number;
@@ -13,7 +13,7 @@ export interface ChainProblem {
   message: string;
 }
 
-export interface TenantHead {
+interface TenantHead {
   tenantId: string;
   tenantCode: string;
   rows: number;
@@ -83,7 +83,8 @@ export async function verifyAuditChain(db: DbOrTx, opts: { tenantId?: string; an
         });
         if (recomputed !== row.hash) problem(row.seq, 'altered', 'content does not match its hash');
         const anchored = anchors.get(row.seq);
-        if (anchored !== undefined && [...anchored].some((h) => h !== row.hash)) problem(row.seq, 'altered', 'hash differs from the recorded anchor (the chain was rewritten and re-hashed)');
+        if (anchored !== undefined && [...anchored].some((h) => h !== row.hash))
+          problem(row.seq, 'altered', 'hash differs from the recorded anchor (the chain was rewritten and re-hashed)');
         anchors.delete(row.seq);
         expectedSeq = row.seq + 1;
         prevHash = row.hash;

@@ -3,19 +3,10 @@
  * (祝日, from @holiday-jp/holiday_jp), not in the year-end closure (年末年始).
  */
 import holidayJp from '@holiday-jp/holiday_jp';
-import {
-  addDays,
-  compareDates,
-  daysInMonth,
-  isWeekend,
-  jstDateOf,
-  jstInstant,
-  type IsoDate,
-  type IsoMonth,
-} from './jst';
+import { addDays, compareDates, daysInMonth, isWeekend, jstDateOf, jstInstant, type IsoDate, type IsoMonth } from './jst';
 
 /** 'MM-DD'. */
-export type MonthDay = string;
+type MonthDay = string;
 
 export interface BusinessCalendarOptions {
   /**
@@ -28,9 +19,9 @@ export interface BusinessCalendarOptions {
   hours?: { start: readonly [number, number]; end: readonly [number, number] };
 }
 
-export const DEFAULT_YEAR_END_CLOSURE = { from: '12-29', to: '01-03' } as const;
-export const DEFAULT_BUSINESS_HOURS = { start: [8, 30], end: [17, 15] } as const;
-export const YEAR_END_CLOSURE_NAME = '年末年始';
+const DEFAULT_YEAR_END_CLOSURE = { from: '12-29', to: '01-03' } as const;
+const DEFAULT_BUSINESS_HOURS = { start: [8, 30], end: [17, 15] } as const;
+const YEAR_END_CLOSURE_NAME = '年末年始';
 
 /** Keyed by 'YYYY-MM-DD'; a direct lookup, since the library's isHoliday scans every key. */
 const HOLIDAYS: Record<string, { name: string } | undefined> = holidayJp.holidays;
@@ -39,9 +30,7 @@ function inYearEndClosure(date: IsoDate, opts: BusinessCalendarOptions | undefin
   const closure = opts?.yearEndClosure === undefined ? DEFAULT_YEAR_END_CLOSURE : opts.yearEndClosure;
   if (closure === null) return false;
   const md = date.slice(5);
-  return closure.from <= closure.to
-    ? md >= closure.from && md <= closure.to
-    : md >= closure.from || md <= closure.to;
+  return closure.from <= closure.to ? md >= closure.from && md <= closure.to : md >= closure.from || md <= closure.to;
 }
 
 /** A national holiday (incl. 振替休日 and 国民の休日) or a year-end closure day; weekends are not holidays. */
@@ -87,7 +76,7 @@ export function nextBusinessDay(date: IsoDate, opts?: BusinessCalendarOptions): 
 }
 
 /** The last business day strictly before date. */
-export function previousBusinessDay(date: IsoDate, opts?: BusinessCalendarOptions): IsoDate {
+function previousBusinessDay(date: IsoDate, opts?: BusinessCalendarOptions): IsoDate {
   return scan(addDays(date, -1), -1, opts);
 }
 

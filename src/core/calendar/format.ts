@@ -9,7 +9,9 @@ export function shortDate(date: string): string {
 /** '11/22(日) 14:00' in Japan time. */
 export function shortDateTime(instant: Date): string {
   const date = jstDateOf(instant);
-  const hm = new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hour12: false }).format(instant);
+  const hm = new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hour12: false }).format(
+    instant,
+  );
   return `${shortDate(date)} ${hm}`;
 }
 

@@ -17,16 +17,7 @@ import {
   type IsoDate,
   type IsoMonth,
 } from './jst';
-import {
-  ERAS,
-  formatWareki,
-  formatWarekiMonth,
-  gregorianYear,
-  isDateInEra,
-  isMonthInEra,
-  toWareki,
-  type Era,
-} from './wareki';
+import { ERAS, formatWareki, formatWarekiMonth, gregorianYear, isDateInEra, isMonthInEra, toWareki, type Era } from './wareki';
 
 export interface ParseOptions {
   /** Form field name; when given, the error carries fieldErrors[field]. */
@@ -38,11 +29,19 @@ const MIN_YEAR = 1900;
 const MAX_YEAR = 2100;
 
 const RELATIVE_DAYS: Record<string, number> = {
-  今日: 0, 本日: 0, きょう: 0,
-  昨日: -1, きのう: -1,
-  一昨日: -2, おととい: -2, おとつい: -2,
-  明日: 1, あした: 1, あす: 1,
-  明後日: 2, あさって: 2,
+  今日: 0,
+  本日: 0,
+  きょう: 0,
+  昨日: -1,
+  きのう: -1,
+  一昨日: -2,
+  おととい: -2,
+  おとつい: -2,
+  明日: 1,
+  あした: 1,
+  あす: 1,
+  明後日: 2,
+  あさって: 2,
 };
 
 const RELATIVE_MONTHS: Record<string, number> = { 今月: 0, 先月: -1, 前月: -1, 来月: 1, 翌月: 1 };

@@ -2,18 +2,9 @@
  * 和暦 (Japanese era) formatting. Dates before 大正 fall back to 西暦: nobody the bot serves
  * needs 明治, and a wrong era is worse than a plain year.
  */
-import {
-  compareDates,
-  dateParts,
-  lastDayOfMonth,
-  monthParts,
-  weekdayOf,
-  WEEKDAYS_JA,
-  type IsoDate,
-  type IsoMonth,
-} from './jst';
+import { compareDates, dateParts, lastDayOfMonth, monthParts, weekdayOf, WEEKDAYS_JA, type IsoDate, type IsoMonth } from './jst';
 
-export type EraName = '令和' | '平成' | '昭和' | '大正';
+type EraName = '令和' | '平成' | '昭和' | '大正';
 
 export interface Era {
   name: EraName;

@@ -50,7 +50,10 @@ export interface NewPlan {
 }
 
 export async function createPlan(db: DbOrTx, p: NewPlan, now: Date): Promise<string> {
-  const [row] = await db.insert(servicePlans).values({ ...p, createdAt: now, updatedAt: now }).returning({ id: servicePlans.id });
+  const [row] = await db
+    .insert(servicePlans)
+    .values({ ...p, createdAt: now, updatedAt: now })
+    .returning({ id: servicePlans.id });
   if (!row) throw new Error('insert returned no row');
   return row.id;
 }

@@ -22,7 +22,13 @@ export async function visibleCaseCode(db: DbOrTx, actor: Actor, personId: string
   const id = personId.trim();
   if (!UUID.test(id)) return null;
   const [row] = await db
-    .select({ id: persons.id, code: persons.code, tenantId: persons.tenantId, officeId: persons.officeId, consentKikan: persons.consentKikan })
+    .select({
+      id: persons.id,
+      code: persons.code,
+      tenantId: persons.tenantId,
+      officeId: persons.officeId,
+      consentKikan: persons.consentKikan,
+    })
     .from(persons)
     .where(and(visiblePersons(actor), eq(persons.id, id)));
   return row ? { code: row.code, writable: canWritePerson(actor, row) } : null;
@@ -33,7 +39,13 @@ export async function visibleCaseCode(db: DbOrTx, actor: Actor, personId: string
  * Exactly one visible person must match (grants in force at `now` included); otherwise the field
  * gets a Japanese message.
  */
-export async function resolvePerson(db: DbOrTx, actor: Actor, value: string, now: Date, field = 'person'): Promise<PersonHit | { id: string }> {
+export async function resolvePerson(
+  db: DbOrTx,
+  actor: Actor,
+  value: string,
+  now: Date,
+  field = 'person',
+): Promise<PersonHit | { id: string }> {
   const v = value.trim();
   if (UUID.test(v)) return { id: v };
   const { hits, fuzzy } = await searchPersons(db, actor, v, now, 3);

@@ -1,14 +1,6 @@
 import { and, desc, eq, gte, isNull, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
-import {
-  consultations,
-  meetings,
-  offices,
-  persons,
-  secondaryConsultations,
-  servicePlans,
-  staff,
-} from '../../../db/schema/index';
+import { consultations, meetings, offices, persons, secondaryConsultations, servicePlans, staff } from '../../../db/schema/index';
 import type { Actor } from '../actor';
 import { canWritePerson, personGrant, type Grant } from '../access';
 import { auditRefusedView, refusalOf } from '../audit/refusals';
@@ -141,7 +133,13 @@ export async function loadCaseView(
       })} as audited`),
   ]);
   const [restRow] = rest;
-  const recent = (restRow?.recent ?? []).map(([occurredOn, method, kind, summary, version]) => ({ occurredOn, method, kind, summary, version }));
+  const recent = (restRow?.recent ?? []).map(([occurredOn, method, kind, summary, version]) => ({
+    occurredOn,
+    method,
+    kind,
+    summary,
+    version,
+  }));
   const openSecondary = restRow?.secondary ?? [];
   const upcomingMeetings = (restRow?.meetings ?? []).map(([title, at]) => ({ title, startsAt: new Date(at) }));
 
@@ -163,7 +161,14 @@ export async function loadCaseView(
     plan = {
       periodStart: planRow.periodStart,
       periodEnd: planRow.periodEnd,
-      next: nextRow ? { periodStart: nextRow.periodStart, periodEnd: nextRow.periodEnd, ruleLabel: labelOf(nextRow), months: planMonitoringCalendar(nextRow, { tenantDefault, today }).months } : null,
+      next: nextRow
+        ? {
+            periodStart: nextRow.periodStart,
+            periodEnd: nextRow.periodEnd,
+            ruleLabel: labelOf(nextRow),
+            months: planMonitoringCalendar(nextRow, { tenantDefault, today }).months,
+          }
+        : null,
       ruleLabel: labelOf(planRow),
       monitoring: monitoringStatus(calendar.months, doneMonths, today),
       monitoringWarnings: calendar.warnings,

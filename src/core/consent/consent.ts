@@ -41,12 +41,28 @@ export interface ConsentRow {
 export async function consentsOf(db: Db, actor: Actor, personId: string): Promise<ConsentRow[]> {
   await personForDecision(db, actor, personId);
   const rows = await db
-    .select({ id: personConsents.id, givenOn: personConsents.givenOn, scope: personConsents.scope, method: personConsents.method, recordedBy: personConsents.recordedBy, recordedByName: staff.name, withdrawnOn: personConsents.withdrawnOn })
+    .select({
+      id: personConsents.id,
+      givenOn: personConsents.givenOn,
+      scope: personConsents.scope,
+      method: personConsents.method,
+      recordedBy: personConsents.recordedBy,
+      recordedByName: staff.name,
+      withdrawnOn: personConsents.withdrawnOn,
+    })
     .from(personConsents)
     .innerJoin(staff, eq(staff.id, personConsents.recordedBy))
     .where(and(eq(personConsents.tenantId, actor.tenantId), eq(personConsents.personId, personId)))
     .orderBy(desc(personConsents.recordedAt));
-  await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'view', resourceType: 'consent', resourceId: personId, detail: { rows: rows.length } });
+  await writeAudit(db, {
+    tenantId: actor.tenantId,
+    actorStaffId: actor.staffId,
+    platform: actor.platform,
+    action: 'view',
+    resourceType: 'consent',
+    resourceId: personId,
+    detail: { rows: rows.length },
+  });
   return rows;
 }
 
@@ -57,7 +73,10 @@ async function syncFlag(tx: Tx, actor: Actor, personId: string, now: Date): Prom
     .from(personConsents)
     .where(and(eq(personConsents.tenantId, actor.tenantId), eq(personConsents.personId, personId), isNull(personConsents.withdrawnOn)));
   const kikan = active.some((r) => r.scope.includes(KIKAN_SCOPE));
-  await tx.update(persons).set({ consentKikan: kikan, consentRecordedAt: kikan ? now : null, updatedAt: now }).where(eq(persons.id, personId));
+  await tx
+    .update(persons)
+    .set({ consentKikan: kikan, consentRecordedAt: kikan ? now : null, updatedAt: now })
+    .where(eq(persons.id, personId));
   return kikan;
 }
 
@@ -71,18 +90,45 @@ export async function recordConsent(db: Db, actor: Actor, input: ConsentInput, n
     await tx.select({ id: persons.id }).from(persons).where(eq(persons.id, input.personId)).for('update');
     const [row] = await tx
       .insert(personConsents)
-      .values({ tenantId: actor.tenantId, personId: input.personId, givenOn: input.givenOn, scope: input.scope, method: input.method, recordedBy: actor.staffId, recordedAt: now })
+      .values({
+        tenantId: actor.tenantId,
+        personId: input.personId,
+        givenOn: input.givenOn,
+        scope: input.scope,
+        method: input.method,
+        recordedBy: actor.staffId,
+        recordedAt: now,
+      })
       .returning({ id: personConsents.id });
     if (!row) throw new Error('insert returned no row');
     const kikan = await syncFlag(tx, actor, input.personId, now);
     // Counts only: the named bodies are free text.
-    await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'consent_record', resourceType: 'person', resourceId: input.personId, detail: { consentId: row.id, kikan: input.scope.includes(KIKAN_SCOPE), bodies: input.scope.filter((s) => s !== KIKAN_SCOPE).length, method: input.method } });
+    await writeAudit(tx, {
+      tenantId: actor.tenantId,
+      actorStaffId: actor.staffId,
+      platform: actor.platform,
+      action: 'consent_record',
+      resourceType: 'person',
+      resourceId: input.personId,
+      detail: {
+        consentId: row.id,
+        kikan: input.scope.includes(KIKAN_SCOPE),
+        bodies: input.scope.filter((s) => s !== KIKAN_SCOPE).length,
+        method: input.method,
+      },
+    });
     return { id: row.id, kikan };
   });
 }
 
 /** Withdraws every active consent of the person (withdrawal is the person's, whole): at once for every view. */
-export async function withdrawConsent(db: Db, actor: Actor, personId: string, withdrawnOn: IsoDate, now: Date): Promise<{ withdrawn: number }> {
+export async function withdrawConsent(
+  db: Db,
+  actor: Actor,
+  personId: string,
+  withdrawnOn: IsoDate,
+  now: Date,
+): Promise<{ withdrawn: number }> {
   await personForDecision(db, actor, personId);
   return db.transaction(async (tx) => {
     await tx.select({ id: persons.id }).from(persons).where(eq(persons.id, personId)).for('update');
@@ -93,8 +139,15 @@ export async function withdrawConsent(db: Db, actor: Actor, personId: string, wi
       .returning({ id: personConsents.id });
     // A consent recorded before this table (only the flag was kept) is withdrawn too.
     await syncFlag(tx, actor, personId, now);
-    await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'consent_withdraw', resourceType: 'person', resourceId: personId, detail: { withdrawn: rows.length } });
+    await writeAudit(tx, {
+      tenantId: actor.tenantId,
+      actorStaffId: actor.staffId,
+      platform: actor.platform,
+      action: 'consent_withdraw',
+      resourceType: 'person',
+      resourceId: personId,
+      detail: { withdrawn: rows.length },
+    });
     return { withdrawn: rows.length };
   });
 }
-

@@ -55,11 +55,21 @@ export async function logConsultation(db: Db, actor: Actor, input: NewConsultati
     let monitoringDone: string | null = null;
     if (input.personId) {
       const [person] = await tx
-        .select({ id: persons.id, code: persons.code, tenantId: persons.tenantId, officeId: persons.officeId, consentKikan: persons.consentKikan })
+        .select({
+          id: persons.id,
+          code: persons.code,
+          tenantId: persons.tenantId,
+          officeId: persons.officeId,
+          consentKikan: persons.consentKikan,
+        })
         .from(persons)
         .where(and(eq(persons.id, input.personId), eq(persons.tenantId, actor.tenantId), isNull(persons.deletedAt)));
       if (!person || !canWritePerson(actor, person)) {
-        throw new UserError('unknown_person', '指定されたケースが見つかりません。ケース番号か氏名を確認してください。', 'person not found or not writable');
+        throw new UserError(
+          'unknown_person',
+          '指定されたケースが見つかりません。ケース番号か氏名を確認してください。',
+          'person not found or not writable',
+        );
       }
       personCode = person.code;
       if (input.kind === MONITORING_KIND) {
@@ -68,7 +78,7 @@ export async function logConsultation(db: Db, actor: Actor, input: NewConsultati
         if (counted && counted !== 'no_plan') monitoringDone = monitoringKey(counted.planId, counted.month);
       }
     }
-    const anonymousLabel = input.personId ? null : (input.anonymousLabel?.trim() || (await nextAnonymousLabel(tx, actor, input.occurredOn)));
+    const anonymousLabel = input.personId ? null : input.anonymousLabel?.trim() || (await nextAnonymousLabel(tx, actor, input.occurredOn));
     const [row] = await tx
       .insert(consultations)
       .values({
@@ -104,7 +114,8 @@ export async function logConsultation(db: Db, actor: Actor, input: NewConsultati
     // surface (予定, App Home, the digest) stops offering 完了 for it at once.
     if (monitoringDone) await completeRemindersByKey(tx, actor.tenantId, [monitoringDone], now);
     // 虐待の疑い: the alert to the 虐待防止センター is stored with the record, or neither is.
-    if (input.abuseSuspected) await raiseAbuseAlert(tx, actor, { consultationId: row.id, personId: input.personId, occurredOn: input.occurredOn }, now);
+    if (input.abuseSuspected)
+      await raiseAbuseAlert(tx, actor, { consultationId: row.id, personId: input.personId, occurredOn: input.occurredOn }, now);
     return { id: row.id, personCode, anonymousLabel, offMonth, abuseSuspected: input.abuseSuspected ?? false };
   });
 }
@@ -114,6 +125,13 @@ async function nextAnonymousLabel(tx: Parameters<Parameters<Db['transaction']>[0
   const rows = await tx
     .select({ id: consultations.id })
     .from(consultations)
-    .where(and(eq(consultations.tenantId, actor.tenantId), eq(consultations.officeId, actor.officeId), eq(consultations.occurredOn, date), isNull(consultations.personId)));
+    .where(
+      and(
+        eq(consultations.tenantId, actor.tenantId),
+        eq(consultations.officeId, actor.officeId),
+        eq(consultations.occurredOn, date),
+        isNull(consultations.personId),
+      ),
+    );
   return `匿名-${date.replaceAll('-', '')}-${rows.length + 1}`;
 }

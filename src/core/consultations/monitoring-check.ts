@@ -5,19 +5,15 @@ import { monthOf, type IsoMonth } from '../calendar/jst';
 import { planMonitoringMonths, tenantCountFrom } from '../monitoring/plan-row';
 
 /**
- * Is `date` in a monitoring month of the person's plan in force that day? With no plan in force
- * there is nothing to judge against, so the visit is not flagged.
- */
-export async function isMonitoringMonthFor(db: DbOrTx, tenantId: string, personId: string, date: string): Promise<boolean> {
-  const found = await monitoringMonthOf(db, tenantId, personId, date);
-  return found === 'no_plan' || found !== null;
-}
-
-/**
  * The plan in force on `date` and the monitoring month `date` counts for: `null` when `date` is
  * off-month, `'no_plan'` when no plan is in force.
  */
-export async function monitoringMonthOf(db: DbOrTx, tenantId: string, personId: string, date: string): Promise<{ planId: string; month: IsoMonth } | 'no_plan' | null> {
+export async function monitoringMonthOf(
+  db: DbOrTx,
+  tenantId: string,
+  personId: string,
+  date: string,
+): Promise<{ planId: string; month: IsoMonth } | 'no_plan' | null> {
   const [row] = await db
     .select({
       plan: servicePlans,

@@ -57,9 +57,19 @@ export interface DecisionPreview {
 const NOT_FOUND = '該当するケースが見つかりません。ケース番号か氏名を確認してください。';
 
 /** The person if the actor may enter their decision (own office); a refusal is audited and answers like an unknown case. */
-export async function personForDecision(db: DbOrTx, actor: Actor, personId: string): Promise<{ id: string; code: string; officeId: string }> {
+export async function personForDecision(
+  db: DbOrTx,
+  actor: Actor,
+  personId: string,
+): Promise<{ id: string; code: string; officeId: string }> {
   const [p] = await db
-    .select({ id: persons.id, code: persons.code, tenantId: persons.tenantId, officeId: persons.officeId, consentKikan: persons.consentKikan })
+    .select({
+      id: persons.id,
+      code: persons.code,
+      tenantId: persons.tenantId,
+      officeId: persons.officeId,
+      consentKikan: persons.consentKikan,
+    })
     .from(persons)
     .where(and(eq(persons.id, personId), eq(persons.tenantId, actor.tenantId), isNull(persons.deletedAt)));
   if (!p || !canWritePerson(actor, p)) {
@@ -74,10 +84,18 @@ export async function personForDecision(db: DbOrTx, actor: Actor, personId: stri
  * (so that a refusal of another office's person is audited with its reason by personForDecision),
  * anything else through the ordinary visible search.
  */
-export async function decisionPersonId(db: DbOrTx, actor: Actor, text: string, resolve: (text: string) => Promise<{ id: string }>): Promise<string> {
+export async function decisionPersonId(
+  db: DbOrTx,
+  actor: Actor,
+  text: string,
+  resolve: (text: string) => Promise<{ id: string }>,
+): Promise<string> {
   const code = text.normalize('NFKC').trim().toUpperCase();
   if (/^C-\d{1,8}$/.test(code)) {
-    const [p] = await db.select({ id: persons.id }).from(persons).where(and(eq(persons.tenantId, actor.tenantId), eq(persons.code, code), isNull(persons.deletedAt)));
+    const [p] = await db
+      .select({ id: persons.id })
+      .from(persons)
+      .where(and(eq(persons.tenantId, actor.tenantId), eq(persons.code, code), isNull(persons.deletedAt)));
     if (p) return (await personForDecision(db, actor, p.id)).id;
   }
   return (await resolve(text)).id;
@@ -100,20 +118,34 @@ function noPlan(): UserError {
 
 function patchOf(input: DecisionInput): PlanPatch {
   const rule = input.frequencyMonths !== undefined || input.standardMonths !== undefined;
-  if (rule && !input.changeFrom) throw new UserError('invalid_form', '変更後の頻度を適用する月を入力してください。', 'change without a month', { changeFrom: '変更後の頻度を適用する月を入力してください。' });
+  if (rule && !input.changeFrom)
+    throw new UserError('invalid_form', '変更後の頻度を適用する月を入力してください。', 'change without a month', {
+      changeFrom: '変更後の頻度を適用する月を入力してください。',
+    });
   return {
     periodEnd: input.periodEnd,
     certificateEnd: input.certificateEnd === undefined ? undefined : input.certificateEnd,
     recipientNumber: input.recipientNumber === undefined ? undefined : input.recipientNumber,
     noticeDate: input.noticeDate === undefined ? undefined : input.noticeDate,
     serviceKinds: input.serviceKinds.length > 0 ? input.serviceKinds : undefined,
-    frequencyChange: rule && input.changeFrom ? { from: input.changeFrom, frequencyMonths: input.frequencyMonths, standardMonths: input.standardMonths } : undefined,
+    frequencyChange:
+      rule && input.changeFrom
+        ? { from: input.changeFrom, frequencyMonths: input.frequencyMonths, standardMonths: input.standardMonths }
+        : undefined,
   };
 }
 
 /** The months a new period gives, by the one rule (planMonitoring). */
-function newPeriodMonths(input: DecisionInput, settings: Record<string, unknown> | null | undefined, today: IsoDate, doneMonths: readonly IsoMonth[]) {
-  if (!input.periodStart || !input.periodEnd) throw new UserError('invalid_form', '支給決定期間を入力してください。', 'period missing', { periodStart: '支給決定期間を入力してください。' });
+function newPeriodMonths(
+  input: DecisionInput,
+  settings: Record<string, unknown> | null | undefined,
+  today: IsoDate,
+  doneMonths: readonly IsoMonth[],
+) {
+  if (!input.periodStart || !input.periodEnd)
+    throw new UserError('invalid_form', '支給決定期間を入力してください。', 'period missing', {
+      periodStart: '支給決定期間を入力してください。',
+    });
   const row = {
     periodStart: input.periodStart,
     periodEnd: input.periodEnd,
@@ -135,7 +167,15 @@ export async function previewDecision(db: Db, actor: Actor, input: DecisionInput
     doneMonthsOf(db, actor.tenantId, person.id),
   ]);
   const settings = tenant?.settings;
-  await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'view', resourceType: 'plan_preview', resourceId: person.id, detail: { kind: input.kind } });
+  await writeAudit(db, {
+    tenantId: actor.tenantId,
+    actorStaffId: actor.staffId,
+    platform: actor.platform,
+    action: 'view',
+    resourceType: 'plan_preview',
+    resourceId: person.id,
+    detail: { kind: input.kind },
+  });
   if (input.kind === 'change') {
     if (!plan) throw noPlan();
     const p = previewPlanEdit(plan, patchOf(input), { tenantSettings: settings, today, doneMonths });
@@ -164,7 +204,11 @@ export async function saveDecision(db: Db, actor: Actor, input: DecisionInput, n
   await personForDecision(db, actor, input.personId);
   return db.transaction(async (tx) => {
     // Locked: two counselors entering the same person's decision at once are serialised.
-    const [person] = await tx.select({ id: persons.id, recipientNumber: persons.recipientNumber, version: persons.version }).from(persons).where(eq(persons.id, input.personId)).for('update');
+    const [person] = await tx
+      .select({ id: persons.id, recipientNumber: persons.recipientNumber, version: persons.version })
+      .from(persons)
+      .where(eq(persons.id, input.personId))
+      .for('update');
     if (!person) throw new UserError('unknown_person', NOT_FOUND, 'person vanished');
     const plan = await currentPlan(tx, actor.tenantId, person.id);
     if (input.kind === 'change') {
@@ -184,18 +228,38 @@ export async function saveDecision(db: Db, actor: Actor, input: DecisionInput, n
     }
     const [tenant] = await tx.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, actor.tenantId));
     const cal = newPeriodMonths(input, tenant?.settings, jstToday(now), await doneMonthsOf(tx, actor.tenantId, person.id));
-    const planId = await createPlan(tx, {
+    const planId = await createPlan(
+      tx,
+      {
+        tenantId: actor.tenantId,
+        personId: person.id,
+        periodStart: input.periodStart ?? '',
+        periodEnd: input.periodEnd ?? '',
+        frequencyMonths: input.frequencyMonths ?? null,
+        standardMonths: input.standardMonths ?? null,
+        certificateEnd: input.certificateEnd ?? null,
+        countFrom: input.countFrom ?? null,
+      },
+      now,
+    );
+    await tx
+      .update(servicePlans)
+      .set({
+        serviceKinds: input.serviceKinds,
+        noticeDate: input.noticeDate ?? null,
+        recipientNumber: input.recipientNumber ?? null,
+        decisionKind: input.kind,
+      })
+      .where(eq(servicePlans.id, planId));
+    await writeAudit(tx, {
       tenantId: actor.tenantId,
-      personId: person.id,
-      periodStart: input.periodStart ?? '',
-      periodEnd: input.periodEnd ?? '',
-      frequencyMonths: input.frequencyMonths ?? null,
-      standardMonths: input.standardMonths ?? null,
-      certificateEnd: input.certificateEnd ?? null,
-      countFrom: input.countFrom ?? null,
-    }, now);
-    await tx.update(servicePlans).set({ serviceKinds: input.serviceKinds, noticeDate: input.noticeDate ?? null, recipientNumber: input.recipientNumber ?? null, decisionKind: input.kind }).where(eq(servicePlans.id, planId));
-    await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'create', resourceType: 'plan', resourceId: planId, detail: { personId: person.id, kind: input.kind, previousPlanId: plan?.id ?? null, months: cal.months.length } });
+      actorStaffId: actor.staffId,
+      platform: actor.platform,
+      action: 'create',
+      resourceType: 'plan',
+      resourceId: planId,
+      detail: { personId: person.id, kind: input.kind, previousPlanId: plan?.id ?? null, months: cal.months.length },
+    });
     await keepRecipientNumber(tx, actor, person, input.recipientNumber, now);
     await replanPerson(tx, actor.tenantId, person.id, now);
     return { planId, version: 1, after: cal.months };
@@ -203,11 +267,37 @@ export async function saveDecision(db: Db, actor: Actor, input: DecisionInput, n
 }
 
 /** The certificate number is also the person's: changed with the earlier version kept. */
-async function keepRecipientNumber(tx: Tx, actor: Actor, person: { id: string; recipientNumber: string | null; version: number }, next: string | null | undefined, now: Date): Promise<void> {
+async function keepRecipientNumber(
+  tx: Tx,
+  actor: Actor,
+  person: { id: string; recipientNumber: string | null; version: number },
+  next: string | null | undefined,
+  now: Date,
+): Promise<void> {
   if (!next || next === person.recipientNumber) return;
   const [row] = await tx.select().from(persons).where(eq(persons.id, person.id));
   if (!row) return;
-  await tx.insert(recordVersions).values({ tenantId: actor.tenantId, resourceType: 'person', resourceId: row.id, version: row.version, data: row, changedBy: actor.staffId, reason: '受給者証番号（支給決定）', changedAt: now });
-  await tx.update(persons).set({ recipientNumber: next, version: row.version + 1, updatedAt: now }).where(eq(persons.id, row.id));
-  await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'update', resourceType: 'person', resourceId: row.id, detail: { fields: ['recipientNumber'], version: row.version + 1 } });
+  await tx.insert(recordVersions).values({
+    tenantId: actor.tenantId,
+    resourceType: 'person',
+    resourceId: row.id,
+    version: row.version,
+    data: row,
+    changedBy: actor.staffId,
+    reason: '受給者証番号（支給決定）',
+    changedAt: now,
+  });
+  await tx
+    .update(persons)
+    .set({ recipientNumber: next, version: row.version + 1, updatedAt: now })
+    .where(eq(persons.id, row.id));
+  await writeAudit(tx, {
+    tenantId: actor.tenantId,
+    actorStaffId: actor.staffId,
+    platform: actor.platform,
+    action: 'update',
+    resourceType: 'person',
+    resourceId: row.id,
+    detail: { fields: ['recipientNumber'], version: row.version + 1 },
+  });
 }

@@ -52,14 +52,10 @@ const KANA_MUNICIPALITY =
  * leaving the address), or, when it is glued to a long run of kanji, the last 2–3 kanji before
  * the suffix. Several may follow one another (横浜市港北区, 愛甲郡愛川町).
  */
-const MUNICIPALITY =
-  `(?:(?<![${HAN}${KATA}])[${HAN}${KATA}]{1,6}?|[${HAN}]{2,3}|${KANA_MUNICIPALITY})(?:市|区|町|村|郡)`;
+const MUNICIPALITY = `(?:(?<![${HAN}${KATA}])[${HAN}${KATA}]{1,6}?|[${HAN}]{2,3}|${KANA_MUNICIPALITY})(?:市|区|町|村|郡)`;
 const TOWN = `(?![はでにをがのへともや])[${HAN}${KATA}${HIRA}・]{0,12}?`;
 
-const FULL_ADDRESS = new RegExp(
-  `(?:${PREFECTURE}\\s?)?(?:${MUNICIPALITY}\\s?)+${TOWN}\\s?${BLOCK}${BUILDING}`,
-  'gu',
-);
+const FULL_ADDRESS = new RegExp(`(?:${PREFECTURE}\\s?)?(?:${MUNICIPALITY}\\s?)+${TOWN}\\s?${BLOCK}${BUILDING}`, 'gu');
 const STANDALONE = new RegExp(`(?:[${HAN}${KATA}・]{1,10}?\\s?)?${STRONG_BLOCK}${BUILDING}`, 'gu');
 const AFTER_ADDRESS_WORD = new RegExp(
   `(?<=(?:住所|居所|所在地|住まい)[\\s:：は]{0,3})${TOWN.replace('{0,12}', '{1,12}')}\\s?${BLOCK}${BUILDING}`,

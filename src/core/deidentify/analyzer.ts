@@ -44,7 +44,14 @@ interface Dictionaries {
   loadTrie(base: Int32Array, check: Int32Array): void;
   loadTokenInfoDictionaries(info: Uint8Array, pos: Uint8Array, targetMap: Uint8Array): void;
   loadConnectionCosts(cc: Int16Array): void;
-  loadUnknownDictionaries(unk: Uint8Array, pos: Uint8Array, map: Uint8Array, cat: Uint8Array, compat: Uint32Array, invoke: Uint8Array): void;
+  loadUnknownDictionaries(
+    unk: Uint8Array,
+    pos: Uint8Array,
+    map: Uint8Array,
+    cat: Uint8Array,
+    compat: Uint32Array,
+    invoke: Uint8Array,
+  ): void;
 }
 
 interface Analyzer {
@@ -65,11 +72,19 @@ function load(): Analyzer {
   const Tokenizer = require('kuromoji/src/Tokenizer') as new (dic: Dictionaries) => Analyzer['tokenizer'];
   const dic = new DynamicDictionaries();
   dic.loadTrie(new Int32Array(file('base.dat.gz')), new Int32Array(file('check.dat.gz')));
-  dic.loadTokenInfoDictionaries(new Uint8Array(file('tid.dat.gz')), new Uint8Array(file('tid_pos.dat.gz')), new Uint8Array(file('tid_map.dat.gz')));
+  dic.loadTokenInfoDictionaries(
+    new Uint8Array(file('tid.dat.gz')),
+    new Uint8Array(file('tid_pos.dat.gz')),
+    new Uint8Array(file('tid_map.dat.gz')),
+  );
   dic.loadConnectionCosts(new Int16Array(file('cc.dat.gz')));
   dic.loadUnknownDictionaries(
-    new Uint8Array(file('unk.dat.gz')), new Uint8Array(file('unk_pos.dat.gz')), new Uint8Array(file('unk_map.dat.gz')),
-    new Uint8Array(file('unk_char.dat.gz')), new Uint32Array(file('unk_compat.dat.gz')), new Uint8Array(file('unk_invoke.dat.gz')),
+    new Uint8Array(file('unk.dat.gz')),
+    new Uint8Array(file('unk_pos.dat.gz')),
+    new Uint8Array(file('unk_map.dat.gz')),
+    new Uint8Array(file('unk_char.dat.gz')),
+    new Uint32Array(file('unk_compat.dat.gz')),
+    new Uint8Array(file('unk_invoke.dat.gz')),
   );
   return { dic, tokenizer: new Tokenizer(dic) };
 }
@@ -93,7 +108,13 @@ export function tokenize(text: string): Token[] {
     const start = at < 0 ? pos : at;
     const end = start + r.surface_form.length;
     out.push({
-      surface: r.surface_form, start, end, pos: r.pos, pos1: r.pos_detail_1, pos2: r.pos_detail_2, pos3: r.pos_detail_3,
+      surface: r.surface_form,
+      start,
+      end,
+      pos: r.pos,
+      pos1: r.pos_detail_1,
+      pos2: r.pos_detail_2,
+      pos3: r.pos_detail_3,
       unknown: r.word_type === 'UNKNOWN',
     });
     pos = end;
@@ -122,7 +143,9 @@ export function wordsAt(text: string, i: number, maxLength = 12): Entry[] {
 
 /** The dictionary entries of exactly `word`. */
 export function entriesOf(word: string): string[][] {
-  return wordsAt(word, 0, word.length).filter((e) => e.length === word.length).map((e) => e.features);
+  return wordsAt(word, 0, word.length)
+    .filter((e) => e.length === word.length)
+    .map((e) => e.features);
 }
 
 export const isPersonName = (features: readonly string[]) => features[2] === '固有名詞' && features[3] === '人名';

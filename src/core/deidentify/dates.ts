@@ -19,7 +19,11 @@ const ERA_LETTER: Record<string, string> = { M: '明治', T: '大正', S: '昭�
 
 /** The other calendar in brackets: 1985（昭和60）年, 昭和60年（1985年）. */
 const OTHER = String.raw`(?:\s?\((?:(?:明治|大正|昭和|平成|令和|[MTSHR])\s?(?:元|\d{1,2})|\d{4})\s?年?\))?`;
-const YMD = OTHER + String.raw`(?:\s?年` + OTHER + String.raw`\s?(?<m>\d{1,2})\s?月(?:\s?(?<d>\d{1,2})\s?日)?|(?<sep>[-/.])(?<m2>\d{1,2})(?:\k<sep>(?<d2>\d{1,2}))?)(?!\d)`;
+const YMD =
+  OTHER +
+  String.raw`(?:\s?年` +
+  OTHER +
+  String.raw`\s?(?<m>\d{1,2})\s?月(?:\s?(?<d>\d{1,2})\s?日)?|(?<sep>[-/.])(?<m2>\d{1,2})(?:\k<sep>(?<d2>\d{1,2}))?)(?!\d)`;
 const SEIREKI = new RegExp(String.raw`(?<![\d.\-/])(?<y>(?:1[89]|20)\d\d)` + YMD, 'g');
 const WAREKI = new RegExp(
   String.raw`(?:(?<era>明治|大正|昭和|平成|令和)|(?<![A-Za-z])(?<letter>[MTSHRmtshr])\.?)\s?(?<y>元|\d{1,2})` + YMD,

@@ -44,7 +44,7 @@ const KANA_ONLY = /^[ぁ-ゖー]+$/;
 const NAME_SEPARATOR = /[\s・]/;
 
 /** Katakana as hiragana, code unit for code unit (so indices stay those of the view). */
-export const hiragana = (s: string) => s.replace(/[ァ-ヶ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x60));
+const hiragana = (s: string) => s.replace(/[ァ-ヶ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x60));
 const canonical = (s: string | undefined) => (s ? hiragana(fold(s)).replace(/[\s・]/g, '') : '');
 const isHan = (c: string | undefined) => c !== undefined && IS_HAN.test(c);
 

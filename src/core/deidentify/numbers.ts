@@ -4,7 +4,7 @@ import type { Span } from './view';
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 const PHONE_SEPARATORS = new Set([...' \t.()', ...'-‐‑‒–—―−ー']);
-const INTERNATIONAL = /^\+ ?81[ \-]*(?:\(0\)[ \-]*)?/;
+const INTERNATIONAL = /^\+ ?81[ -]*(?:\(0\)[ -]*)?/;
 
 /**
  * End of a phone number starting at `i` ('0…' or '+81…'), or -1. Digit groups may be joined by
@@ -42,7 +42,7 @@ function continuesNumber(t: string, i: number, lastPhoneEnd: number): boolean {
   return isDigit(t[k]) && k >= lastPhoneEnd;
 }
 
-export function findPhones(t: string): Span[] {
+function findPhones(t: string): Span[] {
   const out: Span[] = [];
   let lastEnd = 0;
   for (let i = 0; i < t.length; i++) {

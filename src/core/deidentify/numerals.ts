@@ -67,13 +67,19 @@ export function numeralView(t: string): NumeralView {
       end.push(pos + 1);
     }
   };
-  const runs = [...t.matchAll(RUN)].map((m) => ({ s: m.index, e: m.index + m[0].length, run: m[0], on: converts(t, m.index, m.index + m[0].length) }));
+  const runs = [...t.matchAll(RUN)].map((m) => ({
+    s: m.index,
+    e: m.index + m[0].length,
+    run: m[0],
+    on: converts(t, m.index, m.index + m[0].length),
+  }));
   // Groups of a phone number: 〇四六七（一二）三四五六 — a digit run glued to a converted one.
   for (let changed = true; changed; ) {
     changed = false;
     runs.forEach((r, i) => {
       if (r.on || !DIGIT_RUN.test(r.run) || r.run.length < 2) return;
-      const glued = (o: (typeof runs)[number] | undefined, a: number, b: number) => o?.on && DIGIT_RUN.test(o.run) && PHONE_GLUE.test(t.slice(a, b));
+      const glued = (o: (typeof runs)[number] | undefined, a: number, b: number) =>
+        o?.on && DIGIT_RUN.test(o.run) && PHONE_GLUE.test(t.slice(a, b));
       if (glued(runs[i - 1], runs[i - 1]?.e ?? 0, r.s) || glued(runs[i + 1], r.e, runs[i + 1]?.s ?? 0)) r.on = changed = true;
     });
   }

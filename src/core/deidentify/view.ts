@@ -26,8 +26,27 @@ export interface TextView {
 
 /** Old or variant forms of kanji common in names, folded to the form people usually type. */
 const VARIANT_KANJI: Record<string, string> = {
-  髙: '高', 﨑: '崎', 嵜: '崎', 齋: '斎', 齊: '斎', 斉: '斎', 邊: '辺', 邉: '辺', 澤: '沢', 濱: '浜', 嶋: '島',
-  嶌: '島', 廣: '広', 國: '国', 櫻: '桜', 德: '徳', 惠: '恵', 眞: '真', 冨: '富', 籐: '藤', 﨔: '欅',
+  髙: '高',
+  﨑: '崎',
+  嵜: '崎',
+  齋: '斎',
+  齊: '斎',
+  斉: '斎',
+  邊: '辺',
+  邉: '辺',
+  澤: '沢',
+  濱: '浜',
+  嶋: '島',
+  嶌: '島',
+  廣: '広',
+  國: '国',
+  櫻: '桜',
+  德: '徳',
+  惠: '恵',
+  眞: '真',
+  冨: '富',
+  籐: '藤',
+  﨔: '欅',
 };
 
 const VARIATION_SELECTORS = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;

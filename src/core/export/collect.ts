@@ -1,6 +1,17 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
-import { consultations, offices, persons, recordVersions, regionalIssues, secondaryConsultations, secondaryPosts, servicePlans, staff, tenants } from '../../../db/schema/index';
+import {
+  consultations,
+  offices,
+  persons,
+  recordVersions,
+  regionalIssues,
+  secondaryConsultations,
+  secondaryPosts,
+  servicePlans,
+  staff,
+  tenants,
+} from '../../../db/schema/index';
 import { jstDateOf } from '../calendar/jst';
 
 /**
@@ -28,7 +39,21 @@ export interface ExportRow {
   extra: string;
 }
 
-const blank: Omit<ExportRow, 'caseCode' | 'kind' | 'id'> = { version: null, state: '現行', date: '', author: '', method: '', type: '', content: '', minutes: '', nextAction: '', due: '', abuse: '', reason: '', extra: '' };
+const blank: Omit<ExportRow, 'caseCode' | 'kind' | 'id'> = {
+  version: null,
+  state: '現行',
+  date: '',
+  author: '',
+  method: '',
+  type: '',
+  content: '',
+  minutes: '',
+  nextAction: '',
+  due: '',
+  abuse: '',
+  reason: '',
+  extra: '',
+};
 
 /** An instant as the Japan-time calendar date it fell on (records are read in Japan). */
 function jstDay(d: Date | null | undefined): string {
@@ -44,7 +69,7 @@ function jstMinute(d: Date): string {
 type ConsultationRow = typeof consultations.$inferSelect;
 
 /** One consultation entry of the 支援経過: the current text, an earlier version or a deleted one. */
-export interface RecordEntry {
+interface RecordEntry {
   id: string;
   version: number;
   /** 現行 / 旧版 / 削除済み */
@@ -62,7 +87,7 @@ export interface RecordEntry {
   reason: string;
 }
 
-export interface RecordPlan {
+interface RecordPlan {
   id: string;
   version: number;
   active: boolean;
@@ -74,7 +99,7 @@ export interface RecordPlan {
   changes: string[];
 }
 
-export interface RecordSecondary {
+interface RecordSecondary {
   id: string;
   number: number;
   status: string;
@@ -119,7 +144,15 @@ const countFromLabel = (v: string | null) => (v === 'next_month' ? '翌月' : v 
 const frequencyLabel = (frequencyMonths: number | null, standardMonths: number[] | null) =>
   frequencyMonths ? `${frequencyMonths}か月ごと` : `標準月 ${(standardMonths ?? []).join('・')}`;
 
-function entryOf(c: Pick<ConsultationRow, 'id' | 'version' | 'occurredOn' | 'method' | 'kind' | 'summary' | 'minutes' | 'nextAction' | 'nextActionDue' | 'abuseSuspected'>, state: string, author: string, reason = ''): RecordEntry {
+function entryOf(
+  c: Pick<
+    ConsultationRow,
+    'id' | 'version' | 'occurredOn' | 'method' | 'kind' | 'summary' | 'minutes' | 'nextAction' | 'nextActionDue' | 'abuseSuspected'
+  >,
+  state: string,
+  author: string,
+  reason = '',
+): RecordEntry {
   return {
     id: c.id,
     version: c.version,
@@ -144,31 +177,76 @@ function entryOf(c: Pick<ConsultationRow, 'id' | 'version' | 'occurredOn' | 'met
  */
 export async function collectRecords(db: DbOrTx, tenantId: string, personIds: string[]): Promise<PersonRecord[]> {
   if (personIds.length === 0) return [];
-  const names = new Map((await db.select({ id: staff.id, name: staff.name }).from(staff).where(eq(staff.tenantId, tenantId))).map((s) => [s.id, s.name]));
+  const names = new Map(
+    (await db.select({ id: staff.id, name: staff.name }).from(staff).where(eq(staff.tenantId, tenantId))).map((s) => [s.id, s.name]),
+  );
   const who = (id: string | null) => (id ? (names.get(id) ?? '') : '');
-  const ps = await db.select().from(persons).innerJoin(offices, eq(offices.id, persons.officeId)).where(and(eq(persons.tenantId, tenantId), inArray(persons.id, personIds))).orderBy(asc(persons.code));
+  const ps = await db
+    .select()
+    .from(persons)
+    .innerJoin(offices, eq(offices.id, persons.officeId))
+    .where(and(eq(persons.tenantId, tenantId), inArray(persons.id, personIds)))
+    .orderBy(asc(persons.code));
   const out: PersonRecord[] = [];
   for (const { persons: p, offices: o } of ps) {
-    const plans = await db.select().from(servicePlans).where(and(eq(servicePlans.tenantId, tenantId), eq(servicePlans.personId, p.id))).orderBy(asc(servicePlans.periodStart));
-    const cs = await db.select().from(consultations).where(and(eq(consultations.tenantId, tenantId), eq(consultations.personId, p.id))).orderBy(asc(consultations.occurredOn), asc(consultations.createdAt));
-    const versions = cs.length === 0 ? [] : await db.select().from(recordVersions).where(and(eq(recordVersions.tenantId, tenantId), eq(recordVersions.resourceType, 'consultation'), inArray(recordVersions.resourceId, cs.map((c) => c.id)))).orderBy(asc(recordVersions.version));
+    const plans = await db
+      .select()
+      .from(servicePlans)
+      .where(and(eq(servicePlans.tenantId, tenantId), eq(servicePlans.personId, p.id)))
+      .orderBy(asc(servicePlans.periodStart));
+    const cs = await db
+      .select()
+      .from(consultations)
+      .where(and(eq(consultations.tenantId, tenantId), eq(consultations.personId, p.id)))
+      .orderBy(asc(consultations.occurredOn), asc(consultations.createdAt));
+    const versions =
+      cs.length === 0
+        ? []
+        : await db
+            .select()
+            .from(recordVersions)
+            .where(
+              and(
+                eq(recordVersions.tenantId, tenantId),
+                eq(recordVersions.resourceType, 'consultation'),
+                inArray(
+                  recordVersions.resourceId,
+                  cs.map((c) => c.id),
+                ),
+              ),
+            )
+            .orderBy(asc(recordVersions.version));
     const entries: RecordEntry[] = [];
     for (const c of cs) {
       for (const v of versions.filter((x) => x.resourceId === c.id)) {
         const old = v.data as ConsultationRow;
-        entries.push(entryOf({ ...old, version: v.version }, '旧版', who(old.staffId), `${jstMinute(v.changedAt)} ${who(v.changedBy)} ${v.reason ?? ''}`.trim()));
+        entries.push(
+          entryOf(
+            { ...old, version: v.version },
+            '旧版',
+            who(old.staffId),
+            `${jstMinute(v.changedAt)} ${who(v.changedBy)} ${v.reason ?? ''}`.trim(),
+          ),
+        );
       }
       entries.push(entryOf(c, c.deletedAt ? '削除済み' : '現行', who(c.staffId), c.deletedReason ?? ''));
     }
     const sc = await db
-      .select({ s: secondaryConsultations, issue: { number: regionalIssues.number, title: regionalIssues.title, status: regionalIssues.status } })
+      .select({
+        s: secondaryConsultations,
+        issue: { number: regionalIssues.number, title: regionalIssues.title, status: regionalIssues.status },
+      })
       .from(secondaryConsultations)
       .leftJoin(regionalIssues, and(eq(regionalIssues.id, secondaryConsultations.regionalIssueId), eq(regionalIssues.tenantId, tenantId)))
       .where(and(eq(secondaryConsultations.tenantId, tenantId), eq(secondaryConsultations.personId, p.id)))
       .orderBy(asc(secondaryConsultations.number));
     const secondary: RecordSecondary[] = [];
     for (const { s, issue } of sc) {
-      const posts = await db.select().from(secondaryPosts).where(eq(secondaryPosts.secondaryId, s.id)).orderBy(asc(secondaryPosts.createdAt));
+      const posts = await db
+        .select()
+        .from(secondaryPosts)
+        .where(eq(secondaryPosts.secondaryId, s.id))
+        .orderBy(asc(secondaryPosts.createdAt));
       secondary.push({
         id: s.id,
         number: s.number,
@@ -182,7 +260,13 @@ export async function collectRecords(db: DbOrTx, tenantId: string, personIds: st
         outcome: s.outcome ?? '',
         closedOn: jstDay(s.closedAt),
         regional: issue && issue.number !== null ? { number: issue.number, title: issue.title ?? '', status: issue.status ?? '' } : null,
-        posts: posts.map((post) => ({ id: post.id, date: jstDay(post.createdAt), author: who(post.authorId), kind: post.kind, body: post.body })),
+        posts: posts.map((post) => ({
+          id: post.id,
+          date: jstDay(post.createdAt),
+          author: who(post.authorId),
+          kind: post.kind,
+          body: post.body,
+        })),
       });
     }
     out.push({
@@ -235,7 +319,13 @@ export function rowsOf(records: PersonRecord[]): ExportRow[] {
       author: p.counselor,
       content: `${p.familyName} ${p.givenName}（${p.familyKana} ${p.givenKana}）`,
       reason: p.deletedReason,
-      extra: [`生年月日=${p.birthDate}`, `障害種別=${p.categories.join('・')}`, `受給者証番号=${p.recipientNumber}`, `事業所=${p.office}`, `基幹への同意=${p.consentKikan ? 'あり' : 'なし'}`].join('; '),
+      extra: [
+        `生年月日=${p.birthDate}`,
+        `障害種別=${p.categories.join('・')}`,
+        `受給者証番号=${p.recipientNumber}`,
+        `事業所=${p.office}`,
+        `基幹への同意=${p.consentKikan ? 'あり' : 'なし'}`,
+      ].join('; '),
     });
     for (const pl of p.plans) {
       rows.push({
@@ -272,21 +362,40 @@ export function rowsOf(records: PersonRecord[]): ExportRow[] {
       });
     }
     for (const s of p.secondary) {
-      rows.push({ ...blank, caseCode: p.code, kind: '二次相談', id: s.id, state: s.status, date: s.date, author: s.requester, type: s.difficulties.join('・'), content: `試したこと: ${s.tried} / 相談したいこと: ${s.question}`, extra: `番号=${s.number}; 緊急度=${s.urgency}; 結果=${s.outcome}${s.regional ? `; 地域課題=#${s.regional.number}` : ''}` });
-      for (const post of s.posts) rows.push({ ...blank, caseCode: p.code, kind: '二次相談の経過', id: post.id, date: post.date, author: post.author, type: post.kind, content: post.body, extra: `二次相談番号=${s.number}` });
+      rows.push({
+        ...blank,
+        caseCode: p.code,
+        kind: '二次相談',
+        id: s.id,
+        state: s.status,
+        date: s.date,
+        author: s.requester,
+        type: s.difficulties.join('・'),
+        content: `試したこと: ${s.tried} / 相談したいこと: ${s.question}`,
+        extra: `番号=${s.number}; 緊急度=${s.urgency}; 結果=${s.outcome}${s.regional ? `; 地域課題=#${s.regional.number}` : ''}`,
+      });
+      for (const post of s.posts)
+        rows.push({
+          ...blank,
+          caseCode: p.code,
+          kind: '二次相談の経過',
+          id: post.id,
+          date: post.date,
+          author: post.author,
+          type: post.kind,
+          content: post.body,
+          extra: `二次相談番号=${s.number}`,
+        });
     }
   }
   return rows;
 }
 
-/** Everything held about the given persons as rows (see collectRecords). */
-export async function collectPersons(db: DbOrTx, tenantId: string, personIds: string[]): Promise<ExportRow[]> {
-  return rowsOf(await collectRecords(db, tenantId, personIds));
-}
-
 /** Every person of a tenant (deleted ones too), for the tenant export. */
 export async function tenantPersonIds(db: DbOrTx, tenantId: string): Promise<string[]> {
-  return (await db.select({ id: persons.id }).from(persons).where(eq(persons.tenantId, tenantId)).orderBy(asc(persons.code))).map((r) => r.id);
+  return (await db.select({ id: persons.id }).from(persons).where(eq(persons.tenantId, tenantId)).orderBy(asc(persons.code))).map(
+    (r) => r.id,
+  );
 }
 
 export async function tenantName(db: DbOrTx, tenantId: string): Promise<string> {

@@ -1,7 +1,7 @@
 import type { ExportRow } from './collect';
 import { encodeCp932 } from './encoding';
 
-export const CSV_COLUMNS: [keyof ExportRow, string][] = [
+const CSV_COLUMNS: [keyof ExportRow, string][] = [
   ['caseCode', 'ケース番号'],
   ['kind', '区分'],
   ['id', '記録ID'],
@@ -24,7 +24,7 @@ export const CSV_COLUMNS: [keyof ExportRow, string][] = [
  * A cell as Excel reads it safely: quoted, quotes doubled, and a leading = + - @ (or tab / CR)
  * defused with an apostrophe, so that a record's text can never run as a formula.
  */
-export function csvCell(value: unknown): string {
+function csvCell(value: unknown): string {
   let s = value === null || value === undefined ? '' : String(value);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return `"${s.replaceAll('"', '""')}"`;

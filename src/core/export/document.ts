@@ -22,7 +22,7 @@ export interface DocItem {
   children?: DocItem[];
 }
 
-export interface DocSection {
+interface DocSection {
   heading: string;
   empty: string;
   items: DocItem[];
@@ -53,7 +53,7 @@ export function outputTime(at: Date): string {
 }
 
 /** A calendar date as a document writes it; anything else unchanged. */
-export function jpDate(s: string): string {
+function jpDate(s: string): string {
   return isIsoDate(s) ? formatJpDate(s) : s;
 }
 
@@ -97,10 +97,19 @@ export function documentOf(p: PersonRecord): DocPerson {
     const fields: [string, string][] = [];
     if (e.nextAction) fields.push(['次の対応', `${e.nextAction}${e.nextActionDue ? `（期限 ${jpDate(e.nextActionDue)}）` : ''}`]);
     if (e.abuse) fields.push(['虐待の疑い', 'あり']);
-    const meta = [e.method, e.kind, e.author ? `記録 ${e.author}` : '', e.minutes != null ? `${e.minutes}分` : ''].filter(Boolean).join('・');
+    const meta = [e.method, e.kind, e.author ? `記録 ${e.author}` : '', e.minutes != null ? `${e.minutes}分` : '']
+      .filter(Boolean)
+      .join('・');
     const item: DocItem = { title: jpDate(e.date), meta, fields, body: e.summary };
-    if (e.state === '旧版') return { ...item, title: `${item.title}（第${e.version}版・変更前）`, state: 'old', note: e.reason ? `変更: ${e.reason}` : undefined };
-    if (e.state === '削除済み') return { ...item, title: `${item.title}（削除済み）`, state: 'deleted', note: e.reason ? `削除の理由: ${e.reason}` : undefined };
+    if (e.state === '旧版')
+      return {
+        ...item,
+        title: `${item.title}（第${e.version}版・変更前）`,
+        state: 'old',
+        note: e.reason ? `変更: ${e.reason}` : undefined,
+      };
+    if (e.state === '削除済み')
+      return { ...item, title: `${item.title}（削除済み）`, state: 'deleted', note: e.reason ? `削除の理由: ${e.reason}` : undefined };
     return item;
   });
 
@@ -117,7 +126,12 @@ export function documentOf(p: PersonRecord): DocPerson {
     return {
       title: `二次相談 #${s.number}（${jpDate(s.date)}）`,
       fields,
-      children: s.posts.map((post) => ({ title: jpDate(post.date), meta: [postKind(post.kind), post.author].filter(Boolean).join('・'), fields: [], body: post.body })),
+      children: s.posts.map((post) => ({
+        title: jpDate(post.date),
+        meta: [postKind(post.kind), post.author].filter(Boolean).join('・'),
+        fields: [],
+        body: post.body,
+      })),
     };
   });
 

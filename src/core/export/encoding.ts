@@ -8,8 +8,6 @@ import { UserError, type UserErrorCode } from '../errors';
  */
 export type CsvEncoding = 'utf-8' | 'utf-8-bom' | 'cp932';
 
-export const ENCODING_LABEL: Record<CsvEncoding, string> = { 'utf-8': 'UTF-8', 'utf-8-bom': 'UTF-8（BOM付き）', cp932: 'Shift_JIS' };
-
 const SAVE_AS = 'Excelの「名前を付けて保存」で「CSV UTF-8（コンマ区切り）」か「CSV（コンマ区切り）」を選んで保存し直してください。';
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -33,7 +31,11 @@ export function decodeCsv(bytes: Uint8Array): { text: string; encoding: CsvEncod
     try {
       return { text: utf8.decode(b.subarray(3)), encoding: 'utf-8-bom' };
     } catch {
-      refuse('csv_encoding', `ファイルの先頭はUTF-8の印がありますが、途中に読めない文字があります。${SAVE_AS}`, 'csv upload: BOM but invalid UTF-8');
+      refuse(
+        'csv_encoding',
+        `ファイルの先頭はUTF-8の印がありますが、途中に読めない文字があります。${SAVE_AS}`,
+        'csv upload: BOM but invalid UTF-8',
+      );
     }
   }
   if (b.includes(0)) refuse('csv_binary', `CSV（文字だけのファイル）ではないようです。${SAVE_AS}`, 'csv upload has NUL bytes');
@@ -44,7 +46,11 @@ export function decodeCsv(bytes: Uint8Array): { text: string; encoding: CsvEncod
   }
   const text = iconv.decode(b, 'cp932');
   if (!text.includes('\uFFFD')) return { text, encoding: 'cp932' };
-  return refuse('csv_encoding', `ファイルの文字コードを読み取れませんでした（UTF-8でもShift_JISでもありません）。${SAVE_AS}`, 'csv upload: neither UTF-8 nor CP932');
+  return refuse(
+    'csv_encoding',
+    `ファイルの文字コードを読み取れませんでした（UTF-8でもShift_JISでもありません）。${SAVE_AS}`,
+    'csv upload: neither UTF-8 nor CP932',
+  );
 }
 
 /** Characters typed on a Mac or taken from JIS-mapped text, as CP932 spells the same glyph. */

@@ -43,7 +43,13 @@ async function file(meta: DocMeta, records: PersonRecord[], base: string, format
       return { filename: `${base}_sjis.csv`, contentType: 'text/csv; charset=Shift_JIS', body, rows: rows.length, replaced, inline: false };
     }
     case 'html':
-      return { filename: `${base}.html`, contentType: 'text/html; charset=utf-8', body: toHtml(meta, records), rows: rows.length, inline: true };
+      return {
+        filename: `${base}.html`,
+        contentType: 'text/html; charset=utf-8',
+        body: toHtml(meta, records),
+        rows: rows.length,
+        inline: true,
+      };
     case 'pdf':
       return { filename: `${base}.pdf`, contentType: 'application/pdf', body: await toPdf(meta, records), rows: rows.length, inline: true };
   }
@@ -54,7 +60,10 @@ async function file(meta: DocMeta, records: PersonRecord[], base: string, format
  * at `now`). Audited with the row count and the scope that allowed it.
  */
 export async function exportPerson(db: DbOrTx, actor: Actor, personId: string, format: ExportFormat, now: Date): Promise<ExportFile> {
-  const [p] = await db.select().from(persons).where(and(eq(persons.id, personId), eq(persons.tenantId, actor.tenantId)));
+  const [p] = await db
+    .select()
+    .from(persons)
+    .where(and(eq(persons.id, personId), eq(persons.tenantId, actor.tenantId)));
   const asker = p ? await actorFor(db, actor, p.id, now) : actor;
   if (!p || !decide(asker, 'person', 'view', personFacts(asker, p))) {
     await auditRefusedView(db, actor, personId, refusalOf(asker, p), 'export');
@@ -62,9 +71,23 @@ export async function exportPerson(db: DbOrTx, actor: Actor, personId: string, f
   }
   const grant = authorize(asker, 'person', 'export', personFacts(asker, p), 'ケース記録の出力');
   const records = await collectRecords(db, actor.tenantId, [p.id]);
-  const meta: DocMeta = { title: '支援経過記録', tenantName: await tenantName(db, actor.tenantId), subject: `ケース番号 ${p.code}`, generatedAt: now, producedBy: actor.name };
+  const meta: DocMeta = {
+    title: '支援経過記録',
+    tenantName: await tenantName(db, actor.tenantId),
+    subject: `ケース番号 ${p.code}`,
+    generatedAt: now,
+    producedBy: actor.name,
+  };
   const f = await file(meta, records, `${p.code}_${jstDateOf(now)}`, format);
-  await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'export', resourceType: 'person', resourceId: p.id, detail: { format, rows: f.rows, grant } });
+  await writeAudit(db, {
+    tenantId: actor.tenantId,
+    actorStaffId: actor.staffId,
+    platform: actor.platform,
+    action: 'export',
+    resourceType: 'person',
+    resourceId: p.id,
+    detail: { format, rows: f.rows, grant },
+  });
   return f;
 }
 
@@ -72,12 +95,33 @@ export async function exportPerson(db: DbOrTx, actor: Actor, personId: string, f
  * Everything of a tenant: for its admin in chat (actor) or an operator at the console (null).
  * Audited with the row count.
  */
-export async function exportTenant(db: DbOrTx, actor: Actor | null, tenantId: string, format: ExportFormat, now: Date, platform = 'cli'): Promise<ExportFile> {
+export async function exportTenant(
+  db: DbOrTx,
+  actor: Actor | null,
+  tenantId: string,
+  format: ExportFormat,
+  now: Date,
+  platform = 'cli',
+): Promise<ExportFile> {
   if (actor) authorize(actor, 'tenant', 'export', { tenantId }, '自治体データの出力');
   const records = await collectRecords(db, tenantId, await tenantPersonIds(db, tenantId));
   const name = await tenantName(db, tenantId);
-  const meta: DocMeta = { title: `${name} 支援経過記録（全件）`, tenantName: name, subject: '全件', generatedAt: now, producedBy: actor?.name ?? 'システム運用者（コンソール）' };
+  const meta: DocMeta = {
+    title: `${name} 支援経過記録（全件）`,
+    tenantName: name,
+    subject: '全件',
+    generatedAt: now,
+    producedBy: actor?.name ?? 'システム運用者（コンソール）',
+  };
   const f = await file(meta, records, `tenant_${jstDateOf(now)}`, format);
-  await writeAudit(db, { tenantId, actorStaffId: actor?.staffId ?? null, platform: actor?.platform ?? platform, action: 'export', resourceType: 'tenant', resourceId: tenantId, detail: { format, rows: f.rows } });
+  await writeAudit(db, {
+    tenantId,
+    actorStaffId: actor?.staffId ?? null,
+    platform: actor?.platform ?? platform,
+    action: 'export',
+    resourceType: 'tenant',
+    resourceId: tenantId,
+    detail: { format, rows: f.rows },
+  });
   return f;
 }

@@ -1,7 +1,7 @@
 import type { PersonRecord } from './collect';
 import { documentOf, footerLine, outputTime, type DocItem, type DocMeta, type DocPerson } from './document';
 
-export function escapeHtml(s: string): string {
+function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
@@ -13,8 +13,10 @@ function item(it: DocItem): string {
   return `<article${cls}>
 <h4>${escapeHtml(it.title)}</h4>${it.meta ? `<p class="meta">${escapeHtml(it.meta)}</p>` : ''}
 ${it.body ? `<p class="body">${escapeHtml(it.body)}</p>` : ''}${fieldList(it.fields)}${it.note ? `<p class="note">${escapeHtml(it.note)}</p>` : ''}${
-    it.children && it.children.length > 0 ? `<div class="thread"><h5>経過（${it.children.length}件）</h5>${it.children.map(item).join('\n')}</div>` : ''
-  }
+  it.children && it.children.length > 0
+    ? `<div class="thread"><h5>経過（${it.children.length}件）</h5>${it.children.map(item).join('\n')}</div>`
+    : ''
+}
 </article>`;
 }
 

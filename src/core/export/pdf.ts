@@ -17,7 +17,11 @@ function heading(doc: Doc, text: string): void {
   doc.moveDown(0.6);
   const y = doc.y;
   doc.rect(MARGIN.left, y, 4, 16).fill(ACCENT);
-  doc.fillColor(INK).font('bold').fontSize(12).text(text, MARGIN.left + 10, y + 1);
+  doc
+    .fillColor(INK)
+    .font('bold')
+    .fontSize(12)
+    .text(text, MARGIN.left + 10, y + 1);
   doc.moveDown(0.3);
 }
 
@@ -31,7 +35,12 @@ function fields(doc: Doc, rows: [string, string][], color = INK, labelWidth = 13
     doc.fillColor(GREY).text(k, MARGIN.left, y, { width: labelWidth - 6 });
     doc.fillColor(color).text(v || '—', MARGIN.left + labelWidth, y, { width: width - labelWidth });
     doc.y = y + h + 2;
-    doc.moveTo(MARGIN.left, doc.y).lineTo(MARGIN.left + width, doc.y).lineWidth(0.3).strokeColor('#cccccc').stroke();
+    doc
+      .moveTo(MARGIN.left, doc.y)
+      .lineTo(MARGIN.left + width, doc.y)
+      .lineWidth(0.3)
+      .strokeColor('#cccccc')
+      .stroke();
     doc.y += 2;
   }
 }
@@ -44,9 +53,24 @@ function entry(doc: Doc, it: DocItem, indent = 0): void {
   doc.moveDown(indent > 0 ? 0.3 : 0.7);
   doc.fillColor(color).font('bold').fontSize(10.5).text(it.title, x, doc.y, { width });
   if (it.meta) doc.fillColor(GREY).font('regular').fontSize(9).text(it.meta, x, doc.y, { width });
-  if (it.body) doc.fillColor(color).font('regular').fontSize(10).text(it.body, x, doc.y + 2, { width, strike: it.state === 'deleted', lineGap: 1.5 });
-  for (const [k, v] of it.fields) doc.fillColor(color).font('regular').fontSize(9.5).text(`${k}: ${v}`, x, doc.y + 1, { width });
-  if (it.note) doc.fillColor(WARN).font('regular').fontSize(9).text(it.note, x, doc.y + 1, { width });
+  if (it.body)
+    doc
+      .fillColor(color)
+      .font('regular')
+      .fontSize(10)
+      .text(it.body, x, doc.y + 2, { width, strike: it.state === 'deleted', lineGap: 1.5 });
+  for (const [k, v] of it.fields)
+    doc
+      .fillColor(color)
+      .font('regular')
+      .fontSize(9.5)
+      .text(`${k}: ${v}`, x, doc.y + 1, { width });
+  if (it.note)
+    doc
+      .fillColor(WARN)
+      .font('regular')
+      .fontSize(9)
+      .text(it.note, x, doc.y + 1, { width });
   for (const child of it.children ?? []) entry(doc, child, indent + 14);
 }
 
@@ -63,7 +87,15 @@ export async function toPdf(meta: DocMeta, records: PersonRecord[]): Promise<Buf
     autoFirstPage: true,
     lang: 'ja-JP',
     displayTitle: true,
-    info: { Title: meta.title, Author: meta.tenantName, Subject: meta.subject, Creator: 'soudan-bot', Producer: 'soudan-bot', CreationDate: meta.generatedAt, ModDate: meta.generatedAt },
+    info: {
+      Title: meta.title,
+      Author: meta.tenantName,
+      Subject: meta.subject,
+      Creator: 'soudan-bot',
+      Producer: 'soudan-bot',
+      CreationDate: meta.generatedAt,
+      ModDate: meta.generatedAt,
+    },
   });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
@@ -91,7 +123,12 @@ export async function toPdf(meta: DocMeta, records: PersonRecord[]): Promise<Buf
       for (const it of s.items) entry(doc, it);
     }
   });
-  doc.moveDown(1).fillColor(WARN).font('regular').fontSize(8.5).text('この文書には個人情報が含まれます。取り扱いに注意してください。', MARGIN.left);
+  doc
+    .moveDown(1)
+    .fillColor(WARN)
+    .font('regular')
+    .fontSize(8.5)
+    .text('この文書には個人情報が含まれます。取り扱いに注意してください。', MARGIN.left);
 
   // Page furniture, once the page count is known. The bottom margin is lifted while writing in
   // it, or pdfkit would start a new page for text below the content area.
@@ -102,8 +139,17 @@ export async function toPdf(meta: DocMeta, records: PersonRecord[]): Promise<Buf
     doc.page.margins.bottom = 0;
     const y = doc.page.height - 36;
     const width = doc.page.width - MARGIN.left - MARGIN.right;
-    doc.moveTo(MARGIN.left, y - 6).lineTo(MARGIN.left + width, y - 6).lineWidth(0.5).strokeColor('#999999').stroke();
-    doc.fillColor(GREY).font('regular').fontSize(8).text(footerLine(meta), MARGIN.left, y, { width: width - 60, lineBreak: false, ellipsis: true });
+    doc
+      .moveTo(MARGIN.left, y - 6)
+      .lineTo(MARGIN.left + width, y - 6)
+      .lineWidth(0.5)
+      .strokeColor('#999999')
+      .stroke();
+    doc
+      .fillColor(GREY)
+      .font('regular')
+      .fontSize(8)
+      .text(footerLine(meta), MARGIN.left, y, { width: width - 60, lineBreak: false, ellipsis: true });
     doc.text(`${i - range.start + 1} / ${range.count}`, MARGIN.left + width - 60, y, { width: 60, align: 'right', lineBreak: false });
     doc.page.margins.bottom = bottom;
   }

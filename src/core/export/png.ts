@@ -11,7 +11,12 @@ import { FONTS } from './fonts';
 export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
   const image = await renderAsync(svg, {
     fitTo: { mode: 'zoom', value: scale },
-    font: { fontFiles: [FONTS.regular, FONTS.bold], loadSystemFonts: false, defaultFontFamily: FONTS.family, sansSerifFamily: FONTS.family },
+    font: {
+      fontFiles: [FONTS.regular, FONTS.bold],
+      loadSystemFonts: false,
+      defaultFontFamily: FONTS.family,
+      sansSerifFamily: FONTS.family,
+    },
     background: '#ffffff',
   });
   return image.asPng();

@@ -16,7 +16,10 @@ import { UserError } from '../errors';
  */
 export async function personToExport(db: DbOrTx, actor: Actor, typed: string, now: Date): Promise<{ id: string; code: string }> {
   const hit = await resolvePerson(db, actor, typed, now);
-  const [p] = await db.select().from(persons).where(and(eq(persons.id, hit.id), eq(persons.tenantId, actor.tenantId)));
+  const [p] = await db
+    .select()
+    .from(persons)
+    .where(and(eq(persons.id, hit.id), eq(persons.tenantId, actor.tenantId)));
   // An admin's grant in force counts like the standing rules.
   const asker = p ? await actorFor(db, actor, p.id, now) : actor;
   if (!p || !decide(asker, 'person', 'view', personFacts(asker, p))) {

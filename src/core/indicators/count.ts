@@ -56,7 +56,9 @@ export function fiscalYearRange(fy: number): { from: Date; to: Date } {
 
 /** 4月 … 3月: the months of a fiscal year, as `YYYY-MM`. */
 export function fiscalMonths(fy: number): string[] {
-  return Array.from({ length: 12 }, (_, i) => (i < 9 ? `${fy}-${String(i + 4).padStart(2, '0')}` : `${fy + 1}-${String(i - 8).padStart(2, '0')}`));
+  return Array.from({ length: 12 }, (_, i) =>
+    i < 9 ? `${fy}-${String(i + 4).padStart(2, '0')}` : `${fy + 1}-${String(i - 8).padStart(2, '0')}`,
+  );
 }
 
 /** The Japan-time month of an instant column, as `YYYY-MM`, in SQL. */
@@ -89,12 +91,30 @@ export async function countIndicators(
   const { from, to } = fiscalYearRange(fy);
   const until = now < to ? now : to;
   const held = (kinds: string[]) =>
-    and(eq(meetings.tenantId, tenantId), inArray(meetings.kind, kinds), gte(meetings.startsAt, from), lt(meetings.startsAt, until), isNull(meetings.cancelledAt));
+    and(
+      eq(meetings.tenantId, tenantId),
+      inArray(meetings.kind, kinds),
+      gte(meetings.startsAt, from),
+      lt(meetings.startsAt, until),
+      isNull(meetings.cancelledAt),
+    );
   const heldByMonth = async (kinds: string[]) =>
-    series(fy, await db.select({ month: jstMonth(meetings.startsAt), n: count() }).from(meetings).where(held(kinds)).groupBy(jstMonth(meetings.startsAt)));
+    series(
+      fy,
+      await db
+        .select({ month: jstMonth(meetings.startsAt), n: count() })
+        .from(meetings)
+        .where(held(kinds))
+        .groupBy(jstMonth(meetings.startsAt)),
+    );
 
   // 指導・助言: each 二次相談 the 基幹 brought to a close is guidance given to the requesting office.
-  const closedIn = and(eq(secondaryConsultations.tenantId, tenantId), eq(secondaryConsultations.status, 'closed'), gte(secondaryConsultations.closedAt, from), lt(secondaryConsultations.closedAt, until));
+  const closedIn = and(
+    eq(secondaryConsultations.tenantId, tenantId),
+    eq(secondaryConsultations.status, 'closed'),
+    gte(secondaryConsultations.closedAt, from),
+    lt(secondaryConsultations.closedAt, until),
+  );
   const guidance = await db
     .select({ office: secondaryConsultations.requesterOfficeId, n: count() })
     .from(secondaryConsultations)
@@ -102,7 +122,11 @@ export async function countIndicators(
     .groupBy(secondaryConsultations.requesterOfficeId);
   const guidanceMonthly = series(
     fy,
-    await db.select({ month: jstMonth(secondaryConsultations.closedAt), n: count() }).from(secondaryConsultations).where(closedIn).groupBy(jstMonth(secondaryConsultations.closedAt)),
+    await db
+      .select({ month: jstMonth(secondaryConsultations.closedAt), n: count() })
+      .from(secondaryConsultations)
+      .where(closedIn)
+      .groupBy(jstMonth(secondaryConsultations.closedAt)),
   );
   const counselorOffices = await db
     .select({ id: offices.id })
@@ -112,7 +136,12 @@ export async function countIndicators(
   const reached = guidance.filter((g) => officeIds.has(g.office) && Number(g.n) >= (targets.kikanGuidance ?? 1)).length;
 
   const chiefs = Number(
-    (await db.select({ n: count() }).from(staff).where(and(eq(staff.tenantId, tenantId), eq(staff.active, true), sql`'chief' = any(${staff.roles})`)))[0]?.n ?? 0,
+    (
+      await db
+        .select({ n: count() })
+        .from(staff)
+        .where(and(eq(staff.tenantId, tenantId), eq(staff.active, true), sql`'chief' = any(${staff.roles})`))
+    )[0]?.n ?? 0,
   );
 
   // Case reviews "with the offices taking part": at least one attendee from a counselor office.
@@ -144,7 +173,12 @@ export async function countIndicators(
       .groupBy(sql`1`),
   );
   const bukaiEstablished = Number(
-    (await db.select({ n: count() }).from(councilBodies).where(and(eq(councilBodies.tenantId, tenantId), eq(councilBodies.kind, 'bukai'))))[0]?.n ?? 0,
+    (
+      await db
+        .select({ n: count() })
+        .from(councilBodies)
+        .where(and(eq(councilBodies.tenantId, tenantId), eq(councilBodies.kind, 'bukai')))
+    )[0]?.n ?? 0,
   );
 
   const monthly: Record<IndicatorKey, number[] | null> = {

@@ -20,7 +20,11 @@ export interface MeetingScope {
 export function assertMaySchedule(actor: Actor, kind: string, person: PersonScope | null): void {
   if (kind !== PERSON_MEETING_KIND) {
     if (!isCouncilStaff(actor)) {
-      throw new UserError('forbidden', `${kindLabel(kind)}を登録できるのは協議会事務局・行政・基幹相談支援センターの職員です。`, 'not council staff');
+      throw new UserError(
+        'forbidden',
+        `${kindLabel(kind)}を登録できるのは協議会事務局・行政・基幹相談支援センターの職員です。`,
+        'not council staff',
+      );
     }
     return;
   }

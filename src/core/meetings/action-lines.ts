@@ -10,7 +10,7 @@ export interface ParsedActionItem {
   dueOn: IsoDate;
 }
 
-export const MAX_ACTION_TEXT = 200;
+const MAX_ACTION_TEXT = 200;
 export const ACTION_LINE_FORMAT = '内容 / 担当者名 / 期限';
 
 // A slash with spaces around it, a full-width ／, or a tab: a bare '/' belongs to dates (12/1).
@@ -21,7 +21,11 @@ const SEPARATOR = /\s+\/\s+|／|\t/;
  * reported with its line number (blank lines count, so the number matches what the user sees);
  * the caller stores nothing unless `errors` is empty.
  */
-export function parseActionItemLines(text: string, staff: readonly StaffOption[], today: IsoDate): { items: ParsedActionItem[]; errors: string[] } {
+export function parseActionItemLines(
+  text: string,
+  staff: readonly StaffOption[],
+  today: IsoDate,
+): { items: ParsedActionItem[]; errors: string[] } {
   const items: ParsedActionItem[] = [];
   const errors: string[] = [];
   text.split(/\r\n|\r|\n/).forEach((raw, i) => {

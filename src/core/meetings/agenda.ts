@@ -7,9 +7,9 @@ import { UserError } from '../errors';
 import { loadMeetingFor, type MeetingDetail } from './view';
 
 /** Statuses of a regional issue that the council is still working on (after triage, before an end). */
-export const IN_PROGRESS_STATUSES = ['triaged', 'in_review', 'proposed', 'confirmed', 'continued'] as const;
+const IN_PROGRESS_STATUSES = ['triaged', 'in_review', 'proposed', 'confirmed', 'continued'] as const;
 const ROUTING_GROUPS: Record<string, string> = { teireikai: '定例会で共有', case_by_case: '個別に対応', bukai: '部会（未割当）' };
-export const UNROUTED_GROUP = '振り分け未定';
+const UNROUTED_GROUP = '振り分け未定';
 
 export interface AgendaIssue {
   number: number;
@@ -21,7 +21,7 @@ export interface AgendaIssue {
   offices: number;
 }
 
-export interface AgendaActionItem {
+interface AgendaActionItem {
   id: string;
   description: string;
   ownerName: string | null;
@@ -45,11 +45,18 @@ export interface Agenda {
 }
 
 /** The next 運営会議 from today (JST) on, or null. */
-export async function nextUneiMeetingId(db: DbOrTx, tenantId: string, now: Date): Promise<string | null> {
+async function nextUneiMeetingId(db: DbOrTx, tenantId: string, now: Date): Promise<string | null> {
   const [row] = await db
     .select({ id: meetings.id })
     .from(meetings)
-    .where(and(eq(meetings.tenantId, tenantId), eq(meetings.kind, 'unei'), isNull(meetings.cancelledAt), gte(meetings.startsAt, jstInstant(jstToday(now), 0, 0))))
+    .where(
+      and(
+        eq(meetings.tenantId, tenantId),
+        eq(meetings.kind, 'unei'),
+        isNull(meetings.cancelledAt),
+        gte(meetings.startsAt, jstInstant(jstToday(now), 0, 0)),
+      ),
+    )
     .orderBy(asc(meetings.startsAt))
     .limit(1);
   return row?.id ?? null;
@@ -100,7 +107,12 @@ const toIssue = (r: Awaited<ReturnType<typeof issues>>[number]): AgendaIssue => 
  */
 export async function buildAgenda(db: DbOrTx, actor: Actor, meetingId: string | null, now: Date): Promise<Agenda> {
   const id = meetingId ?? (await nextUneiMeetingId(db, actor.tenantId, now));
-  if (!id) throw new UserError('no_unei_meeting', '予定されている運営会議がありません。「会議 新規」で登録してください。', 'no upcoming unei meeting');
+  if (!id)
+    throw new UserError(
+      'no_unei_meeting',
+      '予定されている運営会議がありません。「会議 新規」で登録してください。',
+      'no upcoming unei meeting',
+    );
   const meeting = await loadMeetingFor(db, actor, id);
   if (meeting.kind !== 'unei') throw new UserError('not_unei', '議題の自動作成は運営会議だけが対象です。', 'agenda for a non-unei meeting');
 
@@ -117,16 +129,35 @@ export async function buildAgenda(db: DbOrTx, actor: Actor, meetingId: string | 
     .sort((a, b) => a.group.localeCompare(b.group, 'ja'));
 
   const [prev] = await db
-    .select({ id: meetings.id, title: meetings.title, startsAt: meetings.startsAt, minutesId: minutes.id, confirmedAt: minutes.confirmedAt })
+    .select({
+      id: meetings.id,
+      title: meetings.title,
+      startsAt: meetings.startsAt,
+      minutesId: minutes.id,
+      confirmedAt: minutes.confirmedAt,
+    })
     .from(meetings)
     .leftJoin(minutes, eq(minutes.meetingId, meetings.id))
-    .where(and(eq(meetings.tenantId, actor.tenantId), eq(meetings.kind, 'unei'), isNull(meetings.cancelledAt), lt(meetings.startsAt, meeting.startsAt)))
+    .where(
+      and(
+        eq(meetings.tenantId, actor.tenantId),
+        eq(meetings.kind, 'unei'),
+        isNull(meetings.cancelledAt),
+        lt(meetings.startsAt, meeting.startsAt),
+      ),
+    )
     .orderBy(desc(meetings.startsAt))
     .limit(1);
   let previous: Agenda['previous'] = null;
   if (prev) {
     const items = await db
-      .select({ id: actionItems.id, description: actionItems.description, ownerName: staff.name, dueOn: actionItems.dueOn, doneAt: actionItems.doneAt })
+      .select({
+        id: actionItems.id,
+        description: actionItems.description,
+        ownerName: staff.name,
+        dueOn: actionItems.dueOn,
+        doneAt: actionItems.doneAt,
+      })
       .from(actionItems)
       .leftJoin(staff, eq(staff.id, actionItems.ownerId))
       .where(and(eq(actionItems.tenantId, actor.tenantId), eq(actionItems.meetingId, prev.id)))
@@ -140,7 +171,13 @@ export async function buildAgenda(db: DbOrTx, actor: Actor, meetingId: string | 
       minutesConfirmed: prev.confirmedAt !== null,
       openItems: items
         .filter((i) => i.doneAt === null)
-        .map((i) => ({ id: i.id, description: i.description, ownerName: i.ownerName, dueOn: i.dueOn, overdue: i.dueOn !== null && i.dueOn < today })),
+        .map((i) => ({
+          id: i.id,
+          description: i.description,
+          ownerName: i.ownerName,
+          dueOn: i.dueOn,
+          overdue: i.dueOn !== null && i.dueOn < today,
+        })),
       doneCount: items.filter((i) => i.doneAt !== null).length,
     };
   }

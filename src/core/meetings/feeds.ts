@@ -33,9 +33,19 @@ async function active(tx: DbOrTx, actor: Actor): Promise<Feed | null> {
 }
 
 async function issue(tx: DbOrTx, actor: Actor, now: Date): Promise<Feed> {
-  const [row] = await tx.insert(calendarFeeds).values({ tenantId: actor.tenantId, staffId: actor.staffId, createdAt: now }).returning(columns);
+  const [row] = await tx
+    .insert(calendarFeeds)
+    .values({ tenantId: actor.tenantId, staffId: actor.staffId, createdAt: now })
+    .returning(columns);
   if (!row) throw new Error('insert returned no row');
-  await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'issue', resourceType: 'calendar_feed', resourceId: row.id });
+  await writeAudit(tx, {
+    tenantId: actor.tenantId,
+    actorStaffId: actor.staffId,
+    platform: actor.platform,
+    action: 'issue',
+    resourceType: 'calendar_feed',
+    resourceId: row.id,
+  });
   return row;
 }
 
@@ -46,7 +56,14 @@ async function revokeActive(tx: DbOrTx, actor: Actor, now: Date): Promise<number
     .where(and(eq(calendarFeeds.tenantId, actor.tenantId), eq(calendarFeeds.staffId, actor.staffId), isNull(calendarFeeds.revokedAt)))
     .returning({ id: calendarFeeds.id });
   for (const r of revoked) {
-    await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'revoke', resourceType: 'calendar_feed', resourceId: r.id });
+    await writeAudit(tx, {
+      tenantId: actor.tenantId,
+      actorStaffId: actor.staffId,
+      platform: actor.platform,
+      action: 'revoke',
+      resourceType: 'calendar_feed',
+      resourceId: r.id,
+    });
   }
   return revoked.length;
 }
@@ -82,7 +99,12 @@ export async function stopFeed(db: Db, actor: Actor, now: Date): Promise<boolean
  * active. Meeting titles carry no person (a サービス担当者会議 shows only its kind), so a fetch
  * is not audited per poll; the fetch time is kept on the feed.
  */
-export async function feedCalendar(db: DbOrTx, feedId: string, now: Date, opts: { touch: boolean }): Promise<{ ics: string; meetings: number } | null> {
+export async function feedCalendar(
+  db: DbOrTx,
+  feedId: string,
+  now: Date,
+  opts: { touch: boolean },
+): Promise<{ ics: string; meetings: number } | null> {
   const [row] = await db
     .select({ id: calendarFeeds.id, tenantId: calendarFeeds.tenantId, staffId: calendarFeeds.staffId, name: staff.name })
     .from(calendarFeeds)

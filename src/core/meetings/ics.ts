@@ -29,15 +29,25 @@ export interface IcsMeeting {
   attendees: string[];
 }
 
-export const TOKYO = 'Asia/Tokyo';
+const TOKYO = 'Asia/Tokyo';
 /** Japan has had no daylight saving time since 1951: one STANDARD rule describes the zone. */
-const VTIMEZONE = ['BEGIN:VTIMEZONE', `TZID:${TOKYO}`, 'BEGIN:STANDARD', 'DTSTART:19700101T000000', 'TZOFFSETFROM:+0900', 'TZOFFSETTO:+0900', 'TZNAME:JST', 'END:STANDARD', 'END:VTIMEZONE'].join('\r\n');
+const VTIMEZONE = [
+  'BEGIN:VTIMEZONE',
+  `TZID:${TOKYO}`,
+  'BEGIN:STANDARD',
+  'DTSTART:19700101T000000',
+  'TZOFFSETFROM:+0900',
+  'TZOFFSETTO:+0900',
+  'TZNAME:JST',
+  'END:STANDARD',
+  'END:VTIMEZONE',
+].join('\r\n');
 /** A meeting with no end time is shown an hour long (and says so). */
 const DEFAULT_MINUTES = 60;
 /** The product's own UID domain: the same meeting keeps the same UID in every file and feed. */
 const UID_DOMAIN = 'soudan-bot';
 
-export function icsSummary(m: Pick<IcsMeeting, 'kind' | 'title'>): string {
+function icsSummary(m: Pick<IcsMeeting, 'kind' | 'title'>): string {
   return m.kind === PERSON_MEETING_KIND ? kindLabel(PERSON_MEETING_KIND) : m.title;
 }
 
@@ -86,10 +96,22 @@ export const FEED_DAYS_AHEAD = 400;
  */
 export async function staffMeetings(db: DbOrTx, tenantId: string, staffId: string, now: Date): Promise<IcsMeeting[]> {
   const attending = exists(
-    db.select({ one: sql`1` }).from(meetingAttendees).where(and(eq(meetingAttendees.meetingId, meetings.id), eq(meetingAttendees.staffId, staffId))),
+    db
+      .select({ one: sql`1` })
+      .from(meetingAttendees)
+      .where(and(eq(meetingAttendees.meetingId, meetings.id), eq(meetingAttendees.staffId, staffId))),
   );
   const rows = await db
-    .select({ id: meetings.id, kind: meetings.kind, title: meetings.title, bodyName: councilBodies.name, startsAt: meetings.startsAt, endsAt: meetings.endsAt, place: meetings.place, cancelledAt: meetings.cancelledAt })
+    .select({
+      id: meetings.id,
+      kind: meetings.kind,
+      title: meetings.title,
+      bodyName: councilBodies.name,
+      startsAt: meetings.startsAt,
+      endsAt: meetings.endsAt,
+      place: meetings.place,
+      cancelledAt: meetings.cancelledAt,
+    })
     .from(meetings)
     .leftJoin(councilBodies, eq(councilBodies.id, meetings.bodyId))
     .where(
@@ -108,9 +130,24 @@ export async function staffMeetings(db: DbOrTx, tenantId: string, staffId: strin
       .select({ meetingId: meetingAttendees.meetingId, name: staff.name })
       .from(meetingAttendees)
       .innerJoin(staff, eq(staff.id, meetingAttendees.staffId))
-      .where(inArray(meetingAttendees.meetingId, rows.map((r) => r.id)))
+      .where(
+        inArray(
+          meetingAttendees.meetingId,
+          rows.map((r) => r.id),
+        ),
+      )
       .orderBy(asc(staff.kana), asc(staff.name));
     for (const a of att) names.set(a.meetingId, [...(names.get(a.meetingId) ?? []), a.name]);
   }
-  return rows.map((r) => ({ id: r.id, kind: r.kind, title: r.title, bodyName: r.bodyName, startsAt: r.startsAt, endsAt: r.endsAt, place: r.place, cancelled: r.cancelledAt !== null, attendees: names.get(r.id) ?? [] }));
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    title: r.title,
+    bodyName: r.bodyName,
+    startsAt: r.startsAt,
+    endsAt: r.endsAt,
+    place: r.place,
+    cancelled: r.cancelledAt !== null,
+    attendees: names.get(r.id) ?? [],
+  }));
 }

@@ -57,7 +57,10 @@ export function isMeetingKind(code: string): code is MeetingKind {
 
 /** A kind from what a user typed ('専門部会', '部会', 'GSV', 'bukai'), or null. */
 export function kindFromText(text: string): MeetingKind | null {
-  const t = text.normalize('NFKC').replace(/[\s　]/g, '').toLowerCase();
+  const t = text
+    .normalize('NFKC')
+    .replace(/[\s　]/g, '')
+    .toLowerCase();
   if (isMeetingKind(t)) return t;
   return KIND_ALIASES[t] ?? null;
 }

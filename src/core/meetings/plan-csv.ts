@@ -38,14 +38,17 @@ const HEADERS: Record<string, 'title' | 'kind' | 'body' | 'date' | 'time' | 'pla
 };
 const REQUIRED = ['title', 'kind', 'date', 'time'] as const;
 const REQUIRED_LABEL: Record<(typeof REQUIRED)[number], string> = { title: '会議名', kind: '種別', date: '日付', time: '時間' };
-export const MAX_PLAN_ROWS = 500;
-export const MAX_PLAN_CHARS = 200_000;
+const MAX_PLAN_ROWS = 500;
+const MAX_PLAN_CHARS = 200_000;
 /** Kinds whose meetings each belong to their own body named like the meeting (災害対策部会, 精神分野連絡会). */
 const BODY_FROM_TITLE: readonly MeetingKind[] = ['bukai', 'renrakukai'];
 
 /** 年度 as typed: 2026, 2026年度, 令和8年度, R8. */
 export function parseFiscalYear(input: string, today: IsoDate): number {
-  const s = input.normalize('NFKC').replace(/\s+/g, '').replace(/年度$|年$/, '');
+  const s = input
+    .normalize('NFKC')
+    .replace(/\s+/g, '')
+    .replace(/年度$|年$/, '');
   if (/^\d{4}$/.test(s)) return Number(s);
   try {
     return Number(parseJapaneseMonth(`${s}年4月`, today).slice(0, 4));
@@ -87,16 +90,33 @@ const ATTENDEE_SEPARATOR = /[、,，;；\n]/;
  * Parses and checks a whole plan file. Every problem is reported on its own, with its line
  * number, in Japanese; the caller imports nothing unless `errors` is empty (a dry run is the same call).
  */
-export function parsePlanCsv(text: string, fiscalYear: number, staff: readonly StaffOption[], today: IsoDate): { rows: PlanRow[]; errors: string[] } {
+export function parsePlanCsv(
+  text: string,
+  fiscalYear: number,
+  staff: readonly StaffOption[],
+  today: IsoDate,
+): { rows: PlanRow[]; errors: string[] } {
   if (text.trim() === '') return { rows: [], errors: ['CSVが空です。見出し行（会議名,種別,日付,時間,…）から貼り付けてください。'] };
   if (text.includes('\uFFFD')) {
-    return { rows: [], errors: ['文字化けしています（Shift_JISのファイルを別の文字コードとして読んだときに起こります）。CSVファイルを「ファイルを選ぶ」から送るか、Excelで「CSV UTF-8（コンマ区切り）」で保存し直してください。'] };
+    return {
+      rows: [],
+      errors: [
+        '文字化けしています（Shift_JISのファイルを別の文字コードとして読んだときに起こります）。CSVファイルを「ファイルを選ぶ」から送るか、Excelで「CSV UTF-8（コンマ区切り）」で保存し直してください。',
+      ],
+    };
   }
-  if (text.length > MAX_PLAN_CHARS) return { rows: [], errors: [`CSVが大きすぎます（${MAX_PLAN_CHARS.toLocaleString('ja-JP')}文字まで）。年度ごとに分けてください。`] };
+  if (text.length > MAX_PLAN_CHARS)
+    return { rows: [], errors: [`CSVが大きすぎます（${MAX_PLAN_CHARS.toLocaleString('ja-JP')}文字まで）。年度ごとに分けてください。`] };
   let records: { record: string[]; info: { lines: number } }[];
   try {
     // With `info: true` each record comes as { record, info }; the library's overloads type it as string[][].
-    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof records;
+    records = parse(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as unknown as typeof records;
   } catch (e) {
     const line = typeof (e as { lines?: unknown }).lines === 'number' ? (e as { lines: number }).lines : null;
     return { rows: [], errors: [`${line ? `${line}行目付近: ` : ''}CSVとして読み取れませんでした（「"」の閉じ忘れなど）。`] };
@@ -107,7 +127,12 @@ export function parsePlanCsv(text: string, fiscalYear: number, staff: readonly S
   const columns = head.record.map((h) => HEADERS[h.normalize('NFKC').replace(/\s+/g, '')] ?? null);
   const missing = REQUIRED.filter((c) => !columns.includes(c));
   if (missing.length > 0) {
-    return { rows: [], errors: [`${lineOf(head)}行目（見出し）: 列「${missing.map((c) => REQUIRED_LABEL[c]).join('」「')}」がありません。見出しは 会議名,種別,会議体,日付,時間,場所,参加者 です。`] };
+    return {
+      rows: [],
+      errors: [
+        `${lineOf(head)}行目（見出し）: 列「${missing.map((c) => REQUIRED_LABEL[c]).join('」「')}」がありません。見出しは 会議名,種別,会議体,日付,時間,場所,参加者 です。`,
+      ],
+    };
   }
   if (body.length === 0) return { rows: [], errors: ['見出し行のほかに会議の行がありません。'] };
   if (body.length > MAX_PLAN_ROWS) return { rows: [], errors: [`会議の行が多すぎます（${MAX_PLAN_ROWS}行まで）。`] };
@@ -131,8 +156,12 @@ export function parsePlanCsv(text: string, fiscalYear: number, staff: readonly S
     const kindText = cell('kind');
     const kind = kindFromText(kindText);
     if (kindText === '') problems.push('種別が空です。');
-    else if (!kind) problems.push(`種別「${kindText}」は使えません（運営会議、定例会、専門部会、全体会、事務局会議、事例検討、事業所連絡会、個別事例連携会議、重層的支援会議）。`);
-    else if (kind === PERSON_MEETING_KIND) problems.push('サービス担当者会議はケースごとに「会議 新規」で登録してください（計画表からは取り込めません）。');
+    else if (!kind)
+      problems.push(
+        `種別「${kindText}」は使えません（運営会議、定例会、専門部会、全体会、事務局会議、事例検討、事業所連絡会、個別事例連携会議、重層的支援会議）。`,
+      );
+    else if (kind === PERSON_MEETING_KIND)
+      problems.push('サービス担当者会議はケースごとに「会議 新規」で登録してください（計画表からは取り込めません）。');
     const dateText = cell('date');
     const date = dateText === '' ? '日付が空です。' : planDate(dateText, fiscalYear, today);
     if (!isIsoDate(date)) problems.push(date);
@@ -146,7 +175,10 @@ export function parsePlanCsv(text: string, fiscalYear: number, staff: readonly S
     const place = cell('place');
     if ([...place].length > MAX_PLACE) problems.push(`場所は${MAX_PLACE}文字以内にしてください。`);
     const attendeeIds: string[] = [];
-    for (const name of cell('attendees').split(ATTENDEE_SEPARATOR).map((s) => s.trim()).filter(Boolean)) {
+    for (const name of cell('attendees')
+      .split(ATTENDEE_SEPARATOR)
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const found = resolveStaffName(staff, name, '参加者');
       if ('error' in found) problems.push(found.error);
       else if (!attendeeIds.includes(found.id)) attendeeIds.push(found.id);

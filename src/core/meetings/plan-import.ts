@@ -27,7 +27,7 @@ export interface PlanImportResult {
 }
 
 /** The natural key of a plan row: importing the same file twice adds nothing. */
-export function planSourceKey(r: PlanRow): string {
+function planSourceKey(r: PlanRow): string {
   return `plan:${r.kind}:${r.title}:${jstInstant(r.date, r.start.hour, r.start.minute).toISOString()}`;
 }
 
@@ -44,7 +44,11 @@ export async function importMeetingPlan(
   now: Date,
 ): Promise<PlanImportResult> {
   if (!isCouncilStaff(actor)) {
-    throw new UserError('forbidden', '年間計画を取り込めるのは協議会事務局・行政・基幹相談支援センターの職員です。', 'plan import by non-council staff');
+    throw new UserError(
+      'forbidden',
+      '年間計画を取り込めるのは協議会事務局・行政・基幹相談支援センターの職員です。',
+      'plan import by non-council staff',
+    );
   }
   const today = jstToday(now);
   // A chosen file arrives as its bytes (UTF-8 with or without BOM, or Excel's Shift_JIS).

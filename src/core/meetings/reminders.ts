@@ -16,7 +16,7 @@ export interface MeetingReminderSettings {
   morning: boolean;
 }
 
-export const DEFAULT_MEETING_REMINDERS: MeetingReminderSettings = { daysBefore: 1, morning: true };
+const DEFAULT_MEETING_REMINDERS: MeetingReminderSettings = { daysBefore: 1, morning: true };
 const MAX_DAYS_BEFORE = 20;
 
 export function meetingReminderSettings(settings: Record<string, unknown>): MeetingReminderSettings {
@@ -34,7 +34,11 @@ export type MeetingReminderSlot = 'day_before' | 'morning';
  * When to remind about a meeting on `meetingDate`: N business days before (so weekends and 祝日
  * are skipped) and on the day itself. Reminders already in the past are not planned.
  */
-export function planMeetingReminders(meetingDate: IsoDate, today: IsoDate, s: MeetingReminderSettings): { slot: MeetingReminderSlot; dueOn: IsoDate }[] {
+export function planMeetingReminders(
+  meetingDate: IsoDate,
+  today: IsoDate,
+  s: MeetingReminderSettings,
+): { slot: MeetingReminderSlot; dueOn: IsoDate }[] {
   const out: { slot: MeetingReminderSlot; dueOn: IsoDate }[] = [];
   if (s.daysBefore > 0) {
     const dueOn = addBusinessDays(meetingDate, -s.daysBefore);
@@ -44,7 +48,7 @@ export function planMeetingReminders(meetingDate: IsoDate, today: IsoDate, s: Me
   return out;
 }
 
-export const meetingReminderPrefix = (meetingId: string) => `meeting:${meetingId}:`;
+const meetingReminderPrefix = (meetingId: string) => `meeting:${meetingId}:`;
 export const actionItemReminderKey = (actionItemId: string) => `action_item:${actionItemId}`;
 
 export async function loadTenantSettings(tx: DbOrTx, tenantId: string): Promise<Record<string, unknown>> {
@@ -63,15 +67,19 @@ export async function writeMeetingReminders(
   let n = 0;
   for (const { slot, dueOn } of planMeetingReminders(m.date, today, settings)) {
     for (const recipientId of m.attendeeIds) {
-      await upsertReminder(tx, {
-        tenantId: m.tenantId,
-        key: `${meetingReminderPrefix(m.meetingId)}${slot}`,
-        kind: 'meeting',
-        recipientId,
-        subjectType: 'meeting',
-        subjectId: m.meetingId,
-        dueOn,
-      }, now);
+      await upsertReminder(
+        tx,
+        {
+          tenantId: m.tenantId,
+          key: `${meetingReminderPrefix(m.meetingId)}${slot}`,
+          kind: 'meeting',
+          recipientId,
+          subjectType: 'meeting',
+          subjectId: m.meetingId,
+          dueOn,
+        },
+        now,
+      );
       n++;
     }
   }
@@ -86,14 +94,22 @@ export async function cancelMeetingReminders(tx: DbOrTx, tenantId: string, meeti
  * An action item is reminded on its due date, moved back to the business day before when the
  * date falls on a weekend or 祝日 (the owner should hear of it while the office is open).
  */
-export async function writeActionItemReminder(tx: DbOrTx, a: { tenantId: string; id: string; ownerId: string; dueOn: IsoDate }, now: Date): Promise<void> {
-  await upsertReminder(tx, {
-    tenantId: a.tenantId,
-    key: actionItemReminderKey(a.id),
-    kind: 'action_item',
-    recipientId: a.ownerId,
-    subjectType: 'action_item',
-    subjectId: a.id,
-    dueOn: businessDayOnOrBefore(a.dueOn),
-  }, now);
+export async function writeActionItemReminder(
+  tx: DbOrTx,
+  a: { tenantId: string; id: string; ownerId: string; dueOn: IsoDate },
+  now: Date,
+): Promise<void> {
+  await upsertReminder(
+    tx,
+    {
+      tenantId: a.tenantId,
+      key: actionItemReminderKey(a.id),
+      kind: 'action_item',
+      recipientId: a.ownerId,
+      subjectType: 'action_item',
+      subjectId: a.id,
+      dueOn: businessDayOnOrBefore(a.dueOn),
+    },
+    now,
+  );
 }

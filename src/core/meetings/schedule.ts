@@ -4,7 +4,7 @@ import { councilBodies, meetingAttendees, meetings, persons, staff } from '../..
 import type { Actor } from '../actor';
 import type { PersonScope } from '../access';
 import { writeAudit } from '../audit/write';
-import { jstInstant, jstToday, type IsoDate } from '../calendar/jst';
+import { jstInstant, type IsoDate } from '../calendar/jst';
 import { UserError } from '../errors';
 import { assertMaySchedule } from './access';
 import { kindLabel, PERSON_MEETING_KIND, type MeetingKind } from './kinds';
@@ -56,7 +56,10 @@ function assertNoPersonName(text: string, names: readonly string[], field: strin
 /** Finds the council body of a kind by name, or creates it (each 専門部会 is its own body). */
 export async function ensureBody(tx: DbOrTx, tenantId: string, kind: MeetingKind, name: string): Promise<string> {
   // Insert-or-nothing first, so that two instances creating the same 部会 at once get one row.
-  await tx.insert(councilBodies).values({ tenantId, kind, name }).onConflictDoNothing({ target: [councilBodies.tenantId, councilBodies.kind, councilBodies.name] });
+  await tx
+    .insert(councilBodies)
+    .values({ tenantId, kind, name })
+    .onConflictDoNothing({ target: [councilBodies.tenantId, councilBodies.kind, councilBodies.name] });
   const [found] = await tx
     .select({ id: councilBodies.id })
     .from(councilBodies)
@@ -100,7 +103,15 @@ export async function createMeetingIn(tx: DbOrTx, actor: Actor, input: NewMeetin
       throw new UserError('person_required', msg, 'tantosha without person', { person: msg });
     }
     const [p] = await tx
-      .select({ tenantId: persons.tenantId, officeId: persons.officeId, consentKikan: persons.consentKikan, f: persons.familyName, g: persons.givenName, fk: persons.familyKana, gk: persons.givenKana })
+      .select({
+        tenantId: persons.tenantId,
+        officeId: persons.officeId,
+        consentKikan: persons.consentKikan,
+        f: persons.familyName,
+        g: persons.givenName,
+        fk: persons.familyKana,
+        gk: persons.givenKana,
+      })
       .from(persons)
       .where(and(eq(persons.id, input.personId), eq(persons.tenantId, actor.tenantId), isNull(persons.deletedAt)));
     personScope = p ? { tenantId: p.tenantId, officeId: p.officeId, consentKikan: p.consentKikan } : null;
@@ -114,8 +125,14 @@ export async function createMeetingIn(tx: DbOrTx, actor: Actor, input: NewMeetin
   const bodyName = (input.bodyName ?? '').trim() || kindLabel(input.kind);
   const title = input.title.trim() || (input.kind === PERSON_MEETING_KIND ? kindLabel(input.kind) : bodyName);
   const place = input.place?.trim() || null;
-  if ([...title].length > MAX_TITLE) throw new UserError('title_too_long', `会議名は${MAX_TITLE}文字以内にしてください。`, 'title too long', { title: `会議名は${MAX_TITLE}文字以内にしてください。` });
-  if (place && [...place].length > MAX_PLACE) throw new UserError('place_too_long', `場所は${MAX_PLACE}文字以内にしてください。`, 'place too long', { place: `場所は${MAX_PLACE}文字以内にしてください。` });
+  if ([...title].length > MAX_TITLE)
+    throw new UserError('title_too_long', `会議名は${MAX_TITLE}文字以内にしてください。`, 'title too long', {
+      title: `会議名は${MAX_TITLE}文字以内にしてください。`,
+    });
+  if (place && [...place].length > MAX_PLACE)
+    throw new UserError('place_too_long', `場所は${MAX_PLACE}文字以内にしてください。`, 'place too long', {
+      place: `場所は${MAX_PLACE}文字以内にしてください。`,
+    });
   if (input.kind === PERSON_MEETING_KIND) {
     assertNoPersonName(title, personNames, 'title', '会議名');
     if (place) assertNoPersonName(place, personNames, 'place', '場所');
@@ -147,7 +164,12 @@ export async function createMeetingIn(tx: DbOrTx, actor: Actor, input: NewMeetin
     await tx.insert(meetingAttendees).values(attendeeIds.map((staffId) => ({ meetingId: row.id, staffId, tenantId: actor.tenantId })));
   }
   const settings = meetingReminderSettings(await loadTenantSettings(tx, actor.tenantId));
-  const reminders = await writeMeetingReminders(tx, { tenantId: actor.tenantId, meetingId: row.id, date: input.date, attendeeIds }, now, settings);
+  const reminders = await writeMeetingReminders(
+    tx,
+    { tenantId: actor.tenantId, meetingId: row.id, date: input.date, attendeeIds },
+    now,
+    settings,
+  );
   await writeAudit(tx, {
     tenantId: actor.tenantId,
     actorStaffId: actor.staffId,
@@ -155,7 +177,12 @@ export async function createMeetingIn(tx: DbOrTx, actor: Actor, input: NewMeetin
     action: 'create',
     resourceType: 'meeting',
     resourceId: row.id,
-    detail: { kind: input.kind, personId: input.personId ?? null, attendees: attendeeIds.length, imported: input.sourceKey ? true : undefined },
+    detail: {
+      kind: input.kind,
+      personId: input.personId ?? null,
+      attendees: attendeeIds.length,
+      imported: input.sourceKey ? true : undefined,
+    },
   });
   return { id: row.id, title, startsAt, attendeeIds, reminders, created: true };
 }

@@ -24,7 +24,7 @@ function key(s: string): string {
 }
 
 /** Staff whose name or kana is exactly the typed name (spaces and width ignored). */
-export function staffByName(all: readonly StaffOption[], typed: string): StaffOption[] {
+function staffByName(all: readonly StaffOption[], typed: string): StaffOption[] {
   const k = key(typed);
   if (k === '') return [];
   return all.filter((s) => key(s.name) === k || (s.kana !== null && key(s.kana) === k));

@@ -25,10 +25,6 @@ function toTime(h: string | undefined, m: string | undefined, half: string | und
 
 const minutesOf = (t: TimeOfDay) => t.hour * 60 + t.minute;
 
-export function formatTime(t: TimeOfDay): string {
-  return `${t.hour}:${String(t.minute).padStart(2, '0')}`;
-}
-
 /**
  * Reads a time or a time range as the 綾瀬市 plan writes it ('14:00～', '10:00～12:00', '10時半').
  * The end is optional; when given it must come after the start (no meeting runs past midnight).

@@ -126,9 +126,23 @@ export async function listUpcoming(db: DbOrTx, actor: Actor, now: Date, limit = 
   const mine = or(attending, eq(meetings.createdBy, actor.staffId));
   const visible = isCouncilStaff(actor) ? or(mine, ne(meetings.kind, PERSON_MEETING_KIND)) : mine;
   const rows = await db
-    .select({ id: meetings.id, kind: meetings.kind, title: meetings.title, startsAt: meetings.startsAt, place: meetings.place, attending: sql<boolean>`${attending}` })
+    .select({
+      id: meetings.id,
+      kind: meetings.kind,
+      title: meetings.title,
+      startsAt: meetings.startsAt,
+      place: meetings.place,
+      attending: sql<boolean>`${attending}`,
+    })
     .from(meetings)
-    .where(and(eq(meetings.tenantId, actor.tenantId), isNull(meetings.cancelledAt), gte(meetings.startsAt, jstInstant(jstToday(now), 0, 0)), visible))
+    .where(
+      and(
+        eq(meetings.tenantId, actor.tenantId),
+        isNull(meetings.cancelledAt),
+        gte(meetings.startsAt, jstInstant(jstToday(now), 0, 0)),
+        visible,
+      ),
+    )
     .orderBy(asc(meetings.startsAt))
     .limit(limit);
   return rows;
@@ -138,12 +152,25 @@ export async function listUpcoming(db: DbOrTx, actor: Actor, now: Date, limit = 
  * The meetings the actor attends from `now` to `until` (not cancelled), soonest first: 予定's
  * list. Titles carry no names, so nothing here is audited (the listing that shows them is).
  */
-export async function myMeetingsBetween(db: DbOrTx, actor: Actor, now: Date, until: Date): Promise<{ id: string; title: string; startsAt: Date; place: string | null }[]> {
+export async function myMeetingsBetween(
+  db: DbOrTx,
+  actor: Actor,
+  now: Date,
+  until: Date,
+): Promise<{ id: string; title: string; startsAt: Date; place: string | null }[]> {
   return db
     .select({ id: meetings.id, title: meetings.title, startsAt: meetings.startsAt, place: meetings.place })
     .from(meetingAttendees)
     .innerJoin(meetings, eq(meetings.id, meetingAttendees.meetingId))
-    .where(and(eq(meetingAttendees.staffId, actor.staffId), eq(meetings.tenantId, actor.tenantId), isNull(meetings.cancelledAt), gte(meetings.startsAt, now), lte(meetings.startsAt, until)))
+    .where(
+      and(
+        eq(meetingAttendees.staffId, actor.staffId),
+        eq(meetings.tenantId, actor.tenantId),
+        isNull(meetings.cancelledAt),
+        gte(meetings.startsAt, now),
+        lte(meetings.startsAt, until),
+      ),
+    )
     .orderBy(meetings.startsAt);
 }
 
@@ -155,7 +182,10 @@ export async function cancelMeeting(db: Db, actor: Actor, meetingId: string, now
       throw new UserError('forbidden', 'この会議を中止できるのは登録した職員か協議会事務局です。', 'may not cancel meeting');
     }
     if (m.cancelled) throw new UserError('already_cancelled', 'この会議はすでに中止されています。', 'meeting already cancelled');
-    await tx.update(meetings).set({ cancelledAt: now }).where(and(eq(meetings.id, m.id), isNull(meetings.cancelledAt)));
+    await tx
+      .update(meetings)
+      .set({ cancelledAt: now })
+      .where(and(eq(meetings.id, m.id), isNull(meetings.cancelledAt)));
     await cancelMeetingReminders(tx, actor.tenantId, m.id);
     await writeAudit(tx, {
       tenantId: actor.tenantId,

@@ -101,7 +101,11 @@ function invalid(code: UserErrorCode, userMessage: string, log: string): UserErr
 }
 
 const ruleMissing = () =>
-  invalid('monitoring_rule_missing', 'モニタリングの頻度（毎月・3か月ごとなど）か実施標準月を設定してください。', 'neither frequency nor standard months');
+  invalid(
+    'monitoring_rule_missing',
+    'モニタリングの頻度（毎月・3か月ごとなど）か実施標準月を設定してください。',
+    'neither frequency nor standard months',
+  );
 
 const hasStandardMonths = (rule: MonitoringRule): boolean => rule.standardMonths !== undefined && rule.standardMonths.length > 0;
 
@@ -115,7 +119,11 @@ function checkRule(rule: MonitoringRule): void {
   }
   if (f === undefined) throw ruleMissing();
   if (!MONITORING_FREQUENCIES.includes(f)) {
-    throw invalid('monitoring_rule_invalid', 'モニタリングの頻度は毎月・2か月ごと・3か月ごと・6か月ごと・12か月ごとから選んでください。', `unsupported frequency ${f}`);
+    throw invalid(
+      'monitoring_rule_invalid',
+      'モニタリングの頻度は毎月・2か月ごと・3か月ごと・6か月ごと・12か月ごとから選んでください。',
+      `unsupported frequency ${f}`,
+    );
   }
 }
 
@@ -133,7 +141,7 @@ export function countingStartMonth(plan: Pick<MonitoringPlan, 'periodStart' | 'c
   return plan.countFrom === 'same_month' ? start : addMonths(start, 1);
 }
 
-export function toSchedule(plan: MonitoringPlan): MonitoringSchedule {
+function toSchedule(plan: MonitoringPlan): MonitoringSchedule {
   const { periodStart, periodEnd, countFrom, frequencyMonths, standardMonths } = plan;
   return {
     periodStart,
@@ -344,7 +352,7 @@ export function ruleLabel(rule: MonitoringRule): string {
   return rule.frequencyMonths ? FREQUENCY_LABELS[rule.frequencyMonths] : '未設定';
 }
 
-export type MonitoringMonthStatus = 'done' | 'due' | 'overdue' | 'upcoming';
+type MonitoringMonthStatus = 'done' | 'due' | 'overdue' | 'upcoming';
 
 export interface MonitoringStatus {
   months: { month: IsoMonth; status: MonitoringMonthStatus }[];

@@ -38,7 +38,10 @@ export const ACTIVE_PLAN_COLUMNS = {
 
 /** A tenant's active plans of persons not deleted: the join and filter every planner uses. */
 export const activePlansOf = (tenantId: string) =>
-  ({ join: eq(persons.id, servicePlans.personId), where: and(eq(servicePlans.tenantId, tenantId), eq(servicePlans.active, true), isNull(persons.deletedAt)) }) as const;
+  ({
+    join: eq(persons.id, servicePlans.personId),
+    where: and(eq(servicePlans.tenantId, tenantId), eq(servicePlans.active, true), isNull(persons.deletedAt)),
+  }) as const;
 
 const isCountFrom = (v: unknown): v is CountFrom => typeof v === 'string' && (COUNT_FROM_VALUES as readonly string[]).includes(v);
 

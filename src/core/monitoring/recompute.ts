@@ -23,7 +23,9 @@ export function legacyMonitoringMonths(schedule: MonitoringSchedule): IsoMonth[]
   const start = countingStartMonth(schedule);
   const last = monthOf(schedule.periodEnd);
   const isMonth = (rule: MonitoringRule, month: IsoMonth, index: number): boolean =>
-    rule.standardMonths && rule.standardMonths.length > 0 ? rule.standardMonths.includes(monthParts(month).month) : (index + 1) % (rule.frequencyMonths ?? 1) === 0;
+    rule.standardMonths && rule.standardMonths.length > 0
+      ? rule.standardMonths.includes(monthParts(month).month)
+      : (index + 1) % (rule.frequencyMonths ?? 1) === 0;
   const out: IsoMonth[] = [];
   let seg = 0;
   for (let i = 0, m = start; compareDates(m, last) <= 0; i++, m = addMonths(m, 1)) {
@@ -66,7 +68,9 @@ export interface MonthMoves {
  */
 export function monthMoves(schedule: MonitoringSchedule, records: readonly MonitoringRecord[], today: IsoDate): MonthMoves | null {
   const before = legacyMonitoringMonths(schedule);
-  const inPeriod = records.filter((r) => compareDates(r.occurredOn, schedule.periodStart) >= 0 && compareDates(r.occurredOn, schedule.periodEnd) <= 0);
+  const inPeriod = records.filter(
+    (r) => compareDates(r.occurredOn, schedule.periodStart) >= 0 && compareDates(r.occurredOn, schedule.periodEnd) <= 0,
+  );
   const counted = new Set(inPeriod.filter((r) => !r.offMonth).map((r) => monthOf(r.occurredOn)));
   const after = planMonitoring(schedule, { doneMonths: [...counted] }).months;
   const had = new Set(before);
@@ -74,7 +78,9 @@ export function monthMoves(schedule: MonitoringSchedule, records: readonly Monit
   const added = after.filter((m) => !had.has(m));
   const removed = before.filter((m) => !has.has(m));
   if (added.length === 0 && removed.length === 0) return null;
-  const recount = inPeriod.filter((r) => r.offMonth && has.has(monthOf(r.occurredOn))).map((r) => ({ id: r.id, month: monthOf(r.occurredOn) }));
+  const recount = inPeriod
+    .filter((r) => r.offMonth && has.has(monthOf(r.occurredOn)))
+    .map((r) => ({ id: r.id, month: monthOf(r.occurredOn) }));
   const done = new Set([...counted, ...recount.map((r) => r.month)]);
   const current = monthOf(today);
   return {
@@ -103,10 +109,13 @@ const monthsText = (months: readonly IsoMonth[]) => months.map(formatJpMonth).jo
 function moveNotes(m: MonthMoves): string[] {
   const notes: string[] = [];
   if (m.pastUnrecorded.length > 0) {
-    notes.push(`⚠ ${monthsText(m.pastUnrecorded)}は過ぎた月で、モニタリングの記録がありません。期限超過として表示しますが、事業所管理者への通知はしません。その月に実施していれば実施日で記録してください。`);
+    notes.push(
+      `⚠ ${monthsText(m.pastUnrecorded)}は過ぎた月で、モニタリングの記録がありません。期限超過として表示しますが、事業所管理者への通知はしません。その月に実施していれば実施日で記録してください。`,
+    );
   }
   const recounted = [...new Set(m.recount.map((r) => r.month))];
-  if (recounted.length > 0) notes.push(`${monthsText(recounted)}の記録（モニタリング月外として記録されたもの）をその月のモニタリングとして数えます。`);
+  if (recounted.length > 0)
+    notes.push(`${monthsText(recounted)}の記録（モニタリング月外として記録されたもの）をその月のモニタリングとして数えます。`);
   if (m.keptDone.length > 0) notes.push(`${monthsText(m.keptDone)}は記録済みのため、実施済みのままです。`);
   return notes;
 }
@@ -134,7 +143,11 @@ export function monthMovesNotice(plans: readonly MovedPlan[]): Notice {
   const rest = sorted.slice(MAX_MOVE_CARDS);
   if (rest.length > 0) {
     const line = (p: MovedPlan) =>
-      `${p.title}: ${[p.moves.added.length > 0 ? `加わった月 ${monthsText(p.moves.added)}` : '', p.moves.removed.length > 0 ? `なくなった月 ${monthsText(p.moves.removed)}` : '', p.moves.pastUnrecorded.length > 0 ? `⚠ 過ぎた月で未記録 ${monthsText(p.moves.pastUnrecorded)}` : '']
+      `${p.title}: ${[
+        p.moves.added.length > 0 ? `加わった月 ${monthsText(p.moves.added)}` : '',
+        p.moves.removed.length > 0 ? `なくなった月 ${monthsText(p.moves.removed)}` : '',
+        p.moves.pastUnrecorded.length > 0 ? `⚠ 過ぎた月で未記録 ${monthsText(p.moves.pastUnrecorded)}` : '',
+      ]
         .filter(Boolean)
         .join('／')}`;
     notes.push(`ほか${rest.length}名:\n${rest.map(line).join('\n')}`);

@@ -14,7 +14,7 @@ import { isEndorsable, labelOf, PRIORITIES, ROUTINGS, type Priority, type Routin
 import { evidenceOf } from './store';
 
 /** The key of an issue's first council post: later states name it as the post they replace. */
-export const councilPostKey = (issueId: string) => `kadai:${issueId}:filed`;
+const councilPostKey = (issueId: string) => `kadai:${issueId}:filed`;
 
 export const openIssue = (id: string): NoticeAction => ({ intent: 'regional.open', ref: id });
 
@@ -34,7 +34,10 @@ export async function postIssueState(
   const evidence = (await evidenceOf(tx, tenantId, [issue.id])).get(issue.id) ?? { offices: 1, cases: issue.affectedCount };
   const facts: NoticeFact[] = [];
   if (issue.status !== 'submitted') facts.push({ label: '状況', value: labelOf(issue.status) });
-  facts.push({ label: '該当件数', value: evidence.offices > 1 ? `${evidence.cases}件（${evidence.offices}事業所）` : `${evidence.cases}件` });
+  facts.push({
+    label: '該当件数',
+    value: evidence.offices > 1 ? `${evidence.cases}件（${evidence.offices}事業所）` : `${evidence.cases}件`,
+  });
   if (issue.priority) facts.push({ label: '優先度', value: PRIORITIES[issue.priority as Priority] ?? issue.priority });
   if (issue.routing) facts.push({ label: '振り分け', value: ROUTINGS[issue.routing as Routing] ?? issue.routing });
   if (issue.status === 'merged' && issue.mergedInto) {
@@ -52,22 +55,28 @@ export async function postIssueState(
     if (src?.personId) personIds.push(src.personId);
     if (src) officeIds.push(src.officeId);
   }
-  const actions: NoticeAction[] = isEndorsable(issue.status) ? [{ intent: 'regional.endorse', ref: issue.id }, openIssue(issue.id)] : [openIssue(issue.id)];
-  return postToChannel(tx, {
-    tenantId,
-    channel: 'council',
-    kind: change ? `kadai_${issue.status}` : 'kadai_filed',
-    idempotencyKey: change?.key ?? councilPostKey(issue.id),
-    title: `地域課題 #${issue.number}: ${issue.title}`,
-    facts,
-    freeText: [
-      { label: '把握した状況', text: issue.finding, max: 300 },
-      { label: '不足している資源', text: issue.resourceGap ?? '' },
-      { label: '考えられる方向性', text: issue.suggestedDirection ?? '' },
-    ],
-    actions,
-    known: { officeIds: [...new Set(officeIds)], personIds },
-    today: jstToday(now),
-    ...(change ? { replaces: councilPostKey(issue.id), lead: change.lead } : {}),
-  }, now);
+  const actions: NoticeAction[] = isEndorsable(issue.status)
+    ? [{ intent: 'regional.endorse', ref: issue.id }, openIssue(issue.id)]
+    : [openIssue(issue.id)];
+  return postToChannel(
+    tx,
+    {
+      tenantId,
+      channel: 'council',
+      kind: change ? `kadai_${issue.status}` : 'kadai_filed',
+      idempotencyKey: change?.key ?? councilPostKey(issue.id),
+      title: `地域課題 #${issue.number}: ${issue.title}`,
+      facts,
+      freeText: [
+        { label: '把握した状況', text: issue.finding, max: 300 },
+        { label: '不足している資源', text: issue.resourceGap ?? '' },
+        { label: '考えられる方向性', text: issue.suggestedDirection ?? '' },
+      ],
+      actions,
+      known: { officeIds: [...new Set(officeIds)], personIds },
+      today: jstToday(now),
+      ...(change ? { replaces: councilPostKey(issue.id), lead: change.lead } : {}),
+    },
+    now,
+  );
 }

@@ -33,14 +33,22 @@ export interface KnownScope {
   personIds: string[];
 }
 
-
 /** Files an issue inside the caller's transaction (also used when a 二次相談 is closed). */
-export async function fileRegionalIssueTx(tx: Tx, actor: Actor, input: NewRegionalIssue, now: Date, scope: KnownScope): Promise<RegionalRow> {
+export async function fileRegionalIssueTx(
+  tx: Tx,
+  actor: Actor,
+  input: NewRegionalIssue,
+  now: Date,
+  scope: KnownScope,
+): Promise<RegionalRow> {
   if (!canFileRegional(actor)) {
     throw new UserError('forbidden', '地域課題を提出する権限がありません。', 'role cannot file regional issue');
   }
   const today = jstToday(now);
-  const known = await loadKnownPersons(tx, actor.tenantId, { officeIds: [...new Set([actor.officeId, ...scope.officeIds])], personIds: scope.personIds });
+  const known = await loadKnownPersons(tx, actor.tenantId, {
+    officeIds: [...new Set([actor.officeId, ...scope.officeIds])],
+    personIds: scope.personIds,
+  });
   const clean = (s: string | null | undefined) => (s ? deidentify(s, known, { today }).text : null);
   const number = await nextNumber(tx, actor.tenantId, 'regional');
   const [row] = await tx
@@ -61,7 +69,9 @@ export async function fileRegionalIssueTx(tx: Tx, actor: Actor, input: NewRegion
     })
     .returning();
   if (!row) throw new Error('insert returned no row');
-  await tx.insert(regionalEvents).values({ tenantId: actor.tenantId, issueId: row.id, staffId: actor.staffId, kind: 'filed', toStatus: 'submitted', createdAt: now });
+  await tx
+    .insert(regionalEvents)
+    .values({ tenantId: actor.tenantId, issueId: row.id, staffId: actor.staffId, kind: 'filed', toStatus: 'submitted', createdAt: now });
   await writeAudit(tx, {
     tenantId: actor.tenantId,
     actorStaffId: actor.staffId,

@@ -16,7 +16,17 @@
 import type { Actor, Role } from '../actor';
 import { isKikan } from '../access';
 
-export const REGIONAL_STATUSES = ['submitted', 'triaged', 'in_review', 'proposed', 'confirmed', 'resolved', 'continued', 'merged', 'returned'] as const;
+export const REGIONAL_STATUSES = [
+  'submitted',
+  'triaged',
+  'in_review',
+  'proposed',
+  'confirmed',
+  'resolved',
+  'continued',
+  'merged',
+  'returned',
+] as const;
 export type RegionalStatus = (typeof REGIONAL_STATUSES)[number];
 
 export const REGIONAL_STATUS_LABELS: Record<RegionalStatus, string> = {
@@ -75,7 +85,8 @@ export function canEndorse(actor: Actor, issue: IssueScope): EndorseCheck {
   if (!hasAny(actor, ENDORSE_ROLES)) return { ok: false, message: '「うちでも同じ」を登録できるのは相談支援の事業所・基幹の職員です。' };
   if (actor.officeId === issue.filedByOffice) return { ok: false, message: '提出した事業所の件数は提出時の件数に含まれています。' };
   if (issue.status === 'merged') return { ok: false, message: 'この地域課題は別の課題に統合されました。統合先に登録してください。' };
-  if (!ENDORSABLE.includes(issue.status)) return { ok: false, message: `この地域課題は「${labelOf(issue.status)}」のため、登録できません。` };
+  if (!ENDORSABLE.includes(issue.status))
+    return { ok: false, message: `この地域課題は「${labelOf(issue.status)}」のため、登録できません。` };
   return { ok: true };
 }
 

@@ -28,9 +28,17 @@ export async function loadIssueView(db: DbOrTx, actor: Actor, ref: string): Prom
   const issue = await findIssue(db, actor.tenantId, ref);
   const evidence = (await evidenceOf(db, actor.tenantId, [issue.id])).get(issue.id) ?? { offices: 0, cases: 0 };
   const [office] = await db.select({ name: offices.name }).from(offices).where(eq(offices.id, issue.filedByOffice));
-  const [body] = issue.councilBodyId ? await db.select({ name: councilBodies.name }).from(councilBodies).where(eq(councilBodies.id, issue.councilBodyId)) : [];
-  const [target] = issue.mergedInto ? await db.select({ number: regionalIssues.number }).from(regionalIssues).where(eq(regionalIssues.id, issue.mergedInto)) : [];
-  const merged = await db.select({ number: regionalIssues.number }).from(regionalIssues).where(eq(regionalIssues.mergedInto, issue.id)).orderBy(asc(regionalIssues.number));
+  const [body] = issue.councilBodyId
+    ? await db.select({ name: councilBodies.name }).from(councilBodies).where(eq(councilBodies.id, issue.councilBodyId))
+    : [];
+  const [target] = issue.mergedInto
+    ? await db.select({ number: regionalIssues.number }).from(regionalIssues).where(eq(regionalIssues.id, issue.mergedInto))
+    : [];
+  const merged = await db
+    .select({ number: regionalIssues.number })
+    .from(regionalIssues)
+    .where(eq(regionalIssues.mergedInto, issue.id))
+    .orderBy(asc(regionalIssues.number));
   const endorsements = await db
     .select({ office: offices.name, count: regionalEndorsements.count })
     .from(regionalEndorsements)
@@ -38,7 +46,13 @@ export async function loadIssueView(db: DbOrTx, actor: Actor, ref: string): Prom
     .where(eq(regionalEndorsements.issueId, issue.id))
     .orderBy(asc(regionalEndorsements.createdAt));
   const events = await db
-    .select({ kind: regionalEvents.kind, toStatus: regionalEvents.toStatus, note: regionalEvents.note, staff: staff.name, at: regionalEvents.createdAt })
+    .select({
+      kind: regionalEvents.kind,
+      toStatus: regionalEvents.toStatus,
+      note: regionalEvents.note,
+      staff: staff.name,
+      at: regionalEvents.createdAt,
+    })
     .from(regionalEvents)
     .innerJoin(staff, eq(staff.id, regionalEvents.staffId))
     .where(eq(regionalEvents.issueId, issue.id))
@@ -99,9 +113,14 @@ export async function listIssues(db: DbOrTx, actor: Actor, mode: ListMode, limit
     .where(where)
     .orderBy(desc(regionalIssues.createdAt))
     .limit(500);
-  const ev = await evidenceOf(db, actor.tenantId, rows.map((r) => r.id));
+  const ev = await evidenceOf(
+    db,
+    actor.tenantId,
+    rows.map((r) => r.id),
+  );
   const items = rows.map((r) => ({ ...r, evidence: ev.get(r.id) ?? { offices: 0, cases: 0 } }));
-  const byEvidence = (a: IssueListItem, b: IssueListItem) => b.evidence.offices - a.evidence.offices || b.evidence.cases - a.evidence.cases || a.number - b.number;
+  const byEvidence = (a: IssueListItem, b: IssueListItem) =>
+    b.evidence.offices - a.evidence.offices || b.evidence.cases - a.evidence.cases || a.number - b.number;
   if (mode === 'endorsed') items.sort(byEvidence);
   else if (mode === 'waiting') items.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   else if (mode === 'bukai') items.sort((a, b) => (a.bodyName ?? '').localeCompare(b.bodyName ?? '', 'ja') || a.number - b.number);

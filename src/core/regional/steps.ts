@@ -36,15 +36,35 @@ import { findIssue } from './store';
 
 async function cleanText(tx: Tx, actor: Actor, issue: RegionalRow, text: string, now: Date): Promise<string> {
   if (text.trim() === '') return '';
-  const known = await loadKnownPersons(tx, actor.tenantId, { officeIds: [...new Set([actor.officeId, issue.filedByOffice])], personIds: [] });
+  const known = await loadKnownPersons(tx, actor.tenantId, {
+    officeIds: [...new Set([actor.officeId, issue.filedByOffice])],
+    personIds: [],
+  });
   return deidentify(text, known, { today: jstToday(now) }).text;
 }
 
 /** Records the event, audits it, tells the filer, and posts a change of state to the council. */
-async function record(tx: Tx, actor: Actor, issue: RegionalRow, kind: string, toStatus: string | null, note: string, now: Date): Promise<void> {
+async function record(
+  tx: Tx,
+  actor: Actor,
+  issue: RegionalRow,
+  kind: string,
+  toStatus: string | null,
+  note: string,
+  now: Date,
+): Promise<void> {
   const [ev] = await tx
     .insert(regionalEvents)
-    .values({ tenantId: actor.tenantId, issueId: issue.id, staffId: actor.staffId, kind, fromStatus: issue.status, toStatus, note: note || null, createdAt: now })
+    .values({
+      tenantId: actor.tenantId,
+      issueId: issue.id,
+      staffId: actor.staffId,
+      kind,
+      fromStatus: issue.status,
+      toStatus,
+      note: note || null,
+      createdAt: now,
+    })
     .returning({ id: regionalEvents.id });
   if (!ev) throw new Error('insert returned no row');
   await writeAudit(tx, {
@@ -65,27 +85,39 @@ async function record(tx: Tx, actor: Actor, issue: RegionalRow, kind: string, to
   if (issue.filedBy !== actor.staffId) {
     const fields = [{ label: '記録者', value: actor.name }];
     if (note) fields.push({ label: 'メモ', value: note });
-    await notify(tx, {
-      tenantId: actor.tenantId,
-      toStaffId: issue.filedBy,
-      idempotencyKey: `kadai:${issue.id}:event:${ev.id}`,
-      kind: `kadai_${kind}`,
-      title,
-      fields,
-      actions: [openIssue(issue.id)],
-    }, now);
+    await notify(
+      tx,
+      {
+        tenantId: actor.tenantId,
+        toStaffId: issue.filedBy,
+        idempotencyKey: `kadai:${issue.id}:event:${ev.id}`,
+        kind: `kadai_${kind}`,
+        title,
+        fields,
+        actions: [openIssue(issue.id)],
+      },
+      now,
+    );
   }
   // The council post shows the issue as it is now: a new state, or a count that grew.
   const changed = toStatus && toStatus !== issue.status;
   if (changed || kind === 'endorsed' || kind === 'absorbed') {
-    const lead = changed ? `地域課題 #${issue.number} は「${labelOf(toStatus)}」になりました` : kind === 'endorsed' ? `地域課題 #${issue.number} に「うちでも同じ」が登録されました` : `地域課題 #${issue.number} に重複していた課題を統合しました`;
+    const lead = changed
+      ? `地域課題 #${issue.number} は「${labelOf(toStatus)}」になりました`
+      : kind === 'endorsed'
+        ? `地域課題 #${issue.number} に「うちでも同じ」が登録されました`
+        : `地域課題 #${issue.number} に重複していた課題を統合しました`;
     await postIssueState(tx, actor.tenantId, issue.id, now, { key: `kadai:${issue.id}:council:${ev.id}`, lead, officeId: actor.officeId });
   }
 }
 
 function requireCouncil(actor: Actor, step: RegionalStep): void {
   if (!isCouncilMember(actor)) {
-    throw new UserError('forbidden', `「${STEP_LABELS[step]}」は運営会議のメンバー（協議会事務局・行政・基幹相談支援センター）が行います。`, `regional ${step}: not a council member`);
+    throw new UserError(
+      'forbidden',
+      `「${STEP_LABELS[step]}」は運営会議のメンバー（協議会事務局・行政・基幹相談支援センター）が行います。`,
+      `regional ${step}: not a council member`,
+    );
   }
 }
 
@@ -96,7 +128,12 @@ async function move(tx: Tx, issue: RegionalRow, to: string, set: Partial<typeof 
     .set({ ...set, status: to, updatedAt: now })
     .where(and(eq(regionalIssues.id, issue.id), eq(regionalIssues.status, issue.status)))
     .returning({ id: regionalIssues.id });
-  if (rows.length === 0) throw new UserError('wrong_state', 'この地域課題は他の方が更新しました。もう一度開いて確認してください。', 'regional issue changed concurrently');
+  if (rows.length === 0)
+    throw new UserError(
+      'wrong_state',
+      'この地域課題は他の方が更新しました。もう一度開いて確認してください。',
+      'regional issue changed concurrently',
+    );
 }
 
 /** 「うちでも同じ」: one row per office; pressing again updates that office's count. */
@@ -108,7 +145,10 @@ export async function endorseIssue(db: Db, actor: Actor, ref: string, count: num
     await tx
       .insert(regionalEndorsements)
       .values({ tenantId: actor.tenantId, issueId: issue.id, officeId: actor.officeId, staffId: actor.staffId, count, createdAt: now })
-      .onConflictDoUpdate({ target: [regionalEndorsements.issueId, regionalEndorsements.officeId], set: { count, staffId: actor.staffId } });
+      .onConflictDoUpdate({
+        target: [regionalEndorsements.issueId, regionalEndorsements.officeId],
+        set: { count, staffId: actor.staffId },
+      });
     await record(tx, actor, issue, 'endorsed', null, `${count}件`, now);
     return issue;
   });
@@ -132,7 +172,12 @@ export async function triageIssue(db: Db, actor: Actor, ref: string, input: Tria
     let bodyName = '';
     if (input.routing === 'bukai') {
       const [body] = input.councilBodyId
-        ? await tx.select().from(councilBodies).where(and(eq(councilBodies.id, input.councilBodyId), eq(councilBodies.tenantId, actor.tenantId), eq(councilBodies.kind, 'bukai')))
+        ? await tx
+            .select()
+            .from(councilBodies)
+            .where(
+              and(eq(councilBodies.id, input.councilBodyId), eq(councilBodies.tenantId, actor.tenantId), eq(councilBodies.kind, 'bukai')),
+            )
         : [];
       if (!body) {
         const msg = '振り分ける専門部会を選んでください。';
@@ -141,7 +186,13 @@ export async function triageIssue(db: Db, actor: Actor, ref: string, input: Tria
       bodyName = body.name;
     }
     const note = await cleanText(tx, actor, issue, input.note, now);
-    await move(tx, issue, to, { priority: input.priority, routing: input.routing, councilBodyId: input.routing === 'bukai' ? input.councilBodyId : null }, now);
+    await move(
+      tx,
+      issue,
+      to,
+      { priority: input.priority, routing: input.routing, councilBodyId: input.routing === 'bukai' ? input.councilBodyId : null },
+      now,
+    );
     const summary = `優先度: ${PRIORITIES[input.priority]} / ${bodyName || ROUTINGS[input.routing]}${note ? `\n${note}` : ''}`;
     await record(tx, actor, issue, input.routing === 'case_by_case' ? 'returned' : 'triaged', to, summary, now);
     return { ...issue, status: to };
@@ -149,7 +200,13 @@ export async function triageIssue(db: Db, actor: Actor, ref: string, input: Tria
 }
 
 /** Merges a duplicate into another issue; the duplicate's endorsements count for the target. */
-export async function mergeIssue(db: Db, actor: Actor, ref: string, targetRef: string, now: Date): Promise<{ issue: RegionalRow; target: RegionalRow }> {
+export async function mergeIssue(
+  db: Db,
+  actor: Actor,
+  ref: string,
+  targetRef: string,
+  now: Date,
+): Promise<{ issue: RegionalRow; target: RegionalRow }> {
   requireCouncil(actor, 'merge');
   return db.transaction(async (tx) => {
     const issue = await findIssue(tx, actor.tenantId, ref, { lock: true });
@@ -157,12 +214,18 @@ export async function mergeIssue(db: Db, actor: Actor, ref: string, targetRef: s
     const target = await findIssue(tx, actor.tenantId, targetRef, { lock: true, field: 'target' });
     const closed = ['merged', 'returned', 'resolved'];
     if (target.id === issue.id || closed.includes(target.status)) {
-      const msg = target.id === issue.id ? '同じ課題には統合できません。' : `統合先の #${target.number} は「${labelOf(target.status)}」のため統合できません。`;
+      const msg =
+        target.id === issue.id
+          ? '同じ課題には統合できません。'
+          : `統合先の #${target.number} は「${labelOf(target.status)}」のため統合できません。`;
       throw new UserError('invalid_form', msg, 'regional merge: bad target', { target: msg });
     }
     await move(tx, issue, 'merged', { mergedInto: target.id }, now);
     // Issues merged into this one follow it, so a group is always one level deep.
-    await tx.update(regionalIssues).set({ mergedInto: target.id, updatedAt: now }).where(and(eq(regionalIssues.mergedInto, issue.id), eq(regionalIssues.tenantId, actor.tenantId)));
+    await tx
+      .update(regionalIssues)
+      .set({ mergedInto: target.id, updatedAt: now })
+      .where(and(eq(regionalIssues.mergedInto, issue.id), eq(regionalIssues.tenantId, actor.tenantId)));
     await record(tx, actor, issue, 'merged', 'merged', `#${target.number} に統合`, now);
     await record(tx, actor, target, 'absorbed', null, `#${issue.number} を統合`, now);
     return { issue, target };
@@ -199,7 +262,14 @@ export async function proposeIssue(db: Db, actor: Actor, ref: string, kind: Prop
 }
 
 /** 全体会で確認, 解決, 継続: a decision with an optional note. */
-export async function decideIssue(db: Db, actor: Actor, ref: string, step: 'confirm' | 'resolve' | 'continue', note: string, now: Date): Promise<RegionalRow> {
+export async function decideIssue(
+  db: Db,
+  actor: Actor,
+  ref: string,
+  step: 'confirm' | 'resolve' | 'continue',
+  note: string,
+  now: Date,
+): Promise<RegionalRow> {
   requireCouncil(actor, step);
   return db.transaction(async (tx) => {
     const issue = await findIssue(tx, actor.tenantId, ref, { lock: true });

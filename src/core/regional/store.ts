@@ -1,18 +1,24 @@
 /** Reading regional issues: one by number or id, and the evidence that a need is regional. */
-import { and, eq, inArray, or } from 'drizzle-orm';
+import { and, eq, inArray, or, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { regionalEndorsements, regionalIssues } from '../../../db/schema/index';
 import { UserError } from '../errors';
 import type { RegionalRow } from './file';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const ISSUE_NOT_FOUND = '該当する地域課題が見つかりません。番号を確認してください。';
+const ISSUE_NOT_FOUND = '該当する地域課題が見つかりません。番号を確認してください。';
 
 /** An issue of the tenant by id or number (`3`, `#3`); locked FOR UPDATE when asked. */
-export async function findIssue(db: DbOrTx, tenantId: string, ref: string, opts: { lock?: boolean; field?: string } = {}): Promise<RegionalRow> {
+export async function findIssue(
+  db: DbOrTx,
+  tenantId: string,
+  ref: string,
+  opts: { lock?: boolean; field?: string } = {},
+): Promise<RegionalRow> {
   const v = ref.normalize('NFKC').trim().replace(/^#/, '');
-  const notFound = () => new UserError('unknown_issue', ISSUE_NOT_FOUND, 'regional issue not found', opts.field ? { [opts.field]: ISSUE_NOT_FOUND } : undefined);
-  let where;
+  const notFound = () =>
+    new UserError('unknown_issue', ISSUE_NOT_FOUND, 'regional issue not found', opts.field ? { [opts.field]: ISSUE_NOT_FOUND } : undefined);
+  let where: SQL | undefined;
   if (UUID.test(v)) where = and(eq(regionalIssues.tenantId, tenantId), eq(regionalIssues.id, v));
   else if (/^\d{1,9}$/.test(v)) where = and(eq(regionalIssues.tenantId, tenantId), eq(regionalIssues.number, Number(v)));
   else throw notFound();
@@ -38,9 +44,16 @@ export async function evidenceOf(db: DbOrTx, tenantId: string, issueIds: string[
   if (issueIds.length === 0) return out;
   const wanted = new Set(issueIds);
   const members = await db
-    .select({ id: regionalIssues.id, mergedInto: regionalIssues.mergedInto, office: regionalIssues.filedByOffice, count: regionalIssues.affectedCount })
+    .select({
+      id: regionalIssues.id,
+      mergedInto: regionalIssues.mergedInto,
+      office: regionalIssues.filedByOffice,
+      count: regionalIssues.affectedCount,
+    })
     .from(regionalIssues)
-    .where(and(eq(regionalIssues.tenantId, tenantId), or(inArray(regionalIssues.id, issueIds), inArray(regionalIssues.mergedInto, issueIds))));
+    .where(
+      and(eq(regionalIssues.tenantId, tenantId), or(inArray(regionalIssues.id, issueIds), inArray(regionalIssues.mergedInto, issueIds))),
+    );
   const rootOf = new Map(members.map((m) => [m.id, wanted.has(m.id) ? m.id : (m.mergedInto ?? m.id)]));
   const endorsements = await db
     .select({ issueId: regionalEndorsements.issueId, office: regionalEndorsements.officeId, count: regionalEndorsements.count })

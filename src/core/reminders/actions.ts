@@ -21,12 +21,13 @@ import { labelReminders, reminderRowColumns, type ReminderRow } from './items';
 import type { DigestItem } from './digest';
 import { snoozeUntil, type SnoozeChoice } from './schedule';
 
-export const RENEWAL_STEP_KIND = '福祉サービスの利用援助';
-export const RENEWAL_STEP_SUMMARY = '受給者証の更新申請を支援した（予定の通知から完了を記録）。';
-export const MONITORING_DONE_SUMMARY = 'モニタリングを実施した（予定の通知から完了を記録）。';
+const RENEWAL_STEP_KIND = '福祉サービスの利用援助';
+const RENEWAL_STEP_SUMMARY = '受給者証の更新申請を支援した（予定の通知から完了を記録）。';
+const MONITORING_DONE_SUMMARY = 'モニタリングを実施した（予定の通知から完了を記録）。';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const notFound = () => new UserError('unknown_reminder', 'この予定は見つからないか、操作する権限がありません。', 'reminder not found or not actionable');
+const notFound = () =>
+  new UserError('unknown_reminder', 'この予定は見つからないか、操作する権限がありません。', 'reminder not found or not actionable');
 
 /** The reminder if the actor may act on it: its recipient, or a manager of the recipient's office. */
 export async function reminderForActor(db: Db, actor: Actor, reminderId: string): Promise<ReminderRow> {
@@ -102,7 +103,12 @@ export async function completeReminder(db: Db, actor: Actor, reminderId: string,
     const personId = person.id;
     if (row.kind === 'monitoring') {
       const c = compareDates(monthOf(row.dueOn), monthOf(today));
-      if (c > 0) throw new UserError('not_yet', 'まだモニタリング月ではありません。実施月になってから記録してください。', 'monitoring month not started');
+      if (c > 0)
+        throw new UserError(
+          'not_yet',
+          'まだモニタリング月ではありません。実施月になってから記録してください。',
+          'monitoring month not started',
+        );
       if (record && monthOf(record.occurredOn) !== monthOf(row.dueOn)) {
         const msg = `モニタリング月（${Number(monthOf(row.dueOn).slice(5))}月）の日付を入力してください。別の月の実施はその月のモニタリングに数えられません。`;
         throw new UserError('bad_date', msg, 'monitoring done outside its month', { occurredOn: msg });
@@ -110,33 +116,69 @@ export async function completeReminder(db: Db, actor: Actor, reminderId: string,
       if (c < 0 && !record) return { kind: 'needs_record', item, personId, personCode: person.code };
     }
     const monitoring = row.kind === 'monitoring';
-    consultationId = (await logConsultation(db, actor, {
-      personId,
-      occurredOn: record?.occurredOn ?? today,
-      method: record?.method ?? 'その他',
-      kind: monitoring ? MONITORING_KIND : RENEWAL_STEP_KIND,
-      summary: monitoring ? MONITORING_DONE_SUMMARY : RENEWAL_STEP_SUMMARY,
-    }, now)).id;
+    consultationId = (
+      await logConsultation(
+        db,
+        actor,
+        {
+          personId,
+          occurredOn: record?.occurredOn ?? today,
+          method: record?.method ?? 'その他',
+          kind: monitoring ? MONITORING_KIND : RENEWAL_STEP_KIND,
+          summary: monitoring ? MONITORING_DONE_SUMMARY : RENEWAL_STEP_SUMMARY,
+        },
+        now,
+      )
+    ).id;
   }
   await db.transaction(async (tx) => {
-    await tx.update(reminders).set({ status: 'done', doneAt: now, doneBy: actor.staffId, snoozedUntil: null }).where(sameSubject(row, actor.tenantId));
+    await tx
+      .update(reminders)
+      .set({ status: 'done', doneAt: now, doneBy: actor.staffId, snoozedUntil: null })
+      .where(sameSubject(row, actor.tenantId));
     if (row.kind === 'action_item') {
-      await tx.update(actionItems).set({ doneAt: now }).where(and(eq(actionItems.id, row.subjectId), eq(actionItems.tenantId, actor.tenantId), isNull(actionItems.doneAt)));
+      await tx
+        .update(actionItems)
+        .set({ doneAt: now })
+        .where(and(eq(actionItems.id, row.subjectId), eq(actionItems.tenantId, actor.tenantId), isNull(actionItems.doneAt)));
     }
-    await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'reminder_done', resourceType: 'reminder', resourceId: row.id, detail: { kind: row.kind } });
+    await writeAudit(tx, {
+      tenantId: actor.tenantId,
+      actorStaffId: actor.staffId,
+      platform: actor.platform,
+      action: 'reminder_done',
+      resourceType: 'reminder',
+      resourceId: row.id,
+      detail: { kind: row.kind },
+    });
   });
   return { kind: 'done', item: { ...item, status: 'done' }, recipientId: row.recipientId, consultationId };
 }
 
 /** Snoozes a reminder to the next business day or a week later; it returns in that day's digest. */
-export async function snoozeReminder(db: Db, actor: Actor, reminderId: string, choice: SnoozeChoice, now: Date, cal?: BusinessCalendarOptions): Promise<ActResult> {
+export async function snoozeReminder(
+  db: Db,
+  actor: Actor,
+  reminderId: string,
+  choice: SnoozeChoice,
+  now: Date,
+  cal?: BusinessCalendarOptions,
+): Promise<ActResult> {
   const row = await reminderForActor(db, actor, reminderId);
   const item = await itemOf(db, actor, row);
   if (row.status === 'done' || row.status === 'cancelled') return { kind: 'already', item, recipientId: row.recipientId };
   const until = snoozeUntil(jstToday(now), choice, cal);
   await db.transaction(async (tx) => {
     await tx.update(reminders).set({ status: 'snoozed', snoozedUntil: until }).where(sameSubject(row, actor.tenantId));
-    await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'reminder_snooze', resourceType: 'reminder', resourceId: row.id, detail: { kind: row.kind, until } });
+    await writeAudit(tx, {
+      tenantId: actor.tenantId,
+      actorStaffId: actor.staffId,
+      platform: actor.platform,
+      action: 'reminder_snooze',
+      resourceType: 'reminder',
+      resourceId: row.id,
+      detail: { kind: row.kind, until },
+    });
   });
   return { kind: 'snoozed', item: { ...item, status: 'snoozed', snoozedUntil: until }, recipientId: row.recipientId, until };
 }

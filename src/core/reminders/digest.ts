@@ -22,8 +22,8 @@ export interface DigestItem {
 export type Section = 'overdue' | 'now' | 'coming';
 
 /** Meetings this far ahead are listed; action items this far ahead count as coming. */
-export const MEETING_LOOKAHEAD_DAYS = 14;
-export const ACTION_LOOKAHEAD_DAYS = 7;
+const MEETING_LOOKAHEAD_DAYS = 14;
+const ACTION_LOOKAHEAD_DAYS = 7;
 
 /**
  * What a list is for. The morning `digest` (and the last call) leaves out what was snoozed until
@@ -34,7 +34,7 @@ export const ACTION_LOOKAHEAD_DAYS = 7;
 export type DigestMode = 'digest' | 'listing';
 
 /** Is a reminder visible today: open, or snoozed until today or earlier (any snoozed one in a listing). */
-export function isVisible(item: Pick<DigestItem, 'status' | 'snoozedUntil'>, today: IsoDate, mode: DigestMode = 'digest'): boolean {
+function isVisible(item: Pick<DigestItem, 'status' | 'snoozedUntil'>, today: IsoDate, mode: DigestMode = 'digest'): boolean {
   if (item.status === 'open') return true;
   if (item.status !== 'snoozed') return false;
   return mode === 'listing' || item.snoozedUntil === null || compareDates(item.snoozedUntil, today) <= 0;
@@ -92,11 +92,11 @@ export function groupDigest(items: readonly DigestItem[], today: IsoDate, mode: 
     }
     out[s].push(item);
   }
-  for (const list of [out.overdue, out.now, out.coming]) list.sort((a: DigestItem, b: DigestItem) => compareDates(a.dueOn, b.dueOn) || a.title.localeCompare(b.title, 'ja'));
+  for (const list of [out.overdue, out.now, out.coming])
+    list.sort((a: DigestItem, b: DigestItem) => compareDates(a.dueOn, b.dueOn) || a.title.localeCompare(b.title, 'ja'));
   return out;
 }
 
 export function digestCount(s: DigestSections): number {
   return s.overdue.length + s.now.length + s.coming.length;
 }
-

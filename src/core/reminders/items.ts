@@ -46,7 +46,10 @@ export async function openReminders(db: DbOrTx, tenantId: string, recipientIds?:
     if (recipientIds.length === 0) return [];
     where.push(inArray(reminders.recipientId, [...recipientIds]));
   }
-  return db.select(reminderRowColumns).from(reminders).where(and(...where));
+  return db
+    .select(reminderRowColumns)
+    .from(reminders)
+    .where(and(...where));
 }
 
 /** Per subject: its title and detail line, and the date the list shows when it is not the reminder's. */
@@ -72,7 +75,11 @@ async function secondaryLabels(db: DbOrTx, tenantId: string, ids: string[]): Pro
     .select({ id: secondaryConsultations.id, number: secondaryConsultations.number, urgency: secondaryConsultations.urgency })
     .from(secondaryConsultations)
     .where(and(eq(secondaryConsultations.tenantId, tenantId), inArray(secondaryConsultations.id, ids)));
-  for (const r of rows) out.set(r.id, { title: `二次相談 #${r.number}${r.urgency === 'urgent' ? '（至急）' : ''}`, detail: '受付待ちのまま時間が経っています' });
+  for (const r of rows)
+    out.set(r.id, {
+      title: `二次相談 #${r.number}${r.urgency === 'urgent' ? '（至急）' : ''}`,
+      detail: '受付待ちのまま時間が経っています',
+    });
   return out;
 }
 
@@ -84,7 +91,12 @@ async function meetingLabels(db: DbOrTx, tenantId: string, ids: string[]): Promi
     .from(meetings)
     .where(and(eq(meetings.tenantId, tenantId), inArray(meetings.id, ids)));
   // A meeting's reminders (the day before, the morning) are one line, dated the meeting's day.
-  for (const r of rows) out.set(r.id, { title: r.title, detail: `会議 ${shortDateTime(r.startsAt)}${r.place ? `　${r.place}` : ''}`, dueOn: jstDateOf(r.startsAt) });
+  for (const r of rows)
+    out.set(r.id, {
+      title: r.title,
+      detail: `会議 ${shortDateTime(r.startsAt)}${r.place ? `　${r.place}` : ''}`,
+      dueOn: jstDateOf(r.startsAt),
+    });
   return out;
 }
 
@@ -106,7 +118,11 @@ const KIND_DETAIL: Record<string, (r: ReminderRow) => string> = {
 };
 
 /** The digest items of the given reminder rows, labelled. Rows whose subject is gone are skipped. */
-export async function labelReminders(db: DbOrTx, tenantId: string, rows: readonly ReminderRow[]): Promise<(DigestItem & { recipientId: string })[]> {
+export async function labelReminders(
+  db: DbOrTx,
+  tenantId: string,
+  rows: readonly ReminderRow[],
+): Promise<(DigestItem & { recipientId: string })[]> {
   const idsOf = (type: string) => [...new Set(rows.filter((r) => r.subjectType === type).map((r) => r.subjectId))];
   const [plans, secondary, meeting, action] = await Promise.all([
     planLabels(db, tenantId, idsOf('service_plan')),

@@ -37,8 +37,8 @@ export interface PlanOutcome {
 }
 
 export const monitoringKey = (planId: string, month: IsoMonth) => `monitoring:${planId}:${month}`;
-export const certificateKey = (planId: string, end: IsoDate) => `certificate:${planId}:${end}`;
-export const secondaryKey = (secondaryId: string) => `secondary_waiting:${secondaryId}`;
+const certificateKey = (planId: string, end: IsoDate) => `certificate:${planId}:${end}`;
+const secondaryKey = (secondaryId: string) => `secondary_waiting:${secondaryId}`;
 
 /** The deadline of a monitoring month: its last business day. */
 export function monitoringDeadline(month: IsoMonth, cal?: BusinessCalendarOptions): IsoDate {
@@ -76,7 +76,13 @@ const shapeOf = (p: PlanRow) =>
  * first renewal day on. A change of frequency or period changes the months, and reminders of
  * months that are no longer monitoring months are cancelled through `keep`.
  */
-export function planForPlan(f: PlanFacts, today: IsoDate, renewalLeadDays: readonly number[], cal?: BusinessCalendarOptions, memo?: PlanMemo): PlanOutcome {
+export function planForPlan(
+  f: PlanFacts,
+  today: IsoDate,
+  renewalLeadDays: readonly number[],
+  cal?: BusinessCalendarOptions,
+  memo?: PlanMemo,
+): PlanOutcome {
   const monitoring = { prefix: `monitoring:${f.planId}:`, keys: [] as string[] };
   const certificate = { prefix: `certificate:${f.planId}:`, keys: [] as string[] };
   const out: PlanOutcome = { upserts: [], doneKeys: [], keep: [monitoring, certificate] };
@@ -89,7 +95,14 @@ export function planForPlan(f: PlanFacts, today: IsoDate, renewalLeadDays: reado
     const key = monitoringKey(f.planId, month);
     monitoring.keys.push(key);
     if (!f.counselorId) continue;
-    out.upserts.push({ key, kind: 'monitoring', recipientId: f.counselorId, subjectType: 'service_plan', subjectId: f.planId, dueOn: memoized(memo?.deadlines, month, () => monitoringDeadline(month, cal)) });
+    out.upserts.push({
+      key,
+      kind: 'monitoring',
+      recipientId: f.counselorId,
+      subjectType: 'service_plan',
+      subjectId: f.planId,
+      dueOn: memoized(memo?.deadlines, month, () => monitoringDeadline(month, cal)),
+    });
     if (done.has(month)) out.doneKeys.push(key);
   }
   const end = f.plan.certificateEnd;
@@ -97,7 +110,14 @@ export function planForPlan(f: PlanFacts, today: IsoDate, renewalLeadDays: reado
   if (end && f.counselorId) {
     const first = memoized(memo?.renewalFirst, end, () => renewalReminderDates(end, renewalLeadDays, cal)[0]);
     if (first !== undefined && compareDates(today, first) >= 0) {
-      out.upserts.push({ key: certificateKey(f.planId, end), kind: 'certificate', recipientId: f.counselorId, subjectType: 'service_plan', subjectId: f.planId, dueOn: end });
+      out.upserts.push({
+        key: certificateKey(f.planId, end),
+        kind: 'certificate',
+        recipientId: f.counselorId,
+        subjectType: 'service_plan',
+        subjectId: f.planId,
+        dueOn: end,
+      });
     }
   }
   return out;
@@ -126,7 +146,14 @@ export function planSecondaryWaiting(
     const limit = r.urgency === 'urgent' ? waitHours.urgent : waitHours.normal;
     if (businessHoursBetween(r.createdAt, now, cal) < limit) continue;
     for (const staffId of kikanStaff) {
-      out.push({ key: secondaryKey(r.id), kind: 'secondary_waiting', recipientId: staffId, subjectType: 'secondary_consultation', subjectId: r.id, dueOn: today });
+      out.push({
+        key: secondaryKey(r.id),
+        kind: 'secondary_waiting',
+        recipientId: staffId,
+        subjectType: 'secondary_consultation',
+        subjectId: r.id,
+        dueOn: today,
+      });
     }
   }
   return out;
@@ -145,7 +172,12 @@ export interface OpenReminder {
  * passed unrecorded. Certificate: once the last renewal reminder day has come and the renewal
  * step is still not recorded (after the end date it is too late to help the person).
  */
-export function needsEscalation(r: OpenReminder, today: IsoDate, renewalLeadDays: readonly number[], cal?: BusinessCalendarOptions): boolean {
+export function needsEscalation(
+  r: OpenReminder,
+  today: IsoDate,
+  renewalLeadDays: readonly number[],
+  cal?: BusinessCalendarOptions,
+): boolean {
   if (r.escalatedAt) return false;
   if (r.kind === 'monitoring') return compareDates(today, r.dueOn) > 0;
   if (r.kind === 'certificate') {

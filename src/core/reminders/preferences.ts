@@ -18,16 +18,41 @@ export async function tenantReminderSettings(db: DbOrTx, actor: Actor): Promise<
 
 /** The actor's own reminder preferences. */
 export async function myReminderPrefs(db: DbOrTx, actor: Actor): Promise<StaffPrefs> {
-  const [me] = await db.select({ preferences: staff.preferences }).from(staff).where(and(eq(staff.id, actor.staffId), eq(staff.tenantId, actor.tenantId)));
+  const [me] = await db
+    .select({ preferences: staff.preferences })
+    .from(staff)
+    .where(and(eq(staff.id, actor.staffId), eq(staff.tenantId, actor.tenantId)));
   return staffPrefsOf(me?.preferences);
 }
 
 /** Saves the actor's own digest time and quiet days (other preferences kept), audited. */
-export async function saveMyReminderPrefs(db: Db, actor: Actor, prefs: { digestTime: string; quietWeekdays: number[]; quietDates: string[] }): Promise<void> {
+export async function saveMyReminderPrefs(
+  db: Db,
+  actor: Actor,
+  prefs: { digestTime: string; quietWeekdays: number[]; quietDates: string[] },
+): Promise<void> {
   await db.transaction(async (tx) => {
     const mine = and(eq(staff.id, actor.staffId), eq(staff.tenantId, actor.tenantId));
     const [me] = await tx.select({ preferences: staff.preferences }).from(staff).where(mine).for('update');
-    await tx.update(staff).set({ preferences: { ...(me?.preferences ?? {}), digestTime: prefs.digestTime, quietWeekdays: prefs.quietWeekdays, quietDates: prefs.quietDates } }).where(mine);
-    await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'update', resourceType: 'staff_preferences', resourceId: actor.staffId, detail: { fields: ['digestTime', 'quietWeekdays', 'quietDates'] } });
+    await tx
+      .update(staff)
+      .set({
+        preferences: {
+          ...(me?.preferences ?? {}),
+          digestTime: prefs.digestTime,
+          quietWeekdays: prefs.quietWeekdays,
+          quietDates: prefs.quietDates,
+        },
+      })
+      .where(mine);
+    await writeAudit(tx, {
+      tenantId: actor.tenantId,
+      actorStaffId: actor.staffId,
+      platform: actor.platform,
+      action: 'update',
+      resourceType: 'staff_preferences',
+      resourceId: actor.staffId,
+      detail: { fields: ['digestTime', 'quietWeekdays', 'quietDates'] },
+    });
   });
 }

@@ -24,7 +24,7 @@ export interface ReminderSettings {
   monitoringCountFrom: CountFrom;
 }
 
-export const DEFAULT_DIGEST_TIME = '08:30';
+const DEFAULT_DIGEST_TIME = '08:30';
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 const tenantSchema = z.object({
@@ -63,7 +63,10 @@ export interface StaffPrefs {
 const prefsSchema = z.object({
   digestTime: z.string().regex(HHMM).optional().catch(undefined),
   quietWeekdays: z.array(z.number().int().min(0).max(6)).optional().catch(undefined),
-  quietDates: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).optional().catch(undefined),
+  quietDates: z
+    .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/))
+    .optional()
+    .catch(undefined),
 });
 
 export function staffPrefsOf(preferences: Record<string, unknown> | null | undefined): StaffPrefs {

@@ -1,4 +1,4 @@
-import { and, eq, inArray, like, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { pgArray } from '../../../db/array';
 import type { DbOrTx } from '../../../db/client';
 import { reminders } from '../../../db/schema/index';
@@ -45,7 +45,12 @@ export async function cancelReminders(db: DbOrTx, tenantId: string, keyPrefix: s
  * unchanged reminder is neither written nor locked: ON CONFLICT DO UPDATE locks the row it
  * conflicts with even when its WHERE then skips the update. Returns the rows written.
  */
-export async function upsertReminders(db: DbOrTx, tenantId: string, rows: readonly Omit<ReminderUpsert, 'tenantId'>[], now: Date): Promise<number> {
+export async function upsertReminders(
+  db: DbOrTx,
+  tenantId: string,
+  rows: readonly Omit<ReminderUpsert, 'tenantId'>[],
+  now: Date,
+): Promise<number> {
   if (rows.length === 0) return 0;
   const col = (k: keyof Omit<ReminderUpsert, 'tenantId'>) => pgArray(rows.map((r) => r[k]));
   const written = await db.execute<{ n: number }>(sql`with u as (
@@ -71,19 +76,10 @@ export async function completeRemindersByKey(db: DbOrTx, tenantId: string, keys:
   await db
     .update(reminders)
     .set({ status: 'done', doneAt })
-    .where(and(eq(reminders.tenantId, tenantId), sql`${reminders.key} = any(${pgArray(keys)}::text[])`, inArray(reminders.status, ['open', 'snoozed'])));
-}
-
-/** Cancels open reminders under a key prefix except the listed keys (a plan whose months changed). */
-export async function cancelRemindersExcept(db: DbOrTx, tenantId: string, keyPrefix: string, keep: readonly string[]): Promise<void> {
-  await db
-    .update(reminders)
-    .set({ status: 'cancelled' })
     .where(
       and(
         eq(reminders.tenantId, tenantId),
-        like(reminders.key, `${keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
-        keep.length > 0 ? notInArray(reminders.key, [...keep]) : undefined,
+        sql`${reminders.key} = any(${pgArray(keys)}::text[])`,
         inArray(reminders.status, ['open', 'snoozed']),
       ),
     );

@@ -27,7 +27,13 @@ const MONITORING_LITERAL = sql.raw(`'${MONITORING_KIND.replaceAll("'", "''")}'`)
  * only one person's plan reminders: a 支給決定 entered from chat recomputes them in its own
  * transaction, so that the case card and 予定 show the new months at once, not at the next pass.
  */
-export async function syncReminders(db: DbOrTx, tenantId: string, settings: ReminderSettings, now: Date, scope?: { personId: string }): Promise<{ planned: number; written: number }> {
+export async function syncReminders(
+  db: DbOrTx,
+  tenantId: string,
+  settings: ReminderSettings,
+  now: Date,
+  scope?: { personId: string },
+): Promise<{ planned: number; written: number }> {
   const today = jstToday(now);
   const personOnly = scope ? sql` and person_id = ${scope.personId}` : sql``;
   // Issued together: in a transaction postgres.js pipelines them on its one connection.
@@ -39,14 +45,27 @@ export async function syncReminders(db: DbOrTx, tenantId: string, settings: Remi
       .where(and(activePlansOf(tenantId).where, scope ? eq(servicePlans.personId, scope.personId) : undefined)),
     // An index-only scan of consultations_monitoring_idx (the partial index of these rows). The
     // large reads are plain rows, not mapped through the query builder (a third of their cost).
-    db.execute<{ person_id: string; month: string }>(sql`select distinct person_id, to_char(occurred_on, 'YYYY-MM') as month from consultations
+    db.execute<{
+      person_id: string;
+      month: string;
+    }>(sql`select distinct person_id, to_char(occurred_on, 'YYYY-MM') as month from consultations
       where tenant_id = ${tenantId} and kind = ${MONITORING_LITERAL} and deleted_at is null and off_month = false and person_id is not null${personOnly}`),
     // What is stored, so that only what changed is written (most days: next to nothing).
     scope
-      ? db.execute<{ key: string; recipient_id: string; due_on: string; status: string }>(sql`select key, recipient_id, due_on, status from reminders
+      ? db.execute<{
+          key: string;
+          recipient_id: string;
+          due_on: string;
+          status: string;
+        }>(sql`select key, recipient_id, due_on, status from reminders
       where tenant_id = ${tenantId} and kind in ('monitoring', 'certificate') and subject_type = 'service_plan'
         and subject_id in (select id from service_plans where tenant_id = ${tenantId} and person_id = ${scope.personId})`)
-      : db.execute<{ key: string; recipient_id: string; due_on: string; status: string }>(sql`select key, recipient_id, due_on, status from reminders
+      : db.execute<{
+          key: string;
+          recipient_id: string;
+          due_on: string;
+          status: string;
+        }>(sql`select key, recipient_id, due_on, status from reminders
       where tenant_id = ${tenantId} and kind in ('monitoring', 'certificate', 'secondary_waiting')`),
     scope
       ? Promise.resolve([])
@@ -71,7 +90,13 @@ export async function syncReminders(db: DbOrTx, tenantId: string, settings: Remi
     try {
       // A decision without its own start convention follows the tenant's.
       const plan = { ...p, countFrom: countFromOf(p, settings.monitoringCountFrom) };
-      const out = planForPlan({ planId: p.id, personId: p.personId, counselorId: p.counselorId, plan, doneMonths: doneByPerson.get(p.personId) ?? [] }, today, settings.renewalLeadDays, settings.calendar, memo);
+      const out = planForPlan(
+        { planId: p.id, personId: p.personId, counselorId: p.counselorId, plan, doneMonths: doneByPerson.get(p.personId) ?? [] },
+        today,
+        settings.renewalLeadDays,
+        settings.calendar,
+        memo,
+      );
       for (const u of out.upserts) upserts.push(u);
       for (const k of out.doneKeys) doneKeys.push(k);
       for (const k of out.keep) for (const key of k.keys) validKeys.add(key);
@@ -88,7 +113,16 @@ export async function syncReminders(db: DbOrTx, tenantId: string, settings: Remi
       .from(staff)
       .innerJoin(offices, eq(offices.id, staff.officeId))
       .where(and(eq(staff.tenantId, tenantId), eq(staff.active, true), eq(offices.kind, 'kikan')));
-    upserts.push(...planSecondaryWaiting(waiting, kikan.map((k) => k.id), now, today, { normal: settings.secondaryWaitHours, urgent: settings.secondaryUrgentWaitHours }, settings.calendar));
+    upserts.push(
+      ...planSecondaryWaiting(
+        waiting,
+        kikan.map((k) => k.id),
+        now,
+        today,
+        { normal: settings.secondaryWaitHours, urgent: settings.secondaryUrgentWaitHours },
+        settings.calendar,
+      ),
+    );
   }
 
   // The differences with what is stored. The statements below keep every guard of their own
@@ -130,7 +164,12 @@ export async function syncReminders(db: DbOrTx, tenantId: string, settings: Remi
   }
   // Done: those stored open, and those just written (inserted open, reopened, or a new recipient's row).
   const writtenKeys = new Set([...changed, ...reopen].map((u) => u.key));
-  await completeRemindersByKey(db, tenantId, doneKeys.filter((k) => openKeys.has(k) || writtenKeys.has(k)), now);
+  await completeRemindersByKey(
+    db,
+    tenantId,
+    doneKeys.filter((k) => openKeys.has(k) || writtenKeys.has(k)),
+    now,
+  );
   // Monitoring and certificate reminders whose key no active plan produces any more (frequency
   // or period changed, plan ended), except those of plans that cannot be planned now.
   if (cancelKeys.length > 0) {
@@ -149,7 +188,12 @@ export async function syncReminders(db: DbOrTx, tenantId: string, settings: Remi
           eq(reminders.tenantId, tenantId),
           eq(reminders.kind, 'secondary_waiting'),
           inArray(reminders.status, ['open', 'snoozed']),
-          waiting.length > 0 ? notInArray(reminders.subjectId, waiting.map((w) => w.id)) : undefined,
+          waiting.length > 0
+            ? notInArray(
+                reminders.subjectId,
+                waiting.map((w) => w.id),
+              )
+            : undefined,
         ),
       );
   }

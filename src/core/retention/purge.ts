@@ -15,7 +15,7 @@ import { jstToday } from '../calendar/jst';
  * A tenant without the setting is never purged.
  */
 // Both markers are repeated in purge_record_versions() (migration 0011): change them with a migration.
-export const PURGED_REASON = '保存期間経過';
+const PURGED_REASON = '保存期間経過';
 const ERASED = '（保存期間経過により消去）';
 
 export interface PurgeCounts {
@@ -50,25 +50,51 @@ function cutoffFor(today: string, years: number): string {
   return rest === '-02-29' ? `${y - years}-02-28` : `${y - years}${rest}`;
 }
 
-async function purgeTenant(db: Db, t: { id: string; code: string; settings: Record<string, unknown> }, dryRun: boolean, now: Date): Promise<PurgeCounts | null> {
+async function purgeTenant(
+  db: Db,
+  t: { id: string; code: string; settings: Record<string, unknown> },
+  dryRun: boolean,
+  now: Date,
+): Promise<PurgeCounts | null> {
   const years = t.settings.retentionYears;
   if (typeof years !== 'number' || !Number.isInteger(years) || years < 1) return null;
   const cutoff = cutoffFor(jstToday(now), years);
   return db.transaction(async (tx) => {
     const ids = (await tx.execute<{ id: string }>(duePersons(t.id, cutoff))).map((r) => r.id);
-    const idList = ids.length > 0 ? sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `) : sql`null::uuid`;
+    const idList =
+      ids.length > 0
+        ? sql.join(
+            ids.map((id) => sql`${id}::uuid`),
+            sql`, `,
+          )
+        : sql`null::uuid`;
     const consultationWhere = sql`tenant_id = ${t.id} and (person_id in (${idList}) or (person_id is null and occurred_on < ${cutoff}::date)) and summary <> ${ERASED}`;
     const [c] = await tx.execute<{ n: number }>(sql`select count(*)::int as n from consultations where ${consultationWhere}`);
     const versionWhere = sql`tenant_id = ${t.id} and (resource_id in (${idList})
       or resource_id in (select id from consultations where ${consultationWhere})
       or resource_id in (select id from service_plans where person_id in (${idList})))`;
     const [v] = await tx.execute<{ n: number }>(sql`select count(*)::int as n from record_versions where ${versionWhere}`);
-    const [s] = await tx.execute<{ n: number }>(sql`select count(*)::int as n from secondary_consultations where tenant_id = ${t.id} and person_id in (${idList})`);
-    const counts: PurgeCounts = { tenantId: t.id, tenantCode: t.code, retentionYears: years, cutoff, persons: ids.length, consultations: c?.n ?? 0, versions: v?.n ?? 0, secondary: s?.n ?? 0 };
+    const [s] = await tx.execute<{ n: number }>(
+      sql`select count(*)::int as n from secondary_consultations where tenant_id = ${t.id} and person_id in (${idList})`,
+    );
+    const counts: PurgeCounts = {
+      tenantId: t.id,
+      tenantCode: t.code,
+      retentionYears: years,
+      cutoff,
+      persons: ids.length,
+      consultations: c?.n ?? 0,
+      versions: v?.n ?? 0,
+      secondary: s?.n ?? 0,
+    };
     if (dryRun) return counts;
     await tx.execute(sql`update consultations set summary = ${ERASED}, next_action = null where ${consultationWhere}`);
-    await tx.execute(sql`update secondary_posts set body = ${ERASED} where secondary_id in (select id from secondary_consultations where tenant_id = ${t.id} and person_id in (${idList}))`);
-    await tx.execute(sql`update secondary_consultations set tried = ${ERASED}, question = ${ERASED}, profile = null where tenant_id = ${t.id} and person_id in (${idList})`);
+    await tx.execute(
+      sql`update secondary_posts set body = ${ERASED} where secondary_id in (select id from secondary_consultations where tenant_id = ${t.id} and person_id in (${idList}))`,
+    );
+    await tx.execute(
+      sql`update secondary_consultations set tried = ${ERASED}, question = ${ERASED}, profile = null where tenant_id = ${t.id} and person_id in (${idList})`,
+    );
     await tx.execute(sql`update persons set family_name = ${ERASED}, given_name = '', family_kana = '', given_kana = '', search_text = '',
       birth_date = null, recipient_number = null, deleted_at = coalesce(deleted_at, ${now.toISOString()}::timestamptz), deleted_reason = ${PURGED_REASON}
       where tenant_id = ${t.id} and id in (${idList})`);
@@ -82,7 +108,15 @@ async function purgeTenant(db: Db, t: { id: string; code: string; settings: Reco
       action: 'retention_purge',
       resourceType: 'tenant',
       resourceId: t.id,
-      detail: { retentionYears: years, cutoff, persons: counts.persons, consultations: counts.consultations, versions: counts.versions, secondary: counts.secondary, personIds: ids },
+      detail: {
+        retentionYears: years,
+        cutoff,
+        persons: counts.persons,
+        consultations: counts.consultations,
+        versions: counts.versions,
+        secondary: counts.secondary,
+        personIds: ids,
+      },
     });
     log.info({ tenant: t.id, persons: counts.persons, consultations: counts.consultations }, 'retention purge');
     return counts;
@@ -95,7 +129,11 @@ async function purgeTenant(db: Db, t: { id: string; code: string; settings: Reco
  * Callable from the scheduler (daily) and from `npm run admin -- retention:purge`.
  */
 export async function purgeExpired(db: Db, opts: { tenantId?: string; dryRun?: boolean; now: Date }): Promise<PurgeCounts[]> {
-  const ts = await db.select({ id: tenants.id, code: tenants.code, settings: tenants.settings }).from(tenants).where(opts.tenantId ? eq(tenants.id, opts.tenantId) : undefined).orderBy(asc(tenants.code));
+  const ts = await db
+    .select({ id: tenants.id, code: tenants.code, settings: tenants.settings })
+    .from(tenants)
+    .where(opts.tenantId ? eq(tenants.id, opts.tenantId) : undefined)
+    .orderBy(asc(tenants.code));
   const out: PurgeCounts[] = [];
   for (const t of ts) {
     const r = await purgeTenant(db, t, opts.dryRun ?? false, opts.now);

@@ -13,7 +13,7 @@ import { deidentify, type KnownPerson } from '../deidentify';
 import { sendNotice, type Notice, type NoticeAction, type NoticeFact } from '../notices';
 import { truncate } from '../text';
 
-export type ChannelPurpose = 'kikan-queue' | 'council';
+type ChannelPurpose = 'kikan-queue' | 'council';
 
 export interface ChannelPost {
   tenantId: string;
@@ -50,7 +50,10 @@ const DEFAULT_MAX = 200;
  */
 export function buildChannelNotice(post: Omit<ChannelPost, 'known'>, known: readonly KnownPerson[]): Notice {
   const clean = (s: string) => deidentify(s, known, { today: post.today }).text;
-  const fields: NoticeFact[] = post.facts.map((f) => ({ label: f.label, value: deidentify(f.value, known, { today: post.today, shapes: false }).text }));
+  const fields: NoticeFact[] = post.facts.map((f) => ({
+    label: f.label,
+    value: deidentify(f.value, known, { today: post.today, shapes: false }).text,
+  }));
   for (const t of post.freeText ?? []) {
     const text = t.text.trim();
     if (text !== '') fields.push({ label: t.label, value: truncate(clean(text), t.max ?? DEFAULT_MAX) });
@@ -58,7 +61,11 @@ export function buildChannelNotice(post: Omit<ChannelPost, 'known'>, known: read
   const title = clean(post.title);
   // The lead is composed by the system (a step, a staff member, a closed value): as the facts.
   const lead = post.lead ? deidentify(post.lead, known, { today: post.today, shapes: false }).text : undefined;
-  return { summary: lead ? `${title}: ${lead}` : title, ...(lead ? { lead } : {}), items: [{ title, facts: fields, actions: post.actions }] };
+  return {
+    summary: lead ? `${title}: ${lead}` : title,
+    ...(lead ? { lead } : {}),
+    items: [{ title, facts: fields, actions: post.actions }],
+  };
 }
 
 /**
@@ -106,12 +113,16 @@ export async function deidentifyFor(
 /** Builds the post and puts it in the outbox in the caller's transaction. */
 export async function postToChannel(tx: DbOrTx, post: ChannelPost, now: Date): Promise<boolean> {
   const known = await loadKnownPersons(tx, post.tenantId, post.known);
-  return sendNotice(tx, {
-    tenantId: post.tenantId,
-    kind: post.kind,
-    idempotencyKey: post.idempotencyKey,
-    to: { channel: post.channel },
-    notice: buildChannelNotice(post, known),
-    replaces: post.replaces,
-  }, now);
+  return sendNotice(
+    tx,
+    {
+      tenantId: post.tenantId,
+      kind: post.kind,
+      idempotencyKey: post.idempotencyKey,
+      to: { channel: post.channel },
+      notice: buildChannelNotice(post, known),
+      replaces: post.replaces,
+    },
+    now,
+  );
 }

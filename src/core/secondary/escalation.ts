@@ -14,7 +14,7 @@ import { writeAudit } from '../audit/write';
 import { businessHoursBetween, type BusinessCalendarOptions } from '../calendar/business-days';
 import { notify, openSecondary } from './notify';
 
-export const DEFAULT_ESCALATION_HOURS = 2;
+const DEFAULT_ESCALATION_HOURS = 2;
 
 /** The tenant's threshold in business hours (a positive number), or the default. */
 export function escalationHours(settings: Record<string, unknown> | null | undefined): number {
@@ -51,7 +51,13 @@ export async function escalateWaitingUrgent(db: Db, now: Date): Promise<number> 
     .from(secondaryConsultations)
     .innerJoin(tenants, eq(tenants.id, secondaryConsultations.tenantId))
     .innerJoin(offices, eq(offices.id, secondaryConsultations.requesterOfficeId))
-    .where(and(eq(secondaryConsultations.status, 'requested'), eq(secondaryConsultations.urgency, 'urgent'), isNull(secondaryConsultations.escalatedAt)));
+    .where(
+      and(
+        eq(secondaryConsultations.status, 'requested'),
+        eq(secondaryConsultations.urgency, 'urgent'),
+        isNull(secondaryConsultations.escalatedAt),
+      ),
+    );
   let escalated = 0;
   for (const c of candidates) {
     if (!urgentEscalationDue(c, now, escalationHours(c.settings))) continue;
@@ -59,30 +65,48 @@ export async function escalateWaitingUrgent(db: Db, now: Date): Promise<number> 
       const won = await tx
         .update(secondaryConsultations)
         .set({ escalatedAt: now })
-        .where(and(eq(secondaryConsultations.id, c.id), eq(secondaryConsultations.status, 'requested'), isNull(secondaryConsultations.escalatedAt)))
+        .where(
+          and(
+            eq(secondaryConsultations.id, c.id),
+            eq(secondaryConsultations.status, 'requested'),
+            isNull(secondaryConsultations.escalatedAt),
+          ),
+        )
         .returning({ id: secondaryConsultations.id });
       if (won.length === 0) return false;
       const managers = await tx
         .select({ id: staff.id })
         .from(staff)
         .innerJoin(offices, eq(offices.id, staff.officeId))
-        .where(and(eq(staff.tenantId, c.tenantId), eq(offices.kind, 'kikan'), eq(staff.active, true), sql`'office_manager' = any(${staff.roles})`));
-      if (managers.length === 0) log.warn({ tenant: c.tenantId, secondary: c.id }, 'urgent secondary escalation: the kikan has no office_manager');
+        .where(
+          and(
+            eq(staff.tenantId, c.tenantId),
+            eq(offices.kind, 'kikan'),
+            eq(staff.active, true),
+            sql`'office_manager' = any(${staff.roles})`,
+          ),
+        );
+      if (managers.length === 0)
+        log.warn({ tenant: c.tenantId, secondary: c.id }, 'urgent secondary escalation: the kikan has no office_manager');
       const hours = Math.floor(businessHoursBetween(c.createdAt, now) * 10) / 10;
       for (const m of managers) {
-        await notify(tx, {
-          tenantId: c.tenantId,
-          toStaffId: m.id,
-          idempotencyKey: `niji:${c.id}:escalated:${m.id}`,
-          kind: 'niji_escalated',
-          title: `【至急】二次相談 #${c.number} が受付されていません`,
-          fields: [
-            { label: '依頼元', value: c.officeName },
-            { label: '困りごと', value: c.difficulties.join('・') },
-            { label: '待ち時間', value: `業務時間で${hours}時間` },
-          ],
-          actions: [openSecondary(c.id)],
-        }, now);
+        await notify(
+          tx,
+          {
+            tenantId: c.tenantId,
+            toStaffId: m.id,
+            idempotencyKey: `niji:${c.id}:escalated:${m.id}`,
+            kind: 'niji_escalated',
+            title: `【至急】二次相談 #${c.number} が受付されていません`,
+            fields: [
+              { label: '依頼元', value: c.officeName },
+              { label: '困りごと', value: c.difficulties.join('・') },
+              { label: '待ち時間', value: `業務時間で${hours}時間` },
+            ],
+            actions: [openSecondary(c.id)],
+          },
+          now,
+        );
       }
       await writeAudit(tx, {
         tenantId: c.tenantId,

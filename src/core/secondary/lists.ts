@@ -61,7 +61,11 @@ export async function myOpenRequests(db: DbOrTx, actor: Actor, now: Date, limit 
 /** The 基幹's queue: 至急 first, then the oldest. Only for those who may take requests. */
 export async function waitingQueue(db: DbOrTx, actor: Actor, now: Date, limit = 30): Promise<SecondaryListItem[]> {
   if (!isSecondaryResponder(actor)) {
-    throw new UserError('forbidden', '受付待ちの一覧は基幹相談支援センターの職員と主任相談支援専門員が見られます。', 'queue: not a responder');
+    throw new UserError(
+      'forbidden',
+      '受付待ちの一覧は基幹相談支援センターの職員と主任相談支援専門員が見られます。',
+      'queue: not a responder',
+    );
   }
   const rows = await db
     .select(columns)

@@ -17,13 +17,17 @@ export interface DirectNotice {
 }
 
 export async function notify(tx: DbOrTx, n: DirectNotice, now: Date): Promise<boolean> {
-  return sendNotice(tx, {
-    tenantId: n.tenantId,
-    kind: n.kind,
-    idempotencyKey: n.idempotencyKey,
-    to: { staffId: n.toStaffId },
-    notice: { summary: n.title, items: [{ title: n.title, facts: n.fields, actions: n.actions }] },
-  }, now);
+  return sendNotice(
+    tx,
+    {
+      tenantId: n.tenantId,
+      kind: n.kind,
+      idempotencyKey: n.idempotencyKey,
+      to: { staffId: n.toStaffId },
+      notice: { summary: n.title, items: [{ title: n.title, facts: n.fields, actions: n.actions }] },
+    },
+    now,
+  );
 }
 
 export const openSecondary = (id: string): NoticeAction => ({ intent: 'secondary.open', ref: id });

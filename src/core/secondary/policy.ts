@@ -99,7 +99,11 @@ export function postKindsFor(actor: Actor, r: RequestScope): PostKind[] {
 }
 
 /** Japanese refusal messages, one per reason and step. */
-export function refusalMessage(step: 'take' | 'start' | 'post' | 'close', reason: Exclude<Refusal, { ok: true }>['reason'], status: string): string {
+export function refusalMessage(
+  step: 'take' | 'start' | 'post' | 'close',
+  reason: Exclude<Refusal, { ok: true }>['reason'],
+  status: string,
+): string {
   if (reason === 'tenant') return '該当する二次相談が見つかりません。';
   if (reason === 'own_request') return '自分が出した二次相談は受付できません。';
   if (reason === 'state') {

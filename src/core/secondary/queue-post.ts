@@ -28,7 +28,11 @@ export interface QueuePostFacts {
   question: string;
 }
 
-export function queuePostFields(f: QueuePostFacts): { title: string; facts: NoticeFact[]; free: { label: string; text: string; max: number }[] } {
+export function queuePostFields(f: QueuePostFacts): {
+  title: string;
+  facts: NoticeFact[];
+  free: { label: string; text: string; max: number }[];
+} {
   const facts: NoticeFact[] = [
     { label: '依頼元', value: f.officeName },
     { label: '困りごと', value: f.difficulties.join('・') },
@@ -42,7 +46,7 @@ export function queuePostFields(f: QueuePostFacts): { title: string; facts: Noti
 }
 
 /** The key of a request's first queue post: later states name it as the post they replace. */
-export const queuePostKey = (secondaryId: string) => `niji:${secondaryId}:posted`;
+const queuePostKey = (secondaryId: string) => `niji:${secondaryId}:posted`;
 
 /**
  * Puts the request's queue post in the outbox, as it is now. `change` (e.g. 受付, 終結) makes it
@@ -69,18 +73,22 @@ export async function postQueueState(tx: Tx, row: SecondaryRow, now: Date, chang
     facts.unshift({ label: '状況', value: `${SECONDARY_STATUS_LABELS[status] ?? status}${taker ? `（担当: ${taker}）` : ''}` });
   }
   if (status === 'closed' && row.outcome) facts.push({ label: '結果', value: row.outcome });
-  return postToChannel(tx, {
-    tenantId: row.tenantId,
-    channel: 'kikan-queue',
-    kind: change ? `niji_${status}` : 'niji_posted',
-    idempotencyKey: change?.key ?? queuePostKey(row.id),
-    title: status === 'requested' ? post.title : `${post.title}【${SECONDARY_STATUS_LABELS[status] ?? status}】`,
-    facts,
-    freeText: post.free,
-    // 受付 only while it can be taken; the detail always.
-    actions: status === 'requested' ? [{ intent: 'secondary.accept', ref: row.id }, openSecondary(row.id)] : [openSecondary(row.id)],
-    known: knownScopeOf(row),
-    today: jstToday(now),
-    ...(change ? { replaces: queuePostKey(row.id), lead: change.lead } : {}),
-  }, now);
+  return postToChannel(
+    tx,
+    {
+      tenantId: row.tenantId,
+      channel: 'kikan-queue',
+      kind: change ? `niji_${status}` : 'niji_posted',
+      idempotencyKey: change?.key ?? queuePostKey(row.id),
+      title: status === 'requested' ? post.title : `${post.title}【${SECONDARY_STATUS_LABELS[status] ?? status}】`,
+      facts,
+      freeText: post.free,
+      // 受付 only while it can be taken; the detail always.
+      actions: status === 'requested' ? [{ intent: 'secondary.accept', ref: row.id }, openSecondary(row.id)] : [openSecondary(row.id)],
+      known: knownScopeOf(row),
+      today: jstToday(now),
+      ...(change ? { replaces: queuePostKey(row.id), lead: change.lead } : {}),
+    },
+    now,
+  );
 }

@@ -10,7 +10,7 @@ import { jstToday } from '../calendar/jst';
 import { ageBand, deidentify } from '../deidentify';
 import { UserError } from '../errors';
 import { nextNumber } from '../tenancy/counters';
-import { URGENCY } from '../vocabulary';
+import type { URGENCY } from '../vocabulary';
 import { loadKnownPersons } from './channel-post';
 import { canRequestSecondary } from './policy';
 import type { SecondaryRow } from './store';
@@ -92,7 +92,9 @@ export async function requestSecondary(db: Db, actor: Actor, input: NewSecondary
       })
       .returning();
     if (!row) throw new Error('insert returned no row');
-    await tx.insert(secondaryPosts).values({ tenantId: actor.tenantId, secondaryId: row.id, authorId: actor.staffId, kind: 'transition', body: '依頼', createdAt: now });
+    await tx
+      .insert(secondaryPosts)
+      .values({ tenantId: actor.tenantId, secondaryId: row.id, authorId: actor.staffId, kind: 'transition', body: '依頼', createdAt: now });
     await writeAudit(tx, {
       tenantId: actor.tenantId,
       actorStaffId: actor.staffId,

@@ -11,7 +11,7 @@ import type { Actor } from '../actor';
 import { writeAudit } from '../audit/write';
 import { jstToday } from '../calendar/jst';
 import { UserError } from '../errors';
-import { SECONDARY_OUTCOMES } from '../vocabulary';
+import type { SECONDARY_OUTCOMES } from '../vocabulary';
 import { fileRegionalIssueTx, type NewRegionalIssue } from '../regional/file';
 import { deidentifyFor } from './channel-post';
 import { notify, openSecondary } from './notify';
@@ -23,7 +23,11 @@ type Step = 'take' | 'start' | 'post' | 'close';
 
 function refuse(step: Step, r: Refusal, status: string): never {
   if (r.ok) throw new Error('refuse called with ok');
-  throw new UserError(r.reason === 'state' ? 'wrong_state' : 'forbidden', refusalMessage(step, r.reason, status), `secondary ${step} refused: ${r.reason}`);
+  throw new UserError(
+    r.reason === 'state' ? 'wrong_state' : 'forbidden',
+    refusalMessage(step, r.reason, status),
+    `secondary ${step} refused: ${r.reason}`,
+  );
 }
 
 async function audit(tx: Tx, actor: Actor, row: SecondaryRow, action: string, detail: Record<string, unknown> = {}) {
@@ -64,7 +68,11 @@ export async function acceptSecondary(db: Db, actor: Actor, ref: string, now: Da
     if (!check.ok) {
       if (check.reason === 'state' && before.takenBy && before.status !== 'closed') {
         const names = await namesOf(tx, [before.takenBy], []);
-        throw new UserError('wrong_state', `この二次相談はすでに受付済みです（担当: ${names.staff.get(before.takenBy) ?? '不明'}）。`, 'secondary already taken');
+        throw new UserError(
+          'wrong_state',
+          `この二次相談はすでに受付済みです（担当: ${names.staff.get(before.takenBy) ?? '不明'}）。`,
+          'secondary already taken',
+        );
       }
       refuse('take', check, before.status);
     }
@@ -81,16 +89,23 @@ export async function acceptSecondary(db: Db, actor: Actor, ref: string, now: Da
     }
     await thread(tx, actor, row, 'transition', '受付', now);
     await audit(tx, actor, row, 'update', { step: 'accept' });
-    await notify(tx, {
-      tenantId: row.tenantId,
-      toStaffId: row.requesterId,
-      idempotencyKey: `niji:${row.id}:accepted:${actor.staffId}`,
-      kind: 'niji_accepted',
-      title: `二次相談 #${row.number} を受付しました`,
-      fields: [{ label: '担当', value: actor.name }],
-      actions: [openSecondary(row.id)],
-    }, now);
-    await postQueueState(tx, row, now, { key: `niji:${row.id}:queue:accepted`, lead: `二次相談 #${row.number} は受付済みです（担当: ${actor.name}）` });
+    await notify(
+      tx,
+      {
+        tenantId: row.tenantId,
+        toStaffId: row.requesterId,
+        idempotencyKey: `niji:${row.id}:accepted:${actor.staffId}`,
+        kind: 'niji_accepted',
+        title: `二次相談 #${row.number} を受付しました`,
+        fields: [{ label: '担当', value: actor.name }],
+        actions: [openSecondary(row.id)],
+      },
+      now,
+    );
+    await postQueueState(tx, row, now, {
+      key: `niji:${row.id}:queue:accepted`,
+      lead: `二次相談 #${row.number} は受付済みです（担当: ${actor.name}）`,
+    });
     return row;
   });
 }
@@ -111,20 +126,30 @@ async function moveToInProgress(tx: Tx, actor: Actor, before: SecondaryRow, now:
   const [row] = await tx
     .update(secondaryConsultations)
     .set({ status: 'in_progress', updatedAt: now })
-    .where(and(eq(secondaryConsultations.id, before.id), eq(secondaryConsultations.status, 'accepted'), eq(secondaryConsultations.takenBy, actor.staffId)))
+    .where(
+      and(
+        eq(secondaryConsultations.id, before.id),
+        eq(secondaryConsultations.status, 'accepted'),
+        eq(secondaryConsultations.takenBy, actor.staffId),
+      ),
+    )
     .returning();
   if (!row) return undefined;
   await thread(tx, actor, row, 'transition', '対応開始', now);
   await audit(tx, actor, row, 'update', { step: 'start' });
-  await notify(tx, {
-    tenantId: row.tenantId,
-    toStaffId: row.requesterId,
-    idempotencyKey: `niji:${row.id}:in_progress`,
-    kind: 'niji_in_progress',
-    title: `二次相談 #${row.number} の対応が始まりました`,
-    fields: [{ label: '担当', value: actor.name }],
-    actions: [openSecondary(row.id)],
-  }, now);
+  await notify(
+    tx,
+    {
+      tenantId: row.tenantId,
+      toStaffId: row.requesterId,
+      idempotencyKey: `niji:${row.id}:in_progress`,
+      kind: 'niji_in_progress',
+      title: `二次相談 #${row.number} の対応が始まりました`,
+      fields: [{ label: '担当', value: actor.name }],
+      actions: [openSecondary(row.id)],
+    },
+    now,
+  );
   await postQueueState(tx, row, now, { key: `niji:${row.id}:queue:in_progress`, lead: `二次相談 #${row.number} の対応が始まりました` });
   return row;
 }
@@ -136,7 +161,9 @@ export async function postToThread(db: Db, actor: Actor, ref: string, kind: Post
     const check = canPost(actor, row);
     if (!check.ok) refuse('post', check, row.status);
     if (!postKindsFor(actor, row).includes(kind)) {
-      throw new UserError('invalid_form', '書き込みの種類を選び直してください。', 'post kind not allowed for side', { kind: '書き込みの種類を選び直してください。' });
+      throw new UserError('invalid_form', '書き込みの種類を選び直してください。', 'post kind not allowed for side', {
+        kind: '書き込みの種類を選び直してください。',
+      });
     }
     if ((kind === 'advice' || kind === 'visit') && row.status === 'accepted') row = (await moveToInProgress(tx, actor, row, now)) ?? row;
     const postId = await thread(tx, actor, row, kind, body, now);
@@ -144,15 +171,19 @@ export async function postToThread(db: Db, actor: Actor, ref: string, kind: Post
     await audit(tx, actor, row, 'update', { step: 'post', kind, postId });
     const other = actor.staffId === row.requesterId ? row.takenBy : row.requesterId;
     if (other) {
-      await notify(tx, {
-        tenantId: row.tenantId,
-        toStaffId: other,
-        idempotencyKey: `niji:${row.id}:post:${postId}`,
-        kind: 'niji_post',
-        title: `二次相談 #${row.number}: ${POST_KINDS[kind]}（${actor.name}）`,
-        fields: [{ label: POST_KINDS[kind], value: await textFor(tx, row, other, body, now) }],
-        actions: [openSecondary(row.id)],
-      }, now);
+      await notify(
+        tx,
+        {
+          tenantId: row.tenantId,
+          toStaffId: other,
+          idempotencyKey: `niji:${row.id}:post:${postId}`,
+          kind: 'niji_post',
+          title: `二次相談 #${row.number}: ${POST_KINDS[kind]}（${actor.name}）`,
+          fields: [{ label: POST_KINDS[kind], value: await textFor(tx, row, other, body, now) }],
+          actions: [openSecondary(row.id)],
+        },
+        now,
+      );
     }
     return row;
   });
@@ -166,7 +197,13 @@ export interface CloseInput {
 }
 
 /** 終結 with an outcome; optionally files a de-identified regional issue from the request. */
-export async function closeSecondary(db: Db, actor: Actor, ref: string, input: CloseInput, now: Date): Promise<SecondaryRow & { regionalNumber: number | null }> {
+export async function closeSecondary(
+  db: Db,
+  actor: Actor,
+  ref: string,
+  input: CloseInput,
+  now: Date,
+): Promise<SecondaryRow & { regionalNumber: number | null }> {
   return db.transaction(async (tx) => {
     const before = await findSecondary(tx, actor.tenantId, ref);
     const check = canClose(actor, before);
@@ -174,13 +211,25 @@ export async function closeSecondary(db: Db, actor: Actor, ref: string, input: C
     const [row] = await tx
       .update(secondaryConsultations)
       .set({ status: 'closed', closedAt: now, outcome: input.outcome, updatedAt: now })
-      .where(and(eq(secondaryConsultations.id, before.id), inArray(secondaryConsultations.status, ['accepted', 'in_progress']), eq(secondaryConsultations.takenBy, actor.staffId)))
+      .where(
+        and(
+          eq(secondaryConsultations.id, before.id),
+          inArray(secondaryConsultations.status, ['accepted', 'in_progress']),
+          eq(secondaryConsultations.takenBy, actor.staffId),
+        ),
+      )
       .returning();
     if (!row) refuse('close', { ok: false, reason: 'state' }, 'closed');
     await thread(tx, actor, row, 'transition', `終結: ${input.outcome}${input.summary ? `\n${input.summary}` : ''}`, now);
     let regionalNumber: number | null = null;
     if (input.regional) {
-      const issue = await fileRegionalIssueTx(tx, actor, { ...input.regional, affectedCount: 1, sourceSecondaryId: row.id }, now, knownScopeOf(row));
+      const issue = await fileRegionalIssueTx(
+        tx,
+        actor,
+        { ...input.regional, affectedCount: 1, sourceSecondaryId: row.id },
+        now,
+        knownScopeOf(row),
+      );
       regionalNumber = issue.number;
       await tx.update(secondaryConsultations).set({ regionalIssueId: issue.id }).where(eq(secondaryConsultations.id, row.id));
     }
@@ -188,16 +237,23 @@ export async function closeSecondary(db: Db, actor: Actor, ref: string, input: C
     const fields: { label: string; value: string }[] = [{ label: '結果', value: input.outcome }];
     if (input.summary) fields.push({ label: 'まとめ', value: input.summary });
     if (regionalNumber !== null) fields.push({ label: '地域課題', value: `#${regionalNumber} として提出しました` });
-    await notify(tx, {
-      tenantId: row.tenantId,
-      toStaffId: row.requesterId,
-      idempotencyKey: `niji:${row.id}:closed`,
-      kind: 'niji_closed',
-      title: `二次相談 #${row.number} を終結しました`,
-      fields,
-      actions: [openSecondary(row.id)],
-    }, now);
-    await postQueueState(tx, row, now, { key: `niji:${row.id}:queue:closed`, lead: `二次相談 #${row.number} は終結しました（結果: ${input.outcome}）` });
+    await notify(
+      tx,
+      {
+        tenantId: row.tenantId,
+        toStaffId: row.requesterId,
+        idempotencyKey: `niji:${row.id}:closed`,
+        kind: 'niji_closed',
+        title: `二次相談 #${row.number} を終結しました`,
+        fields,
+        actions: [openSecondary(row.id)],
+      },
+      now,
+    );
+    await postQueueState(tx, row, now, {
+      key: `niji:${row.id}:queue:closed`,
+      lead: `二次相談 #${row.number} は終結しました（結果: ${input.outcome}）`,
+    });
     return { ...row, regionalNumber };
   });
 }

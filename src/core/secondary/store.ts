@@ -1,5 +1,5 @@
 /** Reading a 二次相談 and the people around it: shared by the steps, the view and the notices. */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client';
 import { offices, persons, secondaryConsultations, staff } from '../../../db/schema/index';
 import type { Actor } from '../actor';
@@ -16,7 +16,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A request of the actor's tenant by id or by its number (`12`, `#12`); locked when asked. */
 export async function findSecondary(db: DbOrTx, tenantId: string, ref: string, opts: { lock?: boolean } = {}): Promise<SecondaryRow> {
   const v = ref.normalize('NFKC').trim().replace(/^#/, '');
-  let where;
+  let where: SQL | undefined;
   if (UUID.test(v)) where = and(eq(secondaryConsultations.tenantId, tenantId), eq(secondaryConsultations.id, v));
   else if (/^\d{1,9}$/.test(v)) where = and(eq(secondaryConsultations.tenantId, tenantId), eq(secondaryConsultations.number, Number(v)));
   else throw new UserError('unknown_secondary', NOT_FOUND, 'malformed secondary ref');
@@ -45,7 +45,10 @@ export interface PersonFacts {
  * (consent given later opens the person's case, not what was sent before): its facts read as
  * not consented.
  */
-export async function personOf(db: DbOrTx, row: Pick<SecondaryRow, 'personId' | 'tenantId'> & { consentAtRequest?: boolean | null }): Promise<PersonFacts | null> {
+export async function personOf(
+  db: DbOrTx,
+  row: Pick<SecondaryRow, 'personId' | 'tenantId'> & { consentAtRequest?: boolean | null },
+): Promise<PersonFacts | null> {
   if (!row.personId) return null;
   const [p] = await db
     .select({
@@ -75,7 +78,9 @@ export function identityVisibleTo(actor: Actor, person: PersonFacts | null): boo
 /** Names of staff and offices by id (for cards and notices). */
 export async function namesOf(db: DbOrTx, staffIds: string[], officeIds: string[]) {
   const s = staffIds.length ? await db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, staffIds)) : [];
-  const o = officeIds.length ? await db.select({ id: offices.id, name: offices.name }).from(offices).where(inArray(offices.id, officeIds)) : [];
+  const o = officeIds.length
+    ? await db.select({ id: offices.id, name: offices.name }).from(offices).where(inArray(offices.id, officeIds))
+    : [];
   return {
     staff: new Map(s.map((r) => [r.id, r.name])),
     office: new Map(o.map((r) => [r.id, r.name])),

@@ -45,7 +45,11 @@ export async function loadSecondaryView(db: DbOrTx, actor: Actor, ref: string, n
   let texts = [row.tried, row.question, profile.situation ?? '', ...posts.map((p) => p.body)];
   if (!visible) texts = await deidentifyFor(db, row.tenantId, knownScopeOf(row), texts, jstToday(now));
   const [tried = '', question = '', situation = '', ...bodies] = texts;
-  const names = await namesOf(db, [row.requesterId, ...(row.takenBy ? [row.takenBy] : []), ...posts.map((p) => p.authorId)], [row.requesterOfficeId]);
+  const names = await namesOf(
+    db,
+    [row.requesterId, ...(row.takenBy ? [row.takenBy] : []), ...posts.map((p) => p.authorId)],
+    [row.requesterOfficeId],
+  );
   await writeAudit(db, {
     tenantId: actor.tenantId,
     actorStaffId: actor.staffId,
@@ -57,7 +61,15 @@ export async function loadSecondaryView(db: DbOrTx, actor: Actor, ref: string, n
   });
   return {
     row,
-    person: visible && person ? { id: person.id, code: person.code, name: `${person.familyName} ${person.givenName}`, kana: `${person.familyKana} ${person.givenKana}` } : null,
+    person:
+      visible && person
+        ? {
+            id: person.id,
+            code: person.code,
+            name: `${person.familyName} ${person.givenName}`,
+            kana: `${person.familyKana} ${person.givenKana}`,
+          }
+        : null,
     identityHidden: person !== null && !visible,
     profile: { ageBand: profile.ageBand, category: profile.category, situation: situation || undefined },
     tried,

@@ -12,7 +12,11 @@ const columns = {
   officeKind: offices.kind,
 };
 
-function toActor(row: { staffId: string; tenantId: string; officeId: string; name: string; roles: string[]; officeKind: string }, platform: Platform, userId: string): Actor {
+function toActor(
+  row: { staffId: string; tenantId: string; officeId: string; name: string; roles: string[]; officeKind: string },
+  platform: Platform,
+  userId: string,
+): Actor {
   return {
     tenantId: row.tenantId,
     staffId: row.staffId,
@@ -47,7 +51,10 @@ export async function actorForChatAccount(db: DbOrTx, platform: Platform, worksp
     .from(chatAccounts)
     .innerJoin(staff, eq(staff.id, chatAccounts.staffId))
     .innerJoin(offices, eq(offices.id, staff.officeId))
-    .innerJoin(platformWorkspaces, and(eq(platformWorkspaces.platform, chatAccounts.platform), eq(platformWorkspaces.workspaceId, chatAccounts.workspaceId)))
+    .innerJoin(
+      platformWorkspaces,
+      and(eq(platformWorkspaces.platform, chatAccounts.platform), eq(platformWorkspaces.workspaceId, chatAccounts.workspaceId)),
+    )
     .where(
       and(
         eq(chatAccounts.tenantId, staff.tenantId),

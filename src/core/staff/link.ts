@@ -24,15 +24,17 @@ export function useLinkCodeSecret(secret: string): void {
 
 /** What a command-line tool says when asked for a code without LINK_SECRET (the bot could never match it). */
 export const LINK_SECRET_NEEDED =
-  'link-code needs LINK_SECRET, the same as the bot\'s: codes are stored under an HMAC with it, so a code made with another secret is never accepted.';
+  "link-code needs LINK_SECRET, the same as the bot's: codes are stored under an HMAC with it, so a code made with another secret is never accepted.";
 
 /**
  * What is stored of a code: an HMAC under the server secret. An unsalted SHA-256 of 8 digits was
  * reversed by trying all 10^8 (seconds on a laptop) by anyone who read the table or a backup;
  * without the secret, the stored value says nothing of the code.
  */
-export function hashCode(code: string): string {
-  return createHmac('sha256', codeSecret ?? PROCESS_SECRET).update(`link-code:v1:${code}`).digest('hex');
+function hashCode(code: string): string {
+  return createHmac('sha256', codeSecret ?? PROCESS_SECRET)
+    .update(`link-code:v1:${code}`)
+    .digest('hex');
 }
 
 /** Registers a chat workspace (Slack team, LINE WORKS domain, LINE channel) for a tenant. */
@@ -93,7 +95,11 @@ export async function redeemLinkCode(
   opts: { source?: string | null } = {},
 ): Promise<{ staffId: string; tenantId: string }> {
   const ws = await workspaceTenant(db, platform, workspaceId);
-  const bad = new UserError('bad_link_code', '連携コードが正しくないか、有効期限（30分）が切れています。管理者に新しいコードを発行してもらってください。', 'link code rejected');
+  const bad = new UserError(
+    'bad_link_code',
+    '連携コードが正しくないか、有効期限（30分）が切れています。管理者に新しいコードを発行してもらってください。',
+    'link code rejected',
+  );
   if (!ws) throw bad;
   const from = { platform, workspaceId, userId, source: opts.source };
   await countLinkAttempt(db, from, now);
@@ -115,9 +121,19 @@ export async function redeemLinkCode(
     await tx
       .insert(chatAccounts)
       .values({ tenantId: row.tenantId, staffId: row.staffId, platform, workspaceId, userId })
-      .onConflictDoUpdate({ target: [chatAccounts.platform, chatAccounts.workspaceId, chatAccounts.userId], set: { staffId: row.staffId, tenantId: row.tenantId, linkedAt: now } });
+      .onConflictDoUpdate({
+        target: [chatAccounts.platform, chatAccounts.workspaceId, chatAccounts.userId],
+        set: { staffId: row.staffId, tenantId: row.tenantId, linkedAt: now },
+      });
     await clearLinkAttempts(tx, from);
-    await writeAudit(tx, { tenantId: row.tenantId, actorStaffId: row.staffId, platform, action: 'link_account', resourceType: 'staff', resourceId: row.staffId });
+    await writeAudit(tx, {
+      tenantId: row.tenantId,
+      actorStaffId: row.staffId,
+      platform,
+      action: 'link_account',
+      resourceType: 'staff',
+      resourceId: row.staffId,
+    });
     return row;
   });
 }

@@ -8,7 +8,7 @@ import { auditRefusedView, refusalOf } from '../audit/refusals';
 import { writeAudit } from '../audit/write';
 import { UserError } from '../errors';
 
-export interface VersionEntry {
+interface VersionEntry {
   version: number;
   /** When this version was replaced, by whom, why (null for the current one). */
   replacedAt: Date | null;
@@ -39,7 +39,10 @@ function diff(a: Record<string, unknown>, b: Record<string, unknown>): string[] 
 
 /** Every version of one consultation, with who replaced it, when and why. Audited as a view. */
 export async function consultationHistory(db: DbOrTx, actor: Actor, id: string, now: Date): Promise<ConsultationHistory> {
-  const [row] = await db.select().from(consultations).where(and(eq(consultations.id, id), eq(consultations.tenantId, actor.tenantId)));
+  const [row] = await db
+    .select()
+    .from(consultations)
+    .where(and(eq(consultations.id, id), eq(consultations.tenantId, actor.tenantId)));
   if (!row) throw new UserError('unknown_consultation', NOT_FOUND, 'consultation not found');
   let allowed = false;
   if (row.personId) {
@@ -51,10 +54,18 @@ export async function consultationHistory(db: DbOrTx, actor: Actor, id: string, 
   }
   if (!allowed) throw new UserError('unknown_consultation', NOT_FOUND, 'consultation not visible');
   const old = await db
-    .select({ version: recordVersions.version, data: recordVersions.data, changedAt: recordVersions.changedAt, reason: recordVersions.reason, by: staff.name })
+    .select({
+      version: recordVersions.version,
+      data: recordVersions.data,
+      changedAt: recordVersions.changedAt,
+      reason: recordVersions.reason,
+      by: staff.name,
+    })
     .from(recordVersions)
     .leftJoin(staff, eq(staff.id, recordVersions.changedBy))
-    .where(and(eq(recordVersions.tenantId, actor.tenantId), eq(recordVersions.resourceType, 'consultation'), eq(recordVersions.resourceId, id)))
+    .where(
+      and(eq(recordVersions.tenantId, actor.tenantId), eq(recordVersions.resourceType, 'consultation'), eq(recordVersions.resourceId, id)),
+    )
     .orderBy(asc(recordVersions.version));
   // The JSON copy carries dates as strings; the current row as Dates: compare on the same footing.
   const current = JSON.parse(JSON.stringify(row)) as Record<string, unknown>;
@@ -68,7 +79,15 @@ export async function consultationHistory(db: DbOrTx, actor: Actor, id: string, 
     data: all[i] ?? {},
   }));
   versions.push({ version: row.version, replacedAt: null, replacedBy: null, reason: null, changed: [], data: current });
-  await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'view', resourceType: 'consultation_history', resourceId: id, detail: { versions: versions.length } });
+  await writeAudit(db, {
+    tenantId: actor.tenantId,
+    actorStaffId: actor.staffId,
+    platform: actor.platform,
+    action: 'view',
+    resourceType: 'consultation_history',
+    resourceId: id,
+    detail: { versions: versions.length },
+  });
   const own = { tenantId: row.tenantId, officeId: row.officeId, authorId: row.staffId };
   return {
     id,
@@ -93,18 +112,35 @@ export interface ChangedRecord {
  * `履歴 C-0001` lists (each with its history and edit buttons). The person must be visible. Audited.
  */
 export async function recordsOf(db: DbOrTx, actor: Actor, personId: string, now: Date): Promise<ChangedRecord[]> {
-  const [p] = await db.select().from(persons).where(and(eq(persons.id, personId), eq(persons.tenantId, actor.tenantId)));
+  const [p] = await db
+    .select()
+    .from(persons)
+    .where(and(eq(persons.id, personId), eq(persons.tenantId, actor.tenantId)));
   const a = p ? await actorFor(db, actor, p.id, now) : actor;
   if (!p || !decide(a, 'person', 'view', personFacts(a, p))) {
     await auditRefusedView(db, actor, personId, refusalOf(a, p), 'history');
     throw new UserError('unknown_person', '該当するケースが見つかりません。', 'person not visible');
   }
   const rows = await db
-    .select({ id: consultations.id, occurredOn: consultations.occurredOn, kind: consultations.kind, version: consultations.version, deletedAt: consultations.deletedAt })
+    .select({
+      id: consultations.id,
+      occurredOn: consultations.occurredOn,
+      kind: consultations.kind,
+      version: consultations.version,
+      deletedAt: consultations.deletedAt,
+    })
     .from(consultations)
     .where(and(eq(consultations.tenantId, actor.tenantId), eq(consultations.personId, personId)))
     .orderBy(desc(consultations.occurredOn), desc(consultations.createdAt))
     .limit(10);
-  await writeAudit(db, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'view', resourceType: 'person_history', resourceId: personId, detail: { results: rows.map((r) => r.id) } });
+  await writeAudit(db, {
+    tenantId: actor.tenantId,
+    actorStaffId: actor.staffId,
+    platform: actor.platform,
+    action: 'view',
+    resourceType: 'person_history',
+    resourceId: personId,
+    detail: { results: rows.map((r) => r.id) },
+  });
   return rows.map((r) => ({ id: r.id, occurredOn: r.occurredOn, kind: r.kind, version: r.version, deleted: r.deletedAt !== null }));
 }

@@ -31,19 +31,28 @@ const NOT_FOUND = '指定された計画が見つかりません。';
 
 function check(patch: PlanPatch): void {
   const errors: Record<string, string> = {};
-  for (const k of ['periodStart', 'periodEnd'] as const) if (patch[k] !== undefined && !isIsoDate(patch[k])) errors[k] = '日付を確認してください。';
+  for (const k of ['periodStart', 'periodEnd'] as const)
+    if (patch[k] !== undefined && !isIsoDate(patch[k])) errors[k] = '日付を確認してください。';
   if (patch.certificateEnd != null && !isIsoDate(patch.certificateEnd)) errors.certificateEnd = '日付を確認してください。';
   if (patch.noticeDate != null && !isIsoDate(patch.noticeDate)) errors.noticeDate = '日付を確認してください。';
   const fc = patch.frequencyChange;
   if (fc) {
     const freqOk = fc.frequencyMonths === undefined || MONITORING_FREQUENCIES.includes(fc.frequencyMonths as MonitoringFrequency);
-    const monthsOk = fc.standardMonths === undefined || (fc.standardMonths.length > 0 && fc.standardMonths.every((m) => Number.isInteger(m) && m >= 1 && m <= 12));
+    const monthsOk =
+      fc.standardMonths === undefined ||
+      (fc.standardMonths.length > 0 && fc.standardMonths.every((m) => Number.isInteger(m) && m >= 1 && m <= 12));
     if (!isIsoMonth(fc.from) || !freqOk || !monthsOk || (fc.frequencyMonths === undefined) === (fc.standardMonths === undefined)) {
       errors.frequencyChange = '変更後の頻度（1・2・3・6・12か月ごと、または実施標準月）と適用開始月を確認してください。';
     }
   }
   const first = Object.values(errors)[0];
-  if (first) throw new UserError('invalid_form', `入力内容を確認してください。${first}`, `invalid plan edit: ${Object.keys(errors).join(',')}`, errors);
+  if (first)
+    throw new UserError(
+      'invalid_form',
+      `入力内容を確認してください。${first}`,
+      `invalid plan edit: ${Object.keys(errors).join(',')}`,
+      errors,
+    );
 }
 
 async function lockPlan(tx: Tx, actor: Actor, planId: string, action: 'update' | 'delete') {
@@ -53,13 +62,23 @@ async function lockPlan(tx: Tx, actor: Actor, planId: string, action: 'update' |
     .where(and(eq(servicePlans.id, planId), eq(servicePlans.tenantId, actor.tenantId)))
     .for('update');
   const [person] = row ? await tx.select().from(persons).where(eq(persons.id, row.personId)) : [];
-  if (!row || !person || !decide(actor, 'person', 'view', personFacts(actor, person))) throw new UserError('unknown_plan', NOT_FOUND, 'plan not found or not visible');
+  if (!row || !person || !decide(actor, 'person', 'view', personFacts(actor, person)))
+    throw new UserError('unknown_plan', NOT_FOUND, 'plan not found or not visible');
   authorize(actor, 'person', action, personFacts(actor, person), action === 'update' ? '計画の変更' : '計画の削除');
   return row;
 }
 
 async function keepVersion(tx: Tx, actor: Actor, row: typeof servicePlans.$inferSelect, reason: string | null, now: Date): Promise<void> {
-  await tx.insert(recordVersions).values({ tenantId: actor.tenantId, resourceType: 'plan', resourceId: row.id, version: row.version, data: row, changedBy: actor.staffId, reason, changedAt: now });
+  await tx.insert(recordVersions).values({
+    tenantId: actor.tenantId,
+    resourceType: 'plan',
+    resourceId: row.id,
+    version: row.version,
+    data: row,
+    changedBy: actor.staffId,
+    reason,
+    changedAt: now,
+  });
 }
 
 /** The months a person's monitoring was recorded in (not off-month, not deleted). */
@@ -67,7 +86,15 @@ export async function doneMonthsOf(tx: Tx | Db, tenantId: string, personId: stri
   const rows = await tx
     .selectDistinct({ month: sql<string>`to_char(${consultations.occurredOn}, 'YYYY-MM')` })
     .from(consultations)
-    .where(and(eq(consultations.tenantId, tenantId), eq(consultations.personId, personId), eq(consultations.kind, MONITORING_KIND), isNull(consultations.deletedAt), eq(consultations.offMonth, false)));
+    .where(
+      and(
+        eq(consultations.tenantId, tenantId),
+        eq(consultations.personId, personId),
+        eq(consultations.kind, MONITORING_KIND),
+        isNull(consultations.deletedAt),
+        eq(consultations.offMonth, false),
+      ),
+    );
   return rows.map((r) => r.month);
 }
 
@@ -87,7 +114,11 @@ type PlanRowFull = typeof servicePlans.$inferSelect;
  * save both call this, so the months shown are the months stored. A change of frequency goes
  * through previewChange (months done stay; months it makes overdue at once are named).
  */
-export function previewPlanEdit(row: PlanRowFull, patch: PlanPatch, opts: { tenantSettings: Record<string, unknown> | null | undefined; today: string; doneMonths: readonly IsoMonth[] }): Omit<PlanEdit, 'version' | 'changed'> {
+export function previewPlanEdit(
+  row: PlanRowFull,
+  patch: PlanPatch,
+  opts: { tenantSettings: Record<string, unknown> | null | undefined; today: string; doneMonths: readonly IsoMonth[] },
+): Omit<PlanEdit, 'version' | 'changed'> {
   const tenantDefault = tenantCountFrom(opts.tenantSettings);
   const before = planMonitoring(scheduleOfPlan(row, tenantDefault), { doneMonths: opts.doneMonths }).months;
   const edited = {
@@ -101,7 +132,16 @@ export function previewPlanEdit(row: PlanRowFull, patch: PlanPatch, opts: { tena
   let preview: Pick<ChangePreview, 'after' | 'pastUnrecorded'>;
   if (fc) {
     const { frequencyMonths, standardMonths } = fc;
-    const p = previewChange(history, { decidedIn: addMonths(fc.from, -1), effectiveFrom: fc.from, frequencyMonths: frequencyMonths as MonitoringFrequency | undefined, standardMonths }, { today: opts.today, doneMonths: opts.doneMonths });
+    const p = previewChange(
+      history,
+      {
+        decidedIn: addMonths(fc.from, -1),
+        effectiveFrom: fc.from,
+        frequencyMonths: frequencyMonths as MonitoringFrequency | undefined,
+        standardMonths,
+      },
+      { today: opts.today, doneMonths: opts.doneMonths },
+    );
     preview = { after: p.after, pastUnrecorded: p.pastUnrecorded };
   } else {
     const cal = planMonitoring(history, { today: opts.today, doneMonths: opts.doneMonths });
@@ -111,7 +151,14 @@ export function previewPlanEdit(row: PlanRowFull, patch: PlanPatch, opts: { tena
 }
 
 /** Edits a plan, keeping the earlier version; a frequency change appends a segment. Audited. */
-export async function editPlan(db: Db, actor: Actor, planId: string, patch: PlanPatch, reason: string | null, now: Date): Promise<PlanEdit> {
+export async function editPlan(
+  db: Db,
+  actor: Actor,
+  planId: string,
+  patch: PlanPatch,
+  reason: string | null,
+  now: Date,
+): Promise<PlanEdit> {
   check(patch);
   return db.transaction((tx) => editPlanIn(tx, actor, planId, patch, reason, now));
 }
@@ -120,7 +167,14 @@ export async function editPlan(db: Db, actor: Actor, planId: string, patch: Plan
  * editPlan inside the caller's transaction. The person's planned reminders are recomputed in it,
  * so that the case card and 予定 show the new months at once.
  */
-export async function editPlanIn(tx: Tx, actor: Actor, planId: string, patch: PlanPatch, reason: string | null, now: Date): Promise<PlanEdit> {
+export async function editPlanIn(
+  tx: Tx,
+  actor: Actor,
+  planId: string,
+  patch: PlanPatch,
+  reason: string | null,
+  now: Date,
+): Promise<PlanEdit> {
   check(patch);
   const row = await lockPlan(tx, actor, planId, 'update');
   const set: Partial<typeof servicePlans.$inferInsert> = {};
@@ -138,7 +192,8 @@ export async function editPlanIn(tx: Tx, actor: Actor, planId: string, patch: Pl
   if (patch.frequencyChange) {
     const fc = patch.frequencyChange;
     const last = row.segments.at(-1)?.from ?? row.periodStart.slice(0, 7);
-    if (fc.from < last) throw new UserError('segment_order', `頻度の変更は${last}以降の月から指定してください。`, 'segment before the last one');
+    if (fc.from < last)
+      throw new UserError('segment_order', `頻度の変更は${last}以降の月から指定してください。`, 'segment before the last one');
     // A second change from the same month replaces that change (it was not yet in force).
     set.segments = [...row.segments.filter((s) => s.from !== fc.from), fc];
     changed.push('segments');
@@ -148,25 +203,25 @@ export async function editPlanIn(tx: Tx, actor: Actor, planId: string, patch: Pl
   if (periodStart > periodEnd) throw new UserError('bad_period', '計画の開始日が終了日より後になっています。', 'period reversed');
   if (changed.length === 0) throw new UserError('no_change', '変更された項目がありません。', 'plan edit without change');
   const [tenant] = await tx.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, actor.tenantId));
-  const months = previewPlanEdit(row, patch, { tenantSettings: tenant?.settings, today: jstToday(now), doneMonths: await doneMonthsOf(tx, actor.tenantId, row.personId) });
+  const months = previewPlanEdit(row, patch, {
+    tenantSettings: tenant?.settings,
+    today: jstToday(now),
+    doneMonths: await doneMonthsOf(tx, actor.tenantId, row.personId),
+  });
   await keepVersion(tx, actor, row, reason?.trim() || null, now);
-  await tx.update(servicePlans).set({ ...set, version: row.version + 1, updatedAt: now }).where(eq(servicePlans.id, planId));
-  await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'update', resourceType: 'plan', resourceId: planId, detail: { fields: changed, version: row.version + 1, months: months.after.length } });
+  await tx
+    .update(servicePlans)
+    .set({ ...set, version: row.version + 1, updatedAt: now })
+    .where(eq(servicePlans.id, planId));
+  await writeAudit(tx, {
+    tenantId: actor.tenantId,
+    actorStaffId: actor.staffId,
+    platform: actor.platform,
+    action: 'update',
+    resourceType: 'plan',
+    resourceId: planId,
+    detail: { fields: changed, version: row.version + 1, months: months.after.length },
+  });
   await replanPerson(tx, actor.tenantId, row.personId, now);
   return { version: row.version + 1, changed, ...months };
-}
-
-/**
- * Logical deletion of a plan (entered by mistake): it stops counting (inactive), the last
- * version and the reason are kept in record_versions, and the audit log names it.
- */
-export async function deletePlan(db: Db, actor: Actor, planId: string, reason: string, now: Date): Promise<void> {
-  const why = reason.trim();
-  if (why.length < 2) throw new UserError('reason_required', '削除の理由を入力してください。', 'delete without reason', { reason: '削除の理由を入力してください。' });
-  await db.transaction(async (tx) => {
-    const row = await lockPlan(tx, actor, planId, 'delete');
-    await keepVersion(tx, actor, row, why, now);
-    await tx.update(servicePlans).set({ active: false, version: row.version + 1, updatedAt: now }).where(eq(servicePlans.id, planId));
-    await writeAudit(tx, { tenantId: actor.tenantId, actorStaffId: actor.staffId, platform: actor.platform, action: 'delete', resourceType: 'plan', resourceId: planId, detail: { version: row.version + 1 } });
-  });
 }

@@ -10,10 +10,10 @@ import { text, type HttpRequest, type HttpResponse, type HttpServer } from '../s
 import { log } from '../../log';
 import { publicUrl } from './public-url';
 
-export const MEETING_ICS_PATH = '/calendar/meeting.ics';
-export const FEED_PATH = '/calendar/feed.ics';
+const MEETING_ICS_PATH = '/calendar/meeting.ics';
+const FEED_PATH = '/calendar/feed.ics';
 /** Why a week: the link sits on a meeting card that is opened again before the meeting. */
-export const MEETING_ICS_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const MEETING_ICS_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 let secret: string | null = null;
 const sign = (key: string, purpose: string, body: string) => createHmac('sha256', key).update(`${purpose}:v1:${body}`).digest('base64url');
@@ -61,14 +61,30 @@ export function mountCalendar(http: HttpServer, deps: { db: Db; secret: string; 
     handler: async (req: HttpRequest): Promise<HttpResponse> => {
       const now = deps.now();
       const m = MEETING_TOKEN.exec(req.query.get('t') ?? '');
-      if (!m || !same(sign(deps.secret, 'meeting-ics', `${m[1]}.${m[2]}.${m[3]}`), m[4] ?? '') || Number(m[3]) * 1000 <= now.getTime()) return text(404, GONE_MEETING);
+      if (!m || !same(sign(deps.secret, 'meeting-ics', `${m[1]}.${m[2]}.${m[3]}`), m[4] ?? '') || Number(m[3]) * 1000 <= now.getTime())
+        return text(404, GONE_MEETING);
       if (req.method === 'HEAD') return { status: 200, headers: calendarHeaders('meeting.ics') };
       const actor = await actorForStaff(deps.db, m[2] ?? '');
       if (!actor) return text(404, GONE_MEETING);
       try {
         // Visibility is the chat's: not visible (any more) and absent answer alike.
         const d = await loadMeetingFor(deps.db, actor, m[1] ?? '');
-        const ics = meetingsIcs([{ id: d.id, kind: d.kind, title: d.title, bodyName: d.bodyName, startsAt: d.startsAt, endsAt: d.endsAt, place: d.place, cancelled: d.cancelled, attendees: d.attendees.map((a) => a.name) }], { name: '会議', now, publish: true });
+        const ics = meetingsIcs(
+          [
+            {
+              id: d.id,
+              kind: d.kind,
+              title: d.title,
+              bodyName: d.bodyName,
+              startsAt: d.startsAt,
+              endsAt: d.endsAt,
+              place: d.place,
+              cancelled: d.cancelled,
+              attendees: d.attendees.map((a) => a.name),
+            },
+          ],
+          { name: '会議', now, publish: true },
+        );
         return { status: 200, headers: calendarHeaders('meeting.ics'), body: ics };
       } catch (e) {
         if (isUserError(e)) return text(404, GONE_MEETING);

@@ -9,14 +9,14 @@ import { text, type HttpResponse, type HttpServer } from '../server';
 import { log } from '../../log';
 import { publicUrl } from './public-url';
 
-export const CHART_SVG_PATH = '/chart/indicators.svg';
-export const CHART_PNG_PATH = '/chart/indicators.png';
+const CHART_SVG_PATH = '/chart/indicators.svg';
+const CHART_PNG_PATH = '/chart/indicators.png';
 /**
  * Why a day: Slack and LINE fetch the picture when the message is shown, and a secretariat
  * looks at it again during the day; a link found later shows nothing. Aggregates only (no
  * person), so the link is not single-use.
  */
-export const CHART_LINK_TTL_MS = 24 * 60 * 60 * 1000;
+const CHART_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 
 let secret: string | null = null;
 const sign = (key: string, body: string) => createHmac('sha256', key).update(`chart-link:v1:${body}`).digest('base64url');
@@ -61,32 +61,41 @@ const GONE = 'このグラフのリンクは期限切れです。チャットで
  */
 export function mountCharts(http: HttpServer, deps: { db: Db; secret: string; now: () => Date }): void {
   secret = deps.secret;
-  const serve = (format: 'svg' | 'png') => async (req: { method: string; query: URLSearchParams }): Promise<HttpResponse> => {
-    const t = readToken(deps.secret, req.query.get('t') ?? '', deps.now());
-    if (!t) return text(404, GONE);
-    const actor = await actorForStaff(deps.db, t.staffId);
-    if (!actor || actor.tenantId !== t.tenantId || !actor.roles.some((r) => (INDICATOR_ROLES as readonly string[]).includes(r))) return text(403, 'このグラフを見る権限がありません。');
-    const headers = { 'cache-control': 'private, max-age=3600', 'referrer-policy': 'no-referrer', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" };
-    if (req.method === 'HEAD') return { status: 200, headers: { ...headers, 'content-type': format === 'svg' ? 'image/svg+xml; charset=utf-8' : 'image/png' } };
-    try {
-      const key = `${t.tenantId}.${t.fy}.${t.asOf.getTime()}`;
-      const values = await countIndicators(deps.db, t.tenantId, t.fy, t.asOf, await indicatorTargetsOf(deps.db, t.tenantId));
-      const chart = indicatorChart(values, t.fy, t.asOf);
-      if (format === 'svg') return { status: 200, headers: { ...headers, 'content-type': 'image/svg+xml; charset=utf-8' }, body: chart.svg };
-      // LINE fetches the same picture as preview and original: the last few drawings are kept
-      // (per process, by the numbers' SVG, so a changed count is drawn again).
-      let png = pngCache.get(key);
-      if (!png || png.svg !== chart.svg) {
-        png = { svg: chart.svg, body: await svgToPng(chart.svg) };
-        pngCache.set(key, png);
-        if (pngCache.size > PNG_CACHE_SIZE) pngCache.delete(pngCache.keys().next().value ?? '');
+  const serve =
+    (format: 'svg' | 'png') =>
+    async (req: { method: string; query: URLSearchParams }): Promise<HttpResponse> => {
+      const t = readToken(deps.secret, req.query.get('t') ?? '', deps.now());
+      if (!t) return text(404, GONE);
+      const actor = await actorForStaff(deps.db, t.staffId);
+      if (!actor || actor.tenantId !== t.tenantId || !actor.roles.some((r) => (INDICATOR_ROLES as readonly string[]).includes(r)))
+        return text(403, 'このグラフを見る権限がありません。');
+      const headers = {
+        'cache-control': 'private, max-age=3600',
+        'referrer-policy': 'no-referrer',
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      };
+      if (req.method === 'HEAD')
+        return { status: 200, headers: { ...headers, 'content-type': format === 'svg' ? 'image/svg+xml; charset=utf-8' : 'image/png' } };
+      try {
+        const key = `${t.tenantId}.${t.fy}.${t.asOf.getTime()}`;
+        const values = await countIndicators(deps.db, t.tenantId, t.fy, t.asOf, await indicatorTargetsOf(deps.db, t.tenantId));
+        const chart = indicatorChart(values, t.fy, t.asOf);
+        if (format === 'svg')
+          return { status: 200, headers: { ...headers, 'content-type': 'image/svg+xml; charset=utf-8' }, body: chart.svg };
+        // LINE fetches the same picture as preview and original: the last few drawings are kept
+        // (per process, by the numbers' SVG, so a changed count is drawn again).
+        let png = pngCache.get(key);
+        if (!png || png.svg !== chart.svg) {
+          png = { svg: chart.svg, body: await svgToPng(chart.svg) };
+          pngCache.set(key, png);
+          if (pngCache.size > PNG_CACHE_SIZE) pngCache.delete(pngCache.keys().next().value ?? '');
+        }
+        return { status: 200, headers: { ...headers, 'content-type': 'image/png' }, body: png.body };
+      } catch (e) {
+        log.error({ err: e }, 'chart failed');
+        return text(500, 'internal error');
       }
-      return { status: 200, headers: { ...headers, 'content-type': 'image/png' }, body: png.body };
-    } catch (e) {
-      log.error({ err: e }, 'chart failed');
-      return text(500, 'internal error');
-    }
-  };
+    };
   http.add({ method: 'GET', path: CHART_SVG_PATH, handler: serve('svg') });
   http.add({ method: 'GET', path: CHART_PNG_PATH, handler: serve('png') });
 }

@@ -10,7 +10,13 @@ export function publicBase(config: Pick<Config, 'PUBLIC_BASE_URL' | 'HOST'>, por
     if (config.PUBLIC_BASE_URL) return config.PUBLIC_BASE_URL.replace(/\/$/, '');
     const p = port();
     if (p === undefined) return '';
-    const host = isLoopback(config.HOST) ? (config.HOST === 'localhost' ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST) : '127.0.0.1';
+    const host = isLoopback(config.HOST)
+      ? config.HOST === 'localhost'
+        ? 'localhost'
+        : config.HOST.includes(':')
+          ? `[${config.HOST}]`
+          : config.HOST
+      : '127.0.0.1';
     return `http://${host}:${p}`;
   };
 }
@@ -27,4 +33,3 @@ export function publicUrl(pathAndQuery: string): string {
   if (!base) throw new Error('output routes are not mounted');
   return `${base()}${pathAndQuery}`;
 }
-

@@ -13,7 +13,7 @@ import { mountCalendar } from './calendar';
 import { mountCharts } from './charts';
 import { publicBase, publicUrl, setPublicBase } from './public-url';
 
-export const EXPORT_PATH = '/export';
+const EXPORT_PATH = '/export';
 
 let current: { secret: string } | null = null;
 
@@ -29,7 +29,7 @@ export function exportUrl(id: string, expiresAt: Date): string {
 
 function readToken(secret: string, token: string, now: Date): string | null {
   const m = /^([0-9a-f-]{36})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!m || !m[1] || !m[2] || !m[3]) return null;
+  if (!m?.[1] || !m[2] || !m[3]) return null;
   const expected = Buffer.from(sign(secret, `${m[1]}.${m[2]}`));
   const given = Buffer.from(m[3]);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
@@ -42,7 +42,10 @@ const GONE = 'このリンクは使用済みか期限切れです。チャット
  * GET /export?t=<token>: the file an asker requested in chat. The export is made at download time
  * under the asker's rights at that moment (a staff member removed since gets nothing), audited.
  */
-export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Config, 'LINK_SECRET' | 'PUBLIC_BASE_URL' | 'HOST'>; now: () => Date; port?: () => number | undefined }): void {
+export function mountExport(
+  http: HttpServer,
+  deps: { db: Db; config: Pick<Config, 'LINK_SECRET' | 'PUBLIC_BASE_URL' | 'HOST'>; now: () => Date; port?: () => number | undefined },
+): void {
   const secret = serverSecret(deps.config.LINK_SECRET); // the same secret as the web form links (platforms/webform/token.ts linkSecret)
   current = { secret };
   setPublicBase(publicBase(deps.config, deps.port ?? (() => http.address()?.port)));
@@ -58,7 +61,8 @@ export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Confi
       if (!id) return text(404, GONE);
       // HEAD is what link previewers (chat unfurlers, mail scanners) send: it must neither use the
       // link up nor build (and audit) an export. The signature was checked; nothing else is told.
-      if (req.method === 'HEAD') return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } };
+      if (req.method === 'HEAD')
+        return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } };
       const link = await claimExportLink(deps.db, id, now);
       if (!link) return text(410, GONE);
       const actor = await actorForStaff(deps.db, link.staffId, (link.platform ?? 'local') as Platform);
@@ -66,9 +70,10 @@ export function mountExport(http: HttpServer, deps: { db: Db; config: Pick<Confi
       try {
         const format = link.format;
         if (!isExportFormat(format)) return text(410, GONE);
-        const f = link.scope === 'person' && link.subjectId
-          ? await exportPerson(deps.db, actor, link.subjectId, format, now)
-          : await exportTenant(deps.db, actor, link.tenantId, format, now, actor.platform);
+        const f =
+          link.scope === 'person' && link.subjectId
+            ? await exportPerson(deps.db, actor, link.subjectId, format, now)
+            : await exportTenant(deps.db, actor, link.tenantId, format, now, actor.platform);
         return {
           status: 200,
           headers: {

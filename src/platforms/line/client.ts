@@ -40,7 +40,12 @@ export function failureOf(e: unknown): Extract<SendResult, { ok: false }> {
     const detail = `LINE API ${e.status}: ${messageOf(e.body)}`;
     if (e.status === 429) {
       const after = Number(e.headers.get('retry-after'));
-      return { ok: false, error: detail, permanent: false, retryAfterMs: Number.isFinite(after) && after > 0 ? after * 1000 : DEFAULT_RETRY_AFTER_MS };
+      return {
+        ok: false,
+        error: detail,
+        permanent: false,
+        retryAfterMs: Number.isFinite(after) && after > 0 ? after * 1000 : DEFAULT_RETRY_AFTER_MS,
+      };
     }
     return { ok: false, error: detail, permanent: e.status >= 400 && e.status < 500 };
   }
@@ -51,7 +56,8 @@ export function failureOf(e: unknown): Extract<SendResult, { ok: false }> {
 function messageOf(body: string): string {
   try {
     const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') return parsed.message.slice(0, 200);
+    if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string')
+      return parsed.message.slice(0, 200);
   } catch {
     // Not JSON: fall through to a generic word, never the raw body.
   }
@@ -63,7 +69,12 @@ function messageOf(body: string): string {
  * derived from `idempotencyKey`, so a retried send after a partial failure skips what LINE already
  * accepted (LINE answers 409 to a repeated key: that chunk counts as delivered).
  */
-export async function pushAll(client: LineBotClient, to: string, messages: messagingApi.Message[], idempotencyKey: string): Promise<SendResult> {
+export async function pushAll(
+  client: LineBotClient,
+  to: string,
+  messages: messagingApi.Message[],
+  idempotencyKey: string,
+): Promise<SendResult> {
   let requestId: string | undefined;
   for (const [i, chunk] of chunks(messages).entries()) {
     try {

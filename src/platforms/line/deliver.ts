@@ -18,7 +18,7 @@ type Message = messagingApi.Message;
 /** Why 50 s: LINE documents "about a minute" for a reply token; past that a push is the safe way. */
 const REPLY_TOKEN_MS = 50_000;
 
-export const PRIVATE_ANSWER_NOTICE = '個人に関わる内容のため、1対1のトークでお送りしました。';
+const PRIVATE_ANSWER_NOTICE = '個人に関わる内容のため、1対1のトークでお送りしました。';
 
 /** The stored plan for one event (line_inbox.replies). */
 export interface Plan {
@@ -53,12 +53,12 @@ function browserMessage(link: NonNullable<Routed['browserLink']>): Message {
 }
 
 /** Messages for the asker: the replies, then the browser link carrying the question's quick replies. */
-export function messagesFor(routed: Routed): Message[] {
+function messagesFor(routed: Routed): Message[] {
   const messages = renderReplies(routed.replies);
   if (!routed.browserLink) return messages;
   const last = messages.at(-1);
   const extra = browserMessage(routed.browserLink);
-  if (last && last.quickReply && extra.type === 'flex') {
+  if (last?.quickReply && extra.type === 'flex') {
     messages[messages.length - 1] = { ...last, quickReply: undefined };
     return [...messages, { ...extra, quickReply: last.quickReply }];
   }
@@ -66,7 +66,10 @@ export function messagesFor(routed: Routed): Message[] {
 }
 
 /** Where an event's answer goes: in a group, personal answers go to the asker's 1:1 chat instead. */
-export function planFor(event: { replyToken?: string; source?: { type: string; userId?: string; groupId?: string; roomId?: string } }, routed: Routed): Plan | null {
+export function planFor(
+  event: { replyToken?: string; source?: { type: string; userId?: string; groupId?: string; roomId?: string } },
+  routed: Routed,
+): Plan | null {
   const userId = event.source?.userId;
   const messages = messagesFor(routed);
   if (messages.length === 0) return null;
@@ -85,7 +88,14 @@ export function planFor(event: { replyToken?: string; source?: { type: string; u
 }
 
 /** Sends a plan; `key` (the webhook event id) makes every push idempotent at LINE. */
-export async function deliverPlan(db: Db, client: LineBotClient, rowId: string, key: string, receivedAt: Date, plan: Plan): Promise<SendResult> {
+export async function deliverPlan(
+  db: Db,
+  client: LineBotClient,
+  rowId: string,
+  key: string,
+  receivedAt: Date,
+  plan: Plan,
+): Promise<SendResult> {
   let rest = plan.reply;
   // Wall-clock time on purpose: the token expires in real time, whatever clock the handlers use.
   if (!plan.repliedWithToken && plan.replyToken && Date.now() - receivedAt.getTime() < REPLY_TOKEN_MS) {

@@ -11,7 +11,7 @@ const source = z.object({
   roomId: z.string().max(100).optional(),
 });
 
-export const lineEventSchema = z.looseObject({
+const lineEventSchema = z.looseObject({
   type: z.string().max(50),
   webhookEventId: z.string().min(1).max(100),
   timestamp: z.number(),
@@ -29,4 +29,3 @@ export const webhookBodySchema = z.object({
   destination: z.string().min(1).max(100),
   events: z.array(lineEventSchema).max(100),
 });
-export type WebhookBody = z.infer<typeof webhookBodySchema>;

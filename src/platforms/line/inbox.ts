@@ -33,7 +33,9 @@ export async function storeEvents(db: Db, destination: string, events: LineEvent
       // A text PostgreSQL cannot store (U+0000, a lone surrogate) is kept replaced and marked: the
       // event is still answered, with the polite refusal (route.ts), never turned into a record.
       const { value, replaced } = storableCopy(event);
-      await tx.insert(lineInbox).values({ eventId: event.webhookEventId, destination, event: replaced ? { ...value, [UNSTORABLE_MARK]: true } : event });
+      await tx
+        .insert(lineInbox)
+        .values({ eventId: event.webhookEventId, destination, event: replaced ? { ...value, [UNSTORABLE_MARK]: true } : event });
       stored++;
     }
     return stored;
@@ -42,7 +44,15 @@ export async function storeEvents(db: Db, destination: string, events: LineEvent
 
 /** Claims up to `limit` events no live instance is working on, oldest first. */
 export async function claimEvents(db: Db, limit = 10): Promise<InboxRow[]> {
-  const rows = await db.execute<{ id: string; event_id: string; destination: string; event: LineEvent; received_at: string | Date; attempts: number; replies: unknown }>(sql`
+  const rows = await db.execute<{
+    id: string;
+    event_id: string;
+    destination: string;
+    event: LineEvent;
+    received_at: string | Date;
+    attempts: number;
+    replies: unknown;
+  }>(sql`
     update line_inbox set locked_at = now(), attempts = attempts + 1
     where id in (
       select id from line_inbox
@@ -76,5 +86,8 @@ export async function finish(db: Db, id: string): Promise<void> {
  * lapses, which spaces retries a minute apart.
  */
 export async function noteFailure(db: Db, id: string, error: string): Promise<void> {
-  await db.update(lineInbox).set({ lastError: error.slice(0, 500) }).where(eq(lineInbox.id, id));
+  await db
+    .update(lineInbox)
+    .set({ lastError: error.slice(0, 500) })
+    .where(eq(lineInbox.id, id));
 }

@@ -34,7 +34,7 @@ export const LIMITS = {
 /** The button that opens a long form in the phone's browser (a one-time link). */
 export const BROWSER_LABEL = 'ブラウザで入力';
 /** The dialogue engine's date question button: rendered as LINE's date picker. */
-export const DATE_PICKER_ACTION = 'dialogue:date';
+const DATE_PICKER_ACTION = 'dialogue:date';
 
 export interface RenderOptions {
   /** One-time browser links for forms, when the deployment has a public URL. */
@@ -80,7 +80,7 @@ const cut = (s: string, max: number) => (s.length > max ? `${splitText(s, max - 
 const flexText = (s: string) => cut(s.trim() === '' ? '—' : s, LIMITS.flexText);
 
 /** A Button as a LINE action, or null when its Action cannot be carried (too long). */
-export function lineAction(b: Button): LineAction | null {
+function lineAction(b: Button): LineAction | null {
   const data = encodePostback(b.action);
   if (data === null) {
     log.warn({ action: b.action.id }, 'LINE postback data over 300 characters: button left out');
@@ -111,7 +111,11 @@ function buttonBox(buttons: Button[]): messagingApi.FlexBox | undefined {
 }
 
 function uriBox(text: string, uri: string): messagingApi.FlexBox {
-  return { type: 'box', layout: 'vertical', contents: [{ type: 'button', style: 'primary', color: '#1f5f8b', height: 'sm', action: { type: 'uri', label: label(text), uri } }] };
+  return {
+    type: 'box',
+    layout: 'vertical',
+    contents: [{ type: 'button', style: 'primary', color: '#1f5f8b', height: 'sm', action: { type: 'uri', label: label(text), uri } }],
+  };
 }
 
 function cardBubble(card: CardBlock): FlexBubble {
@@ -143,7 +147,12 @@ function cardAsText(card: CardBlock): string {
 function itemBubble(item: ListBlock['items'][number]): FlexBubble {
   const body: FlexComponent[] = [{ type: 'text', text: flexText(item.title), weight: 'bold', wrap: true }];
   if (item.description) body.push({ type: 'text', text: flexText(item.description), size: 'sm', color: '#5a6475', wrap: true });
-  return { type: 'bubble', size: 'kilo', body: { type: 'box', layout: 'vertical', spacing: 'sm', contents: body }, footer: item.button ? buttonBox([item.button]) : undefined };
+  return {
+    type: 'bubble',
+    size: 'kilo',
+    body: { type: 'box', layout: 'vertical', spacing: 'sm', contents: body },
+    footer: item.button ? buttonBox([item.button]) : undefined,
+  };
 }
 
 function formBubble(form: FormBlock, url: string | undefined): FlexBubble {
@@ -152,8 +161,20 @@ function formBubble(form: FormBlock, url: string | undefined): FlexBubble {
     { type: 'text', text: flexText(form.title), weight: 'bold', size: 'lg', wrap: true },
     { type: 'text', text: flexText(fields), size: 'sm', wrap: true, margin: 'md' },
   ];
-  if (url) body.push({ type: 'text', text: 'ボタンからブラウザで入力できます（15分間・1回限り有効）。', size: 'xs', color: '#5a6475', wrap: true, margin: 'md' });
-  return { type: 'bubble', body: { type: 'box', layout: 'vertical', contents: body }, footer: url ? uriBox(BROWSER_LABEL, url) : undefined };
+  if (url)
+    body.push({
+      type: 'text',
+      text: 'ボタンからブラウザで入力できます（15分間・1回限り有効）。',
+      size: 'xs',
+      color: '#5a6475',
+      wrap: true,
+      margin: 'md',
+    });
+  return {
+    type: 'bubble',
+    body: { type: 'box', layout: 'vertical', contents: body },
+    footer: url ? uriBox(BROWSER_LABEL, url) : undefined,
+  };
 }
 
 /** LINE opens http(s) links only from a uri action (a calendar subscription goes by its https form). */
@@ -163,8 +184,14 @@ function linksBubble(block: LinksBlock): FlexBubble {
   const body: FlexComponent[] = [];
   if (block.title) body.push({ type: 'text', text: flexText(block.title), weight: 'bold', wrap: true });
   const notes = block.links.filter((l) => l.note).map((l) => `${l.label}: ${l.note}`);
-  if (notes.length > 0) body.push({ type: 'text', text: flexText(notes.join('\n')), size: 'xs', color: '#5a6475', wrap: true, margin: 'md' });
-  const buttons: FlexComponent[] = block.links.map((l) => ({ type: 'button', style: 'link', height: 'sm', action: { type: 'uri', label: label(l.label), uri: lineUri(l.url) } }));
+  if (notes.length > 0)
+    body.push({ type: 'text', text: flexText(notes.join('\n')), size: 'xs', color: '#5a6475', wrap: true, margin: 'md' });
+  const buttons: FlexComponent[] = block.links.map((l) => ({
+    type: 'button',
+    style: 'link',
+    height: 'sm',
+    action: { type: 'uri', label: label(l.label), uri: lineUri(l.url) },
+  }));
   return {
     type: 'bubble',
     body: body.length > 0 ? { type: 'box', layout: 'vertical', contents: body } : undefined,
@@ -195,9 +222,26 @@ function chartBubble(block: ChartBlock): FlexBubble {
               backgroundColor: '#e3e7ee',
               cornerRadius: '4px',
               offsetTop: '5px',
-              contents: [{ type: 'box', layout: 'vertical', width: `${pct}%`, height: '8px', backgroundColor: b.met ? '#2e7d4f' : '#c77700', cornerRadius: '4px', contents: [] }],
+              contents: [
+                {
+                  type: 'box',
+                  layout: 'vertical',
+                  width: `${pct}%`,
+                  height: '8px',
+                  backgroundColor: b.met ? '#2e7d4f' : '#c77700',
+                  cornerRadius: '4px',
+                  contents: [],
+                },
+              ],
             },
-            { type: 'text', text: `${b.met ? '✓' : '⚠'} ${b.value}/${b.target}${b.unit}`, size: 'xs', flex: 3, align: 'end', color: b.met ? '#2e7d4f' : '#8a4b00' },
+            {
+              type: 'text',
+              text: `${b.met ? '✓' : '⚠'} ${b.value}/${b.target}${b.unit}`,
+              size: 'xs',
+              flex: 3,
+              align: 'end',
+              color: b.met ? '#2e7d4f' : '#8a4b00',
+            },
           ],
         },
       ],
@@ -206,8 +250,18 @@ function chartBubble(block: ChartBlock): FlexBubble {
   return {
     type: 'bubble',
     size: 'mega',
-    body: { type: 'box', layout: 'vertical', contents: [{ type: 'text', text: flexText(block.title), weight: 'bold', wrap: true }, ...rows] },
-    footer: { type: 'box', layout: 'vertical', contents: [{ type: 'button', style: 'link', height: 'sm', action: { type: 'uri', label: '月ごとの推移（グラフ）', uri: block.pngUrl } }] },
+    body: {
+      type: 'box',
+      layout: 'vertical',
+      contents: [{ type: 'text', text: flexText(block.title), weight: 'bold', wrap: true }, ...rows],
+    },
+    footer: {
+      type: 'box',
+      layout: 'vertical',
+      contents: [
+        { type: 'button', style: 'link', height: 'sm', action: { type: 'uri', label: '月ごとの推移（グラフ）', uri: block.pngUrl } },
+      ],
+    },
   };
 }
 
@@ -218,7 +272,7 @@ const flex = (altText: string, contents: messagingApi.FlexContainer): Message =>
 });
 
 /** One Reply as LINE messages (without quick replies: those go on the last message of a batch). */
-export function renderReply(reply: Reply, opts: RenderOptions = {}): Message[] {
+function renderReply(reply: Reply, opts: RenderOptions = {}): Message[] {
   const out: Message[] = [];
   for (const block of reply.blocks) {
     if (block.type === 'text') {
@@ -251,7 +305,7 @@ export function renderReply(reply: Reply, opts: RenderOptions = {}): Message[] {
 }
 
 /** LINE quick replies from Reply.quickReplies (at most 13; buttons that cannot be carried are left out). */
-export function quickReplyOf(buttons: Button[] | undefined): messagingApi.QuickReply | undefined {
+function quickReplyOf(buttons: Button[] | undefined): messagingApi.QuickReply | undefined {
   if (!buttons || buttons.length === 0) return undefined;
   const items: messagingApi.QuickReplyItem[] = [];
   for (const b of buttons) {

@@ -14,7 +14,10 @@ export interface MenuTile {
 
 /** The main flows: the registry's menu commands (in registry order), help always last. */
 export function menuTiles(registry: CommandRegistry): MenuTile[] {
-  const menu = registry.all().filter((c) => c.menu && c.id !== 'help').slice(0, COLUMNS * ROWS - 1);
+  const menu = registry
+    .all()
+    .filter((c) => c.menu && c.id !== 'help')
+    .slice(0, COLUMNS * ROWS - 1);
   return [...menu.map((c) => ({ commandId: c.id, label: c.label })), { commandId: 'help', label: 'ヘルプ' }];
 }
 

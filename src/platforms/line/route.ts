@@ -26,11 +26,11 @@ export interface LineRouteDeps {
 }
 
 /** Forms with this many fields are offered in the browser too: nine questions in a chat are many. */
-export const LONG_FORM_FIELDS = 5;
+const LONG_FORM_FIELDS = 5;
 
-export const UNREGISTERED_CHANNEL_MESSAGE = 'このLINE公式アカウントはまだ自治体に登録されていません。管理者にお問い合わせください。';
-export const WELCOME_MESSAGE = 'soudan-bot です。下のメニューか「ヘルプ」から操作を始められます。';
-export const GROUP_WELCOME =
+const UNREGISTERED_CHANNEL_MESSAGE = 'このLINE公式アカウントはまだ自治体に登録されていません。管理者にお問い合わせください。';
+const WELCOME_MESSAGE = 'soudan-bot です。下のメニューか「ヘルプ」から操作を始められます。';
+const GROUP_WELCOME =
   'soudan-bot です。ケースの情報など個人に関わる内容は、このグループには表示せず、各自との1対1のトークでお送りします（先にこのアカウントを友だち追加してください）。';
 
 export interface Routed {
@@ -56,7 +56,15 @@ export async function routeEvent(deps: LineRouteDeps, destination: string, event
   const inGroup = event.source?.type !== 'user';
   if (inGroup && isText && !code && !parseCommandLine(deps.registry, text)) return null;
   const now = deps.now();
-  const who = await identify(deps.db, { platform: 'line', workspaceId: destination, userId, text: code ? text : null, explicitLink: true, source: event.source?.groupId ?? event.source?.roomId, now });
+  const who = await identify(deps.db, {
+    platform: 'line',
+    workspaceId: destination,
+    userId,
+    text: code ? text : null,
+    explicitLink: true,
+    source: event.source?.groupId ?? event.source?.roomId,
+    now,
+  });
   if (who.kind === 'unknown_workspace') return { replies: [textReply(UNREGISTERED_CHANNEL_MESSAGE)] };
   // The inbox replaced a character PostgreSQL cannot store: refused politely, nothing else runs.
   if (isMarkedUnstorable(event)) return { replies: [textReply(UNSTORABLE_MESSAGE)] };
@@ -72,7 +80,14 @@ export async function routeEvent(deps: LineRouteDeps, destination: string, event
     const decoded = decodePostback(event.postback?.data ?? '');
     if (!decoded) return { replies: [textReply('このボタンは使えなくなりました。メニューかコマンドからもう一度お試しください。')] };
     // A rich menu tap starts over: a half-answered form would otherwise take the next words.
-    routed = await routeInbound(route, key, actor, decoded.kind === 'command' ? { kind: 'menu', input: decoded } : { kind: 'action', action: decoded, answer: event.postback?.params?.date });
+    routed = await routeInbound(
+      route,
+      key,
+      actor,
+      decoded.kind === 'command'
+        ? { kind: 'menu', input: decoded }
+        : { kind: 'action', action: decoded, answer: event.postback?.params?.date },
+    );
   }
   // A long form is also offered as a one-time browser link.
   if (!routed.form || routed.form.fields.length < LONG_FORM_FIELDS) return { replies: routed.replies };

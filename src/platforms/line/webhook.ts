@@ -17,9 +17,9 @@ import { claimEvents, finish, MAX_ATTEMPTS, noteFailure, savePlan, storeEvents, 
 import { routeEvent } from './route';
 import { createLineSender } from './sender';
 
-export const WEBHOOK_PATH = '/line/webhook';
+const WEBHOOK_PATH = '/line/webhook';
 /** LINE's webhooks are a few kilobytes; anything far larger is not LINE. */
-export const MAX_WEBHOOK_BODY = 256 * 1024;
+const MAX_WEBHOOK_BODY = 256 * 1024;
 /** Picks up events another (crashed) instance left, and retries failed sends. */
 const SWEEP_MS = 15_000;
 

@@ -11,9 +11,9 @@ import { storeCallback } from './inbox';
 import { callbackSchema, userKeyOf } from './process';
 import { verifySignature } from './verify';
 
-export const CALLBACK_PATH = '/lineworks/callback';
+const CALLBACK_PATH = '/lineworks/callback';
 /** Why 64 KiB: a callback carries one event (text ≤ 2,000 characters, files only by id). */
-export const MAX_CALLBACK_BYTES = 64 * 1024;
+const MAX_CALLBACK_BYTES = 64 * 1024;
 
 const header = (h: Record<string, string | string[] | undefined>, name: string) => {
   const v = h[name];

@@ -3,7 +3,7 @@
  * rate budget, adds the access token (re-issued once on 401/403), and backs off on 429.
  */
 import { log } from '../../log';
-import { RateBudget, type Priority } from './rate';
+import type { RateBudget, Priority } from './rate';
 import type { TokenClient } from './token';
 
 export type ApiResult =

@@ -16,7 +16,7 @@ export const MAX_ATTEMPTS = 5;
 /** A row locked longer than this belongs to an instance that died mid-way. */
 const STALE_LOCK = '2 minutes';
 
-export function bodyHash(raw: Buffer): string {
+function bodyHash(raw: Buffer): string {
   return createHash('sha256').update(raw).digest('hex');
 }
 
@@ -88,6 +88,8 @@ export async function markFailed(db: Db, row: InboxRow, error: string, retryAfte
 
 /** Callbacks that failed for good stay a week for an operator to read (they may hold personal data). */
 export async function pruneInbox(db: Db): Promise<number> {
-  const rows = await db.execute(sql`delete from lineworks_inbox where status = 'dead' and received_at < now() - interval '7 days' returning 1`);
+  const rows = await db.execute(
+    sql`delete from lineworks_inbox where status = 'dead' and received_at < now() - interval '7 days' returning 1`,
+  );
   return rows.length;
 }

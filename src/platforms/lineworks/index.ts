@@ -46,7 +46,11 @@ export function mountLineWorks(
   const tokens = new TokenClient(deps.db, s);
   const budget = new RateBudget(deps.db, s.ratePerMinute);
   const api = new LineWorksApi(tokens, budget, { apiUrl: s.apiUrl, domain: s.domainId ?? 'default', ...opts.api });
-  const worker = new LineWorksWorker({ db: deps.db, registry: deps.registry, api, botId: s.botId, domainId: s.domainId, now: opts.now }, budget, opts.worker);
+  const worker = new LineWorksWorker(
+    { db: deps.db, registry: deps.registry, api, botId: s.botId, domainId: s.domainId, now: opts.now },
+    budget,
+    opts.worker,
+  );
   http.add(callbackRoute({ db: deps.db, botId: s.botId, botSecret: s.botSecret, onStored: () => worker.poke() }));
   const sender = new LineWorksSender(api, s.botId);
   senders.add(sender);

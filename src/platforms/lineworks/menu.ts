@@ -13,10 +13,18 @@ import { encodeAction } from './postback';
 export const MENU_ACTION = 'menu:open';
 const MAX_MENU = 4;
 
-export function menuActions(registry: CommandRegistry) {
-  const main = registry.all().filter((c) => c.menu && c.id !== 'help').slice(0, MAX_MENU - 1);
+function menuActions(registry: CommandRegistry) {
+  const main = registry
+    .all()
+    .filter((c) => c.menu && c.id !== 'help')
+    .slice(0, MAX_MENU - 1);
   const help = registry.get('help');
-  const specs = help ? [...main, help] : registry.all().filter((c) => c.menu).slice(0, MAX_MENU);
+  const specs = help
+    ? [...main, help]
+    : registry
+        .all()
+        .filter((c) => c.menu)
+        .slice(0, MAX_MENU);
   return specs.map((c) => ({
     type: 'message',
     label: cut(c.label, 20),
@@ -27,7 +35,12 @@ export function menuActions(registry: CommandRegistry) {
 
 /** Registers the menu (every instance may do it: the call replaces the menu with the same one). */
 export async function registerMenu(api: LineWorksApi, botId: string, registry: CommandRegistry): Promise<boolean> {
-  const r = await api.post('bot.persistentmenu', `/bots/${encodeURIComponent(botId)}/persistentmenu`, { content: { actions: menuActions(registry) } }, 'bulk');
+  const r = await api.post(
+    'bot.persistentmenu',
+    `/bots/${encodeURIComponent(botId)}/persistentmenu`,
+    { content: { actions: menuActions(registry) } },
+    'bulk',
+  );
   if (!r.ok) log.warn({ status: r.status, error: r.error }, 'lineworks persistent menu not registered');
   return r.ok;
 }

@@ -34,7 +34,10 @@ export const callbackSchema = z
       })
       .loose(),
     issuedTime: z.string().max(40).optional(),
-    content: z.object({ type: z.string().max(50), text: z.string().max(10_000).optional(), postback: z.string().max(1_000).optional() }).loose().optional(),
+    content: z
+      .object({ type: z.string().max(50), text: z.string().max(10_000).optional(), postback: z.string().max(1_000).optional() })
+      .loose()
+      .optional(),
     data: z.string().max(1_000).optional(),
   })
   .loose();
@@ -70,7 +73,15 @@ export async function repliesFor(deps: ProcessDeps, e: Callback): Promise<Reply[
   if (!action && text === null) return e.type === 'message' ? [textReply(TEXT_ONLY)] : [];
 
   const now = deps.now();
-  const who = await identify(deps.db, { platform: 'lineworks', workspaceId, userId, text, explicitLink: true, source: e.source.channelId, now });
+  const who = await identify(deps.db, {
+    platform: 'lineworks',
+    workspaceId,
+    userId,
+    text,
+    explicitLink: true,
+    source: e.source.channelId,
+    now,
+  });
   if (who.kind === 'unknown_workspace') return [textReply(NOT_REGISTERED)];
   // The inbox replaced a character PostgreSQL cannot store: refused politely, nothing else runs.
   if (isMarkedUnstorable(e)) return [textReply(UNSTORABLE_MESSAGE)];
@@ -81,9 +92,12 @@ export async function repliesFor(deps: ProcessDeps, e: Callback): Promise<Reply[
   if (action?.id === MENU_ACTION) {
     // A menu tap always starts afresh, even in the middle of a dialogue.
     const spec = deps.registry.get(action.value);
-    return (await routeInbound(route, key, actor, { kind: 'menu', input: { kind: 'command', name: spec ? spec.id : 'help', text: '' } })).replies;
+    return (await routeInbound(route, key, actor, { kind: 'menu', input: { kind: 'command', name: spec ? spec.id : 'help', text: '' } }))
+      .replies;
   }
-  const routed = action ? await routeInbound(route, key, actor, { kind: 'action', action }) : await routeInbound(route, key, actor, { kind: 'text', text: text ?? '' });
+  const routed = action
+    ? await routeInbound(route, key, actor, { kind: 'action', action })
+    : await routeInbound(route, key, actor, { kind: 'text', text: text ?? '' });
   return routed.replies;
 }
 

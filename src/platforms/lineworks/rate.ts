@@ -41,6 +41,8 @@ export class RateBudget {
 
   /** Drops the counters of past minutes. */
   async prune(): Promise<void> {
-    await this.db.execute(sql`delete from lineworks_rate where window_start < ${new Date(this.now().getTime() - 10 * WINDOW_MS).toISOString()}::timestamptz`);
+    await this.db.execute(
+      sql`delete from lineworks_rate where window_start < ${new Date(this.now().getTime() - 10 * WINDOW_MS).toISOString()}::timestamptz`,
+    );
   }
 }

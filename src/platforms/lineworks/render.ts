@@ -61,7 +61,8 @@ function cardText(c: CardBlock): string {
 
 function listText(l: ListBlock): string {
   const lines = l.title ? [l.title] : [];
-  l.items.forEach((it, i) => lines.push(`${i + 1}. ${it.title}${it.description ? `\n   ${it.description.replace(/\n/g, '\n   ')}` : ''}`));
+  for (const [i, it] of l.items.entries())
+    lines.push(`${i + 1}. ${it.title}${it.description ? `\n   ${it.description.replace(/\n/g, '\n   ')}` : ''}`);
   return lines.join('\n');
 }
 
@@ -101,7 +102,13 @@ export function splitText(text: string, max: number = LIMITS.text): string[] {
 }
 
 function flexCard(c: CardBlock, altText: string): LineWorksContent | null {
-  const small = (text: string, extra: Record<string, unknown> = {}) => ({ type: 'text', text: cut(text, 500), size: 'sm', wrap: true, ...extra });
+  const small = (text: string, extra: Record<string, unknown> = {}) => ({
+    type: 'text',
+    text: cut(text, 500),
+    size: 'sm',
+    wrap: true,
+    ...extra,
+  });
   const rows = c.fields.map((f) => ({
     type: 'box',
     layout: 'baseline',
@@ -110,7 +117,10 @@ function flexCard(c: CardBlock, altText: string): LineWorksContent | null {
   }));
   const contents: Record<string, unknown>[] = [{ type: 'text', text: cut(c.title, 100), weight: 'bold', wrap: true }];
   if (c.subtitle) contents.push(small(c.subtitle, { color: '#666666' }));
-  const bubble = { type: 'bubble', body: { type: 'box', layout: 'vertical', spacing: 'md', contents: [...contents, { type: 'separator' }, ...rows] } };
+  const bubble = {
+    type: 'bubble',
+    body: { type: 'box', layout: 'vertical', spacing: 'md', contents: [...contents, { type: 'separator' }, ...rows] },
+  };
   if (Buffer.byteLength(JSON.stringify(bubble)) > LIMITS.flexBytes) return null;
   return { type: 'flex', altText: cut(altText, LIMITS.altText), contents: bubble };
 }
@@ -124,7 +134,10 @@ function renderCard(c: CardBlock, summary: string): LineWorksContent[] {
   }
   if (text.length <= LIMITS.buttonText) return [{ type: 'button_template', contentText: text, actions }];
   // Too long for a template: the whole card as text, then the buttons under its title.
-  return [...splitText(text).map((t) => ({ type: 'text', text: t })), { type: 'button_template', contentText: cut(c.title, LIMITS.buttonText), actions }];
+  return [
+    ...splitText(text).map((t) => ({ type: 'text', text: t })),
+    { type: 'button_template', contentText: cut(c.title, LIMITS.buttonText), actions },
+  ];
 }
 
 function renderList(l: ListBlock): LineWorksContent[] {
@@ -132,7 +145,11 @@ function renderList(l: ListBlock): LineWorksContent[] {
   if (l.items.length <= LIMITS.listElements) {
     const elements = l.items.map((it) => {
       const action = it.button ? messageAction(it.button) : null;
-      return { title: cut(it.title, 100), ...(it.description ? { subtitle: cut(it.description, 100) } : {}), ...(action ? { action } : {}) };
+      return {
+        title: cut(it.title, 100),
+        ...(it.description ? { subtitle: cut(it.description, 100) } : {}),
+        ...(action ? { action } : {}),
+      };
     });
     return [{ type: 'list_template', ...(l.title ? { coverData: { title: cut(l.title, 100) } } : {}), elements }];
   }
@@ -143,7 +160,8 @@ function renderList(l: ListBlock): LineWorksContent[] {
       actions: [postbackAction(it.button as Button)].filter(present),
     }));
     const out: LineWorksContent[] = l.title ? [{ type: 'text', text: cut(l.title, LIMITS.text) }] : [];
-    for (let i = 0; i < columns.length; i += LIMITS.carouselColumns) out.push({ type: 'carousel', columns: columns.slice(i, i + LIMITS.carouselColumns) });
+    for (let i = 0; i < columns.length; i += LIMITS.carouselColumns)
+      out.push({ type: 'carousel', columns: columns.slice(i, i + LIMITS.carouselColumns) });
     return out;
   }
   return splitText(listText(l)).map((t) => ({ type: 'text', text: t }));
@@ -155,7 +173,9 @@ function renderLinks(l: LinksBlock): LineWorksContent[] {
   const text = [l.title ?? 'リンク', ...l.links.filter((x) => x.note).map((x) => `${x.label}: ${x.note}`)].join('\n');
   const out: LineWorksContent[] = [];
   for (let i = 0; i < l.links.length; i += LIMITS.buttons) {
-    const actions: LwAction[] = l.links.slice(i, i + LIMITS.buttons).map((x) => ({ type: 'uri', label: cut(x.label, LIMITS.label), uri: uri(x.url) }));
+    const actions: LwAction[] = l.links
+      .slice(i, i + LIMITS.buttons)
+      .map((x) => ({ type: 'uri', label: cut(x.label, LIMITS.label), uri: uri(x.url) }));
     out.push({ type: 'button_template', contentText: cut(i === 0 ? text : (l.title ?? 'リンク'), LIMITS.buttonText), actions });
   }
   return out;
@@ -170,7 +190,11 @@ function renderChart(c: ChartBlock): LineWorksContent[] {
   if (c.pngUrl.startsWith('https://')) out.push({ type: 'image', previewImageUrl: c.pngUrl, originalContentUrl: c.pngUrl });
   const words = c.bars.map((b) => `${b.met ? '✓' : '⚠'} ${b.label}: ${b.value}/${b.target}${b.unit}`).join('\n');
   for (const t of splitText(`${c.title}\n${words}`)) out.push({ type: 'text', text: t });
-  out.push({ type: 'button_template', contentText: cut(`${c.title}（月ごとの推移）`, LIMITS.buttonText), actions: [{ type: 'uri', label: 'グラフを開く', uri: c.pngUrl }] });
+  out.push({
+    type: 'button_template',
+    contentText: cut(`${c.title}（月ごとの推移）`, LIMITS.buttonText),
+    actions: [{ type: 'uri', label: 'グラフを開く', uri: c.pngUrl }],
+  });
   return out;
 }
 
@@ -228,7 +252,8 @@ function cardCarousels(cards: CardBlock[]): LineWorksContent[] {
     actions: columnActions(c),
   }));
   const out: LineWorksContent[] = [];
-  for (let i = 0; i < columns.length; i += LIMITS.carouselColumns) out.push({ type: 'carousel', columns: columns.slice(i, i + LIMITS.carouselColumns) });
+  for (let i = 0; i < columns.length; i += LIMITS.carouselColumns)
+    out.push({ type: 'carousel', columns: columns.slice(i, i + LIMITS.carouselColumns) });
   return out;
 }
 

@@ -7,7 +7,7 @@ import { renderReply, type LineWorksContent } from './render';
 /** Where one rendered message goes: a user (1:1 talk with the bot) or a channel (talk room). */
 export type LwTarget = { kind: 'user'; userId: string } | { kind: 'channel'; channelId: string };
 
-export function messagePath(botId: string, to: LwTarget): { api: string; path: string } {
+function messagePath(botId: string, to: LwTarget): { api: string; path: string } {
   const bot = encodeURIComponent(botId);
   return to.kind === 'user'
     ? { api: 'bot.users.messages', path: `/bots/${bot}/users/${encodeURIComponent(to.userId)}/messages` }
@@ -25,7 +25,8 @@ export async function sendContents(
   const { api: name, path } = messagePath(botId, to);
   for (const [i, content] of contents.entries()) {
     const r = await api.post(name, path, { content }, priority);
-    if (!r.ok) return { sent: i, result: { ok: false, error: `HTTP ${r.status} ${r.error}`, permanent: r.permanent, retryAfterMs: r.retryAfterMs } };
+    if (!r.ok)
+      return { sent: i, result: { ok: false, error: `HTTP ${r.status} ${r.error}`, permanent: r.permanent, retryAfterMs: r.retryAfterMs } };
   }
   return { sent: contents.length, result: { ok: true } };
 }

@@ -31,7 +31,7 @@ const REQUIRED = [
  * The key as PEM text: env files often carry it on one line with literal `\n`, or as a path to
  * the downloaded `private_*.key` file.
  */
-export function readPrivateKey(value: string): string {
+function readPrivateKey(value: string): string {
   if (value.includes('-----BEGIN')) return value.replace(/\\n/g, '\n');
   try {
     return fs.readFileSync(value, 'utf8');

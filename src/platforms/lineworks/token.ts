@@ -97,7 +97,10 @@ export class TokenClient {
       await tx
         .insert(lineworksTokens)
         .values({ key: this.key, accessToken: issued.token, expiresAt: issued.expiresAt, updatedAt: this.now() })
-        .onConflictDoUpdate({ target: lineworksTokens.key, set: { accessToken: issued.token, expiresAt: issued.expiresAt, updatedAt: this.now() } });
+        .onConflictDoUpdate({
+          target: lineworksTokens.key,
+          set: { accessToken: issued.token, expiresAt: issued.expiresAt, updatedAt: this.now() },
+        });
       return issued;
     });
     this.cached = got;
@@ -115,7 +118,9 @@ export class TokenClient {
       // createPrivateKey reads PKCS#8 ("BEGIN PRIVATE KEY") and PKCS#1 ("BEGIN RSA PRIVATE KEY").
       this.signingKey = createPrivateKey(this.settings.privateKey);
     } catch {
-      throw new LineWorksAuthError('LINEWORKS_PRIVATE_KEY is not a readable RSA private key (PEM); download it again from the Developer Console');
+      throw new LineWorksAuthError(
+        'LINEWORKS_PRIVATE_KEY is not a readable RSA private key (PEM); download it again from the Developer Console',
+      );
     }
     return this.signingKey;
   }

@@ -36,7 +36,7 @@ export interface InboxEntry {
 const THREADS: Record<string, string> = { niji: '二次相談', kadai: '地域課題' };
 
 /** The thread of a delivery, from its idempotency key (`niji:<uuid>:…`, `kadai:<uuid>:…`). */
-export function threadOf(idempotencyKey: string): string | null {
+function threadOf(idempotencyKey: string): string | null {
   const m = /^(niji|kadai):([0-9a-f-]{36}):/i.exec(idempotencyKey);
   return m ? `${m[1]}:${m[2]}` : null;
 }
@@ -57,7 +57,8 @@ type Annotated = { status: string; snoozedUntil: string | null };
 function annotate(payload: unknown, state: Map<string, Annotated>): unknown {
   const reply = payload as Partial<Reply> | null;
   if (!reply || !Array.isArray(reply.blocks)) return payload;
-  const reminderOf = (buttons: Button[] | undefined) => buttons?.find((b) => b.action.id.startsWith('yotei:') && state.has(b.action.value))?.action.value;
+  const reminderOf = (buttons: Button[] | undefined) =>
+    buttons?.find((b) => b.action.id.startsWith('yotei:') && state.has(b.action.value))?.action.value;
   const blocks = reply.blocks.map((b): Block => {
     if (b.type !== 'card') return b;
     const id = reminderOf(b.buttons);
@@ -65,7 +66,8 @@ function annotate(payload: unknown, state: Map<string, Annotated>): unknown {
     if (!s || s.status === 'open') return b;
     const others = (b.buttons ?? []).filter((x) => !x.action.id.startsWith('yotei:'));
     const fields = b.fields.filter((f) => f.label !== '再通知');
-    if (s.status === 'snoozed' && s.snoozedUntil) return { ...b, fields: [...fields, { label: '再通知', value: shortDate(s.snoozedUntil) }], buttons: others };
+    if (s.status === 'snoozed' && s.snoozedUntil)
+      return { ...b, fields: [...fields, { label: '再通知', value: shortDate(s.snoozedUntil) }], buttons: others };
     return { ...b, fields: [...fields, { label: '状態', value: s.status === 'done' ? '✓ 完了' : '取り消し' }], buttons: others };
   });
   return { ...reply, blocks };
@@ -75,7 +77,10 @@ function annotate(payload: unknown, state: Map<string, Annotated>): unknown {
 function reminderIds(payload: unknown): string[] {
   const reply = payload as Partial<Reply> | null;
   if (!reply || !Array.isArray(reply.blocks)) return [];
-  return reply.blocks.flatMap((b) => (b.type === 'card' ? (b.buttons ?? []) : [])).filter((x) => x.action.id.startsWith('yotei:')).map((x) => x.action.value);
+  return reply.blocks
+    .flatMap((b) => (b.type === 'card' ? (b.buttons ?? []) : []))
+    .filter((x) => x.action.id.startsWith('yotei:'))
+    .map((x) => x.action.value);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -83,7 +88,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The inbox rows as entries, newest first. */
 export async function inboxView(db: DbOrTx, tenantId: string, rows: readonly InboxRow[], now: Date): Promise<InboxEntry[]> {
   const ids = rows.map((r) => r.id);
-  const keys = ids.length === 0 ? [] : await db.select({ id: deliveries.id, key: deliveries.idempotencyKey }).from(deliveries).where(and(eq(deliveries.tenantId, tenantId), inArray(deliveries.id, ids)));
+  const keys =
+    ids.length === 0
+      ? []
+      : await db
+          .select({ id: deliveries.id, key: deliveries.idempotencyKey })
+          .from(deliveries)
+          .where(and(eq(deliveries.tenantId, tenantId), inArray(deliveries.id, ids)));
   const keyOf = new Map(keys.map((k) => [k.id, k.key]));
   const wanted = [...new Set(rows.flatMap((r) => reminderIds(r.payload)))].filter((id) => UUID.test(id));
   const state = new Map<string, Annotated>();

@@ -50,7 +50,7 @@ export interface LocalChatDeps {
 /** The header the page's script sends its session token in (a cross-site form cannot set one). */
 export const TOKEN_HEADER = 'x-local-chat-token';
 /** Why 12 hours: a working day with the page left open; a reload issues a fresh token. */
-export const TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
+const TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
 const TOKEN_META = '<meta name="local-chat-token" content="">';
 
 const sign = (secret: string, body: string) => createHmac('sha256', secret).update(`local-chat:v1:${body}`).digest('base64url');
@@ -61,9 +61,9 @@ export function issueToken(secret: string, now: Date): string {
   return `${body}.${sign(secret, body)}`;
 }
 
-export function tokenValid(secret: string, token: string, now: Date): boolean {
+function tokenValid(secret: string, token: string, now: Date): boolean {
   const m = /^(\d{1,12})\.([A-Za-z0-9_-]{24})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!m || !m[1] || !m[2] || !m[3]) return false;
+  if (!m?.[1] || !m[2] || !m[3]) return false;
   const expected = Buffer.from(sign(secret, `${m[1]}.${m[2]}`));
   const given = Buffer.from(m[3]);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return false;
@@ -71,7 +71,7 @@ export function tokenValid(secret: string, token: string, now: Date): boolean {
 }
 
 /** The Host values the chat answers to: HOST:port, and the other loopback names for the same port. */
-export function allowedHosts(host: string, port: number): Set<string> {
+function allowedHosts(host: string, port: number): Set<string> {
   const names = new Set([host.includes(':') && !host.startsWith('[') ? `[${host}]` : host]);
   if (isLoopback(host)) for (const n of ['127.0.0.1', 'localhost', '[::1]']) names.add(n);
   const out = new Set<string>();
@@ -130,12 +130,16 @@ export function mountLocalChat(server: HttpServer, deps: LocalChatDeps): void {
     if (req.method === 'POST' && !/^application\/json(;|$)/i.test(String(req.headers['content-type'] ?? ''))) return 'content_type';
     return null;
   };
-  const api = (handler: RouteHandler): RouteHandler => async (req) => {
-    const refused = apiRefusal(req);
-    return refused ? refuse(req, refused) : handler(req);
-  };
-  const staticFile = (body: Buffer, type: string): RouteHandler => async (req) =>
-    hostOk(req) ? { status: 200, headers: { 'content-type': type, 'cache-control': 'no-cache' }, body } : refuse(req, 'host');
+  const api =
+    (handler: RouteHandler): RouteHandler =>
+    async (req) => {
+      const refused = apiRefusal(req);
+      return refused ? refuse(req, refused) : handler(req);
+    };
+  const staticFile =
+    (body: Buffer, type: string): RouteHandler =>
+    async (req) =>
+      hostOk(req) ? { status: 200, headers: { 'content-type': type, 'cache-control': 'no-cache' }, body } : refuse(req, 'host');
 
   // The page carries a fresh token each time it is served: one per opened page (session).
   server.add({
@@ -166,13 +170,23 @@ export function mountLocalChat(server: HttpServer, deps: LocalChatDeps): void {
     path: '/local/api/staff',
     handler: api(async () => {
       const rows = await deps.db
-        .select({ id: staff.id, name: staff.name, roles: staff.roles, office: offices.name, officeKind: offices.kind, tenant: tenants.name })
+        .select({
+          id: staff.id,
+          name: staff.name,
+          roles: staff.roles,
+          office: offices.name,
+          officeKind: offices.kind,
+          tenant: tenants.name,
+        })
         .from(staff)
         .innerJoin(offices, eq(offices.id, staff.officeId))
         .innerJoin(tenants, eq(tenants.id, staff.tenantId))
         .where(eq(staff.active, true))
         .orderBy(asc(tenants.name), asc(offices.name), asc(staff.kana));
-      const menu = deps.registry.all().filter((c) => c.menu).map((c) => ({ id: c.id, label: c.label }));
+      const menu = deps.registry
+        .all()
+        .filter((c) => c.menu)
+        .map((c) => ({ id: c.id, label: c.label }));
       // Role names as everywhere else (ROLE_LABELS), not a second list in the page's script.
       return json(200, { staff: rows.map((r) => ({ ...r, roleLabels: r.roles.map((x) => ROLE_LABELS[x as Role] ?? x) })), menu });
     }),
@@ -217,7 +231,11 @@ export function mountLocalChat(server: HttpServer, deps: LocalChatDeps): void {
       if (!actor) return json(404, { error: 'その職員は登録されていません。' });
       const items = await inboxOf(deps.db, actor.tenantId, actor.staffId);
       // Shown here is delivered here: the local chat is this staff member's platform.
-      await markSent(deps.db, items.filter((i) => i.status === 'pending').map((i) => i.id), deps.now());
+      await markSent(
+        deps.db,
+        items.filter((i) => i.status === 'pending').map((i) => i.id),
+        deps.now(),
+      );
       return json(200, { items: await inboxView(deps.db, actor.tenantId, items, deps.now()) });
     }),
   });

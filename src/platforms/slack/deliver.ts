@@ -29,8 +29,14 @@ function formOf(reply: Reply): FormBlock | undefined {
 }
 
 /** The DM channel with a user (conversations.open is idempotent; Slack returns the same one). */
-export async function openDm(api: SlackApi, team: string, token: string, userId: string): Promise<string> {
-  const res = await api.call<{ ok: boolean; channel?: { id?: string } }>(team, token, 'conversations.open', { users: userId }, { maxWaitMs: INTERACTIVE_WAIT_MS });
+async function openDm(api: SlackApi, team: string, token: string, userId: string): Promise<string> {
+  const res = await api.call<{ ok: boolean; channel?: { id?: string } }>(
+    team,
+    token,
+    'conversations.open',
+    { users: userId },
+    { maxWaitMs: INTERACTIVE_WAIT_MS },
+  );
   const id = res.channel?.id;
   if (!id) throw new Error('conversations.open returned no channel');
   return id;
@@ -49,7 +55,11 @@ export async function deliver(api: SlackApi, s: Surface, replies: Reply[]): Prom
       if (form && s.triggerId && !triggerUsed) {
         triggerUsed = true;
         const intro: Block[] = reply.blocks.filter((b) => b !== form);
-        const view = renderModal(form, { f: form.formId, c: form.context, r: s.responseUrl, ...(s.fromHome ? { h: 1 as const } : {}) }, intro);
+        const view = renderModal(
+          form,
+          { f: form.formId, c: form.context, r: s.responseUrl, ...(s.fromHome ? { h: 1 as const } : {}) },
+          intro,
+        );
         try {
           await api.call(s.team, s.token, 'views.open', { trigger_id: s.triggerId, view }, { maxWaitMs: 500 });
           continue;
@@ -62,7 +72,14 @@ export async function deliver(api: SlackApi, s: Surface, replies: Reply[]): Prom
       const msg = renderMessage(reply, { origin: s.origin, page: s.page, replyIndex: i });
       if (reply.replaceOriginal && s.message) {
         if (s.message.ephemeral && s.responseUrl) await api.respond(s.responseUrl, { replace_original: true, ...msg });
-        else await api.call(s.team, s.token, 'chat.update', { channel: s.message.channel, ts: s.message.ts, ...msg }, { maxWaitMs: INTERACTIVE_WAIT_MS });
+        else
+          await api.call(
+            s.team,
+            s.token,
+            'chat.update',
+            { channel: s.message.channel, ts: s.message.ts, ...msg },
+            { maxWaitMs: INTERACTIVE_WAIT_MS },
+          );
         continue;
       }
       if (reply.visibility === 'ephemeral' && s.responseUrl) {

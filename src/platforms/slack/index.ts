@@ -53,16 +53,28 @@ export function mountSlack(
       ? async () => (settings.auth.kind === 'single' ? settings.auth.botToken : null)
       : async (team) => {
           try {
-            return (await store?.fetchInstallation({ teamId: team, enterpriseId: undefined, isEnterpriseInstall: false }))?.bot?.token ?? null;
+            return (
+              (await store?.fetchInstallation({ teamId: team, enterpriseId: undefined, isEnterpriseInstall: false }))?.bot?.token ?? null
+            );
           } catch {
             return null;
           }
         };
   const authorize: Authorize<boolean> = async (source) => {
     if (settings.auth.kind === 'single') return { botToken: settings.auth.botToken };
-    const inst = await store?.fetchInstallation({ teamId: source.teamId, enterpriseId: source.enterpriseId, isEnterpriseInstall: source.isEnterpriseInstall });
+    const inst = await store?.fetchInstallation({
+      teamId: source.teamId,
+      enterpriseId: source.enterpriseId,
+      isEnterpriseInstall: source.isEnterpriseInstall,
+    });
     if (!inst?.bot?.token) throw new Error('no bot token for this workspace');
-    return { botToken: inst.bot.token, botId: inst.bot.id, botUserId: inst.bot.userId, teamId: source.teamId, enterpriseId: source.enterpriseId };
+    return {
+      botToken: inst.bot.token,
+      botId: inst.bot.id,
+      botUserId: inst.bot.userId,
+      teamId: source.teamId,
+      enterpriseId: source.enterpriseId,
+    };
   };
 
   const receiver =
@@ -87,7 +99,8 @@ export function mountSlack(
     log.error({ code: e.code, err: e }, 'slack: bolt error');
   });
   const forget = store
-    ? (teamId: string | undefined, enterpriseId: string | undefined) => store.deleteInstallation({ teamId, enterpriseId, isEnterpriseInstall: !teamId && !!enterpriseId })
+    ? (teamId: string | undefined, enterpriseId: string | undefined) =>
+        store.deleteInstallation({ teamId, enterpriseId, isEnterpriseInstall: !teamId && !!enterpriseId })
     : undefined;
   registerListeners(app, { db: deps.db, registry: deps.registry, api, now: opts.now, forget });
 

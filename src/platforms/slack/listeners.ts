@@ -108,7 +108,13 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
 
   app.command(/.*/, async ({ ack, body, context }) => {
     await ack();
-    const s: Surface = { team: body.team_id, token: tokenOf(context), userId: body.user_id, responseUrl: body.response_url, triggerId: body.trigger_id };
+    const s: Surface = {
+      team: body.team_id,
+      token: tokenOf(context),
+      userId: body.user_id,
+      responseUrl: body.response_url,
+      triggerId: body.trigger_id,
+    };
     try {
       if (!(await firstTime(deps, body.trigger_id))) return;
       const name = commandName(deps.registry, body.command);
@@ -131,7 +137,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     if (body.type !== 'block_actions') return;
     const pressed = body.actions[0];
     if (!pressed) return;
-    const container = (body as { container?: { type?: string; channel_id?: string; message_ts?: string; is_ephemeral?: boolean } }).container;
+    const container = (body as { container?: { type?: string; channel_id?: string; message_ts?: string; is_ephemeral?: boolean } })
+      .container;
     const channelId = body.channel?.id;
     const s: Surface = {
       team: body.team?.id ?? body.user.team_id ?? '',
@@ -139,7 +146,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       userId: body.user.id,
       responseUrl: body.response_url,
       triggerId: body.trigger_id,
-      message: container?.type === 'message' && container.channel_id && container.message_ts ? { channel: container.channel_id, ts: container.message_ts, ephemeral: container.is_ephemeral === true } : undefined,
+      message:
+        container?.type === 'message' && container.channel_id && container.message_ts
+          ? { channel: container.channel_id, ts: container.message_ts, ephemeral: container.is_ephemeral === true }
+          : undefined,
       dmChannel: channelId?.startsWith('D') ? channelId : undefined,
       fromHome: (body as { view?: { type?: string } }).view?.type === 'home',
     };
@@ -148,7 +158,12 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       const actor = await gate(deps, s, '');
       if (!actor) return;
       const id = decodeActionId(pressed.action_id);
-      const value = 'value' in pressed && typeof pressed.value === 'string' ? pressed.value : 'selected_option' in pressed ? (pressed.selected_option?.value ?? '') : '';
+      const value =
+        'value' in pressed && typeof pressed.value === 'string'
+          ? pressed.value
+          : 'selected_option' in pressed
+            ? (pressed.selected_option?.value ?? '')
+            : '';
       if (id === PAGE_ACTION) {
         const v = parseJson(value) as { o?: unknown; p?: unknown; r?: unknown } | null;
         const origin = parseOrigin(v?.o);
@@ -156,7 +171,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         const r = typeof v?.r === 'number' ? v.r : 0;
         const result: DispatchResult = await dispatch(opts(deps), actor, inputOf(origin));
         const page = result.replies[r];
-        if (page) await deliver(deps.api, { ...s, origin, page: typeof v?.p === 'number' ? v.p : 0, triggerId: undefined }, [{ ...page, replaceOriginal: true }]);
+        if (page)
+          await deliver(deps.api, { ...s, origin, page: typeof v?.p === 'number' ? v.p : 0, triggerId: undefined }, [
+            { ...page, replaceOriginal: true },
+          ]);
         return;
       }
       if (id === OPEN_ACTION) {
@@ -174,7 +192,12 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.view(/.*/, async ({ ack, body, view, context }) => {
     const started = Date.now();
     const meta = parseMetadata(view.private_metadata);
-    const s: Surface = { team: body.team?.id ?? body.user.team_id ?? '', token: tokenOf(context), userId: body.user.id, responseUrl: meta?.r };
+    const s: Surface = {
+      team: body.team?.id ?? body.user.team_id ?? '',
+      token: tokenOf(context),
+      userId: body.user.id,
+      responseUrl: meta?.r,
+    };
     try {
       const who = await whoIs(deps.db, s.team, s.userId, deps.now());
       if (!meta || who.kind !== 'staff') {
@@ -233,8 +256,17 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     try {
       const who = await whoIs(deps.db, team, event.user, deps.now());
       if (who.kind === 'unknown_workspace') return;
-      const replies = who.kind === 'staff' ? await composeHome(opts(deps), who.actor) : [textReply(who.kind === 'unlinked' ? who.message : UNLINKED_MESSAGE)];
-      await deps.api.call(team, tokenOf(context), 'views.publish', { user_id: event.user, view: renderHome(replies) }, { maxWaitMs: 5_000 });
+      const replies =
+        who.kind === 'staff'
+          ? await composeHome(opts(deps), who.actor)
+          : [textReply(who.kind === 'unlinked' ? who.message : UNLINKED_MESSAGE)];
+      await deps.api.call(
+        team,
+        tokenOf(context),
+        'views.publish',
+        { user_id: event.user, view: renderHome(replies) },
+        { maxWaitMs: 5_000 },
+      );
     } catch (e) {
       failed('app_home_opened', team, e);
     }
@@ -244,7 +276,12 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.event('message', async ({ event, body, context }) => {
     const m = event as { channel_type?: string; subtype?: string; bot_id?: string; user?: string; text?: string; channel: string };
     if (m.channel_type !== 'im' || m.subtype !== undefined || m.bot_id !== undefined || !m.user) return;
-    const s: Surface = { team: (body as { team_id?: string }).team_id ?? '', token: tokenOf(context), userId: m.user, dmChannel: m.channel };
+    const s: Surface = {
+      team: (body as { team_id?: string }).team_id ?? '',
+      token: tokenOf(context),
+      userId: m.user,
+      dmChannel: m.channel,
+    };
     try {
       const text = (m.text ?? '').trim();
       const actor = await gate(deps, s, text, true);

@@ -8,7 +8,11 @@ import type { CommandRegistry } from '../../chat/registry';
 import { BOT_SCOPES } from './scopes';
 
 /** The adapter's own command (linking a Slack account), besides the registry's. */
-export const LINK_COMMAND = { command: '/soudan-link', description: '職員アカウントと連携します（管理者から受け取った8桁のコード）', usage_hint: '12345678' };
+const LINK_COMMAND = {
+  command: '/soudan-link',
+  description: '職員アカウントと連携します（管理者から受け取った8桁のコード）',
+  usage_hint: '12345678',
+};
 
 /** Slack caps a slash command's description and usage hint; we keep well inside. */
 const clip = (s: string, max: number) => ([...s].length <= max ? s : `${[...s].slice(0, max - 1).join('')}…`);

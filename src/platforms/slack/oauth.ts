@@ -87,8 +87,14 @@ export function mountOAuth(http: HttpServer, db: Db, store: InstallationStore, s
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
           res.end(
             known
-              ? page('インストールしました', 'soudan-bot をこのワークスペースにインストールしました。Slackに戻って /help をお試しください。')
-              : page('インストールしました（登録待ち）', `管理者がこのワークスペース（ID: ${team}）を自治体に登録すると使えるようになります。`),
+              ? page(
+                  'インストールしました',
+                  'soudan-bot をこのワークスペースにインストールしました。Slackに戻って /help をお試しください。',
+                )
+              : page(
+                  'インストールしました（登録待ち）',
+                  `管理者がこのワークスペース（ID: ${team}）を自治体に登録すると使えるようになります。`,
+                ),
           );
         },
         failureAsync: async (error, _opts, _req, res) => {

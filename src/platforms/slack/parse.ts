@@ -38,7 +38,12 @@ export function parseMetadata(raw: string | undefined): ModalMetadata | null {
   try {
     const v = JSON.parse(raw ?? '') as Partial<ModalMetadata>;
     if (typeof v.f !== 'string') return null;
-    return { f: v.f, c: typeof v.c === 'string' ? v.c : undefined, r: typeof v.r === 'string' ? v.r : undefined, ...(v.h === 1 ? { h: 1 as const } : {}) };
+    return {
+      f: v.f,
+      c: typeof v.c === 'string' ? v.c : undefined,
+      r: typeof v.r === 'string' ? v.r : undefined,
+      ...(v.h === 1 ? { h: 1 as const } : {}),
+    };
   } catch {
     return null;
   }

@@ -8,7 +8,7 @@ import { verifySlackRequest } from './verify';
  * authorize, a view submission still validating), we answer an empty 200 at this mark anyway:
  * an empty body is a valid acknowledgement of every Slack request.
  */
-export const ACK_DEADLINE_MS = 2_500;
+const ACK_DEADLINE_MS = 2_500;
 
 export interface EventsReceiverOptions {
   signingSecret: string;

@@ -1,5 +1,17 @@
 import type { types } from '@slack/bolt';
-import type { Action, Block, Button, CardBlock, ChartBlock, Command, FormBlock, FormField, LinksBlock, ListBlock, Reply } from '../../chat/types';
+import type {
+  Action,
+  Block,
+  Button,
+  CardBlock,
+  ChartBlock,
+  Command,
+  FormBlock,
+  FormField,
+  LinksBlock,
+  ListBlock,
+  Reply,
+} from '../../chat/types';
 import { cut, mrkdwn } from './text';
 
 type KnownBlock = types.KnownBlock;
@@ -29,7 +41,7 @@ export const LIMITS = {
   inputMax: 3000,
 } as const;
 /** Why 10: ten items read well on a phone and leave room in the 50-block message limit. */
-export const LIST_PAGE_SIZE = 10;
+const LIST_PAGE_SIZE = 10;
 
 /** Adapter-owned actions (never a registry command): page through a list, open a form again. */
 export const PAGE_ACTION = 'slack:page';
@@ -134,7 +146,10 @@ function renderList(list: ListBlock, c: Counter, opts: RenderOptions): KnownBloc
       if (next) nav.push(next);
     }
     const shown = `${page * LIST_PAGE_SIZE + 1}〜${page * LIST_PAGE_SIZE + items.length}件目 / 全${list.items.length}件`;
-    out.push({ type: 'context', elements: [{ type: 'mrkdwn', text: nav.length > 0 ? shown : `${shown}（条件を絞ってもう一度お試しください）` }] });
+    out.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: nav.length > 0 ? shown : `${shown}（条件を絞ってもう一度お試しください）` }],
+    });
     if (nav.length > 0) out.push({ type: 'actions', elements: nav });
   }
   return out;
@@ -147,13 +162,22 @@ function renderFormButton(form: FormBlock, c: Counter, opts: RenderOptions): Kno
   return [
     {
       type: 'actions',
-      elements: [{ type: 'button', style: 'primary', text: plain(`${form.title}を入力する`, LIMITS.buttonText), action_id: encodeActionId(OPEN_ACTION, c.next()), value }],
+      elements: [
+        {
+          type: 'button',
+          style: 'primary',
+          text: plain(`${form.title}を入力する`, LIMITS.buttonText),
+          action_id: encodeActionId(OPEN_ACTION, c.next()),
+          value,
+        },
+      ],
     },
   ];
 }
 
 /** Slack's own link syntax: `<url|label>`, with the characters it reserves kept out of the label. */
-const slackLink = (url: string, label: string) => `<${url.replace(/[<>|]/g, encodeURIComponent)}|${mrkdwn(label, 200).replace(/\|/g, ' ')}>`;
+const slackLink = (url: string, label: string) =>
+  `<${url.replace(/[<>|]/g, encodeURIComponent)}|${mrkdwn(label, 200).replace(/\|/g, ' ')}>`;
 
 function renderLinks(block: LinksBlock): KnownBlock[] {
   const lines = block.links.map((l) => `• ${slackLink(l.url, l.label)}${l.note ? `　${mrkdwn(l.note, 300)}` : ''}`);
@@ -171,7 +195,10 @@ function renderChart(block: ChartBlock): KnownBlock[] {
   if (block.pngUrl.startsWith('https://')) {
     out.push({ type: 'image', image_url: block.pngUrl, alt_text: cut(block.alt, 2000), title: plain(block.title, 2000) });
   } else out.push(section(`*${mrkdwn(block.title, 300)}*`));
-  out.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${slackLink(block.pngUrl, 'グラフを開く（PNG）')}　${slackLink(block.svgUrl, 'SVG')}` }] });
+  out.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: `${slackLink(block.pngUrl, 'グラフを開く（PNG）')}　${slackLink(block.svgUrl, 'SVG')}` }],
+  });
   return out;
 }
 
@@ -195,7 +222,10 @@ function renderBlock(block: Block, c: Counter, opts: RenderOptions): KnownBlock[
 /** Keeps within a surface's block limit; what does not fit is named, never silently lost. */
 function fit(blocks: KnownBlock[], max: number): KnownBlock[] {
   if (blocks.length <= max) return blocks;
-  return [...blocks.slice(0, max - 1), { type: 'context', elements: [{ type: 'mrkdwn', text: '（表示しきれない項目があります。条件を絞ってお試しください）' }] }];
+  return [
+    ...blocks.slice(0, max - 1),
+    { type: 'context', elements: [{ type: 'mrkdwn', text: '（表示しきれない項目があります。条件を絞ってお試しください）' }] },
+  ];
 }
 
 function replyBlocks(reply: Reply, c: Counter, opts: RenderOptions): KnownBlock[] {
@@ -211,7 +241,10 @@ export interface SlackMessage {
 
 /** A Reply as a Slack message: `text` is the notification fallback, `blocks` the message. */
 export function renderMessage(reply: Reply, opts: RenderOptions = {}): SlackMessage {
-  return { text: cut(reply.summary || ' ', LIMITS.sectionText), blocks: fit(replyBlocks(reply, new Counter(), opts), LIMITS.messageBlocks) };
+  return {
+    text: cut(reply.summary || ' ', LIMITS.sectionText),
+    blocks: fit(replyBlocks(reply, new Counter(), opts), LIMITS.messageBlocks),
+  };
 }
 
 /** What a modal carries between opening and submission (Slack keeps it for us). */
@@ -229,22 +262,48 @@ function element(field: FormField): types.InputBlock['element'] {
   const action_id = 'v';
   const placeholder = field.placeholder ? plain(field.placeholder, LIMITS.placeholder) : undefined;
   const initial = typeof field.initial === 'string' ? field.initial : undefined;
-  const options = (field.options ?? []).slice(0, LIMITS.options).map((o) => ({ text: plain(o.label, LIMITS.optionText), value: o.value.slice(0, LIMITS.optionValue) }));
+  const options = (field.options ?? [])
+    .slice(0, LIMITS.options)
+    .map((o) => ({ text: plain(o.label, LIMITS.optionText), value: o.value.slice(0, LIMITS.optionValue) }));
   switch (field.type) {
     case 'date':
-      return { type: 'datepicker', action_id, ...(initial && /^\d{4}-\d{2}-\d{2}$/.test(initial) ? { initial_date: initial } : {}), ...(placeholder ? { placeholder } : {}) };
+      return {
+        type: 'datepicker',
+        action_id,
+        ...(initial && /^\d{4}-\d{2}-\d{2}$/.test(initial) ? { initial_date: initial } : {}),
+        ...(placeholder ? { placeholder } : {}),
+      };
     case 'number':
-      return { type: 'number_input', action_id, is_decimal_allowed: false, ...(initial ? { initial_value: initial } : {}), ...(placeholder ? { placeholder } : {}) };
+      return {
+        type: 'number_input',
+        action_id,
+        is_decimal_allowed: false,
+        ...(initial ? { initial_value: initial } : {}),
+        ...(placeholder ? { placeholder } : {}),
+      };
     case 'select': {
       const chosen = options.find((o) => o.value === initial);
-      return { type: 'static_select', action_id, options, ...(chosen ? { initial_option: chosen } : {}), ...(placeholder ? { placeholder } : {}) };
+      return {
+        type: 'static_select',
+        action_id,
+        options,
+        ...(chosen ? { initial_option: chosen } : {}),
+        ...(placeholder ? { placeholder } : {}),
+      };
     }
     case 'multiselect': {
       const wanted = Array.isArray(field.initial) ? field.initial : [];
       const chosen = options.filter((o) => wanted.includes(o.value));
       // A few choices read best all visible, as checkboxes; a long list (staff) as a searchable menu.
-      if (options.length <= LIMITS.checkboxOptions) return { type: 'checkboxes', action_id, options, ...(chosen.length ? { initial_options: chosen } : {}) };
-      return { type: 'multi_static_select', action_id, options, ...(chosen.length ? { initial_options: chosen } : {}), ...(placeholder ? { placeholder } : {}) };
+      if (options.length <= LIMITS.checkboxOptions)
+        return { type: 'checkboxes', action_id, options, ...(chosen.length ? { initial_options: chosen } : {}) };
+      return {
+        type: 'multi_static_select',
+        action_id,
+        options,
+        ...(chosen.length ? { initial_options: chosen } : {}),
+        ...(placeholder ? { placeholder } : {}),
+      };
     }
     default:
       return {
@@ -285,7 +344,7 @@ export function renderModal(form: FormBlock, meta: ModalMetadata, intro: Block[]
 }
 
 /** Metadata is capped at 3,000 characters: the response_url is dropped first (the answer then goes by DM). */
-export function encodeMetadata(meta: ModalMetadata): string {
+function encodeMetadata(meta: ModalMetadata): string {
   const full = JSON.stringify(meta);
   if (full.length <= LIMITS.privateMetadata) return full;
   return JSON.stringify({ f: meta.f, c: meta.c, h: meta.h }).slice(0, LIMITS.privateMetadata);

@@ -86,7 +86,12 @@ export class SlackSender implements PlatformSender {
       return { ok: true, messageId: `${res.channel ?? channel}:${res.ts ?? ts}` };
     } catch (e) {
       if (e instanceof SlackRateLimited) return { ok: false, error: 'rate_limited', permanent: false, retryAfterMs: e.retryAfterMs };
-      if (e instanceof SlackApiError) return { ok: false, error: e.slackError, permanent: PERMANENT.has(e.slackError) || e.slackError === 'message_not_found' || e.slackError === 'cant_update_message' };
+      if (e instanceof SlackApiError)
+        return {
+          ok: false,
+          error: e.slackError,
+          permanent: PERMANENT.has(e.slackError) || e.slackError === 'message_not_found' || e.slackError === 'cant_update_message',
+        };
       return { ok: false, error: safeErrorText(e), permanent: false };
     }
   }
@@ -95,7 +100,13 @@ export class SlackSender implements PlatformSender {
     const key = `${team}|${userId}`;
     const known = this.dms.get(key);
     if (known) return known;
-    const res = await this.api.call<{ ok: boolean; channel?: { id?: string } }>(team, token, 'conversations.open', { users: userId }, { maxWaitMs: SEND_WAIT_MS });
+    const res = await this.api.call<{ ok: boolean; channel?: { id?: string } }>(
+      team,
+      token,
+      'conversations.open',
+      { users: userId },
+      { maxWaitMs: SEND_WAIT_MS },
+    );
     const id = res.channel?.id;
     if (!id) throw new SlackApiError('conversations.open', 'no_channel');
     this.dms.set(key, id);

@@ -1,8 +1,10 @@
 import type { Config } from '../../config';
 import { parseEncryptionKey } from './seal';
 
-export type SlackAuth = { kind: 'single'; botToken: string } | { kind: 'oauth'; clientId: string; clientSecret: string; stateSecret: string; key: Buffer };
-export type SlackTransport = { kind: 'http'; signingSecret: string } | { kind: 'socket'; appToken: string };
+type SlackAuth =
+  | { kind: 'single'; botToken: string }
+  | { kind: 'oauth'; clientId: string; clientSecret: string; stateSecret: string; key: Buffer };
+type SlackTransport = { kind: 'http'; signingSecret: string } | { kind: 'socket'; appToken: string };
 
 export interface SlackSettings {
   auth: SlackAuth;
@@ -15,17 +17,32 @@ export interface SlackSettings {
  * A half-done set-up is an error naming what is missing, not a silently disabled Slack.
  */
 export function slackSettings(c: Config): SlackSettings | null {
-  const any = [c.SLACK_SIGNING_SECRET, c.SLACK_BOT_TOKEN, c.SLACK_CLIENT_ID, c.SLACK_CLIENT_SECRET, c.SLACK_STATE_SECRET, c.SLACK_APP_TOKEN];
+  const any = [
+    c.SLACK_SIGNING_SECRET,
+    c.SLACK_BOT_TOKEN,
+    c.SLACK_CLIENT_ID,
+    c.SLACK_CLIENT_SECRET,
+    c.SLACK_STATE_SECRET,
+    c.SLACK_APP_TOKEN,
+  ];
   if (any.every((v) => v === undefined)) return null;
   const oauthParts = [c.SLACK_CLIENT_ID, c.SLACK_CLIENT_SECRET, c.SLACK_STATE_SECRET];
   let auth: SlackAuth;
   if (oauthParts.some((v) => v !== undefined)) {
-    if (c.SLACK_BOT_TOKEN) throw new Error('Slack: set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID/SECRET/STATE_SECRET (OAuth), not both');
+    if (c.SLACK_BOT_TOKEN)
+      throw new Error('Slack: set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID/SECRET/STATE_SECRET (OAuth), not both');
     if (!c.SLACK_CLIENT_ID || !c.SLACK_CLIENT_SECRET || !c.SLACK_STATE_SECRET) {
       throw new Error('Slack OAuth needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET together');
     }
-    if (!c.SLACK_TOKEN_ENCRYPTION_KEY) throw new Error('Slack OAuth needs SLACK_TOKEN_ENCRYPTION_KEY (32 bytes, hex or base64) to encrypt installations');
-    auth = { kind: 'oauth', clientId: c.SLACK_CLIENT_ID, clientSecret: c.SLACK_CLIENT_SECRET, stateSecret: c.SLACK_STATE_SECRET, key: parseEncryptionKey(c.SLACK_TOKEN_ENCRYPTION_KEY) };
+    if (!c.SLACK_TOKEN_ENCRYPTION_KEY)
+      throw new Error('Slack OAuth needs SLACK_TOKEN_ENCRYPTION_KEY (32 bytes, hex or base64) to encrypt installations');
+    auth = {
+      kind: 'oauth',
+      clientId: c.SLACK_CLIENT_ID,
+      clientSecret: c.SLACK_CLIENT_SECRET,
+      stateSecret: c.SLACK_STATE_SECRET,
+      key: parseEncryptionKey(c.SLACK_TOKEN_ENCRYPTION_KEY),
+    };
   } else {
     if (!c.SLACK_BOT_TOKEN) throw new Error('Slack needs SLACK_BOT_TOKEN (xoxb-…) for one workspace, or the OAuth variables for several');
     auth = { kind: 'single', botToken: c.SLACK_BOT_TOKEN };

@@ -13,7 +13,7 @@ export function cut(text: string, max: number): string {
 }
 
 /** Escapes the three characters mrkdwn gives meaning to, so user text cannot mention or link. */
-export function escapeMrkdwn(text: string): string {
+function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Slack refuses (and so do we) requests whose timestamp is more than five minutes off. */
-export const MAX_SKEW_SECONDS = 5 * 60;
+const MAX_SKEW_SECONDS = 5 * 60;
 
 export type VerifyFailure = 'missing_headers' | 'stale' | 'bad_signature';
 

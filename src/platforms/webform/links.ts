@@ -8,7 +8,7 @@ import type { Config } from '../../config';
 import { linkSecret, makeToken, readToken } from './token';
 
 /** Why 15 minutes: enough to type a visit's summary on a phone, short enough that a forwarded link soon dies. */
-export const FORM_LINK_TTL_MS = 15 * 60 * 1000;
+const FORM_LINK_TTL_MS = 15 * 60 * 1000;
 
 /** The chat dialogue a link was offered from (same shape as the dialogue engine's key). */
 export interface DialogueRef {
@@ -17,7 +17,7 @@ export interface DialogueRef {
   userId: string;
 }
 
-export interface FormLink {
+interface FormLink {
   id: string;
   tenantId: string;
   staffId: string;

@@ -19,7 +19,12 @@ const escapeHtml = (s: string) =>
 
 /** JSON that is safe inside a <script> element (no closing tag, no line separators). */
 const scriptJson = (v: unknown) =>
-  JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 function shell(title: string, main: string, script = ''): string {
   return `<!doctype html>
@@ -50,11 +55,27 @@ export function formPage(form: FormBlock): HttpResponse {
 export type LinkProblem = 'invalid' | 'expired' | 'used' | 'stale' | 'unknown_staff';
 
 export const PROBLEM_MESSAGES: Record<LinkProblem, { status: number; title: string; text: string }> = {
-  invalid: { status: 404, title: 'リンクが正しくありません', text: 'このリンクは正しくないか、途中で切れています。チャットからもう一度開いてください。' },
-  expired: { status: 410, title: 'リンクの有効期限が切れました', text: 'このリンクの有効期限（15分）が切れました。お手数ですが、チャットでもう一度コマンドを送ってください。' },
-  used: { status: 410, title: 'このリンクは使用済みです', text: 'このリンクからはすでに送信されています。同じ内容を二重に登録しないよう、1回しか使えません。' },
+  invalid: {
+    status: 404,
+    title: 'リンクが正しくありません',
+    text: 'このリンクは正しくないか、途中で切れています。チャットからもう一度開いてください。',
+  },
+  expired: {
+    status: 410,
+    title: 'リンクの有効期限が切れました',
+    text: 'このリンクの有効期限（15分）が切れました。お手数ですが、チャットでもう一度コマンドを送ってください。',
+  },
+  used: {
+    status: 410,
+    title: 'このリンクは使用済みです',
+    text: 'このリンクからはすでに送信されています。同じ内容を二重に登録しないよう、1回しか使えません。',
+  },
   stale: { status: 409, title: '入力の途中で更新がありました', text: STALE_STATE_MESSAGE },
-  unknown_staff: { status: 403, title: '利用できません', text: 'このリンクの職員アカウントは現在利用できません。管理者にお問い合わせください。' },
+  unknown_staff: {
+    status: 403,
+    title: '利用できません',
+    text: 'このリンクの職員アカウントは現在利用できません。管理者にお問い合わせください。',
+  },
 };
 
 /** A polite Japanese error page; nothing was stored. */

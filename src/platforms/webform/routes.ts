@@ -43,7 +43,11 @@ export function mountWebForm(server: HttpServer, deps: WebFormDeps): void {
   };
   const js = 'text/javascript; charset=utf-8';
   server.add({ method: 'GET', path: '/form/assets/form.js', handler: asset(path.join(here, 'web', 'form.js'), js) });
-  server.add({ method: 'GET', path: '/form/assets/form.css', handler: asset(path.join(here, 'web', 'form.css'), 'text/css; charset=utf-8') });
+  server.add({
+    method: 'GET',
+    path: '/form/assets/form.css',
+    handler: asset(path.join(here, 'web', 'form.css'), 'text/css; charset=utf-8'),
+  });
   // The local chat's renderer, so a form looks and validates the same in both places.
   server.add({ method: 'GET', path: '/form/assets/render.js', handler: asset(path.join(here, '..', 'local', 'web', 'render.js'), js) });
 
@@ -84,17 +88,22 @@ export function mountWebForm(server: HttpServer, deps: WebFormDeps): void {
       const values = Object.fromEntries(Object.entries(parsed.data.values).filter(([k]) => names.has(k)));
 
       if (!(await claimFormLink(deps.db, link.id, at))) return problemJson('used');
-      const result = await dispatch(
-        { db: deps.db, registry: deps.registry, now: () => at },
-        actor,
-        { kind: 'form', formId: link.form.formId, values, context: link.form.context },
-      );
+      const result = await dispatch({ db: deps.db, registry: deps.registry, now: () => at }, actor, {
+        kind: 'form',
+        formId: link.form.formId,
+        values,
+        context: link.form.context,
+      });
       if (result.fieldErrors || result.errorId) {
         await releaseFormLink(deps.db, link.id);
         return answer(200, result);
       }
       if (link.dialogue) {
-        await cancelDialogue(deps.db, { platform: link.dialogue.platform as Platform, workspaceId: link.dialogue.workspaceId, userId: link.dialogue.userId });
+        await cancelDialogue(deps.db, {
+          platform: link.dialogue.platform as Platform,
+          workspaceId: link.dialogue.workspaceId,
+          userId: link.dialogue.userId,
+        });
       }
       log.info({ tenant: link.tenantId, staff: link.staffId, form: link.form.formId, link: link.id }, 'browser form submitted');
       return answer(200, { replies: result.replies });

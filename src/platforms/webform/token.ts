@@ -23,7 +23,7 @@ export type TokenCheck = { ok: true; id: string } | { ok: false; reason: 'invali
 /** Checks shape, signature (timing-safe) and expiry; the database decides about reuse. */
 export function readToken(secret: string, token: string, now: Date): TokenCheck {
   const m = /^([0-9a-f-]{36})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!m || !m[1] || !m[2] || !m[3]) return { ok: false, reason: 'invalid' };
+  if (!m?.[1] || !m[2] || !m[3]) return { ok: false, reason: 'invalid' };
   const expected = Buffer.from(sign(secret, `${m[1]}.${m[2]}`));
   const given = Buffer.from(m[3]);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'invalid' };

@@ -39,7 +39,11 @@ const hooks = {
 };
 
 function renderReply(r, container = chat) {
-  const node = el('div', { class: 'msg bot', 'data-visibility': r.visibility || '' }, (r.blocks || []).map((b) => renderBlock(b, hooks)));
+  const node = el(
+    'div',
+    { class: 'msg bot', 'data-visibility': r.visibility || '' },
+    (r.blocks || []).map((b) => renderBlock(b, hooks)),
+  );
   container.append(node);
   return node;
 }
@@ -96,7 +100,12 @@ function renderInbox(items, seen) {
   inbox.replaceChildren();
   if (items.length === 0) inbox.append(el('div', { class: 'note' }, '通知はまだありません'));
   const threads = new Map();
-  for (const item of items) if (item.thread && !threads.has(item.thread)) threads.set(item.thread, items.filter((i) => i.thread === item.thread));
+  for (const item of items)
+    if (item.thread && !threads.has(item.thread))
+      threads.set(
+        item.thread,
+        items.filter((i) => i.thread === item.thread),
+      );
   const placed = new Set();
   let day = null;
   for (const item of items) {
@@ -106,14 +115,27 @@ function renderInbox(items, seen) {
       inbox.append(el('div', { class: 'day-sep', role: 'separator', 'data-day': item.day }, item.dayLabel));
     }
     const group = item.thread ? threads.get(item.thread) : [item];
-    const box = item.thread ? el('div', { class: 'thread', 'data-thread': item.thread }, el('div', { class: 'thread-head' }, `${item.threadLabel}（${group.length}件）`)) : inbox;
+    const box = item.thread
+      ? el(
+          'div',
+          { class: 'thread', 'data-thread': item.thread },
+          el('div', { class: 'thread-head' }, `${item.threadLabel}（${group.length}件）`),
+        )
+      : inbox;
     for (const one of group) {
       placed.add(one.id);
       const unread = !seen.has(one.id);
       const node = renderReply(one.payload, box);
       node.dataset.id = one.id;
       if (unread) node.classList.add('unread');
-      node.prepend(el('div', { class: 'meta' }, unread ? el('span', { class: 'unread-mark' }, '未読') : null, one.day === item.day ? one.time : `${one.dayLabel} ${one.time}`));
+      node.prepend(
+        el(
+          'div',
+          { class: 'meta' },
+          unread ? el('span', { class: 'unread-mark' }, '未読') : null,
+          one.day === item.day ? one.time : `${one.dayLabel} ${one.time}`,
+        ),
+      );
     }
     if (box !== inbox) inbox.append(box);
   }
@@ -201,7 +223,9 @@ async function init() {
   $('#tab-chat').addEventListener('click', () => showTab('chat'));
   $('#tab-inbox').addEventListener('click', () => showTab('inbox'));
   $('#tab-channel').addEventListener('click', () => showTab('channel'));
-  chat.append(el('div', { class: 'note' }, staff.length ? '職員を選んで、下のメニューかコマンドで操作してください。' : '職員が登録されていません。'));
+  chat.append(
+    el('div', { class: 'note' }, staff.length ? '職員を選んで、下のメニューかコマンドで操作してください。' : '職員が登録されていません。'),
+  );
   refreshInbox();
   setInterval(refreshInbox, 10_000);
 }

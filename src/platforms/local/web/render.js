@@ -29,7 +29,15 @@ export function el(tag, attrs = {}, ...children) {
 
 function renderButton(b, hooks) {
   if (!hooks.onAction) return null;
-  return el('button', { type: 'button', class: b.style || '', onclick: (ev) => hooks.onAction(b.action, b.label, ev.target.closest('.msg'), ev.currentTarget) }, b.label);
+  return el(
+    'button',
+    {
+      type: 'button',
+      class: b.style || '',
+      onclick: (ev) => hooks.onAction(b.action, b.label, ev.target.closest('.msg'), ev.currentTarget),
+    },
+    b.label,
+  );
 }
 
 function renderCard(block, hooks) {
@@ -39,7 +47,11 @@ function renderCard(block, hooks) {
     { class: 'card' },
     el('h3', {}, block.title),
     block.subtitle ? el('div', { class: 'sub' }, block.subtitle) : null,
-    el('dl', {}, block.fields.map((f) => [el('dt', {}, f.label), el('dd', {}, f.value)])),
+    el(
+      'dl',
+      {},
+      block.fields.map((f) => [el('dt', {}, f.label), el('dd', {}, f.value)]),
+    ),
     buttons.length ? el('div', { class: 'buttons' }, buttons) : null,
   );
 }
@@ -84,7 +96,12 @@ function renderLinks(block) {
       {},
       block.links.map((l) => {
         const href = safeUrl(l.url);
-        return el('li', {}, href ? el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, l.label) : l.label, l.note ? el('div', { class: 'desc' }, l.note) : null);
+        return el(
+          'li',
+          {},
+          href ? el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, l.label) : l.label,
+          l.note ? el('div', { class: 'desc' }, l.note) : null,
+        );
       }),
     ),
   );
@@ -108,7 +125,12 @@ function renderChart(block) {
     'figure',
     { class: 'chart' },
     src ? el('img', { src, alt: block.alt, width: block.width, height: block.height }) : null,
-    el('figcaption', {}, block.title, png ? [' ', el('a', { href: png, target: '_blank', rel: 'noopener noreferrer' }, '画像（PNG）')] : null),
+    el(
+      'figcaption',
+      {},
+      block.title,
+      png ? [' ', el('a', { href: png, target: '_blank', rel: 'noopener noreferrer' }, '画像（PNG）')] : null,
+    ),
   );
 }
 
@@ -126,7 +148,7 @@ function fileChooser(f, textarea) {
   };
   if (typeof f.initial === 'string' && f.initial.startsWith('data:')) choose('前回選んだファイル', f.initial);
   picker.addEventListener('change', () => {
-    const file = picker.files && picker.files[0];
+    const file = picker.files?.[0];
     if (!file) return;
     const reader = new FileReader();
     reader.onload = () => {
@@ -149,7 +171,14 @@ function chipsInput(f, id, initial) {
   const chosen = Array.isArray(initial) ? initial : [initial];
   const box = el('fieldset', { id, class: 'chips', 'data-name': f.name }, el('legend', {}, f.label, f.required ? ' *' : ''));
   for (const o of f.options || []) {
-    box.append(el('label', { class: 'chip' }, el('input', { type: 'checkbox', name: f.name, value: o.value, checked: chosen.includes(o.value) }), el('span', {}, o.label)));
+    box.append(
+      el(
+        'label',
+        { class: 'chip' },
+        el('input', { type: 'checkbox', name: f.name, value: o.value, checked: chosen.includes(o.value) }),
+        el('span', {}, o.label),
+      ),
+    );
   }
   box.values = () => [...box.querySelectorAll('input[type=checkbox]:checked')].map((c) => c.value);
   return box;
@@ -158,9 +187,21 @@ function chipsInput(f, id, initial) {
 // A date: the text box takes what people type (今日, 11/22, 令和8年11月22日: the bot reads them),
 // and the phone's own date picker beside it fills the box with the chosen day.
 function dateInput(f, id, initial) {
-  const text = el('input', { id, name: f.name, type: 'text', maxlength: f.maxLength, placeholder: f.placeholder || '例: 今日 / 11/22', autocomplete: 'off' });
+  const text = el('input', {
+    id,
+    name: f.name,
+    type: 'text',
+    maxlength: f.maxLength,
+    placeholder: f.placeholder || '例: 今日 / 11/22',
+    autocomplete: 'off',
+  });
   text.value = typeof initial === 'string' ? initial : '';
-  const picker = el('input', { type: 'date', class: 'date-picker', 'aria-label': `${f.label}をカレンダーから選ぶ`, 'data-picker-for': f.name });
+  const picker = el('input', {
+    type: 'date',
+    class: 'date-picker',
+    'aria-label': `${f.label}をカレンダーから選ぶ`,
+    'data-picker-for': f.name,
+  });
   if (/^\d{4}-\d{2}-\d{2}$/.test(text.value)) picker.value = text.value;
   picker.addEventListener('change', () => {
     if (picker.value) text.value = picker.value;
@@ -191,7 +232,14 @@ function fieldInput(f) {
     const { input: text, extra } = dateInput(f, id, initial);
     return { id, input: text, shown: extra };
   } else {
-    input = el('input', { id, name: f.name, type: 'text', maxlength: f.maxLength, placeholder: f.placeholder, inputmode: f.type === 'number' ? 'numeric' : undefined });
+    input = el('input', {
+      id,
+      name: f.name,
+      type: 'text',
+      maxlength: f.maxLength,
+      placeholder: f.placeholder,
+      inputmode: f.type === 'number' ? 'numeric' : undefined,
+    });
     input.value = initial;
   }
   return { id, input, shown: input };
@@ -204,7 +252,7 @@ function renderForm(block, hooks) {
   for (const f of block.fields) {
     const { id, input, shown } = fieldInput(f);
     inputs[f.name] = input;
-    const error = block.errors && block.errors[f.name];
+    const error = block.errors?.[f.name];
     if (error) input.classList.add('invalid');
     add(
       form,

@@ -32,7 +32,11 @@ async function submit(_block, values) {
   }
   if (data.fieldErrors || data.errorId) {
     // The bot's own message (e.g. 入力内容を確認してください…) explains what to fix.
-    const text = (data.replies || []).flatMap((r) => r.blocks || []).filter((b) => b.type === 'text').map((b) => b.text).join('\n');
+    const text = (data.replies || [])
+      .flatMap((r) => r.blocks || [])
+      .filter((b) => b.type === 'text')
+      .map((b) => b.text)
+      .join('\n');
     showBanner(text || '入力内容を確認してください。');
     return { fieldErrors: data.fieldErrors || {} };
   }
@@ -43,7 +47,13 @@ function done(_block, result) {
   document.querySelector('main > .note')?.remove();
   const box = el('section', { class: 'done' }, el('h2', {}, '送信しました'));
   for (const r of result.replies || []) {
-    box.append(el('div', { class: 'msg' }, (r.blocks || []).map((b) => renderBlock(b))));
+    box.append(
+      el(
+        'div',
+        { class: 'msg' },
+        (r.blocks || []).map((b) => renderBlock(b)),
+      ),
+    );
   }
   box.append(el('p', { class: 'note' }, 'このページは閉じてかまいません。チャットに戻って操作を続けられます。'));
   slot.append(box);
