@@ -9,55 +9,50 @@ import { isUserError } from '../src/core/errors';
 
 const messageOf = (e: unknown, fallback: string) => (isUserError(e) ? e.userMessage : fallback);
 
-/** A required date; `optional` accepts an empty field as null. */
+/** Runs one of the domain's Japanese parsers inside a schema: its refusal becomes the field's message. */
+function parsedWith<T>(parse: (s: string) => T, label: string, fallback: string) {
+  return (s: string, ctx: z.RefinementCtx): T => {
+    try {
+      return parse(s);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `${label}: ${messageOf(e, fallback)}` });
+      return z.NEVER;
+    }
+  };
+}
+
+const DATE_FALLBACK = '日付を確認してください。';
+
+/** A required date, as an ISO date. */
 export function jpDate(today: string, label: string) {
   return z
     .string({ error: `${label}を入力してください。` })
     .trim()
     .min(1, `${label}を入力してください。`)
     .max(40, `${label}を確認してください。`)
-    .transform((s, ctx) => {
-      try {
-        return parseJapaneseDate(s, today);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: `${label}: ${messageOf(e, '日付を確認してください。')}` });
-        return z.NEVER;
-      }
-    });
+    .transform(parsedWith((s) => parseJapaneseDate(s, today), label, DATE_FALLBACK));
 }
 
+/** An optional date: an empty field is null. */
 export function optionalJpDate(today: string, label: string) {
+  const parse = parsedWith((s) => parseJapaneseDate(s, today), label, DATE_FALLBACK);
   return z
     .string()
     .trim()
     .max(40, `${label}を確認してください。`)
     .optional()
-    .transform((s, ctx) => {
-      if (!s) return null;
-      try {
-        return parseJapaneseDate(s, today);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: `${label}: ${messageOf(e, '日付を確認してください。')}` });
-        return z.NEVER;
-      }
-    });
+    .transform((s, ctx) => (s ? parse(s, ctx) : null));
 }
 
+/** An optional month: an empty field is undefined. */
 export function optionalJpMonth(today: string, label: string) {
+  const parse = parsedWith((s) => parseJapaneseMonth(s, today), label, '月を確認してください。');
   return z
     .string()
     .trim()
     .max(40, `${label}を確認してください。`)
     .optional()
-    .transform((s, ctx) => {
-      if (!s) return undefined;
-      try {
-        return parseJapaneseMonth(s, today);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: `${label}: ${messageOf(e, '月を確認してください。')}` });
-        return z.NEVER;
-      }
-    });
+    .transform((s, ctx) => (s ? parse(s, ctx) : undefined));
 }
 
 /** Text of at most `max` characters (counted as the user sees them). */
